@@ -1,0 +1,146 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text.Json;
+using Blossom.Core.Blobs;
+
+namespace Blossom.Core.Auth;
+
+/// <summary>A kind 24242 authorization token (BUD-11) that passed every check for one request.</summary>
+public sealed class AuthorizationEvent
+{
+    public const int Kind = 24242;
+    public const string Scheme = "Nostr";
+
+    private AuthorizationEvent(NostrEvent nostrEvent)
+    {
+        Event = nostrEvent;
+        BlobHashes = nostrEvent.TagValues("x").ToHashSet(StringComparer.Ordinal);
+    }
+
+    public NostrEvent Event { get; }
+
+    public string Pubkey => Event.Pubkey;
+
+    /// <summary>The lowercase hex hashes of the token's <c>x</c> tags.</summary>
+    public IReadOnlySet<string> BlobHashes { get; }
+
+    /// <summary>
+    /// Whether the token may act on <paramref name="sha256"/>; used after upload for the hash
+    /// that was only known once the body was read.
+    /// </summary>
+    public bool Covers(string sha256) => BlobHashes.Contains(sha256);
+
+    /// <summary>
+    /// Decodes the value of an <c>Authorization</c> header and runs the BUD-11 checks, cheap ones
+    /// first, the Schnorr signature last. The token is base64url or standard base64, padded or not.
+    /// </summary>
+    public static AuthorizationResult Validate(string headerValue, AuthorizationRequest request, DateTimeOffset now, TimeSpan clockSkew)
+    {
+        ArgumentNullException.ThrowIfNull(headerValue);
+        ArgumentNullException.ThrowIfNull(request);
+
+        var token = headerValue.AsSpan().Trim();
+        if (!token.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || token.Length == Scheme.Length || token[Scheme.Length] != ' ')
+            return AuthorizationResult.Fail("Authorization scheme must be Nostr");
+        token = token[(Scheme.Length + 1)..].Trim();
+        if (token.IsEmpty)
+            return AuthorizationResult.Fail("Authorization token is empty");
+
+        if (!TryDecodeBase64(token, out var json))
+            return AuthorizationResult.Fail("Authorization token is not base64");
+
+        NostrEvent? nostrEvent;
+        try
+        {
+            nostrEvent = JsonSerializer.Deserialize(json, NostrJsonContext.Default.NostrEvent);
+        }
+        catch (JsonException)
+        {
+            return AuthorizationResult.Fail("Authorization token is not a Nostr event in JSON");
+        }
+        if (nostrEvent is null || nostrEvent.Tags.Any(t => t is null || t.Any(v => v is null)))
+            return AuthorizationResult.Fail("Authorization token is not a Nostr event in JSON");
+
+        var failure = CheckFields(nostrEvent, request, now.ToUnixTimeSeconds(), (long)clockSkew.TotalSeconds);
+        if (failure is not null)
+            return AuthorizationResult.Fail(failure);
+
+        var id = NostrEventId.Compute(nostrEvent);
+        if (!Convert.ToHexStringLower(id).Equals(nostrEvent.Id, StringComparison.Ordinal))
+            return AuthorizationResult.Fail("Authorization event id does not match its content");
+        if (!SchnorrSignature.Verify(Convert.FromHexString(nostrEvent.Pubkey), id, Convert.FromHexString(nostrEvent.Sig)))
+            return AuthorizationResult.Fail("Authorization event signature is invalid");
+
+        return AuthorizationResult.Success(new AuthorizationEvent(nostrEvent));
+    }
+
+    private static string? CheckFields(NostrEvent e, AuthorizationRequest request, long now, long clockSkew)
+    {
+        if (!IsLowerHex(e.Id, 64) || !IsLowerHex(e.Pubkey, 64) || !IsLowerHex(e.Sig, 128))
+            return "Authorization event id, pubkey or sig is not lowercase hex";
+        if (e.Kind != Kind)
+            return "Authorization event must be kind 24242";
+        if (e.CreatedAt > now + clockSkew)
+            return "Authorization event created_at is in the future";
+
+        var expiration = e.TagValues("expiration").FirstOrDefault();
+        if (expiration is null)
+            return "Authorization event has no expiration tag";
+        if (!long.TryParse(expiration, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt))
+            return "Authorization event expiration is not a unix timestamp";
+        if (expiresAt <= now)
+            return "Authorization event has expired";
+
+        if (!e.TagValues("t").Any(request.Verbs.Contains))
+            return $"Authorization event t tag must be {string.Join(" or ", request.Verbs)}";
+
+        var servers = e.TagValues("server").ToList();
+        if (servers.Count > 0 && !servers.Any(s => HostOf(s).Equals(request.ServerHost, StringComparison.OrdinalIgnoreCase)))
+            return $"Authorization event is not scoped to {request.ServerHost}";
+
+        if (request.XTags == XTagRule.NotApplicable)
+            return null;
+        var hashes = e.TagValues("x").ToList();
+        if (request.XTags == XTagRule.Required && hashes.Count == 0)
+            return "Authorization event has no x tag";
+        if (request.ImpliedHash is { } implied && hashes.Count > 0 && !hashes.Contains(implied, StringComparer.Ordinal))
+            return "Authorization event x tags do not include the blob hash";
+        return null;
+    }
+
+    /// <summary>Server tags are bare host names per BUD-11; a URL someone put there still compares by its host.</summary>
+    private static string HostOf(string serverTag) =>
+        Uri.TryCreate(serverTag, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : serverTag.Trim().TrimEnd('/');
+
+    private static bool IsLowerHex(string value, int length) => value.Length == length && BlobHash.IsLowerHex(value);
+
+    /// <summary>Accepts all four spellings: base64url or standard alphabet, with or without padding.</summary>
+    private static bool TryDecodeBase64(ReadOnlySpan<char> token, out byte[] decoded)
+    {
+        decoded = [];
+        if (token.Length > 16 * 1024)
+            return false;
+        Span<char> normalized = stackalloc char[token.Length + 3];
+        var length = 0;
+        foreach (var c in token)
+        {
+            if (c == '=') break; // padding is optional; whatever follows it is not base64
+            normalized[length++] = c switch { '+' or '-' => '-', '/' or '_' => '_', _ => c };
+        }
+        if (token[length..].ContainsAnyExcept('='))
+            return false;
+        var chars = normalized[..length];
+        var buffer = new byte[Base64Url.GetMaxDecodedLength(chars.Length)];
+        if (Base64Url.DecodeFromChars(chars, buffer, out var consumed, out var written) != System.Buffers.OperationStatus.Done || consumed != chars.Length)
+            return false;
+        decoded = buffer[..written];
+        return true;
+    }
+}
+
+/// <summary>The outcome of <see cref="AuthorizationEvent.Validate"/>: the event, or a short ASCII reason.</summary>
+public readonly record struct AuthorizationResult(AuthorizationEvent? Event, string? Failure)
+{
+    public static AuthorizationResult Success(AuthorizationEvent e) => new(e, null);
+    public static AuthorizationResult Fail(string reason) => new(null, reason);
+}

@@ -1,0 +1,48 @@
+namespace Blossom.Core.Blobs;
+
+/// <summary>What the index knows of a stored blob.</summary>
+/// <param name="Sha256">Lowercase hex hash of the bytes.</param>
+/// <param name="Size">Length in bytes.</param>
+/// <param name="Type">MIME type, <c>application/octet-stream</c> when unknown.</param>
+/// <param name="Uploaded">Unix seconds of the first upload to this server.</param>
+public sealed record BlobRecord(string Sha256, long Size, string Type, long Uploaded);
+
+/// <summary>A page of one pubkey's blobs, newest first (BUD-12).</summary>
+/// <param name="Pubkey">The owner whose blobs are listed.</param>
+/// <param name="Cursor">The hash of the last blob of the previous page; the page starts after it.</param>
+/// <param name="Limit">The most blobs to return.</param>
+/// <param name="Since">Only blobs uploaded at or after this unix time (deprecated by BUD-12, still honoured).</param>
+/// <param name="Until">Only blobs uploaded at or before this unix time.</param>
+public sealed record BlobListQuery(string Pubkey, string? Cursor, int Limit, long? Since, long? Until);
+
+public interface IBlobIndex
+{
+    /// <summary>Creates or upgrades the schema.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Records the blob unless it is known, then <paramref name="owner"/> as one of its owners; returns the stored record.</summary>
+    Task<BlobRecord> AddAsync(BlobRecord blob, string? owner, CancellationToken cancellationToken);
+
+    /// <summary>The page, or null when the cursor is not a blob of that pubkey.</summary>
+    Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Drops one owner; when none remain the blob record goes too.</summary>
+    Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken);
+
+    /// <summary>Answers a trivial query, proving the database is reachable.</summary>
+    Task CheckReachableAsync(CancellationToken cancellationToken);
+}
+
+public enum OwnerRemoval
+{
+    /// <summary>The index has no such blob.</summary>
+    BlobNotFound,
+    /// <summary>The blob exists but the pubkey does not own it.</summary>
+    NotOwner,
+    /// <summary>The pubkey was removed; other owners keep the blob.</summary>
+    Removed,
+    /// <summary>The pubkey was the last owner; the blob record is gone and its bytes may go.</summary>
+    RemovedLastOwner,
+}

@@ -1,0 +1,59 @@
+namespace Blossom.Core.Blobs;
+
+/// <summary>
+/// Keeps the store and the index in step. Commit and delete of one hash are serialized, so an
+/// upload that re-adds a blob can never interleave with the delete of its last owner.
+/// </summary>
+public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider time)
+{
+    // Striped by the hash's first byte: a bounded set of locks, and different blobs rarely wait on each other.
+    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public IBlobStore Store => store;
+
+    public Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken) => index.FindAsync(sha256, cancellationToken);
+
+    /// <summary>Makes received bytes a blob owned by <paramref name="owner"/>. Created is false when it already existed.</summary>
+    public async Task<(BlobRecord Blob, bool Created)> CommitAsync(IPendingBlob pending, ReceivedBlob received, string type, string? owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(received);
+        var gate = LockFor(received.Sha256);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
+            // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
+            await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds());
+            var stored = await index.AddAsync(candidate, owner, cancellationToken).ConfigureAwait(false);
+            return (stored, existing is null);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Removes <paramref name="pubkey"/>'s ownership; the bytes go with the last owner.</summary>
+    public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, CancellationToken cancellationToken)
+    {
+        var gate = LockFor(sha256);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var removal = await index.RemoveOwnerAsync(sha256, pubkey, cancellationToken).ConfigureAwait(false);
+            if (removal == OwnerRemoval.RemovedLastOwner)
+                await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+            return removal;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);
+
+    private SemaphoreSlim LockFor(string sha256) => _locks[Convert.ToByte(sha256[..2], 16)];
+}

@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Blossom.Core.Blobs;
+
+/// <summary>
+/// Blobs as files sharded by hash (<c>ab/cd/abcd…</c>). Uploads are written to <c>.tmp</c> inside
+/// the same folder, so the final move is an atomic rename on the same file system.
+/// </summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    private const int BufferSize = 256 * 1024;
+    private readonly string _root;
+    private readonly string _temp;
+
+    public FileSystemBlobStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+        _temp = Path.Combine(_root, ".tmp");
+    }
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_temp);
+        // Any file here belongs to an upload that died with an earlier process: no blob depends on it.
+        foreach (var leftover in Directory.EnumerateFiles(_temp))
+            File.Delete(leftover);
+        return Task.CompletedTask;
+    }
+
+    public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
+        return Task.FromResult<IPendingBlob>(new PendingFile(this, path, handle));
+    }
+
+    public BlobFile? Find(string sha256)
+    {
+        var info = new FileInfo(PathOf(sha256));
+        return info.Exists ? new BlobFile(info.FullName, info.Length) : null;
+    }
+
+    public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var path = PathOf(sha256);
+        if (!File.Exists(path))
+            return Task.FromResult(false);
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        var probe = Path.Combine(_temp, "probe-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(probe, [1], cancellationToken).ConfigureAwait(false);
+        File.Delete(probe);
+    }
+
+    private string PathOf(string sha256)
+    {
+        if (!BlobHash.IsValid(sha256))
+            throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
+        return Path.Combine(_root, sha256[..2], sha256[2..4], sha256);
+    }
+
+    private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
+    {
+        private ReceivedBlob? _received;
+        private bool _moved;
+
+        public async Task<ReceivedBlob> ReceiveAsync(Stream source, long maxLength, CancellationToken cancellationToken)
+        {
+            if (_received is not null)
+                throw new InvalidOperationException("A pending blob receives its bytes once.");
+            using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                long length = 0;
+                int read;
+                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                    if (length > maxLength)
+                        throw new BlobTooLargeException(maxLength);
+                    sha256.AppendData(buffer, 0, read);
+                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), length - read, cancellationToken).ConfigureAwait(false);
+                }
+                // The bytes must be on disk before the rename makes them a blob.
+                RandomAccess.FlushToDisk(handle);
+                _received = new ReceivedBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), length);
+                return _received;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        public Task<bool> CommitAsync(CancellationToken cancellationToken)
+        {
+            var received = _received ?? throw new InvalidOperationException("Nothing was received.");
+            handle.Dispose();
+            var target = store.PathOf(received.Sha256);
+            if (File.Exists(target))
+                return Task.FromResult(false);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            try
+            {
+                File.Move(tempPath, target, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                // Another upload of the same bytes won the rename; its file is identical to ours.
+                return Task.FromResult(false);
+            }
+            _moved = true;
+            return Task.FromResult(true);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            handle.Dispose();
+            if (!_moved)
+                File.Delete(tempPath);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

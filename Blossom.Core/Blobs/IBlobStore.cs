@@ -1,0 +1,47 @@
+namespace Blossom.Core.Blobs;
+
+/// <summary>
+/// Where blob bytes live. Writes are two-phase: bytes go to a temporary place while they are
+/// hashed, and only a committed blob appears under its hash, so a crash never leaves a torn blob.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Prepares the store for use and removes what interrupted writes left behind.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken);
+
+    /// <summary>The local file holding a blob, or null when the store does not have it.</summary>
+    BlobFile? Find(string sha256);
+
+    /// <summary>Removes a blob's bytes; false when there were none.</summary>
+    Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Writes and removes a probe, proving the store accepts writes now.</summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A blob being written: receive the bytes once, then commit or dispose (which discards).</summary>
+public interface IPendingBlob : IAsyncDisposable
+{
+    /// <summary>
+    /// Copies <paramref name="source"/> to temporary storage, hashing as it goes.
+    /// Throws <see cref="BlobTooLargeException"/> as soon as more than <paramref name="maxLength"/> bytes arrive.
+    /// </summary>
+    Task<ReceivedBlob> ReceiveAsync(Stream source, long maxLength, CancellationToken cancellationToken);
+
+    /// <summary>Moves the received bytes under their hash. False when the blob was already stored.</summary>
+    Task<bool> CommitAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The hash and size of the bytes a <see cref="IPendingBlob"/> received.</summary>
+public sealed record ReceivedBlob(string Sha256, long Size);
+
+/// <summary>A stored blob's file, served with the framework's file results.</summary>
+public sealed record BlobFile(string PhysicalPath, long Length);
+
+public sealed class BlobTooLargeException(long maxLength)
+    : Exception($"The blob is larger than {maxLength} bytes.")
+{
+    public long MaxLength { get; } = maxLength;
+}

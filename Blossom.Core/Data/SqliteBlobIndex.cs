@@ -1,0 +1,112 @@
+using Blossom.Core.Blobs;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>All SQL about blobs and owners.</summary>
+public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) : IBlobIndex
+{
+    private const string Columns = "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded";
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => database.MigrateAsync(cancellationToken);
+
+    public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<BlobRecord>(
+                new CommandDefinition($"SELECT {Columns} FROM blobs b WHERE b.sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<BlobRecord> AddAsync(BlobRecord blob, string? owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO blobs (sha256, size, type, uploaded) VALUES (@Sha256, @Size, @Type, @Uploaded) ON CONFLICT (sha256) DO NOTHING",
+                    blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var stored = await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
+                    $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (owner is not null)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO NOTHING",
+                        new { owner, stored.Sha256, stored.Uploaded, added = time.GetUtcNow().ToUnixTimeSeconds() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return stored;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            long? cursorUploaded = null;
+            if (query.Cursor is not null)
+            {
+                cursorUploaded = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                    "SELECT uploaded FROM owners WHERE pubkey = @Pubkey AND sha256 = @Cursor", query, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (cursorUploaded is null)
+                    return null;
+            }
+            var page = await connection.QueryAsync<BlobRecord>(new CommandDefinition(
+                $"""
+                SELECT {Columns}
+                FROM owners o JOIN blobs b ON b.sha256 = o.sha256
+                WHERE o.pubkey = @Pubkey
+                  AND (@cursorUploaded IS NULL OR (o.uploaded, o.sha256) < (@cursorUploaded, @Cursor))
+                  AND (@Since IS NULL OR o.uploaded >= @Since)
+                  AND (@Until IS NULL OR o.uploaded <= @Until)
+                ORDER BY o.uploaded DESC, o.sha256 DESC
+                LIMIT @Limit
+                """,
+                new { query.Pubkey, query.Cursor, cursorUploaded, query.Since, query.Until, query.Limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return page.AsList();
+        }
+    }
+
+    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var removed = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256", new { pubkey, sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (removed == 0)
+                {
+                    var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                        "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = @sha256)", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    return exists ? OwnerRemoval.NotOwner : OwnerRemoval.BlobNotFound;
+                }
+                var orphaned = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM blobs WHERE sha256 = @sha256 AND NOT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256)",
+                    new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return orphaned == 1 ? OwnerRemoval.RemovedLastOwner : OwnerRemoval.Removed;
+            }
+        }
+    }
+
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_master", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+}
