@@ -1,6 +1,30 @@
+using Blossom.Server;
+using Blossom.Server.Endpoints;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.Extensions.Options;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddBlossom();
+
 var app = builder.Build();
+await app.InitializeBlossomAsync();
 
-app.MapGet("/", () => "Hello World!");
+// request → CORS → errors → auth → endpoints (one file per BUD)
+app.UseCrossOriginHeaders();
+app.UseBlossomErrorResponses();
+app.UseAuthentication();
+app.UseAuthorization();
 
-app.Run();
+var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;
+var list = app.Services.GetRequiredService<IOptions<ListOptions>>().Value;
+app.MapHealthChecks("/healthz");
+app.MapRetrievalEndpoints();
+app.MapUploadEndpoints(upload);
+app.MapUploadRequirementsEndpoints(upload);
+app.MapManagementEndpoints(list);
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the integration tests' host factory.</summary>
+public partial class Program;

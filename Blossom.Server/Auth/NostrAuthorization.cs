@@ -1,0 +1,72 @@
+using Blossom.Core.Auth;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Auth;
+
+/// <summary>One policy per BUD-11 verb, put on whole endpoint groups so no route can forget it.</summary>
+internal static class NostrAuthorization
+{
+    public static IServiceCollection AddNostrAuthorization(this IServiceCollection services)
+    {
+        // The core services only: the full AddAuthentication also brings DataProtection, whose key
+        // ring this server has no use for and would write to the user's home folder.
+        services.AddAuthenticationCore(o => o.DefaultScheme = NostrAuthenticationHandler.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
+            .AddScheme<AuthenticationSchemeOptions, NostrAuthenticationHandler>(NostrAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthorizationHandler, AllowedUploaderHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ReasonedForbidHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthorizationVerb.Upload, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
+            .AddPolicy(AuthorizationVerb.Delete, p => p.RequireAuthenticatedUser())
+            .AddPolicy(AuthorizationVerb.List, p => p.RequireAuthenticatedUser());
+        return services;
+    }
+
+    /// <summary>Tokens for this group must carry <paramref name="verb"/>; the verb's policy is required.</summary>
+    public static TBuilder RequireNostrAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AcceptNostrAuthorization(verb, xTags, impliedHash).RequireAuthorization(verb);
+
+    /// <summary>Tokens for this group are checked when sent, but none is required.</summary>
+    public static TBuilder AcceptNostrAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new NostrAuthorizationMetadata([verb], xTags, impliedHash));
+}
+
+/// <summary><c>Upload:AllowedPubkeys</c>: a valid token from anyone else is refused with 403.</summary>
+internal sealed class AllowedUploaderRequirement : IAuthorizationRequirement;
+
+internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options) : AuthorizationHandler<AllowedUploaderRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AllowedUploaderRequirement requirement)
+    {
+        var allowed = options.Value.AllowedPubkeys;
+        var pubkey = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+        if (allowed.Count == 0 || (pubkey is not null && allowed.Contains(pubkey, StringComparer.Ordinal)))
+            context.Succeed(requirement);
+        else
+            context.Fail(new AuthorizationFailureReason(this, "This server does not accept uploads from your pubkey"));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Answers a policy refusal with 403 and the refusing handler's reason, instead of a bare 403.</summary>
+internal sealed class ReasonedForbidHandler : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        ArgumentNullException.ThrowIfNull(authorizeResult);
+        if (!authorizeResult.Forbidden)
+            return _default.HandleAsync(next, context, policy, authorizeResult);
+        var reason = authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message ?? "Not allowed by server policy";
+        return BlossomError.Forbidden(reason).ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,42 @@
+// BUD-06: HEAD /upload, the upload preflight.
+using System.Globalization;
+using Blossom.Core.Blobs;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Endpoints;
+
+internal static class UploadRequirementsEndpoints
+{
+    private const string ContentLengthHeader = "X-Content-Length";
+    private const string ContentTypeHeader = "X-Content-Type";
+
+    public static RouteGroupBuilder MapUploadRequirementsEndpoints(this IEndpointRouteBuilder app, UploadOptions options)
+    {
+        var group = app.MapUploadGroup(options).WithTags("BUD-06 upload requirements");
+        group.MapMethods("", [HttpMethods.Head], CheckUpload)
+            .WithName("CheckUpload")
+            .WithSummary("Says from X-SHA-256, X-Content-Type and X-Content-Length whether PUT /upload would be accepted.");
+        return group;
+    }
+
+    internal static Results<Ok, BlossomError> CheckUpload(HttpRequest request, IOptions<UploadOptions> options)
+    {
+        var sha256 = BlobRequest.Sha256Header(request);
+        if (!sha256.Present)
+            return BlossomError.BadRequest("X-SHA-256 header is required");
+        if (!sha256.Valid)
+            return BlossomError.BadRequest("X-SHA-256 must be a 64-character hex sha256");
+
+        var lengthHeader = request.Headers[ContentLengthHeader].ToString();
+        if (lengthHeader.Length == 0)
+            return BlossomError.LengthRequired("X-Content-Length header is required");
+        if (!long.TryParse(lengthHeader, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+            return BlossomError.BadRequest("X-Content-Length must be a non-negative integer");
+
+        var mediaType = MediaTypes.Normalize(request.Headers[ContentTypeHeader].ToString());
+        return UploadPolicy.Check(options.Value, mediaType, length) is { } refusal ? refusal : TypedResults.Ok();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json.Serialization;
+
+namespace Blossom.Server.Http;
+
+/// <summary>
+/// Every error answer: the status, a short ASCII <c>X-Reason</c> a client can show (BUD-01), and
+/// <c>{"message": …}</c> as the body.
+/// </summary>
+public sealed class BlossomError(int statusCode, string reason) : IResult, IStatusCodeHttpResult
+{
+    public const string ReasonHeader = "X-Reason";
+
+    public int StatusCode { get; } = statusCode;
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+
+    public string Reason { get; } = ToAscii(reason);
+
+    public static BlossomError BadRequest(string reason) => new(StatusCodes.Status400BadRequest, reason);
+    public static BlossomError Unauthorized(string reason) => new(StatusCodes.Status401Unauthorized, reason);
+    public static BlossomError Forbidden(string reason) => new(StatusCodes.Status403Forbidden, reason);
+    public static BlossomError NotFound(string reason) => new(StatusCodes.Status404NotFound, reason);
+    public static BlossomError Conflict(string reason) => new(StatusCodes.Status409Conflict, reason);
+    public static BlossomError LengthRequired(string reason) => new(StatusCodes.Status411LengthRequired, reason);
+    public static BlossomError TooLarge(string reason) => new(StatusCodes.Status413PayloadTooLarge, reason);
+    public static BlossomError UnsupportedType(string reason) => new(StatusCodes.Status415UnsupportedMediaType, reason);
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.StatusCode = StatusCode;
+        response.Headers[ReasonHeader] = Reason;
+        if (HttpMethods.IsHead(httpContext.Request.Method))
+            return Task.CompletedTask;
+        return response.WriteAsJsonAsync(new ErrorBody(Reason), BlossomJsonContext.Default.ErrorBody, contentType: null, httpContext.RequestAborted);
+    }
+
+    /// <summary>Header values must be ASCII; anything else becomes '?', and line breaks become spaces.</summary>
+    private static string ToAscii(string text)
+    {
+        var ascii = new StringBuilder(text.Length);
+        foreach (var c in text)
+            ascii.Append(c switch { '\r' or '\n' or '\t' => ' ', >= ' ' and < (char)127 => c, _ => '?' });
+        return ascii.ToString();
+    }
+}
+
+public sealed record ErrorBody([property: JsonPropertyName("message")] string Message);

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Blossom.Server.Http;
+
+[JsonSerializable(typeof(BlobDescriptor))]
+[JsonSerializable(typeof(IReadOnlyList<BlobDescriptor>))]
+[JsonSerializable(typeof(ErrorBody))]
+internal sealed partial class BlossomJsonContext : JsonSerializerContext;

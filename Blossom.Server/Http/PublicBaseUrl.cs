@@ -1,0 +1,17 @@
+using Blossom.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Http;
+
+/// <summary>The server's public address: <c>PublicUrl</c> when set, else the address the request came to.</summary>
+internal sealed class PublicBaseUrl(IOptions<BlossomOptions> options)
+{
+    private readonly Uri? _configured = string.IsNullOrWhiteSpace(options.Value.PublicUrl) ? null : new Uri(options.Value.PublicUrl.TrimEnd('/'));
+
+    /// <summary>Scheme, host and path prefix, without a trailing slash; descriptor URLs start with it.</summary>
+    public string For(HttpRequest request) =>
+        _configured?.ToString().TrimEnd('/') ?? $"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}";
+
+    /// <summary>The host name BUD-11 <c>server</c> tags are compared with.</summary>
+    public string HostFor(HttpRequest request) => _configured?.Host ?? request.Host.Host;
+}

@@ -1,0 +1,46 @@
+using Blossom.Core.Blobs;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Options;
+
+internal static class OptionsRegistration
+{
+    /// <summary>Binds every settings section and validates it at start-up, so a bad setting stops the server before it serves.</summary>
+    public static IServiceCollection AddBlossomOptions(this IServiceCollection services)
+    {
+        Bind<BlossomOptions>(services, BlossomOptions.Section);
+        Bind<StorageOptions>(services, StorageOptions.Section);
+        Bind<DatabaseOptions>(services, DatabaseOptions.Section);
+        Bind<UploadOptions>(services, UploadOptions.Section);
+        Bind<ListOptions>(services, ListOptions.Section);
+        Bind<AuthOptions>(services, AuthOptions.Section);
+        services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
+        services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
+        return services;
+    }
+
+    private static void Bind<T>(IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}
+
+internal sealed class BlossomOptionsValidator : IValidateOptions<BlossomOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BlossomOptions options) =>
+        string.IsNullOrWhiteSpace(options.PublicUrl)
+        || (Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Query.Length == 0)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"PublicUrl '{options.PublicUrl}' must be empty or an absolute http(s) URL such as https://cdn.example.com.");
+}
+
+internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UploadOptions options)
+    {
+        var failures = new List<string>();
+        if (options.AllowedPubkeys.Count > 0 && !options.RequireAuth)
+            failures.Add("Upload:AllowedPubkeys needs Upload:RequireAuth=true: without a token there is no pubkey to check.");
+        failures.AddRange(options.AllowedPubkeys.Where(p => !BlobHash.IsValid(p)).Select(p => $"Upload:AllowedPubkeys entry '{p}' is not a 64-character lowercase hex pubkey."));
+        failures.AddRange(options.AllowedTypes.Where(t => !t.Contains('/', StringComparison.Ordinal) && t != "*").Select(t => $"Upload:AllowedTypes entry '{t}' is not a MIME type or pattern like image/*."));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
