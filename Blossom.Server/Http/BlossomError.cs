@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Diagnostics;
 using System.Text.Json.Serialization;
 
 namespace Blossom.Server.Http;
@@ -32,6 +33,9 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.Headers[ReasonHeader] = Reason;
+        // This answer is complete even without a body (HEAD): status code pages must not replace it.
+        if (httpContext.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+            statusCodePages.Enabled = false;
         if (HttpMethods.IsHead(httpContext.Request.Method))
             return Task.CompletedTask;
         return response.WriteAsJsonAsync(new ErrorBody(Reason), BlossomJsonContext.Default.ErrorBody, contentType: null, httpContext.RequestAborted);

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Blossom.Core.Auth;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Endpoints;
+
+/// <summary>BUD-11 tokens on a real upload: every way a token can be bad is a 401 with a reason.</summary>
+public sealed class AuthorizationTests : IDisposable
+{
+    private readonly BlossomApplication _app = new();
+    private readonly HttpClient _client;
+    private readonly NostrSigner _alice = new();
+    private readonly byte[] _data = BlossomRequests.RandomBlob();
+
+    public AuthorizationTests() => _client = _app.Start();
+
+    public void Dispose() => _app.Dispose();
+
+    private string Hash => BlossomRequests.Sha256(_data);
+
+    public static TheoryData<string> BadTokens() =>
+    [
+        "wrong kind", "bad signature", "tampered id", "tampered content", "expired", "no expiration", "future created_at",
+        "wrong verb", "missing x", "mismatched x", "wrong server tag", "not JSON", "not base64", "empty", "wrong scheme", "JSON array",
+    ];
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Put_BadToken_401WithReason(string kind)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var good = _alice.Token(AuthorizationVerb.Upload, [Hash]);
+        var header = kind switch
+        {
+            "wrong kind" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], kind: 1)),
+            "bad signature" => Header(good with { Sig = new string('1', 128) }),
+            "tampered id" => Header(good with { Id = new string('f', 64) }),
+            "tampered content" => Header(good with { Content = "changed after signing" }),
+            "expired" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], expiration: now - 1)),
+            "no expiration" => Header(_alice.Sign(AuthorizationEvent.Kind, now, [["t", "upload"], ["x", Hash]], "")),
+            "future created_at" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], createdAt: now + 3600)),
+            "wrong verb" => Header(_alice.Token(AuthorizationVerb.Delete, [Hash])),
+            "missing x" => Header(_alice.Token(AuthorizationVerb.Upload)),
+            "mismatched x" => Header(_alice.Token(AuthorizationVerb.Upload, [new string('0', 64)])),
+            "wrong server tag" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["cdn.example.com"])),
+            "not JSON" => "Nostr " + Convert.ToBase64String(Encoding.UTF8.GetBytes("hello, not json")),
+            "not base64" => "Nostr !!!***not~base64***!!!",
+            "empty" => "Nostr ",
+            "wrong scheme" => "Bearer " + Header(good)["Nostr ".Length..],
+            "JSON array" => "Nostr " + Convert.ToBase64String(Encoding.UTF8.GetBytes("[1,2,3]")),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        using var request = BlossomRequests.Upload(_data, null);
+        request.Headers.TryAddWithoutValidation("Authorization", header);
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, kind);
+        response.Reason().Should().NotBeNullOrWhiteSpace();
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
+        (await _client.GetAsync($"/{Hash}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public async Task Put_TokenInAnyBase64Spelling_Accepted(bool urlSafe, bool padded)
+    {
+        // Try until the encoding actually uses padding and the alphabet's differing characters.
+        var token = _alice.Token(AuthorizationVerb.Upload, [Hash]);
+        using var request = BlossomRequests.Upload(_data, null);
+        request.Headers.TryAddWithoutValidation("Authorization", NostrSigner.Header(token, urlSafe, padded));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created, response.Reason());
+    }
+
+    [Fact]
+    public async Task Put_ServerTagNamingThisHost_Accepted()
+    {
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["cdn.example.com", _app.BaseAddress.Host]));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Put_TokenWithExtraFieldsAndSeveralX_Accepted()
+    {
+        var token = _alice.Token(AuthorizationVerb.Upload, [new string('0', 64), Hash]);
+        var json = JsonSerializer.SerializeToNode(token)!.AsObject();
+        json["relays"] = "unknown fields are ignored";
+        using var request = BlossomRequests.Upload(_data, null);
+        request.Headers.TryAddWithoutValidation("Authorization", "Nostr " + Convert.ToBase64String(Encoding.UTF8.GetBytes(json.ToJsonString())));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    private static string Header(NostrEvent e) => NostrSigner.Header(e);
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Endpoints;
+
+/// <summary>BUD-01: GET and HEAD /&lt;sha256&gt;[.ext].</summary>
+public sealed class RetrievalTests : IDisposable
+{
+    private readonly BlossomApplication _app = new();
+    private readonly HttpClient _client;
+    private readonly NostrSigner _alice = new();
+
+    public RetrievalTests() => _client = _app.Start();
+
+    public void Dispose() => _app.Dispose();
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(".png")]
+    [InlineData(".pdf")]
+    [InlineData(".tar.gz")]
+    public async Task Get_AnyExtension_ServesBlobWithItsOwnType(string extension)
+    {
+        var data = BlossomRequests.RandomBlob(5000);
+        var blob = await _client.UploadAsync(_alice, data, "image/webp");
+
+        using var response = await _client.GetAsync($"/{blob.Sha256}{extension}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("image/webp");
+        response.Content.Headers.ContentLength.Should().Be(5000);
+        response.Headers.ETag!.Tag.Should().Be($"\"{blob.Sha256}\"");
+        response.Headers.CacheControl!.ToString().Should().Be("public, max-age=31536000, immutable");
+        response.Headers.AcceptRanges.Should().Contain("bytes");
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
+        (await response.Content.ReadAsByteArrayAsync()).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Head_ExistingBlob_SameHeadersNoBody()
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(777), "application/pdf");
+
+        using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/{blob.Sha256}.pdf"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/pdf");
+        response.Content.Headers.ContentLength.Should().Be(777);
+        response.Headers.AcceptRanges.Should().Contain("bytes");
+        (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("bytes=0-9", 0, 10)]
+    [InlineData("bytes=100-", 100, 900)]
+    [InlineData("bytes=-25", 975, 25)]
+    public async Task Get_Range_PartialContent(string range, int offset, int length)
+    {
+        var data = BlossomRequests.RandomBlob(1000);
+        var blob = await _client.UploadAsync(_alice, data);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}");
+        request.Headers.Range = RangeHeaderValue.Parse(range);
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.PartialContent);
+        response.Content.Headers.ContentRange!.ToString().Should().Be($"bytes {offset}-{offset + length - 1}/1000");
+        (await response.Content.ReadAsByteArrayAsync()).Should().Equal(data.Skip(offset).Take(length));
+    }
+
+    [Fact]
+    public async Task Get_RangeBeyondEnd_416()
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(100));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}");
+        request.Headers.Range = RangeHeaderValue.Parse("bytes=500-600");
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestedRangeNotSatisfiable);
+        response.Content.Headers.ContentRange!.ToString().Should().Be("bytes */100");
+    }
+
+    [Fact]
+    public async Task Get_IfNoneMatchHash_304()
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob());
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}.bin");
+        request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{blob.Sha256}\""));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotModified);
+    }
+
+    [Fact]
+    public async Task Get_UnknownBlob_404WithReasonAndCors()
+    {
+        using var response = await _client.GetAsync($"/{new string('a', 64)}.png");
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        response.Reason().Should().Be("Blob not found");
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
+        response.Headers.GetValues("Access-Control-Expose-Headers").Single().Should().Contain("X-Reason");
+        (await response.Content.ReadAsStringAsync()).Should().Be("{\"message\":\"Blob not found\"}");
+    }
+
+    [Theory]
+    [InlineData("/upload")]
+    [InlineData("/list/0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task Options_Preflight_AllowsBlossomMethodsAndAuthorization(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, path);
+        request.Headers.Add("Origin", "https://app.example");
+        request.Headers.Add("Access-Control-Request-Method", "PUT");
+
+        using var response = await _client.SendAsync(request);
+
+        response.IsSuccessStatusCode.Should().BeTrue();
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
+        response.Headers.GetValues("Access-Control-Allow-Headers").Single().Should().Be("Authorization, *");
+        response.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Be("GET, HEAD, PUT, DELETE");
+        response.Headers.GetValues("Access-Control-Max-Age").Single().Should().Be("86400");
+    }
+
+    [Fact]
+    public async Task Healthz_Ready_200()
+    {
+        using var response = await _client.GetAsync("/healthz");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be("Healthy");
+    }
+}
