@@ -4,7 +4,11 @@ using System.Security.Cryptography;
 using Blossom.Core.Auth;
 using Blossom.Server.Http;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Infrastructure;
 
@@ -15,19 +19,26 @@ namespace Blossom.Tests.Infrastructure;
 internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? settings = null, string? dataRoot = null) : WebApplicationFactory<Program>
 {
     private readonly bool _ownsData = dataRoot is null;
+    private readonly List<HttpClient> _clients = [];
 
     public string DataRoot { get; } = dataRoot ?? Directory.CreateTempSubdirectory("blossom-test-").FullName;
 
     public string StoragePath => Path.Combine(DataRoot, "blobs");
 
-    public Uri BaseAddress => ClientOptions.BaseAddress;
+    public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Starts the server and returns a client aimed at it.</summary>
+    /// <summary>
+    /// Starts the server and returns a plain client aimed at it, as a real client would be: the
+    /// factory's own client buffers request bodies to replay them on redirects.
+    /// </summary>
     public HttpClient Start()
     {
         UseKestrel(0);
         StartServer();
-        return CreateClient();
+        BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        _clients.Add(client);
+        return client;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -41,6 +52,7 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        _clients.ForEach(c => c.Dispose());
         if (disposing && _ownsData && Directory.Exists(DataRoot))
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

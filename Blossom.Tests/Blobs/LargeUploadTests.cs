@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Blossom.Core.Auth;
+using Blossom.Server.Http;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Blobs;
+
+/// <summary>Runs alone: other tests in this process would move the working set it measures.</summary>
+[CollectionDefinition(nameof(MemoryMeasurement), DisableParallelization = true)]
+public sealed class MemoryMeasurement;
+
+/// <summary>A blob far larger than any buffer streams through with flat memory.</summary>
+[Collection(nameof(MemoryMeasurement))]
+public sealed class LargeUploadTests
+{
+    private const long Size = 160L * 1024 * 1024;
+
+    [Fact]
+    public async Task Put_160MiB_StreamedWithFlatMemory()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:MaxSizeBytes"] = $"{Size}" });
+        var client = app.Start();
+        var signer = new NostrSigner();
+        var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(new PatternStream(Size)));
+
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var baseline = process.WorkingSet64;
+        long peak = baseline;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+            while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
+            {
+                process.Refresh();
+                peak = Math.Max(peak, process.WorkingSet64);
+            }
+        });
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new StreamContent(new PatternStream(Size)) };
+        request.Content.Headers.ContentLength = Size;
+        request.Headers.Add("X-SHA-256", hash);
+        request.WithToken(signer.Token(AuthorizationVerb.Upload, [hash]));
+        using var response = await client.SendAsync(request);
+        await sampling.CancelAsync();
+        await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        var blob = (await response.Content.ReadFromJsonAsync<BlobDescriptor>())!;
+        blob.Size.Should().Be(Size);
+        blob.Sha256.Should().Be(hash);
+        new FileInfo(Path.Combine(app.StoragePath, hash[..2], hash[2..4], hash)).Length.Should().Be(Size);
+        // Client and server share this process; together they may grow by buffers, never by the blob.
+        (peak - baseline).Should().BeLessThan(64L * 1024 * 1024, $"the working set grew from {baseline >> 20} MiB to {peak >> 20} MiB");
+    }
+
+    /// <summary>Deterministic bytes produced on demand, so the test never holds the blob either.</summary>
+    private sealed class PatternStream(long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = (int)Math.Min(buffer.Length, length - _position);
+            for (var i = 0; i < n; i++)
+                buffer[i] = (byte)((_position + i) * 31 % 251);
+            _position += n;
+            return n;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
