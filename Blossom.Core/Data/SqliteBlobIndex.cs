@@ -60,14 +60,17 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
                 if (cursorUploaded is null)
                     return null;
             }
+            // Only the predicates in use go into the SQL, so each is a range on the
+            // (pubkey, uploaded, sha256) index: "x IS NULL OR …" would make SQLite scan from the newest.
+            var conditions = new List<string> { "o.pubkey = @Pubkey" };
+            if (cursorUploaded is not null) conditions.Add("(o.uploaded, o.sha256) < (@cursorUploaded, @Cursor)");
+            if (query.Since is not null) conditions.Add("o.uploaded >= @Since");
+            if (query.Until is not null) conditions.Add("o.uploaded <= @Until");
             var page = await connection.QueryAsync<BlobRecord>(new CommandDefinition(
                 $"""
                 SELECT {Columns}
                 FROM owners o JOIN blobs b ON b.sha256 = o.sha256
-                WHERE o.pubkey = @Pubkey
-                  AND (@cursorUploaded IS NULL OR (o.uploaded, o.sha256) < (@cursorUploaded, @Cursor))
-                  AND (@Since IS NULL OR o.uploaded >= @Since)
-                  AND (@Until IS NULL OR o.uploaded <= @Until)
+                WHERE {string.Join(" AND ", conditions)}
                 ORDER BY o.uploaded DESC, o.sha256 DESC
                 LIMIT @Limit
                 """,
