@@ -70,8 +70,14 @@ public sealed class AuthorizationTests : IDisposable
     [InlineData(false, true)]
     public async Task Put_TokenInAnyBase64Spelling_Accepted(bool urlSafe, bool padded)
     {
-        // Try until the encoding actually uses padding and the alphabet's differing characters.
-        var token = _alice.Token(AuthorizationVerb.Upload, [Hash]);
+        // Sign until the standard encoding has padding and a '+' or '/', so all four spellings differ.
+        NostrEvent token;
+        string standard;
+        do
+        {
+            token = _alice.Token(AuthorizationVerb.Upload, [Hash]);
+            standard = NostrSigner.Header(token, urlSafe: false, padded: true);
+        } while (!standard.EndsWith('=') || standard.IndexOfAny(['+', '/']) < 0);
         using var request = BlossomRequests.Upload(_data, null);
         request.Headers.TryAddWithoutValidation("Authorization", NostrSigner.Header(token, urlSafe, padded));
 

@@ -187,4 +187,17 @@ public sealed class UploadTests : IDisposable
         descriptor.Sha256.Should().Be("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         descriptor.Size.Should().Be(0);
     }
+
+    [Fact]
+    public async Task Put_AnonymousWhenAuthNotRequired_201Unowned()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:RequireAuth"] = "false" });
+        var client = app.Start();
+        var data = BlossomRequests.RandomBlob();
+
+        using var response = await client.SendAsync(BlossomRequests.Upload(data, null));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        (await client.GetByteArrayAsync($"/{BlossomRequests.Sha256(data)}")).Should().Equal(data);
+    }
 }

@@ -1,0 +1,38 @@
+using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Tests.Options;
+
+/// <summary>A bad setting stops the server at start-up with a message naming it.</summary>
+public sealed class SettingsValidationTests
+{
+    [Theory]
+    [InlineData("Blossom:PublicUrl", "ftp://example.com", "PublicUrl")]
+    [InlineData("Blossom:Upload:MaxSizeBytes", "-1", "MaxSizeBytes")]
+    [InlineData("Blossom:Upload:AllowedPubkeys:0", "npub1notHex", "AllowedPubkeys")]
+    [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
+    [InlineData("Blossom:Storage:Kind", "S3", "Storage:Kind")]
+    [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
+    public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(named);
+    }
+
+    [Fact]
+    public void Start_AllowedPubkeysWithoutRequiredAuth_FailsExplainingWhy()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Upload:RequireAuth"] = "false",
+            ["Blossom:Upload:AllowedPubkeys:0"] = new string('a', 64),
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("RequireAuth");
+    }
+}
