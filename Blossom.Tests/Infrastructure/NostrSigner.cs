@@ -52,13 +52,13 @@ internal sealed unsafe partial class NostrSigner
     }
 
     /// <summary>A kind 24242 token; every part can be overridden to build bad ones.</summary>
-    public NostrEvent Token(string verb, IEnumerable<string>? blobs = null, long? expiration = null, long? createdAt = null, IEnumerable<string>? servers = null, int kind = AuthorizationEvent.Kind)
+    public NostrEvent Token(string verb, IEnumerable<string>? blobs = null, long? expiration = null, long? createdAt = null, IEnumerable<string>? servers = null, int kind = AuthorizationEvent.Kind, string? content = null)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var tags = new List<IReadOnlyList<string>> { new[] { "t", verb }, new[] { "expiration", (expiration ?? now + 600).ToString(System.Globalization.CultureInfo.InvariantCulture) } };
         tags.AddRange((blobs ?? []).Select(x => new[] { "x", x }));
         tags.AddRange((servers ?? []).Select(s => new[] { "server", s }));
-        return Sign(kind, createdAt ?? now, tags, $"Blossom test: {verb}");
+        return Sign(kind, createdAt ?? now, tags, content ?? $"Blossom test: {verb}");
     }
 
     /// <summary>The <c>Authorization</c> header for an event, in any of the four base64 spellings.</summary>
