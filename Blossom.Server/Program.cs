@@ -18,11 +18,14 @@ app.UseAuthorization();
 
 var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;
 var list = app.Services.GetRequiredService<IOptions<ListOptions>>().Value;
+var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
 app.MapHealthChecks("/healthz");
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);
 app.MapManagementEndpoints(list);
+if (media.Enabled)
+    app.MapMediaEndpoints(upload);
 
 await app.RunAsync();
 

@@ -1,6 +1,8 @@
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
+using Blossom.Core.Media;
+using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
@@ -20,6 +22,16 @@ internal static class Startup
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         services.AddSingleton<IBlobIndex, SqliteBlobIndex>();
         services.AddSingleton<BlobService>();
+        services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
+        services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
+        services.AddSingleton(sp =>
+        {
+            var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
+            return new MediaPipelineSettings(media.QueueCapacity, media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
+        });
+        services.AddSingleton<MediaPipeline>();
+        services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
         services.AddRouting(o => o.SetParameterPolicy<BlobRoute>(BlobRoute.ConstraintName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
@@ -39,5 +51,20 @@ internal static class Startup
         SchnorrSignature.EnsureAvailable();
         await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
+        if (media.Enabled)
+        {
+            if (await FfmpegProcess.CheckAvailableAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false) is { } problem)
+                throw new InvalidOperationException($"Media:Enabled needs ffmpeg: {problem}. Install it or set Blossom:Media:Enabled=false.");
+            try
+            {
+                ImageOptimizer.Initialize(media.Workers);
+            }
+            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+            {
+                throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
+            }
+            await app.Services.GetRequiredService<MediaPipeline>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        }
     }
 }

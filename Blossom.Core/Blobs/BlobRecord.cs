@@ -22,8 +22,8 @@ public interface IBlobIndex
 
     Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Records the blob unless it is known, then <paramref name="owner"/> as one of its owners; returns the stored record.</summary>
-    Task<BlobRecord> AddAsync(BlobRecord blob, string? owner, CancellationToken cancellationToken);
+    /// <summary>Records the blob unless it is known, then each of <paramref name="owners"/> as one of its owners; returns the stored record.</summary>
+    Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken);
 
     /// <summary>The page, or null when the cursor is not a blob of that pubkey.</summary>
     Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken);

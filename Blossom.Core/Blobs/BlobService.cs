@@ -13,8 +13,8 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
 
     public Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken) => index.FindAsync(sha256, cancellationToken);
 
-    /// <summary>Makes received bytes a blob owned by <paramref name="owner"/>. Created is false when it already existed.</summary>
-    public async Task<(BlobRecord Blob, bool Created)> CommitAsync(IPendingBlob pending, ReceivedBlob received, string type, string? owner, CancellationToken cancellationToken)
+    /// <summary>Makes received bytes a blob owned by <paramref name="owners"/> (none: unowned). Created is false when it already existed.</summary>
+    public async Task<(BlobRecord Blob, bool Created)> CommitAsync(IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(received);
@@ -26,8 +26,28 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
             await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
             var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds());
-            var stored = await index.AddAsync(candidate, owner, cancellationToken).ConfigureAwait(false);
+            var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
             return (stored, existing is null);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="owners"/> to a stored blob; null when the blob or its bytes are gone,
+    /// checked under the same lock as delete so the blob cannot vanish in between.
+    /// </summary>
+    public async Task<BlobRecord?> AddOwnersAsync(string sha256, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    {
+        var gate = LockFor(sha256);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && store.Find(sha256) is not null
+                ? await index.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false)
+                : null;
         }
         finally
         {

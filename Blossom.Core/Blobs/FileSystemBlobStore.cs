@@ -50,6 +50,13 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult(true);
     }
 
+    /// <summary>The hashes of every stored blob, read from the folder tree.</summary>
+    public IEnumerable<string> EnumerateHashes() =>
+        Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(BlobHash.IsValid);
+
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         var probe = Path.Combine(_temp, "probe-" + Guid.NewGuid().ToString("N"));

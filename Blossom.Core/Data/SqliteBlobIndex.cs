@@ -20,9 +20,10 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
-    public async Task<BlobRecord> AddAsync(BlobRecord blob, string? owner, CancellationToken cancellationToken)
+    public async Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(owners);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -34,12 +35,10 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
                     blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var stored = await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
                     $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                if (owner is not null)
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO NOTHING",
-                        new { owner, stored.Sha256, stored.Uploaded, added = time.GetUtcNow().ToUnixTimeSeconds() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                }
+                var added = time.GetUtcNow().ToUnixTimeSeconds();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO NOTHING",
+                    owners.Select(owner => new { owner, stored.Sha256, stored.Uploaded, added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
             }

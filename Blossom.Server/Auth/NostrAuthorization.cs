@@ -23,6 +23,7 @@ internal static class NostrAuthorization
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ReasonedForbidHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationVerb.Upload, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
+            .AddPolicy(AuthorizationVerb.Media, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
             .AddPolicy(AuthorizationVerb.Delete, p => p.RequireAuthenticatedUser())
             .AddPolicy(AuthorizationVerb.List, p => p.RequireAuthenticatedUser());
         return services;
@@ -31,12 +32,22 @@ internal static class NostrAuthorization
     /// <summary>Tokens for this group must carry <paramref name="verb"/>; the verb's policy is required.</summary>
     public static TBuilder RequireNostrAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AcceptNostrAuthorization(verb, xTags, impliedHash).RequireAuthorization(verb);
+        builder.RequireNostrAuthorization(verb, [verb], xTags, impliedHash);
+
+    /// <summary>Tokens for this group must carry one of <paramref name="verbs"/>; <paramref name="policy"/> is required.</summary>
+    public static TBuilder RequireNostrAuthorization<TBuilder>(this TBuilder builder, string policy, IReadOnlyList<string> verbs, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AcceptNostrAuthorization(verbs, xTags, impliedHash).RequireAuthorization(policy);
 
     /// <summary>Tokens for this group are checked when sent, but none is required.</summary>
     public static TBuilder AcceptNostrAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new NostrAuthorizationMetadata([verb], xTags, impliedHash));
+        builder.AcceptNostrAuthorization([verb], xTags, impliedHash);
+
+    /// <summary>Tokens carrying one of <paramref name="verbs"/> are checked when sent, but none is required.</summary>
+    public static TBuilder AcceptNostrAuthorization<TBuilder>(this TBuilder builder, IReadOnlyList<string> verbs, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new NostrAuthorizationMetadata(verbs, xTags, impliedHash));
 }
 
 /// <summary><c>Upload:AllowedPubkeys</c>: a valid token from anyone else is refused with 403.</summary>

@@ -19,17 +19,18 @@ internal static class UploadPolicy
     }
 
     /// <summary>Refuses by type (415) and announced size (413); null when the upload may proceed.</summary>
-    public static BlossomError? Check(UploadOptions options, string mediaType, long? length)
+    public static BlossomError? Check(UploadOptions options, string mediaType, long? length, long maxSizeBytes)
     {
+        ArgumentNullException.ThrowIfNull(options);
         if (MediaTypes.IsMultipart(mediaType))
             return BlossomError.UnsupportedType("Send the file's raw bytes as the request body, not multipart form data");
         if (!MediaTypes.IsAllowed(mediaType, options.AllowedTypes))
             return BlossomError.UnsupportedType($"This server does not accept {mediaType}; allowed: {string.Join(", ", options.AllowedTypes)}");
-        if (length > options.MaxSizeBytes)
-            return TooLarge(options);
+        if (length > maxSizeBytes)
+            return TooLarge(maxSizeBytes);
         return null;
     }
 
-    public static BlossomError TooLarge(UploadOptions options) =>
-        BlossomError.TooLarge($"Blob is larger than this server's limit of {options.MaxSizeBytes} bytes");
+    public static BlossomError TooLarge(long maxSizeBytes) =>
+        BlossomError.TooLarge($"Blob is larger than this server's limit of {maxSizeBytes} bytes");
 }

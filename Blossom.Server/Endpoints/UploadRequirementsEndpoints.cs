@@ -24,19 +24,28 @@ internal static class UploadRequirementsEndpoints
 
     internal static Results<Ok, BlossomError> CheckUpload(HttpRequest request, IOptions<UploadOptions> options)
     {
+        var (announced, error) = ReadAnnouncement(request);
+        if (announced is not { } upload)
+            return error!;
+        return UploadPolicy.Check(options.Value, upload.Type, upload.Length, options.Value.MaxSizeBytes) is { } refusal ? refusal : TypedResults.Ok();
+    }
+
+    /// <summary>The blob a preflight announces in <c>X-SHA-256</c>, <c>X-Content-Type</c> and <c>X-Content-Length</c> (BUD-06, BUD-05).</summary>
+    internal static ((string Sha256, string Type, long Length)? Announced, BlossomError? Error) ReadAnnouncement(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var sha256 = BlobRequest.Sha256Header(request);
         if (!sha256.Present)
-            return BlossomError.BadRequest("X-SHA-256 header is required");
+            return (null, BlossomError.BadRequest("X-SHA-256 header is required"));
         if (!sha256.Valid)
-            return BlossomError.BadRequest("X-SHA-256 must be a 64-character hex sha256");
+            return (null, BlossomError.BadRequest("X-SHA-256 must be a 64-character hex sha256"));
 
         var lengthHeader = request.Headers[ContentLengthHeader].ToString();
         if (lengthHeader.Length == 0)
-            return BlossomError.LengthRequired("X-Content-Length header is required");
+            return (null, BlossomError.LengthRequired("X-Content-Length header is required"));
         if (!long.TryParse(lengthHeader, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
-            return BlossomError.BadRequest("X-Content-Length must be a non-negative integer");
+            return (null, BlossomError.BadRequest("X-Content-Length must be a non-negative integer"));
 
-        var mediaType = MediaTypes.Normalize(request.Headers[ContentTypeHeader].ToString());
-        return UploadPolicy.Check(options.Value, mediaType, length) is { } refusal ? refusal : TypedResults.Ok();
+        return ((sha256.Value, MediaTypes.Normalize(request.Headers[ContentTypeHeader].ToString()), length), null);
     }
 }

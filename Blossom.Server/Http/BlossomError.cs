@@ -26,6 +26,12 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
     public static BlossomError LengthRequired(string reason) => new(StatusCodes.Status411LengthRequired, reason);
     public static BlossomError TooLarge(string reason) => new(StatusCodes.Status413PayloadTooLarge, reason);
     public static BlossomError UnsupportedType(string reason) => new(StatusCodes.Status415UnsupportedMediaType, reason);
+    public static BlossomError Unprocessable(string reason) => new(StatusCodes.Status422UnprocessableEntity, reason);
+    public static BlossomError TooManyRequests(string reason, TimeSpan retryAfter) => new(StatusCodes.Status429TooManyRequests, reason) { RetryAfter = retryAfter };
+    public static BlossomError Unavailable(string reason, TimeSpan retryAfter) => new(StatusCodes.Status503ServiceUnavailable, reason) { RetryAfter = retryAfter };
+
+    /// <summary>Sent as <c>Retry-After</c> in whole seconds, for 429 and 503.</summary>
+    public TimeSpan? RetryAfter { get; private init; }
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
@@ -33,6 +39,8 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.Headers[ReasonHeader] = Reason;
+        if (RetryAfter is { } retryAfter)
+            response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // This answer is complete even without a body (HEAD): status code pages must not replace it.
         if (httpContext.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
             statusCodePages.Enabled = false;

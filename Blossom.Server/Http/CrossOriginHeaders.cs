@@ -13,7 +13,7 @@ internal static class CrossOriginHeaders
         {
             var headers = ((HttpResponse)state).Headers;
             headers.AccessControlAllowOrigin = "*";
-            headers.AccessControlExposeHeaders = $"{BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After";
+            headers.AccessControlExposeHeaders = $"{BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied";
             return Task.CompletedTask;
         }, context.Response);
 

@@ -80,3 +80,101 @@ public sealed class AuthOptions
     [Range(0, 3600)]
     public int ClockSkewSeconds { get; set; } = 60;
 }
+
+public enum MediaMode
+{
+    /// <summary><c>PUT /media</c> answers 202 and a task at once (seed BUD-05).</summary>
+    Async,
+    /// <summary><c>PUT /media</c> waits for the result and answers its descriptor (BUD-05 as deployed clients speak it).</summary>
+    Sync,
+}
+
+/// <summary><c>Blossom:Media</c>: the optimizer behind <c>PUT /media</c> (BUD-05).</summary>
+public sealed class MediaOptions
+{
+    public const string Section = "Blossom:Media";
+
+    /// <summary>Whether <c>/media</c> exists. Needs ffmpeg and libvips; checked at start-up.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public MediaMode Mode { get; set; } = MediaMode.Async;
+
+    /// <summary>Largest original accepted. Default 512 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxSizeBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Jobs optimized at once. Default half the cores, at least one: ffmpeg and libvips use several threads each.</summary>
+    [Range(1, 256)]
+    public int Workers { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Jobs waiting for a worker; beyond it <c>PUT /media</c> answers 503. Default 64.</summary>
+    [Range(1, 100_000)]
+    public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>Unfinished tasks one pubkey may have; beyond it <c>PUT /media</c> answers 429. Default 4.</summary>
+    [Range(1, 10_000)]
+    public int MaxRunningTasksPerPubkey { get; set; } = 4;
+
+    /// <summary>How long ended tasks stay readable at <c>GET /media/&lt;id&gt;</c>. Their blobs stay. Default 1 day.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan TaskRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Local folder for originals and outputs in progress. Default <c>data/media</c>.</summary>
+    [Required]
+    public string WorkPath { get; set; } = "data/media";
+}
+
+/// <summary><c>Blossom:Media:Image</c>: what images become.</summary>
+public sealed class MediaImageOptions
+{
+    public const string Section = "Blossom:Media:Image";
+
+    [Range(16, 16384)]
+    public int MaxWidth { get; set; } = 1920;
+
+    [Range(16, 16384)]
+    public int MaxHeight { get; set; } = 1080;
+
+    /// <summary><c>webp</c> (default) or <c>jpeg</c>. Animations are always WebP.</summary>
+    [RegularExpression("^(webp|jpeg)$", ErrorMessage = "Media:Image:Format must be webp or jpeg.")]
+    public string Format { get; set; } = "webp";
+
+    [Range(1, 100)]
+    public int Quality { get; set; } = 80;
+
+    /// <summary>Larger images (all frames counted) are refused before decoding. Default 100 megapixels.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = 100_000_000;
+}
+
+/// <summary><c>Blossom:Media:Video</c>: what video and audio become.</summary>
+public sealed class MediaVideoOptions
+{
+    public const string Section = "Blossom:Media:Video";
+
+    /// <summary>Taller video is scaled down to this height. Default 1080.</summary>
+    [Range(144, 4320)]
+    public int MaxHeight { get; set; } = 1080;
+
+    [Range(1, 240)]
+    public int MaxFps { get; set; } = 30;
+
+    /// <summary>libx264 quality, 0 (lossless) to 51. Default 23, x264's own default.</summary>
+    [Range(0, 51)]
+    public int Crf { get; set; } = 23;
+
+    /// <summary>libx264 preset. Default <c>fast</c>: near <c>medium</c>'s size at a fraction of its time on small servers.</summary>
+    [RegularExpression("^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$", ErrorMessage = "Media:Video:Preset must be a libx264 preset such as fast.")]
+    public string Preset { get; set; } = "fast";
+
+    /// <summary>Longer media is refused. Default 30 minutes.</summary>
+    [Range(1, 86_400)]
+    public int MaxDurationSeconds { get; set; } = 1800;
+
+    /// <summary>Wider or taller input is refused. Default 8192.</summary>
+    [Range(16, 16384)]
+    public int MaxInputDimension { get; set; } = 8192;
+
+    [Range(32, 512)]
+    public int AudioBitrateKbps { get; set; } = 128;
+}

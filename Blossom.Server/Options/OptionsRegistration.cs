@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Media;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server.Options;
@@ -14,10 +15,18 @@ internal static class OptionsRegistration
         Bind<UploadOptions>(services, UploadOptions.Section);
         Bind<ListOptions>(services, ListOptions.Section);
         Bind<AuthOptions>(services, AuthOptions.Section);
+        Bind<MediaOptions>(services, MediaOptions.Section);
+        Bind<MediaImageOptions>(services, MediaImageOptions.Section);
+        Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
         return services;
     }
+
+    /// <summary>The media settings as the core's recipe.</summary>
+    public static MediaRecipe ToRecipe(this MediaImageOptions image, MediaVideoOptions video) => new(
+        new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels),
+        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps));
 
     private static void Bind<T>(IServiceCollection services, string section) where T : class =>
         services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();

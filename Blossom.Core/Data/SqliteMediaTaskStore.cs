@@ -1,0 +1,124 @@
+using Blossom.Core.Blobs;
+using Blossom.Core.Media;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>All SQL about media tasks and the results they produced.</summary>
+public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider time) : IMediaTaskStore
+{
+    private const string Columns =
+        "id AS Id, owner AS Owner, original_sha256 AS OriginalSha256, original_type AS OriginalType, status AS Status, " +
+        "progress AS Progress, message AS Message, result_sha256 AS ResultSha256, result_size AS ResultSize, " +
+        "result_type AS ResultType, result_uploaded AS ResultUploaded, result_created AS ResultCreated, created AS Created, updated AS Updated";
+
+    public Task InsertAsync(MediaTask task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return ExecuteAsync(
+            "INSERT INTO media_tasks (id, owner, original_sha256, original_type, status, progress, message, result_sha256, result_size, result_type, result_uploaded, result_created, created, updated) " +
+            "VALUES (@Id, @Owner, @OriginalSha256, @OriginalType, @Status, @Progress, @Message, @ResultSha256, @ResultSize, @ResultType, @ResultUploaded, @ResultCreated, @Created, @Updated)",
+            TaskRow.From(task), cancellationToken);
+    }
+
+    public async Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {Columns} FROM media_tasks WHERE id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    public Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM media_tasks WHERE status = 'running' ORDER BY created", null, cancellationToken);
+
+    public Task<IReadOnlyList<MediaTask>> RunningForOriginalAsync(string originalSha256, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM media_tasks WHERE original_sha256 = @originalSha256 AND status = 'running'", new { originalSha256 }, cancellationToken);
+
+    public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT count(*) FROM media_tasks WHERE owner = @owner AND status = 'running'", new { owner }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public Task ReportProgressAsync(string originalSha256, int progress, string message, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE media_tasks SET progress = @progress, message = @message, updated = @now WHERE original_sha256 = @originalSha256 AND status = 'running'",
+            new { originalSha256, progress, message, now = Now() }, cancellationToken);
+
+    public Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return ExecuteAsync(
+            "UPDATE media_tasks SET status = 'complete', progress = 100, message = @message, result_sha256 = @Sha256, result_size = @Size, " +
+            "result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, updated = @now WHERE id IN @ids AND status = 'running'",
+            new { ids, result.Sha256, result.Size, result.Type, result.Uploaded, resultCreated, message, now = Now() }, cancellationToken);
+    }
+
+    public Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE id IN @ids AND status = 'running'",
+            new { ids, message, now = Now() }, cancellationToken);
+
+    public async Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM media_tasks WHERE status <> 'running' AND updated < @cutoff", new { cutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<string?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "SELECT result_sha256 FROM media_results WHERE original_sha256 = @originalSha256 AND recipe = @recipe",
+                new { originalSha256, recipe }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public Task SaveResultAsync(string originalSha256, string recipe, string resultSha256, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO media_results (original_sha256, recipe, result_sha256) VALUES (@originalSha256, @recipe, @resultSha256) " +
+            "ON CONFLICT (original_sha256, recipe) DO UPDATE SET result_sha256 = excluded.result_sha256",
+            new { originalSha256, recipe, resultSha256 }, cancellationToken);
+
+    private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
+
+    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<MediaTask>> QueryAsync(string sql, object? parameters, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<TaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToTask())];
+        }
+    }
+
+    /// <summary>The flat shape of a row; the status is stored as its lowercase wire name.</summary>
+    private sealed record TaskRow(
+        string Id, string? Owner, string OriginalSha256, string OriginalType, string Status, long Progress, string Message,
+        string? ResultSha256, long? ResultSize, string? ResultType, long? ResultUploaded, long ResultCreated, long Created, long Updated)
+    {
+        public static TaskRow From(MediaTask t) => new(
+            t.Id, t.Owner, t.OriginalSha256, t.OriginalType, t.Status.ToString().ToLowerInvariant(), t.Progress, t.Message,
+            t.Result?.Sha256, t.Result?.Size, t.Result?.Type, t.Result?.Uploaded, t.ResultCreated ? 1 : 0, t.Created, t.Updated);
+
+        public MediaTask ToTask() => new(
+            Id, Owner, OriginalSha256, OriginalType, Enum.Parse<MediaTaskStatus>(Status, ignoreCase: true), (int)Progress, Message,
+            ResultSha256 is null ? null : new BlobRecord(ResultSha256, ResultSize!.Value, ResultType!, ResultUploaded!.Value),
+            ResultCreated != 0, Created, Updated);
+    }
+}

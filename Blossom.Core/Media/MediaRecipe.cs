@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace Blossom.Core.Media;
+
+/// <summary>How images are optimized.</summary>
+/// <param name="MaxWidth">Results fit in MaxWidth x MaxHeight; smaller images are never upscaled.</param>
+/// <param name="MaxHeight">See <paramref name="MaxWidth"/>.</param>
+/// <param name="Format"><c>webp</c> or <c>jpeg</c>; animations are always WebP.</param>
+/// <param name="Quality">Encoder quality, 1 to 100.</param>
+/// <param name="MaxPixels">Larger inputs (all frames counted) are refused before decoding: decompression bombs.</param>
+public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int Quality, long MaxPixels);
+
+/// <summary>How video and audio are optimized: H.264 + AAC in MP4, or AAC in M4A for audio alone.</summary>
+/// <param name="MaxHeight">Taller video is scaled down to this height; never upscaled.</param>
+/// <param name="MaxFps">Faster frame rates are reduced to this.</param>
+/// <param name="Crf">libx264 constant rate factor (0 to 51, lower is better).</param>
+/// <param name="Preset">libx264 preset, e.g. <c>fast</c>.</param>
+/// <param name="MaxDurationSeconds">Longer media is refused after probing.</param>
+/// <param name="MaxInputDimension">Input wider or taller than this is refused after probing.</param>
+/// <param name="AudioBitrateKbps">AAC bitrate.</param>
+public sealed record VideoRecipe(int MaxHeight, int MaxFps, int Crf, string Preset, int MaxDurationSeconds, int MaxInputDimension, int AudioBitrateKbps);
+
+/// <summary>Everything that decides what an original becomes.</summary>
+public sealed record MediaRecipe(ImageRecipe Image, VideoRecipe Video)
+{
+    /// <summary>
+    /// Names the output settings, so a stored result is reused only while the settings that made
+    /// it are the ones in force.
+    /// </summary>
+    public string Fingerprint => string.Create(CultureInfo.InvariantCulture,
+        $"v1;image:{Image.MaxWidth}x{Image.MaxHeight},{Image.Format},q{Image.Quality};video:{Video.MaxHeight}p,{Video.MaxFps}fps,crf{Video.Crf},{Video.Preset},aac{Video.AudioBitrateKbps}");
+}
+
+/// <summary>The kinds of media the optimizer takes, by declared MIME type.</summary>
+public static class MediaKinds
+{
+    public static MediaKind? Of(string mediaType)
+    {
+        ArgumentNullException.ThrowIfNull(mediaType);
+        // SVG is a document, not pixels: rasterizing it would lose what it is.
+        if (mediaType == "image/svg+xml")
+            return null;
+        if (mediaType.StartsWith("image/", StringComparison.Ordinal))
+            return MediaKind.Image;
+        if (mediaType.StartsWith("video/", StringComparison.Ordinal))
+            return MediaKind.Video;
+        if (mediaType.StartsWith("audio/", StringComparison.Ordinal))
+            return MediaKind.Audio;
+        return null;
+    }
+}
+
+public enum MediaKind
+{
+    Image,
+    Video,
+    Audio,
+}
+
+/// <summary>The optimizer's output file and its type.</summary>
+public sealed record OptimizedMedia(string Path, string MediaType);
+
+/// <summary>
+/// The media cannot be optimized. The message says why in words a person understands and is shown
+/// to the uploader; <see cref="Detail"/> is for the operator's log only (it may name local paths).
+/// </summary>
+public sealed class MediaRejectedException : Exception
+{
+    public MediaRejectedException(string message, string? detail = null, Exception? innerException = null)
+        : base(message, innerException) => Detail = detail ?? innerException?.Message;
+
+    public MediaRejectedException() { }
+
+    public MediaRejectedException(string message) : base(message) { }
+
+    public MediaRejectedException(string message, Exception innerException) : this(message, null, innerException) { }
+
+    public string? Detail { get; }
+}
+
+/// <summary>Turns an original into its optimized form, reporting progress 0 to 100.</summary>
+public interface IMediaOptimizer
+{
+    /// <summary>Writes the result into <paramref name="outputFolder"/>; on failure or cancellation nothing is left there.</summary>
+    /// <exception cref="MediaRejectedException">The media cannot be optimized.</exception>
+    Task<OptimizedMedia> OptimizeAsync(string inputPath, MediaKind kind, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken);
+}

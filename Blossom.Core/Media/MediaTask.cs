@@ -1,0 +1,69 @@
+using Blossom.Core.Blobs;
+
+namespace Blossom.Core.Media;
+
+/// <summary>The only states a task ever has (seed BUD-05); a failure ends <see cref="Canceled"/> with a message.</summary>
+public enum MediaTaskStatus
+{
+    Running,
+    Complete,
+    Canceled,
+}
+
+/// <summary>One <c>PUT /media</c> request's long-running optimization.</summary>
+/// <param name="Id">Random and unguessable: <c>GET /media/&lt;id&gt;</c> needs no token.</param>
+/// <param name="Owner">The uploader's pubkey, who owns the result and may cancel; null when anonymous.</param>
+/// <param name="OriginalSha256">The hash of the uploaded original.</param>
+/// <param name="OriginalType">The original's declared MIME type.</param>
+/// <param name="Status">Running until it ends complete or canceled.</param>
+/// <param name="Progress">0 to 100.</param>
+/// <param name="Message">What is happening, or why the task was canceled, in words a person understands.</param>
+/// <param name="Result">The optimized blob, when complete.</param>
+/// <param name="ResultCreated">Whether the result blob was new to the store when this task completed.</param>
+/// <param name="Created">Unix seconds of the request.</param>
+/// <param name="Updated">Unix seconds of the last change.</param>
+public sealed record MediaTask(
+    string Id,
+    string? Owner,
+    string OriginalSha256,
+    string OriginalType,
+    MediaTaskStatus Status,
+    int Progress,
+    string Message,
+    BlobRecord? Result,
+    bool ResultCreated,
+    long Created,
+    long Updated)
+{
+    public bool IsRunning => Status == MediaTaskStatus.Running;
+}
+
+/// <summary>The task rows: the single source of truth about tasks, so a restart loses none.</summary>
+public interface IMediaTaskStore
+{
+    Task InsertAsync(MediaTask task, CancellationToken cancellationToken);
+
+    Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MediaTask>> RunningForOriginalAsync(string originalSha256, CancellationToken cancellationToken);
+
+    Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken);
+
+    /// <summary>Sets progress and message on the running tasks of an original.</summary>
+    Task ReportProgressAsync(string originalSha256, int progress, string message, CancellationToken cancellationToken);
+
+    /// <summary>Ends the given tasks as complete with <paramref name="result"/>, those still running only.</summary>
+    Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, CancellationToken cancellationToken);
+
+    /// <summary>Ends the given tasks as canceled with <paramref name="message"/>, those still running only.</summary>
+    Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken);
+
+    /// <summary>Forgets tasks that ended before <paramref name="cutoff"/> (unix seconds); returns how many.</summary>
+    Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken);
+
+    Task<string?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken);
+
+    Task SaveResultAsync(string originalSha256, string recipe, string resultSha256, CancellationToken cancellationToken);
+}

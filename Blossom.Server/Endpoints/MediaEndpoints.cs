@@ -1,0 +1,151 @@
+// BUD-05: PUT /media and its HEAD preflight, with the task endpoints of the seed draft.
+using System.Globalization;
+using Blossom.Core.Auth;
+using Blossom.Core.Blobs;
+using Blossom.Core.Media;
+using Blossom.Server.Auth;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Endpoints;
+
+internal static class MediaEndpoints
+{
+    /// <summary>The longest a <c>GET /media/&lt;id&gt;?wait=N</c> holds the request.</summary>
+    private static readonly TimeSpan MaxLongPoll = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long <c>Media:Mode=Sync</c> holds a request before answering with the task after all.</summary>
+    private static readonly TimeSpan SyncLimit = TimeSpan.FromMinutes(30);
+
+    private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan TooManyTasksRetry = TimeSpan.FromSeconds(10);
+
+    public static RouteGroupBuilder MapMediaEndpoints(this IEndpointRouteBuilder app, UploadOptions upload)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var group = app.MapGroup("/media").WithTags("BUD-05 media");
+
+        // t=media is BUD-11's verb; t=upload is what the seed draft and older clients send.
+        string[] submitVerbs = [AuthorizationVerb.Media, AuthorizationVerb.Upload];
+        var submit = group.MapGroup("");
+        submit = upload.RequireAuth
+            ? submit.RequireNostrAuthorization(AuthorizationVerb.Media, submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader)
+            : submit.AcceptNostrAuthorization(submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
+        submit.MapPut("", PutMediaAsync)
+            .WithName("OptimizeMedia")
+            .WithSummary("Stores the original and optimizes it: 202 and a task, or the result's descriptor when asked to wait.");
+        submit.MapMethods("", [HttpMethods.Head], CheckMediaAsync)
+            .WithName("CheckMedia")
+            .WithSummary("Says from X-SHA-256, X-Content-Type and X-Content-Length whether PUT /media would be accepted.");
+
+        group.MapGet("/{id}", GetTaskAsync)
+            .WithName("GetMediaTask")
+            .WithSummary("The task; ?wait=N (seconds) holds the request until it changes.");
+
+        // Only the task's owner cancels, so a token is always needed, whatever Upload:RequireAuth says.
+        group.MapGroup("/{id}")
+            .RequireNostrAuthorization(AuthorizationVerb.Delete, [AuthorizationVerb.Media, AuthorizationVerb.Delete], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash)
+            .MapDelete("", CancelTaskAsync)
+            .WithName("CancelMediaTask")
+            .WithSummary("Cancels the caller's task; its ffmpeg process ends at once.");
+        return group;
+    }
+
+    internal static async Task<Results<Accepted<MediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
+        HttpContext context, MediaPipeline pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        var media = mediaOptions.Value;
+        var request = context.Request;
+        var mediaType = MediaTypes.Normalize(request.ContentType);
+        var owner = context.GetAuthorizationEvent()?.Pubkey;
+        if (Refusal(uploadOptions.Value, media, mediaType, request.ContentLength) is { } refusal)
+            return refusal;
+        if (await Busy(pipeline, owner, cancellationToken).ConfigureAwait(false) is { } busy)
+            return busy;
+
+        var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
+        if (body is null)
+            return error!;
+        MediaTask? task;
+        await using (body.ConfigureAwait(false))
+            task = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
+        if (task is null)
+            return QueueFull();
+
+        var preference = MediaPreference.Parse(request);
+        var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? SyncLimit : null);
+        if (wait is { } limit)
+        {
+            task = await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
+            if (preference.Wait is { } asked)
+                context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)asked.TotalSeconds}");
+        }
+        var url = baseUrl.For(request);
+        return task switch
+        {
+            { Status: MediaTaskStatus.Complete, Result: { } result } when wait is not null =>
+                task.ResultCreated
+                    ? TypedResults.Created(BlobDescriptor.From(result, url).Url, BlobDescriptor.From(result, url))
+                    : TypedResults.Ok(BlobDescriptor.From(result, url)),
+            { Status: MediaTaskStatus.Canceled } when wait is not null => BlossomError.Unprocessable(task.Message),
+            _ => TypedResults.Accepted($"/media/{task.Id}", MediaTaskResponse.From(task, url)),
+        };
+    }
+
+    /// <summary>BUD-05's preflight: the announced type and size against the optimizer and its limits.</summary>
+    internal static async Task<Results<Ok, BlossomError>> CheckMediaAsync(
+        HttpContext context, MediaPipeline pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
+    {
+        var (announced, error) = UploadRequirementsEndpoints.ReadAnnouncement(context.Request);
+        if (announced is not { } media)
+            return error!;
+        return Refusal(uploadOptions.Value, mediaOptions.Value, media.Type, media.Length)
+            ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false)
+            ?? (Results<Ok, BlossomError>)TypedResults.Ok();
+    }
+
+    internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
+        string id, int? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        if (wait < 0)
+            return BlossomError.BadRequest("wait must be a whole number of seconds");
+        var timeout = TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxLongPoll.TotalSeconds));
+        var task = await pipeline.WaitForChangeAsync(id, timeout, cancellationToken).ConfigureAwait(false);
+        return task is null
+            ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
+            : TypedResults.Ok(MediaTaskResponse.From(task, baseUrl.For(request)));
+    }
+
+    internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> CancelTaskAsync(
+        string id, HttpContext context, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        var requester = context.GetAuthorizationEvent()!.Pubkey;
+        var (outcome, task) = await pipeline.CancelAsync(id, requester, cancellationToken).ConfigureAwait(false);
+        return outcome switch
+        {
+            MediaCancellation.NotFound => BlossomError.NotFound("No such media task"),
+            MediaCancellation.NotOwner => BlossomError.Forbidden("Only the task's owner can cancel it"),
+            MediaCancellation.AlreadyComplete => BlossomError.Conflict("The task is already complete; delete its blob instead"),
+            _ => TypedResults.Ok(MediaTaskResponse.From(task!, baseUrl.For(context.Request))),
+        };
+    }
+
+    /// <summary>Refuses by type and announced size: server policy first, then what the optimizer takes.</summary>
+    private static BlossomError? Refusal(UploadOptions upload, MediaOptions media, string mediaType, long? length) =>
+        UploadPolicy.Check(upload, mediaType, length, media.MaxSizeBytes)
+        ?? (MediaKinds.Of(mediaType) is null
+            ? BlossomError.UnsupportedType($"The media optimizer takes images, video and audio, not {mediaType}; store other files with PUT /upload")
+            : null);
+
+    private static async Task<BlossomError?> Busy(MediaPipeline pipeline, string? owner, CancellationToken cancellationToken) =>
+        await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false) switch
+        {
+            MediaAdmission.QueueFull => QueueFull(),
+            MediaAdmission.TooManyTasks => BlossomError.TooManyRequests("You have too many unfinished media tasks; wait for one to end", TooManyTasksRetry),
+            _ => null,
+        };
+
+    private static BlossomError QueueFull() => BlossomError.Unavailable("The media queue is full; try again shortly", QueueFullRetry);
+}

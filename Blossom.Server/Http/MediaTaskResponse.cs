@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+using Blossom.Core.Media;
+
+namespace Blossom.Server.Http;
+
+/// <summary>The task object of the seed BUD-05: <c>blob</c> is set when the task is complete.</summary>
+public sealed record MediaTaskResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("progress")] int Progress,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("blob"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Blob)
+{
+    public static MediaTaskResponse From(MediaTask task, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new(task.Id, task.Status.ToString().ToLowerInvariant(), task.Progress, task.Message,
+            task.Result is { } result && task.Status == MediaTaskStatus.Complete ? BlobDescriptor.From(result, baseUrl) : null);
+    }
+}
+
+/// <summary>
+/// The RFC 7240 <c>Prefer</c> header as <c>PUT /media</c> reads it: <c>respond-async</c> forces a
+/// task, <c>wait=N</c> asks for the result if it is ready within N seconds.
+/// </summary>
+internal readonly record struct MediaPreference(bool RespondAsync, TimeSpan? Wait)
+{
+    public const string HeaderName = "Prefer";
+    public const string AppliedHeaderName = "Preference-Applied";
+
+    public static MediaPreference Parse(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var respondAsync = false;
+        TimeSpan? wait = null;
+        // Several headers or comma-separated preferences; a preference's own parameters follow ';'.
+        foreach (var preference in request.Headers[HeaderName].SelectMany(h => (h ?? "").Split(',')))
+        {
+            var token = preference.Split(';', 2)[0].Trim();
+            var (name, value) = token.Split('=', 2) is [var n, var v] ? (n.Trim(), v.Trim().Trim('"')) : (token, "");
+            if (name.Equals("respond-async", StringComparison.OrdinalIgnoreCase))
+                respondAsync = true;
+            else if (name.Equals("wait", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                wait = TimeSpan.FromSeconds(seconds);
+        }
+        return new MediaPreference(respondAsync, wait);
+    }
+}

@@ -1,0 +1,76 @@
+using Blossom.Core.Media;
+using Blossom.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Media;
+
+/// <summary>
+/// <c>Media:Workers</c> loops draining the media queue, the recovery of tasks a restart
+/// interrupted, and the loop that forgets ended tasks after <c>Media:TaskRetention</c>.
+/// </summary>
+internal sealed partial class MediaWorkerService(MediaPipeline pipeline, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaWorkerService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+            return;
+        var loops = Enumerable.Range(0, options.Value.Workers).Select(_ => WorkAsync(stoppingToken)).ToList();
+        loops.Add(ForgetEndedAsync(stoppingToken));
+        try
+        {
+            var requeued = await pipeline.RecoverAsync(stoppingToken).ConfigureAwait(false);
+            if (requeued > 0)
+                LogRecovered(requeued);
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: running tasks stay in the database and are resumed at the next start.
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var job in pipeline.Jobs.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var started = time.GetTimestamp();
+            var outcome = await pipeline.RunAsync(job, stoppingToken).ConfigureAwait(false);
+            var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+            if (outcome.Failure is { } failure)
+                LogFailed(failure, job.OriginalSha256, job.Kind);
+            else if (outcome.Rejection is { } rejection)
+                LogRejected(job.OriginalSha256, job.Kind, rejection.Message, rejection.Detail);
+            else
+                LogEnded(job.OriginalSha256, job.Kind, outcome.Status, elapsed);
+        }
+    }
+
+    private async Task ForgetEndedAsync(CancellationToken stoppingToken)
+    {
+        var retention = options.Value.TaskRetention;
+        var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerHour));
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var forgotten = await pipeline.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
+            if (forgotten > 0)
+                LogForgotten(forgotten);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Media: {Count} interrupted job(s) queued again after the restart")]
+    private partial void LogRecovered(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Media: {Sha256} ({Kind}) ended {Status} in {Milliseconds:F0} ms")]
+    private partial void LogEnded(string sha256, MediaKind kind, MediaTaskStatus status, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Media: {Sha256} ({Kind}) refused: {Reason} ({Detail})")]
+    private partial void LogRejected(string sha256, MediaKind kind, string reason, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Media: {Sha256} ({Kind}) failed")]
+    private partial void LogFailed(Exception exception, string sha256, MediaKind kind);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Media: forgot {Count} ended task(s)")]
+    private partial void LogForgotten(int count);
+}
