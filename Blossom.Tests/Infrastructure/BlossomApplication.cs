@@ -25,6 +25,8 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
 
     public string StoragePath => Path.Combine(DataRoot, "blobs");
 
+    public string MediaWorkPath => Path.Combine(DataRoot, "media");
+
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>
@@ -45,6 +47,7 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
     {
         builder.UseSetting("Blossom:Storage:Path", StoragePath);
         builder.UseSetting("Blossom:Database:ConnectionString", $"Data Source={Path.Combine(DataRoot, "blossom.db")}");
+        builder.UseSetting("Blossom:Media:WorkPath", MediaWorkPath);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
     }

@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using Blossom.Server.Http;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Media;
+
+/// <summary>PUT /media with images, through libvips, checked by opening the result as a user would.</summary>
+public sealed class MediaImageTests : IDisposable
+{
+    private readonly BlossomApplication _app = new();
+    private readonly HttpClient _client;
+    private readonly NostrSigner _alice = new();
+
+    public MediaImageTests() => _client = _app.Start();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task PhoneJpeg_BecomesUprightWebpWithinLimitsWithoutMetadata()
+    {
+        var original = MediaSamples.PhoneJpeg();
+        using (var source = NetVips.Image.NewFromBuffer(original))
+            source.Get("exif-ifd3-GPSLatitude").Should().NotBeNull("the sample carries a GPS position");
+
+        var task = await _client.SubmitAsync(_alice, original, "image/jpeg");
+        task.Status.Should().Be("running");
+        var done = await _client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Progress.Should().Be(100);
+        var blob = done.Blob!;
+        blob.Type.Should().Be("image/webp");
+        blob.Url.Should().EndWith($"/{blob.Sha256}.webp");
+        using var image = await _client.DownloadImageAsync(blob);
+        // 4000x3000 shown rotated is 3000x4000; fitting 1920x1080 makes it 810x1080.
+        (image.Width, image.Height).Should().Be((810, 1080));
+        MediaRequests.HasExif(image).Should().BeFalse("EXIF, GPS and XMP are stripped");
+        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().ContainSingle().Which.Sha256.Should().Be(blob.Sha256);
+        (await _client.GetAsync($"/{BlossomRequests.Sha256(original)}")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound, "the original is never served");
+    }
+
+    [Fact]
+    public async Task PngWithAlpha_KeepsAlphaAndIsNotUpscaled()
+    {
+        var task = await _client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(800, 600), "image/png");
+        var done = await _client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        using var image = await _client.DownloadImageAsync(done.Blob!);
+        (image.Width, image.Height).Should().Be((800, 600));
+        image.HasAlpha().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task AnimatedGif_StaysAnimated()
+    {
+        var task = await _client.SubmitAsync(_alice, MediaSamples.AnimatedGif(frames: 3), "image/gif");
+        var done = await _client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Blob!.Type.Should().Be("image/webp");
+        using var image = await _client.DownloadImageAsync(done.Blob, allFrames: true);
+        ((int)image.Get("n-pages")).Should().Be(3);
+        image.PageHeight.Should().Be(200);
+    }
+
+    [Fact]
+    public async Task JunkClaimingJpeg_EndsCanceledSayingWhy()
+    {
+        var task = await _client.SubmitAsync(_alice, MediaSamples.Junk(), "image/jpeg");
+        var done = await _client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Not a decodable image");
+        done.Blob.Should().BeNull();
+        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ImageAbovePixelLimit_RefusedBeforeDecoding()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxPixels"] = "1000000" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(2000, 1000), "image/png");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Image of 2000x1000 is larger than this server's limit of 1 megapixels");
+    }
+
+    [Fact]
+    public async Task JpegFormatSetting_FlattensAlphaIntoJpeg()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:Format"] = "jpeg" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(), "image/png");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Blob!.Type.Should().Be("image/jpeg");
+        done.Blob.Url.Should().EndWith(".jpg");
+        using var image = await client.DownloadImageAsync(done.Blob);
+        image.HasAlpha().Should().BeFalse();
+    }
+}

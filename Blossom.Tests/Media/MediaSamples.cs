@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using NetVips;
+using VipsImage = NetVips.Image;
+
+namespace Blossom.Tests.Media;
+
+/// <summary>Real media made on the spot with libvips and ffmpeg, each distinct per call so no two tests share a result.</summary>
+internal static class MediaSamples
+{
+    private static int _seed = Environment.ProcessId;
+
+    /// <summary>
+    /// A 4000x3000 (12 MP) JPEG whose EXIF says "rotate 90° clockwise to display" and carries a GPS
+    /// position, as phones write them: upright it is 3000x4000.
+    /// </summary>
+    public static byte[] PhoneJpeg()
+    {
+        using var image = Pattern(4000, 3000);
+        var jpeg = image.JpegsaveBuffer(q: 85);
+        return WithExif(jpeg, PhoneExif());
+    }
+
+    public static byte[] PngWithAlpha(int width = 800, int height = 600)
+    {
+        using var rgb = Pattern(width, height);
+        using var black = VipsImage.Black(width, height);
+        using var alpha = (black + 128).Cast(Enums.BandFormat.Uchar);
+        using var rgba = rgb.Bandjoin(alpha);
+        return rgba.PngsaveBuffer();
+    }
+
+    /// <summary>An animated GIF of <paramref name="frames"/> frames, each 300x200.</summary>
+    public static byte[] AnimatedGif(int frames = 3)
+    {
+        var pages = Enumerable.Range(0, frames).Select(i => Pattern(300, 200, shift: i * 40)).ToArray();
+        try
+        {
+            using var strip = VipsImage.Arrayjoin(pages, across: 1);
+            using var animation = strip.Mutate(m =>
+            {
+                m.Set(GValue.GIntType, "page-height", 200);
+                m.Set(GValue.ArrayIntType, "delay", Enumerable.Repeat(100, frames).ToArray());
+                m.Set(GValue.GIntType, "loop", 0);
+            });
+            return animation.GifsaveBuffer();
+        }
+        finally
+        {
+            foreach (var page in pages)
+                page.Dispose();
+        }
+    }
+
+    /// <summary>An H.264 + AAC MP4 made by ffmpeg from its test sources.</summary>
+    public static async Task<byte[]> VideoAsync(int width, int height, int fps, double seconds, string preset = "ultrafast")
+    {
+        var frequency = 200 + Interlocked.Increment(ref _seed) % 2000;
+        return await FfmpegAsync(".mp4",
+            "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
+            "-f", "lavfi", "-i", $"sine=frequency={frequency}:duration={seconds}",
+            "-c:v", "libx264", "-preset", preset, "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest");
+    }
+
+    public static async Task<byte[]> AudioWavAsync(double seconds)
+    {
+        var frequency = 200 + Interlocked.Increment(ref _seed) % 2000;
+        return await FfmpegAsync(".wav", "-f", "lavfi", "-i", $"sine=frequency={frequency}:duration={seconds}");
+    }
+
+    public static byte[] Junk(int length = 50_000) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
+
+    /// <summary>A gradient that differs per call, so every sample has its own hash.</summary>
+    private static VipsImage Pattern(int width, int height, int shift = 0)
+    {
+        var seed = Interlocked.Increment(ref _seed);
+        using var xy = VipsImage.Xyz(width, height);
+        using var x = xy[0];
+        using var y = xy[1];
+        using var r = (x * (255.0 / width) + shift).Cast(Enums.BandFormat.Uchar);
+        using var g = (y * (255.0 / height)).Cast(Enums.BandFormat.Uchar);
+        using var b = (x + y + seed % 97).Cast(Enums.BandFormat.Uchar);
+        return r.Bandjoin(g, b).Copy(interpretation: Enums.Interpretation.Srgb);
+    }
+
+    private static async Task<byte[]> FfmpegAsync(string extension, params string[] input)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"blossom-sample-{Guid.NewGuid():N}{extension}");
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. input, path])
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().Be(0, await errors);
+        try
+        {
+            return await File.ReadAllBytesAsync(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// An EXIF block by hand (TIFF, little-endian): IFD0 with Orientation = 6 and a pointer to a GPS
+    /// IFD holding latitude 48°51'24" N and longitude 2°21'3" E.
+    /// </summary>
+    private static byte[] PhoneExif()
+    {
+        var tiff = new byte[140];
+        var span = tiff.AsSpan();
+        "II"u8.CopyTo(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], 8);
+        // IFD0 at 8: two entries, then the next-IFD offset (none).
+        BinaryPrimitives.WriteUInt16LittleEndian(span[8..], 2);
+        Entry(span[10..], 0x0112, 3, 1, 6);   // Orientation: rotate 90° CW
+        Entry(span[22..], 0x8825, 4, 1, 38);  // GPS IFD pointer
+        BinaryPrimitives.WriteUInt32LittleEndian(span[34..], 0);
+        // GPS IFD at 38: four entries; rationals follow at 92 and 116.
+        BinaryPrimitives.WriteUInt16LittleEndian(span[38..], 4);
+        Entry(span[40..], 0x0001, 2, 2, 'N');
+        Entry(span[52..], 0x0002, 5, 3, 92);
+        Entry(span[64..], 0x0003, 2, 2, 'E');
+        Entry(span[76..], 0x0004, 5, 3, 116);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[88..], 0);
+        Rationals(span[92..], 48, 51, 24);
+        Rationals(span[116..], 2, 21, 3);
+        return [.. "Exif\0\0"u8, .. tiff];
+
+        static void Entry(Span<byte> at, ushort tag, ushort type, uint count, uint value)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(at, tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(at[2..], type);
+            BinaryPrimitives.WriteUInt32LittleEndian(at[4..], count);
+            BinaryPrimitives.WriteUInt32LittleEndian(at[8..], value);
+        }
+
+        static void Rationals(Span<byte> at, uint degrees, uint minutes, uint seconds)
+        {
+            uint[] values = [degrees, 1, minutes, 1, seconds, 1];
+            for (var i = 0; i < values.Length; i++)
+                BinaryPrimitives.WriteUInt32LittleEndian(at[(i * 4)..], values[i]);
+        }
+    }
+
+    /// <summary>Puts an APP1 segment holding <paramref name="exif"/> right after the JPEG's SOI marker.</summary>
+    private static byte[] WithExif(byte[] jpeg, byte[] exif)
+    {
+        var segment = new byte[4 + exif.Length];
+        segment[0] = 0xFF;
+        segment[1] = 0xE1;
+        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(exif.Length + 2));
+        exif.CopyTo(segment, 4);
+        return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Media;
+
+/// <summary>PUT /media with video and audio, through ffmpeg, checked with ffprobe.</summary>
+public sealed class MediaVideoTests
+{
+    private readonly NostrSigner _alice = new();
+
+    [Fact]
+    public async Task Clip1080p60_BecomesH264AacMp4_ScaledAndAt30Fps_WithFaststart()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Media:Video:MaxHeight"] = "720",
+            ["Blossom:Media:Video:Preset"] = "ultrafast",
+        });
+        var client = app.Start();
+        var original = await MediaSamples.VideoAsync(1920, 1080, fps: 60, seconds: 2);
+
+        var task = await client.SubmitAsync(_alice, original, "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Blob!.Type.Should().Be("video/mp4");
+        done.Blob.Url.Should().EndWith(".mp4");
+        var probe = await client.ProbeAsync(done.Blob);
+        var streams = probe.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_type").GetString() == "video");
+        video.GetProperty("codec_name").GetString().Should().Be("h264");
+        (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()).Should().Be((1280, 720));
+        video.GetProperty("avg_frame_rate").GetString().Should().Be("30/1");
+        streams.Single(s => s.GetProperty("codec_type").GetString() == "audio").GetProperty("codec_name").GetString().Should().Be("aac");
+        probe.GetProperty("format").GetProperty("format_name").GetString().Should().Contain("mp4");
+        var bytes = await client.GetByteArrayAsync(new Uri(done.Blob.Url).PathAndQuery);
+        IndexOf(bytes, "moov"u8).Should().BeLessThan(IndexOf(bytes, "mdat"u8), "+faststart puts the index first");
+    }
+
+    [Fact]
+    public async Task SmallClip_IsNeverUpscaled()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Video:Preset"] = "ultrafast" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(320, 240, fps: 25, seconds: 1), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        var video = (await client.ProbeAsync(done.Blob!)).GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("codec_type").GetString() == "video");
+        (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()).Should().Be((320, 240));
+        video.GetProperty("avg_frame_rate").GetString().Should().Be("25/1");
+    }
+
+    [Fact]
+    public async Task Wav_BecomesAacM4a()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.AudioWavAsync(seconds: 2), "audio/wav");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Blob!.Type.Should().Be("audio/mp4");
+        done.Blob.Url.Should().EndWith(".m4a");
+        var probe = await client.ProbeAsync(done.Blob);
+        probe.GetProperty("streams").EnumerateArray().Should().ContainSingle()
+            .Which.GetProperty("codec_name").GetString().Should().Be("aac");
+    }
+
+    [Fact]
+    public async Task VideoLongerThanLimit_EndsCanceledSayingWhy()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Video:MaxDurationSeconds"] = "1" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(320, 240, fps: 25, seconds: 3), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().StartWith("Video longer than the limit of 1 seconds");
+    }
+
+    [Fact]
+    public async Task JunkClaimingVideo_EndsCanceledSayingWhy()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, MediaSamples.Junk(), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().StartWith("Not a decodable video");
+    }
+
+    private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle)
+    {
+        var at = haystack.AsSpan().IndexOf(needle);
+        at.Should().BeGreaterThanOrEqualTo(0);
+        return at;
+    }
+}
