@@ -24,10 +24,10 @@ public sealed class EndpointAuthorizationTests : IDisposable
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Intersect(WriteMethods).Select(m => (Method: m, e.RoutePattern.RawText!)))
             .ToList();
 
-        writes.Should().Contain([("PUT", "/upload/"), ("DELETE", "/{blob:blob}")]);
+        writes.Should().Contain([("PUT", "/upload/"), ("DELETE", "/{blob:blob}"), ("PUT", "/media/"), ("DELETE", "/media/{id}/")]);
         foreach (var (method, pattern) in writes)
         {
-            var path = pattern.Replace("{blob:blob}", new string('a', 64), StringComparison.Ordinal);
+            var path = pattern.Replace("{blob:blob}", new string('a', 64), StringComparison.Ordinal).Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
             using var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([1, 2, 3]) });
             response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, $"{method} {pattern} must demand a token");
         }

@@ -9,9 +9,10 @@ public sealed class JsClientInteropTests
     private static readonly string ScriptFolder = Path.Combine(RepositoryRoot(), "Blossom.Tests", "Interop");
 
     [Fact]
-    public async Task BlossomClientSdk_UploadGetListDelete_Succeeds()
+    public async Task BlossomClientSdk_UploadGetListDeleteAndUploadMedia_Succeeds()
     {
-        using var app = new BlossomApplication();
+        // The SDK's uploadMedia speaks today's synchronous BUD-05.
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Mode"] = "Sync" });
         app.Start();
         if (!Directory.Exists(Path.Combine(ScriptFolder, "node_modules")))
             (await RunAsync("npm", "ci", "--no-audit", "--no-fund")).ExitCode.Should().Be(0, "npm ci installs the pinned JS client");
@@ -19,7 +20,7 @@ public sealed class JsClientInteropTests
         var (exitCode, output) = await RunAsync("node", "interop.mjs", app.BaseAddress.ToString().TrimEnd('/'));
 
         exitCode.Should().Be(0, output);
-        output.Should().Contain("interop: upload, get, list, delete ok");
+        output.Should().Contain("interop: upload, get, list, delete, uploadMedia ok");
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)

@@ -1,6 +1,7 @@
 // Drives a running Blossom server with the JS client Nostr apps use:
-// upload (with its HEAD /upload preflight), get, list, delete, as blossom-client-sdk does them.
-// Usage: node interop.mjs http://127.0.0.1:PORT
+// upload (with its HEAD /upload preflight), get, list, delete, and uploadMedia (HEAD /media, then
+// PUT /media answered with the optimized blob's descriptor), as blossom-client-sdk does them.
+// Usage: node interop.mjs http://127.0.0.1:PORT   (the server in Media:Mode=Sync)
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { generateSecretKey, finalizeEvent, getPublicKey } from "nostr-tools/pure";
@@ -43,4 +44,19 @@ assert.equal(deleted, true);
 assert.equal((await fetch(descriptor.url)).status, 404);
 assert.deepEqual(await Actions.listBlobs(server, pubkey), []);
 
-console.log("interop: upload, get, list, delete ok");
+// A 2x2 PNG with alpha, made differently each run so the server optimizes it afresh.
+const png = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR4AWP4z8DwHwyBNBgwMPxnAAAw7AX7yxvdmQAAAABJRU5ErkJggg==",
+  "base64",
+);
+const media = new Blob([png, Buffer.from(`tEXt${Date.now()}${Math.random()}`)], { type: "image/png" });
+const optimized = await Actions.uploadMedia(server, media, {
+  onAuth: (_server, hash, type) => createUploadAuth(signer, hash, { type, message: "Optimize media" }),
+});
+assert.equal(optimized.type, "image/webp");
+assert.ok(optimized.url.endsWith(`/${optimized.sha256}.webp`), optimized.url);
+const webp = new Uint8Array(await (await fetch(optimized.url)).arrayBuffer());
+assert.equal(new TextDecoder().decode(webp.slice(8, 12)), "WEBP");
+assert.deepEqual((await Actions.listBlobs(server, pubkey)).map((b) => b.sha256), [optimized.sha256]);
+
+console.log("interop: upload, get, list, delete, uploadMedia ok");

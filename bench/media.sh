@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Media optimization through the Release server's PUT /media, beside the bare tool doing the same
+# work on the same file: vipsthumbnail for a 12 MP JPEG, ffmpeg for a 10 s 1080p60 clip with audio.
+# A plain PUT /upload of each file is timed too, to show how much of PUT /media is the upload itself.
+# Usage: bench/media.sh [repetitions, default 3]   -> bench/results-media.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reps=${1:-3}
+work=$(mktemp -d /tmp/blossom-bench-media.XXXXXX)
+port=3918
+base="http://127.0.0.1:$port"
+server=
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The recipe, passed to the server below and used by the reference commands, so both sides run the
+# same settings whatever appsettings.json says (these are its defaults).
+img_width=1920 img_height=1080 img_quality=80
+vid_height=1080 vid_fps=30 vid_crf=23 vid_preset=fast vid_audio_kbps=128
+
+command -v vipsthumbnail >/dev/null || apt-get install -y libvips-tools >/dev/null \
+  || { apt-get update >/dev/null && apt-get install -y libvips-tools >/dev/null; }
+[ -d tools/node_modules ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
+dotnet build -c Release Blossom.Server >/dev/null
+
+# libvips 8.15 replaced the boolean saver option `strip` by `keep`; the server (NetVips) asks for
+# keep=none, which Debian bookworm's vipsthumbnail (8.14) does not know: there, strip is the same.
+ref_vips=$(vipsthumbnail --vips-version | awk '{print $2}')
+if printf '%s\n' 8.15.0 "$ref_vips" | sort -V -C; then no_metadata=keep=none; else no_metadata=strip; fi
+# The server's libvips is the one NetVips.Native bundles, not the system's; its package version is libvips's.
+our_vips=$(grep -o -m1 '"NetVips.Native.linux-x64/[0-9.]*"' Blossom.Server/bin/Release/net10.0/Blossom.Server.deps.json | tr -d '"' | cut -d/ -f2)
+ffmpeg_version=$(ffmpeg -hide_banner -version | awk 'NR == 1 {print $3}')
+
+# The server dedupes: an original seen before gets its earlier result at once. So every timed
+# repetition needs its own bytes: the JPEGs differ by the noise seed, the clips by the tone's pitch.
+# Number 0 of each is a warm-up (JIT, first use of libvips and ffmpeg, disc cache), not counted;
+# its clip is 1 s, enough for that.
+for i in $(seq 0 "$reps"); do
+  ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i testsrc2=size=4000x3000 \
+    -vf "noise=alls=20:allf=t:all_seed=$((i + 1))" -frames:v 1 -q:v 3 "$work/img$i.jpg"
+  seconds=$([ "$i" = 0 ] && echo 1 || echo 10)
+  ffmpeg -hide_banner -nostdin -loglevel error -y \
+    -f lavfi -i "testsrc2=size=1920x1080:rate=60:duration=$seconds" -f lavfi -i "sine=frequency=$((440 + i)):duration=$seconds" \
+    -c:v libx264 -preset ultrafast -crf 18 -c:a aac -shortest "$work/vid$i.mp4"
+done
+sync
+
+# Workers=1: libvips then gets every core (Concurrency = cores / Workers), as vipsthumbnail does by
+# default; with more workers the server would use fewer threads per image than the reference.
+Blossom__Storage__Path="$work/data/blobs" \
+Blossom__Database__ConnectionString="Data Source=$work/data/blossom.db" \
+Blossom__Media__WorkPath="$work/data/media" \
+Blossom__Media__Enabled=true \
+Blossom__Media__Workers=1 \
+Blossom__Media__Image__MaxWidth=$img_width Blossom__Media__Image__MaxHeight=$img_height \
+Blossom__Media__Image__Format=webp Blossom__Media__Image__Quality=$img_quality \
+Blossom__Media__Video__MaxHeight=$vid_height Blossom__Media__Video__MaxFps=$vid_fps \
+Blossom__Media__Video__Crf=$vid_crf Blossom__Media__Video__Preset=$vid_preset \
+Blossom__Media__Video__AudioBitrateKbps=$vid_audio_kbps \
+  dotnet Blossom.Server/bin/Release/net10.0/Blossom.Server.dll --urls "$base" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "$base/healthz" && break; sleep 0.2; done
+curl -sf -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; echo "server did not start" >&2; exit 1; }
+
+eval "$(node tools/nostr-auth.mjs keygen)"; export NOSTR_SECRET
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+json() { node -p "JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).$1"; }
+elapsed() { echo "$2 - $1" | bc -l; }
+
+# PUT /media holding the request until the result is stored; prints "<request s> <job s> <output bytes>".
+# The job time is the worker's own, from the server's log line "Media: <sha> (<kind>) ended Complete
+# in N ms": it leaves out the upload and the queueing. Fails loudly unless the result is of $3.
+put_media() {
+  local file=$1 type=$2 expected=$3 kind=$4 hash auth reply job_ms
+  hash=$(sha "$file")
+  auth=$(node tools/nostr-auth.mjs media "$hash")
+  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/media" -T "$file" \
+    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth" -H "Prefer: wait=600")
+  case ${reply% *} in
+    200 | 201) ;;
+    *) echo "PUT /media of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1 ;;
+  esac
+  [ "$(json type)" = "$expected" ] || { echo "PUT /media of $file gave $(json type), not $expected" >&2; exit 1; }
+  # The worker logs after the waiting request is answered; give the console logger a moment.
+  for _ in $(seq 50); do
+    job_ms=$(grep -o "Media: $hash ($kind) ended Complete in [0-9]* ms" "$work/server.log" | awk '{print $(NF - 1)}') || true
+    [ -n "$job_ms" ] && break
+    sleep 0.1
+  done
+  # No log line means no job ran: a deduplicated original would make the figure meaningless.
+  [ -n "$job_ms" ] || { echo "no \"ended Complete\" log line for $hash; server log:" >&2; tail -20 "$work/server.log" >&2; exit 1; }
+  echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l) $(json size)"
+}
+
+# PUT /upload of a file the blob store does not hold yet (201); prints the request's seconds.
+put_upload() {
+  local file=$1 type=$2 hash auth reply
+  hash=$(sha "$file")
+  auth=$(node tools/nostr-auth.mjs upload "$hash")
+  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/upload" -T "$file" \
+    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth")
+  [ "${reply% *}" = 201 ] || { echo "PUT /upload of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1; }
+  echo "${reply#* }"
+}
+
+# The image reference: libvips's thumbnail as the server calls it (fit in the box, size=down is the
+# '>' suffix, auto-rotate is vipsthumbnail's default, sRGB export), WebP at the same quality, no metadata.
+ref_image() {
+  local start end
+  start=$(date +%s.%N)
+  vipsthumbnail "$1" --size "${img_width}x${img_height}>" --export-profile srgb -o "$2[Q=$img_quality,$no_metadata]"
+  end=$(date +%s.%N)
+  elapsed "$start" "$end"
+}
+
+# The video reference: exactly the ffmpeg command the server runs for a 1080p60 clip with this recipe.
+# The arguments between input and output MUST stay in step with AudioVideoOptimizer.VideoArgumentsFor
+# (Blossom.Core/Media/AudioVideoOptimizer.cs), the frame around them with its OptimizeAsync and
+# FfmpegProcess.RunAsync (which adds -progress pipe:1 -nostats before the output). fps= is there
+# because the source's 60 fps is above MaxFps; scale= because the height is capped at MaxHeight.
+ref_video() {
+  local start end
+  start=$(date +%s.%N)
+  ffmpeg -hide_banner -nostdin -loglevel error -y -i "$1" \
+    -map 0:V:0 -map '0:a:0?' -vf "scale=-2:$vid_height,fps=$vid_fps" \
+    -c:v libx264 -preset "$vid_preset" -crf "$vid_crf" -pix_fmt yuv420p \
+    -c:a aac -b:a "${vid_audio_kbps}k" -map_metadata -1 -map_chapters -1 -movflags +faststart \
+    -progress pipe:1 -nostats "$2" >/dev/null
+  end=$(date +%s.%N)
+  elapsed "$start" "$end"
+}
+
+# Ours and the reference alternate, repetition by repetition, so both see the same machine
+# conditions (cache, clock, neighbours); the upload of the same file follows, also untouched by dedupe
+# since /upload's blob store and /media's originals are apart.
+put_media "$work/img0.jpg" image/jpeg image/webp Image >/dev/null
+ref_image "$work/img0.jpg" "$work/ref0.webp" >/dev/null
+put_media "$work/vid0.mp4" video/mp4 video/mp4 Video >/dev/null
+ref_video "$work/vid0.mp4" "$work/ref0.mp4" >/dev/null
+for i in $(seq 1 "$reps"); do
+  echo "repetition $i of $reps" >&2
+  # Plain assignments first: a failure inside $(...) stops the script (set -e) there, not in read <<<.
+  result=$(put_media "$work/img$i.jpg" image/jpeg image/webp Image); read -r ours job size <<<"$result"
+  img_ours+=("$ours"); img_job+=("$job"); img_size+=("$size")
+  ref=$(ref_image "$work/img$i.jpg" "$work/ref$i.webp"); img_ref+=("$ref"); img_ref_size+=("$(stat -c %s "$work/ref$i.webp")")
+  up=$(put_upload "$work/img$i.jpg" image/jpeg); img_up+=("$up")
+  result=$(put_media "$work/vid$i.mp4" video/mp4 video/mp4 Video); read -r ours job size <<<"$result"
+  vid_ours+=("$ours"); vid_job+=("$job"); vid_size+=("$size")
+  ref=$(ref_video "$work/vid$i.mp4" "$work/ref$i.mp4"); vid_ref+=("$ref"); vid_ref_size+=("$(stat -c %s "$work/ref$i.mp4")")
+  up=$(put_upload "$work/vid$i.mp4" video/mp4); vid_up+=("$up")
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
+runs() { printf '%s\n' "$@" | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1}'; }
+kib() { printf '%s\n' "$@" | awk '{printf "%s%d", (NR > 1 ? ", " : ""), $1 / 1024}'; }
+row() { # figure, ours runs name, job runs name (or empty), reference runs name (or empty)
+  local -n o=$2
+  local ours job="—" ref="—" r="—" rj="—"
+  ours=$(median "${o[@]}")
+  if [ -n "$3" ]; then local -n j=$3; job=$(median "${j[@]}"); fi
+  if [ -n "$4" ]; then local -n f=$4; ref=$(median "${f[@]}"); r=$(ratio "$ours" "$ref"); [ "$job" = "—" ] || rj=$(ratio "$job" "$ref"); fi
+  echo "| $1 | $ours | $job | $ref | $r | $rj |"
+}
+{
+  echo "# Media optimization: PUT /media beside vipsthumbnail and ffmpeg"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)); ffmpeg $ffmpeg_version (the server runs the same binary);"
+  echo "libvips $our_vips in the server (NetVips.Native), $ref_vips for vipsthumbnail (system package; \`$no_metadata\` for no metadata)."
+  echo "Server: Release build, own process, Media:Workers=1; client: curl on loopback, \`Prefer: wait=600\`."
+  echo "Median of $reps repetitions, each on its own file (the server dedupes originals), ours and the reference alternating."
+  echo
+  echo "| figure | ours (s) | ours, job only (s) | reference (s) | ratio ours/reference | ratio job/reference |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  row "12 MP JPEG ($(( $(stat -c %s "$work/img1.jpg") / 1024 )) KiB) to WebP within ${img_width}x${img_height}, Q$img_quality: PUT /media vs vipsthumbnail" img_ours img_job img_ref
+  row "10 s 1080p60 H.264 + AAC clip ($(( $(stat -c %s "$work/vid1.mp4") / 1048576 )) MiB) to ${vid_height}p$vid_fps CRF $vid_crf $vid_preset: PUT /media vs ffmpeg" vid_ours vid_job vid_ref
+  row "PUT /upload of the same JPEG (the upload's share)" img_up "" ""
+  row "PUT /upload of the same clip (the upload's share)" vid_up "" ""
+  echo
+  echo "\"ours\" is the whole PUT /media request as curl sees it: upload of the original, queueing, job, answer."
+  echo "\"job only\" is the worker's time from the server's log (\`Media: <sha> (<kind>) ended Complete in N ms\`):"
+  echo "probe, optimization, hashing and storing the result."
+  echo
+  echo "Runs (s): image ours $(runs "${img_ours[@]}"); job $(runs "${img_job[@]}"); vipsthumbnail $(runs "${img_ref[@]}")."
+  echo "Runs (s): video ours $(runs "${vid_ours[@]}"); job $(runs "${vid_job[@]}"); ffmpeg $(runs "${vid_ref[@]}")."
+  echo "Output sizes (KiB): image ours $(kib "${img_size[@]}"), reference $(kib "${img_ref_size[@]}");" \
+    "video ours $(kib "${vid_size[@]}"), reference $(kib "${vid_ref_size[@]}")."
+} | tee bench/results-media.md
