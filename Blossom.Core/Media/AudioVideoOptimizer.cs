@@ -10,13 +10,21 @@ namespace Blossom.Core.Media;
 /// </summary>
 public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 {
+    /// <summary>
+    /// The demuxers an upload may be read with: media containers only. Playlists (HLS), concat
+    /// scripts and image sequences would make ffmpeg open local files or URLs the upload names.
+    /// </summary>
+    private const string Demuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg,flac,wav,mp3,aac,flv,asf,aiff,caf,amr";
+
+    private static readonly string[] InputRestrictions = ["-format_whitelist", Demuxers, "-protocol_whitelist", "file"];
+
     public async Task<OptimizedMedia> OptimizeAsync(string inputPath, MediaKind kind, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken)
     {
         var noun = kind == MediaKind.Audio ? "audio file" : "video";
         IMediaAnalysis probe;
         try
         {
-            probe = await FFProbe.AnalyseAsync(inputPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+            probe = await FFProbe.AnalyseAsync(inputPath, customArguments: string.Join(' ', InputRestrictions), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (FFMpegException e)
         {
@@ -33,7 +41,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 
         var (arguments, extension, mediaType) = video is null ? AudioArguments() : VideoArguments(video);
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + extension);
-        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", inputPath, .. arguments,
+        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments,
             // Without a duration in the header (browser recordings) the limit is enforced by cutting.
             .. probe.Duration > TimeSpan.Zero ? Array.Empty<string>() : ["-t", recipe.MaxDurationSeconds.ToString(CultureInfo.InvariantCulture)],
             output];

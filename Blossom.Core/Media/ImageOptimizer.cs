@@ -12,6 +12,14 @@ namespace Blossom.Core.Media;
 public sealed class ImageOptimizer(ImageRecipe recipe)
 {
     /// <summary>
+    /// The libvips loaders an upload may reach, found by content whatever the declared type.
+    /// Others stay out: SVG can pull in files beside the original (other users' originals), and
+    /// formats such as vips, matrix or FITS are no photos anyone sends.
+    /// </summary>
+    private static readonly string[] Loaders =
+        ["VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadNsgif", "VipsForeignLoadGif", "VipsForeignLoadTiff", "VipsForeignLoadHeif"];
+
+    /// <summary>
     /// Loads libvips and sets it up for a server: no operation cache (each image is seen once) and
     /// one decode thread per worker's share of the cores. Throws when libvips cannot be loaded.
     /// </summary>
@@ -27,6 +35,8 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
     public OptimizedMedia Optimize(string inputPath, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken)
     {
         var loader = VipsImage.FindLoad(inputPath) ?? throw new MediaRejectedException("Not a decodable image");
+        if (!Loaders.Any(l => loader.StartsWith(l, StringComparison.Ordinal)))
+            throw new MediaRejectedException("Not an image format this server optimizes (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", loader);
         var (width, height, pages) = ReadHeader(inputPath);
         var pixels = (long)width * height * pages;
         if (pixels > recipe.MaxPixels)

@@ -77,6 +77,17 @@ public sealed class MediaImageTests : IDisposable
     }
 
     [Fact]
+    public async Task SvgClaimingPng_IsNotRasterized()
+    {
+        var svg = System.Text.Encoding.UTF8.GetBytes($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><!-- {Guid.NewGuid()} --><rect width=\"10\" height=\"10\"/></svg>");
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, svg, "image/png")).Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().StartWith("Not an image format this server optimizes");
+    }
+
+    [Fact]
     public async Task ImageAbovePixelLimit_RefusedBeforeDecoding()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxPixels"] = "1000000" });

@@ -94,6 +94,22 @@ public sealed class MediaVideoTests
         done.Message.Should().StartWith("Not a decodable video");
     }
 
+    [Fact]
+    public async Task PlaylistNamingALocalFile_IsNotFollowed()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var secret = Path.Combine(app.DataRoot, "secret.mp4");
+        await File.WriteAllBytesAsync(secret, await MediaSamples.VideoAsync(320, 240, fps: 25, seconds: 1));
+        var playlist = System.Text.Encoding.UTF8.GetBytes($"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{secret}\n#EXT-X-ENDLIST\n");
+
+        var task = await client.SubmitAsync(_alice, playlist, "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled", "an HLS playlist would make ffmpeg read the file it names");
+        done.Message.Should().StartWith("Not a decodable video");
+    }
+
     private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle)
     {
         var at = haystack.AsSpan().IndexOf(needle);
