@@ -10,20 +10,24 @@ builder.Services.AddBlossom();
 var app = builder.Build();
 await app.InitializeBlossomAsync();
 
-// request → CORS → errors → auth → endpoints (one file per BUD)
+// request → CORS → errors → auth → rate limits → endpoints (one file per BUD)
 app.UseCrossOriginHeaders();
 app.UseBlossomErrorResponses();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;
 var list = app.Services.GetRequiredService<IOptions<ListOptions>>().Value;
 var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
+var mirror = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
 app.MapHealthChecks("/healthz");
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);
 app.MapManagementEndpoints(list);
+if (mirror.Enabled)
+    app.MapMirrorEndpoints(upload);
 if (media.Enabled)
     app.MapMediaEndpoints(upload);
 

@@ -2,6 +2,8 @@ using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
 using Blossom.Core.Media;
+using Blossom.Core.Mirror;
+using Blossom.Core.Moderation;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Health;
@@ -36,6 +38,13 @@ internal static class Startup
         services.AddRouting(o => o.SetParameterPolicy<BlobRoute>(BlobRoute.ConstraintName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddNostrAuthorization();
+        services.AddBlossomRateLimits();
+        services.AddSingleton<ModerationStore>();
+        services.AddSingleton(sp =>
+        {
+            var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
+            return new MirrorClient(new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts));
+        });
         services.AddHealthChecks()
             .AddCheck<BlobIndexHealthCheck>("database")
             .AddCheck<BlobStoreHealthCheck>("storage");

@@ -31,9 +31,22 @@ public interface IBlobIndex
     /// <summary>Drops one owner; when none remain the blob record goes too.</summary>
     Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken);
 
+    /// <summary>How many bytes <paramref name="pubkey"/>'s blobs take, and whether one of them is <paramref name="sha256"/>.</summary>
+    Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken);
+
+    /// <summary>The pubkeys owning a blob.</summary>
+    Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Drops a blob and all its owners; false when the index had no such blob.</summary>
+    Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken);
+
     /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
 }
+
+/// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs.</param>
+/// <param name="OwnsBlob">Whether the pubkey already owns the blob asked about.</param>
+public sealed record StorageUsage(long UsedBytes, bool OwnsBlob);
 
 public enum OwnerRemoval
 {

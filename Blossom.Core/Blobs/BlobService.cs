@@ -73,6 +73,27 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
         }
     }
 
+    /// <summary>Removes a blob whoever owns it (the operator's delete); false when there was none.</summary>
+    public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var gate = LockFor(sha256);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var indexed = await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false);
+            var stored = await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+            return indexed || stored;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => index.UsageAsync(pubkey, sha256, cancellationToken);
+
+    public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);
+
     public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);
 
     private SemaphoreSlim LockFor(string sha256) => _locks[Convert.ToByte(sha256[..2], 16)];

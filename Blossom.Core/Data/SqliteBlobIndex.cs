@@ -103,6 +103,39 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
+    public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var (used, owns) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT COALESCE(SUM(b.size), 0), COALESCE(MAX(o.sha256 = @sha256), 0) FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = @pubkey",
+                new { pubkey, sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new StorageUsage(used, owns != 0);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT pubkey FROM owners WHERE sha256 = @sha256 ORDER BY added", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        }
+    }
+
+    public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Owners go by ON DELETE CASCADE.
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }
+    }
+
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Blossom.Core.Auth;
+using Blossom.Core.Moderation;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Authentication;
@@ -20,12 +21,14 @@ internal static class NostrAuthorization
         new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, NostrAuthenticationHandler>(NostrAuthenticationHandler.SchemeName, null);
         services.AddSingleton<IAuthorizationHandler, AllowedUploaderHandler>();
+        services.AddSingleton<IAuthorizationHandler, AdminHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ReasonedForbidHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationVerb.Upload, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
             .AddPolicy(AuthorizationVerb.Media, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
             .AddPolicy(AuthorizationVerb.Delete, p => p.RequireAuthenticatedUser())
-            .AddPolicy(AuthorizationVerb.List, p => p.RequireAuthenticatedUser());
+            .AddPolicy(AuthorizationVerb.List, p => p.RequireAuthenticatedUser())
+            .AddPolicy(AdminHandler.Policy, p => p.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
         return services;
     }
 
@@ -50,19 +53,41 @@ internal static class NostrAuthorization
         builder.WithMetadata(new NostrAuthorizationMetadata(verbs, xTags, impliedHash));
 }
 
-/// <summary><c>Upload:AllowedPubkeys</c>: a valid token from anyone else is refused with 403.</summary>
+/// <summary>
+/// <c>Upload:AllowedPubkeys</c> and the operator's block list: a valid token from a pubkey not
+/// allowed, or blocked, is refused with 403.
+/// </summary>
 internal sealed class AllowedUploaderRequirement : IAuthorizationRequirement;
 
-internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options) : AuthorizationHandler<AllowedUploaderRequirement>
+internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, ModerationStore moderation) : AuthorizationHandler<AllowedUploaderRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AllowedUploaderRequirement requirement)
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AllowedUploaderRequirement requirement)
     {
         var allowed = options.Value.AllowedPubkeys;
         var pubkey = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        if (allowed.Count == 0 || (pubkey is not null && allowed.Contains(pubkey, StringComparer.Ordinal)))
+        if (pubkey is null || (allowed.Count > 0 && !allowed.Contains(pubkey, StringComparer.Ordinal)))
+            context.Fail(new AuthorizationFailureReason(this, "This server does not accept uploads from your pubkey"));
+        else if (await moderation.IsBlockedAsync(pubkey, CancellationToken.None).ConfigureAwait(false))
+            context.Fail(new AuthorizationFailureReason(this, "Your pubkey is blocked on this server"));
+        else
+            context.Succeed(requirement);
+    }
+}
+
+/// <summary><c>Admin:Pubkeys</c>: the operator API answers 403 to every other valid token.</summary>
+internal sealed class AdminRequirement : IAuthorizationRequirement;
+
+internal sealed class AdminHandler(IOptions<AdminOptions> options) : AuthorizationHandler<AdminRequirement>
+{
+    public const string Policy = "admin";
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminRequirement requirement)
+    {
+        var pubkey = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+        if (pubkey is not null && options.Value.Pubkeys.Contains(pubkey, StringComparer.Ordinal))
             context.Succeed(requirement);
         else
-            context.Fail(new AuthorizationFailureReason(this, "This server does not accept uploads from your pubkey"));
+            context.Fail(new AuthorizationFailureReason(this, "Only this server's operators (Admin:Pubkeys) may use the admin API"));
         return Task.CompletedTask;
     }
 }

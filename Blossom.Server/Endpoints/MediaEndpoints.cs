@@ -54,7 +54,8 @@ internal static class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaPipeline pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        HttpContext context, MediaPipeline pipeline, BlobService blobs, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
+        CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
         var request = context.Request;
@@ -64,13 +65,20 @@ internal static class MediaEndpoints
             return refusal;
         if (await Busy(pipeline, owner, cancellationToken).ConfigureAwait(false) is { } busy)
             return busy;
+        // The original's size stands in for the result's, which is not known yet and rarely larger.
+        if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, request.ContentLength, cancellationToken).ConfigureAwait(false) is { } overQuota)
+            return overQuota;
 
         var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
         if (body is null)
             return error!;
         MediaTask? task;
         await using (body.ConfigureAwait(false))
+        {
+            if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
+                return quotaExceeded;
             task = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
+        }
         if (task is null)
             return QueueFull();
 

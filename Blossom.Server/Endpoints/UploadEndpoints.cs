@@ -31,14 +31,19 @@ internal static class UploadEndpoints
         var mediaType = MediaTypes.Normalize(request.ContentType);
         if (UploadPolicy.Check(options, mediaType, request.ContentLength, options.MaxSizeBytes) is { } refusal)
             return refusal;
+        var owner = context.GetAuthorizationEvent()?.Pubkey;
+        var announced = BlobRequest.Sha256Header(request) is { Valid: true } header ? header.Value : null;
+        if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, announced, request.ContentLength, cancellationToken).ConfigureAwait(false) is { } overQuota)
+            return overQuota;
 
         var (body, error) = await RequestBlob.ReceiveAsync(context, blobs.Store, options.MaxSizeBytes, UploadPolicy.TooLarge(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
         if (body is null)
             return error!;
         await using (body.ConfigureAwait(false))
         {
-            var authorization = context.GetAuthorizationEvent();
-            var (blob, created) = await blobs.CommitAsync(body.Pending, body.Blob, mediaType, authorization is null ? [] : [authorization.Pubkey], cancellationToken).ConfigureAwait(false);
+            if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, body.Blob.Sha256, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
+                return quotaExceeded;
+            var (blob, created) = await blobs.CommitAsync(body.Pending, body.Blob, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
             var descriptor = BlobDescriptor.From(blob, baseUrl.For(request));
             return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
         }

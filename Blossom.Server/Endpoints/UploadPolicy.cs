@@ -31,6 +31,23 @@ internal static class UploadPolicy
         return null;
     }
 
+    /// <summary>
+    /// <c>Upload:QuotaBytesPerPubkey</c>: refuses (413) a blob that would take <paramref name="pubkey"/>
+    /// past the quota, unless it already owns it. Checked with the announced size before the body
+    /// and with the real one after it.
+    /// </summary>
+    public static async Task<BlossomError?> CheckQuotaAsync(BlobService blobs, UploadOptions options, string? pubkey, string? sha256, long? size, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.QuotaBytesPerPubkey == 0 || pubkey is null || size is not { } bytes)
+            return null;
+        var usage = await blobs.UsageAsync(pubkey, sha256, cancellationToken).ConfigureAwait(false);
+        return usage.OwnsBlob || usage.UsedBytes + bytes <= options.QuotaBytesPerPubkey
+            ? null
+            : BlossomError.TooLarge($"Storage quota exceeded: your blobs take {usage.UsedBytes} of {options.QuotaBytesPerPubkey} bytes and this one needs {bytes}");
+    }
+
     public static BlossomError TooLarge(long maxSizeBytes) =>
         BlossomError.TooLarge($"Blob is larger than this server's limit of {maxSizeBytes} bytes");
 }

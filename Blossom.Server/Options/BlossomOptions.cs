@@ -56,6 +56,54 @@ public sealed class UploadOptions
 
     /// <summary>Hex pubkeys allowed to upload. Empty: anyone with a valid token.</summary>
     public List<string> AllowedPubkeys { get; set; } = [];
+
+    /// <summary>Bytes one pubkey's blobs may take in all (uploads, mirrors, media results). 0: no quota.</summary>
+    [Range(0, long.MaxValue)]
+    public long QuotaBytesPerPubkey { get; set; }
+}
+
+/// <summary><c>Blossom:RateLimit</c>: requests per minute, answered 429 with <c>Retry-After</c> beyond. 0 turns a limit off.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "Blossom:RateLimit";
+
+    /// <summary>Requests from one IP address per minute, any endpoint. Default 600.</summary>
+    [Range(0, 1_000_000)]
+    public int PerIpPerMinute { get; set; } = 600;
+
+    /// <summary>Requests carrying one pubkey's tokens per minute. Default 120.</summary>
+    [Range(0, 1_000_000)]
+    public int PerPubkeyPerMinute { get; set; } = 120;
+}
+
+/// <summary><c>Blossom:Mirror</c> (BUD-04).</summary>
+public sealed class MirrorOptions
+{
+    public const string Section = "Blossom:Mirror";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether origins on loopback, private, link-local, CGNAT and other non-public addresses may be
+    /// fetched. Default false: the server must not be a way into the network it runs in.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>Host names that may be fetched even on private addresses, e.g. an internal CDN; each redirect hop is checked again.</summary>
+    public List<string> AllowedPrivateHosts { get; set; } = [];
+
+    /// <summary>The longest a whole download may take. Default 60 s.</summary>
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 60;
+}
+
+/// <summary><c>Blossom:Admin</c>: the operator API.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Blossom:Admin";
+
+    /// <summary>Hex pubkeys allowed to use <c>/admin</c>. Empty: the admin API answers 403 to everyone.</summary>
+    public List<string> Pubkeys { get; set; } = [];
 }
 
 /// <summary><c>Blossom:List</c> (BUD-12).</summary>

@@ -15,6 +15,10 @@ internal static class OptionsRegistration
         Bind<UploadOptions>(services, UploadOptions.Section);
         Bind<ListOptions>(services, ListOptions.Section);
         Bind<AuthOptions>(services, AuthOptions.Section);
+        Bind<RateLimitOptions>(services, RateLimitOptions.Section);
+        Bind<MirrorOptions>(services, MirrorOptions.Section);
+        Bind<AdminOptions>(services, AdminOptions.Section);
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         Bind<MediaOptions>(services, MediaOptions.Section);
         Bind<MediaImageOptions>(services, MediaImageOptions.Section);
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
@@ -52,4 +56,12 @@ internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
         failures.AddRange(options.AllowedTypes.Where(t => !t.Contains('/', StringComparison.Ordinal) && t != "*").Select(t => $"Upload:AllowedTypes entry '{t}' is not a MIME type or pattern like image/*."));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+}
+
+internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
+        options.Pubkeys.Where(p => !BlobHash.IsValid(p)).Select(p => $"Admin:Pubkeys entry '{p}' is not a 64-character lowercase hex pubkey.").ToList() is { Count: > 0 } failures
+            ? ValidateOptionsResult.Fail(failures)
+            : ValidateOptionsResult.Success;
 }

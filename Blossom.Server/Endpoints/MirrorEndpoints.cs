@@ -1,0 +1,134 @@
+// BUD-04: PUT /mirror.
+using System.Text.Json;
+using Blossom.Core.Auth;
+using Blossom.Core.Blobs;
+using Blossom.Core.Mirror;
+using Blossom.Server.Auth;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Endpoints;
+
+internal static class MirrorEndpoints
+{
+    /// <summary>A <c>{"url": …}</c> body needs no more.</summary>
+    private const int MaxRequestBodyBytes = 16 * 1024;
+
+    private static readonly FileExtensionContentTypeProvider TypesByExtension = new();
+
+    public static RouteGroupBuilder MapMirrorEndpoints(this IEndpointRouteBuilder app, UploadOptions upload)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        // BUD-11: t=upload, with x naming the blob, which is only known once downloaded.
+        var group = app.MapGroup("/mirror").WithTags("BUD-04 mirror");
+        group = upload.RequireAuth
+            ? group.RequireNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash)
+            : group.AcceptNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash);
+        group.MapPut("", MirrorAsync)
+            .WithName("Mirror")
+            .WithSummary("Downloads {\"url\"} and stores it when its hash is in the token's x tags.");
+        return group;
+    }
+
+    /// <summary>
+    /// Streams the origin's body through the hash into the store, size- and time-limited; nothing
+    /// is kept unless the hash is one the token names.
+    /// </summary>
+    internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> MirrorAsync(
+        HttpContext context, BlobService blobs, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
+        PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        var options = uploadOptions.Value;
+        var (url, invalid) = await ReadUrlAsync(context.Request, cancellationToken).ConfigureAwait(false);
+        if (url is null)
+            return invalid!;
+        var authorization = context.GetAuthorizationEvent();
+        var owner = authorization?.Pubkey;
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = TimeSpan.FromSeconds(mirrorOptions.Value.TimeoutSeconds);
+        deadline.CancelAfter(timeout);
+        var timedOut = BlossomError.BadGateway($"The origin did not deliver the blob within {mirrorOptions.Value.TimeoutSeconds} seconds");
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            using var response = await mirror.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                return BlossomError.BadGateway($"The origin answered {(int)response.StatusCode} {response.ReasonPhrase}");
+
+            var mediaType = TypeOf(response, url);
+            var length = response.Content.Headers.ContentLength;
+            if (UploadPolicy.Check(options, mediaType, length, options.MaxSizeBytes) is { } refusal)
+                return refusal;
+            if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, null, length, cancellationToken).ConfigureAwait(false) is { } overQuota)
+                return overQuota;
+
+            var pending = await blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            await using (pending.ConfigureAwait(false))
+            {
+                var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+                var received = await pending.ReceiveAsync(body, options.MaxSizeBytes, deadline.Token).ConfigureAwait(false);
+                if (authorization is not null && !authorization.Covers(received.Sha256))
+                    return BlossomError.Conflict($"The mirrored blob's sha256 is {received.Sha256}, which the token's x tags do not name");
+                if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, received.Sha256, received.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
+                    return quotaExceeded;
+                var (blob, created) = await blobs.CommitAsync(pending, received, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
+                var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
+                return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
+            }
+        }
+        catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)
+        {
+            return BlossomError.Forbidden($"Not mirrored: {refused.Message}");
+        }
+        catch (HttpRequestException e)
+        {
+            return BlossomError.BadGateway($"The origin could not be fetched: {e.Message}");
+        }
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return BlossomError.BadGateway($"The origin's answer broke off: {e.Message}");
+        }
+        catch (BlobTooLargeException)
+        {
+            return UploadPolicy.TooLarge(options.MaxSizeBytes);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return timedOut;
+        }
+    }
+
+    /// <summary>The <c>url</c> of a <c>{"url": …}</c> body, when it is an absolute http(s) URL.</summary>
+    private static async Task<(Uri? Url, BlossomError? Error)> ReadUrlAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxRequestBodyBytes)
+            return (null, BlossomError.BadRequest("The body must be a small JSON object: {\"url\": \"https://…\"}"));
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("url", out var value) || value.ValueKind != JsonValueKind.String)
+                return (null, BlossomError.BadRequest("The body must be a JSON object with a url string: {\"url\": \"https://…\"}"));
+            return Uri.TryCreate(value.GetString(), UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+                ? (url, null)
+                : (null, BlossomError.BadRequest("url must be an absolute http or https URL"));
+        }
+        catch (JsonException)
+        {
+            return (null, BlossomError.BadRequest("The body is not JSON; send {\"url\": \"https://…\"}"));
+        }
+    }
+
+    /// <summary>The origin's Content-Type; without a useful one, the URL's extension; else octet-stream (BUD-04).</summary>
+    private static string TypeOf(HttpResponseMessage response, Uri url)
+    {
+        var declared = MediaTypes.Normalize(response.Content.Headers.ContentType?.ToString());
+        if (declared != MediaTypes.OctetStream)
+            return declared;
+        return TypesByExtension.TryGetContentType(url.AbsolutePath, out var byExtension) ? MediaTypes.Normalize(byExtension) : declared;
+    }
+}
