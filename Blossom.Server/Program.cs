@@ -28,8 +28,10 @@ app.MapUploadRequirementsEndpoints(upload);
 app.MapManagementEndpoints(list);
 if (mirror.Enabled)
     app.MapMirrorEndpoints(upload);
+app.MapReportEndpoints();
 if (media.Enabled)
     app.MapMediaEndpoints(upload);
+app.MapAdminEndpoints();
 
 await app.RunAsync();
 

@@ -49,34 +49,17 @@ public sealed class AuthorizationEvent
         if (!TryDecodeBase64(token, out var json))
             return AuthorizationResult.Fail("Authorization token is not base64");
 
-        NostrEvent? nostrEvent;
-        try
-        {
-            nostrEvent = JsonSerializer.Deserialize(json, NostrJsonContext.Default.NostrEvent);
-        }
-        catch (JsonException)
-        {
-            return AuthorizationResult.Fail("Authorization token is not a Nostr event in JSON");
-        }
-        if (nostrEvent is null || nostrEvent.Tags.Any(t => t is null || t.Any(v => v is null)))
+        if (NostrEvent.FromJson(json) is not { } nostrEvent)
             return AuthorizationResult.Fail("Authorization token is not a Nostr event in JSON");
 
-        var failure = CheckFields(nostrEvent, request, now.ToUnixTimeSeconds(), (long)clockSkew.TotalSeconds);
-        if (failure is not null)
-            return AuthorizationResult.Fail(failure);
-
-        var id = NostrEventId.Compute(nostrEvent);
-        if (!Convert.ToHexStringLower(id).Equals(nostrEvent.Id, StringComparison.Ordinal))
-            return AuthorizationResult.Fail("Authorization event id does not match its content");
-        if (!SchnorrSignature.Verify(Convert.FromHexString(nostrEvent.Pubkey), id, Convert.FromHexString(nostrEvent.Sig)))
-            return AuthorizationResult.Fail("Authorization event signature is invalid");
-
-        return AuthorizationResult.Success(new AuthorizationEvent(nostrEvent));
+        var failure = CheckFields(nostrEvent, request, now.ToUnixTimeSeconds(), (long)clockSkew.TotalSeconds)
+            ?? (nostrEvent.CheckIdAndSignature() is { } invalid ? $"Authorization event {invalid}" : null);
+        return failure is null ? AuthorizationResult.Success(new AuthorizationEvent(nostrEvent)) : AuthorizationResult.Fail(failure);
     }
 
     private static string? CheckFields(NostrEvent e, AuthorizationRequest request, long now, long clockSkew)
     {
-        if (!IsLowerHex(e.Id, 64) || !IsLowerHex(e.Pubkey, 64) || !IsLowerHex(e.Sig, 128))
+        if (!e.HasWellFormedKeys)
             return "Authorization event id, pubkey or sig is not lowercase hex";
         if (e.Kind != Kind)
             return "Authorization event must be kind 24242";
@@ -111,8 +94,6 @@ public sealed class AuthorizationEvent
     /// <summary>Server tags are bare host names per BUD-11; a URL someone put there still compares by its host.</summary>
     private static string HostOf(string serverTag) =>
         Uri.TryCreate(serverTag, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : serverTag.Trim().TrimEnd('/');
-
-    private static bool IsLowerHex(string value, int length) => value.Length == length && BlobHash.IsLowerHex(value);
 
     /// <summary>Accepts all four spellings: base64url or standard alphabet, with or without padding.</summary>
     private static bool TryDecodeBase64(ReadOnlySpan<char> token, out byte[] decoded)

@@ -8,6 +8,9 @@ public static class AuthorizationVerb
     public const string List = "list";
     public const string Delete = "delete";
     public const string Media = "media";
+
+    /// <summary>Not a BUD-11 verb: this server's own, for its operator API under <c>/admin</c>.</summary>
+    public const string Admin = "admin";
 }
 
 /// <summary>Whether an endpoint needs <c>x</c> tags (BUD-11, "Endpoint Authorization Requirements").</summary>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Blossom.Core.Blobs;
 
 namespace Blossom.Core.Auth;
 
@@ -15,6 +17,39 @@ public sealed record NostrEvent(
     /// <summary>The second element of every tag whose name is <paramref name="name"/>.</summary>
     public IEnumerable<string> TagValues(string name) =>
         Tags.Where(t => t.Count >= 2 && t[0] == name).Select(t => t[1]);
+
+    /// <summary>The event in <paramref name="json"/>, or null when it is not a well-formed Nostr event.</summary>
+    public static NostrEvent? FromJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var parsed = JsonSerializer.Deserialize(json, NostrJsonContext.Default.NostrEvent);
+            return parsed is null || parsed.Tags.Any(t => t is null || t.Any(v => v is null)) ? null : parsed;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether id, pubkey and sig are lowercase hex of the right lengths.</summary>
+    public bool HasWellFormedKeys => IsLowerHex(Id, 64) && IsLowerHex(Pubkey, 64) && IsLowerHex(Sig, 128);
+
+    /// <summary>
+    /// Recomputes the NIP-01 id and verifies the BIP-340 signature over it; null when both hold,
+    /// else what failed. Call after the cheaper checks: the signature costs the most.
+    /// </summary>
+    public string? CheckIdAndSignature()
+    {
+        if (!HasWellFormedKeys)
+            return "id, pubkey or sig is not lowercase hex";
+        var id = NostrEventId.Compute(this);
+        if (!Convert.ToHexStringLower(id).Equals(Id, StringComparison.Ordinal))
+            return "id does not match its content";
+        return SchnorrSignature.Verify(Convert.FromHexString(Pubkey), id, Convert.FromHexString(Sig)) ? null : "signature is invalid";
+    }
+
+    private static bool IsLowerHex(string value, int length) => value.Length == length && BlobHash.IsLowerHex(value);
 }
 
 [JsonSerializable(typeof(NostrEvent))]

@@ -34,6 +34,9 @@ public interface IBlobIndex
     /// <summary>How many bytes <paramref name="pubkey"/>'s blobs take, and whether one of them is <paramref name="sha256"/>.</summary>
     Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken);
 
+    /// <summary>All blobs, newest first, after the blob <paramref name="cursor"/> when given, each with its owners.</summary>
+    Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken);
+
     /// <summary>The pubkeys owning a blob.</summary>
     Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken);
 
@@ -43,6 +46,9 @@ public interface IBlobIndex
     /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A blob and who owns it, for the operator.</summary>
+public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<string> Owners);
 
 /// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs.</param>
 /// <param name="OwnsBlob">Whether the pubkey already owns the blob asked about.</param>

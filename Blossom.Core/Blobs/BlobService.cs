@@ -92,6 +92,8 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
 
     public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => index.UsageAsync(pubkey, sha256, cancellationToken);
 
+    public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);
+
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);
 
     public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);

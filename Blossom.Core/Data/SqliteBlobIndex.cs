@@ -115,6 +115,24 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
+    public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
+            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, string? Owners)>(new CommandDefinition(
+                $"""
+                SELECT b.sha256, b.size, b.type, b.uploaded, (SELECT group_concat(o.pubkey) FROM owners o WHERE o.sha256 = b.sha256)
+                FROM blobs b {after}
+                ORDER BY b.uploaded DESC, b.sha256 DESC
+                LIMIT @limit
+                """,
+                new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded), r.Owners?.Split(',') ?? []))];
+        }
+    }
+
     public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

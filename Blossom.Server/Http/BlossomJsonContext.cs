@@ -6,4 +6,9 @@ namespace Blossom.Server.Http;
 [JsonSerializable(typeof(IReadOnlyList<BlobDescriptor>))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(MediaTaskResponse))]
+[JsonSerializable(typeof(Endpoints.ReportReceipt))]
+[JsonSerializable(typeof(Endpoints.AdminBlob))]
+[JsonSerializable(typeof(IReadOnlyList<Endpoints.AdminBlob>))]
+[JsonSerializable(typeof(IReadOnlyList<Endpoints.AdminReport>))]
+[JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Moderation.BlockedPubkey>))]
 internal sealed partial class BlossomJsonContext : JsonSerializerContext;

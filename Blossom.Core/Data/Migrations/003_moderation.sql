@@ -19,3 +19,6 @@ CREATE TABLE reports (
 
 CREATE INDEX reports_by_received ON reports (received DESC);
 CREATE INDEX reports_by_sha256 ON reports (sha256);
+
+-- The operator's list of all blobs, newest first.
+CREATE INDEX blobs_by_uploaded ON blobs (uploaded DESC, sha256 DESC);
