@@ -23,6 +23,9 @@ internal static class Startup
         services.AddSingleton<IBlobStore>(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         services.AddSingleton<IBlobIndex, SqliteBlobIndex>();
+        services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
+            probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
+            maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
         services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));

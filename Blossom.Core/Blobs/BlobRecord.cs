@@ -5,7 +5,12 @@ namespace Blossom.Core.Blobs;
 /// <param name="Size">Length in bytes.</param>
 /// <param name="Type">MIME type, <c>application/octet-stream</c> when unknown.</param>
 /// <param name="Uploaded">Unix seconds of the first upload to this server.</param>
-public sealed record BlobRecord(string Sha256, long Size, string Type, long Uploaded);
+/// <param name="Width">Pixels across, for images and video whose size could be read.</param>
+/// <param name="Height">Pixels down.</param>
+/// <param name="Blurhash">A blurhash placeholder, for images where it was cheap to compute.</param>
+/// <param name="OriginalSha256">For optimized media, the hash of the upload it was made from.</param>
+public sealed record BlobRecord(string Sha256, long Size, string Type, long Uploaded,
+    long? Width = null, long? Height = null, string? Blurhash = null, string? OriginalSha256 = null);
 
 /// <summary>A page of one pubkey's blobs, newest first (BUD-12).</summary>
 /// <param name="Pubkey">The owner whose blobs are listed.</param>
@@ -31,6 +36,9 @@ public interface IBlobIndex
     /// <summary>Drops one owner; when none remain the blob record goes too.</summary>
     Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken);
 
+    /// <summary>Records what inspection found out about a blob.</summary>
+    Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken);
+
     /// <summary>How many bytes <paramref name="pubkey"/>'s blobs take, and whether one of them is <paramref name="sha256"/>.</summary>
     Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken);
 
@@ -45,6 +53,16 @@ public interface IBlobIndex
 
     /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What reading a blob's content tells beyond its bytes (BUD-08's dim and blurhash).</summary>
+public sealed record BlobMetadata(long? Width, long? Height, string? Blurhash);
+
+/// <summary>Reads a stored blob's picture size and placeholder, when its type has them.</summary>
+public interface IBlobInspector
+{
+    /// <summary>Null when the blob has nothing to tell or cannot be read; never throws for bad content.</summary>
+    Task<BlobMetadata?> InspectAsync(string path, string mediaType, CancellationToken cancellationToken);
 }
 
 /// <summary>A blob and who owns it, for the operator.</summary>

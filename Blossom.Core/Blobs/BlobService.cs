@@ -4,7 +4,7 @@ namespace Blossom.Core.Blobs;
 /// Keeps the store and the index in step. Commit and delete of one hash are serialized, so an
 /// upload that re-adds a blob can never interleave with the delete of its last owner.
 /// </summary>
-public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider time)
+public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspector inspector, TimeProvider time)
 {
     // Striped by the hash's first byte: a bounded set of locks, and different blobs rarely wait on each other.
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
@@ -13,8 +13,24 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
 
     public Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken) => index.FindAsync(sha256, cancellationToken);
 
-    /// <summary>Makes received bytes a blob owned by <paramref name="owners"/> (none: unowned). Created is false when it already existed.</summary>
-    public async Task<(BlobRecord Blob, bool Created)> CommitAsync(IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes received bytes a blob owned by <paramref name="owners"/> (none: unowned). Created is
+    /// false when it already existed. A new blob is inspected for its picture size and placeholder
+    /// after the lock is released, so reading it never holds up a delete or another upload.
+    /// </summary>
+    public async Task<(BlobRecord Blob, bool Created)> CommitAsync(
+        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken, string? originalSha256 = null)
+    {
+        var (blob, created) = await CommitLockedAsync(pending, received, type, owners, originalSha256, cancellationToken).ConfigureAwait(false);
+        if (!created || store.Find(blob.Sha256) is not { } file
+            || await inspector.InspectAsync(file.PhysicalPath, type, cancellationToken).ConfigureAwait(false) is not { } metadata)
+            return (blob, created);
+        await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
+        return (blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash }, created);
+    }
+
+    private async Task<(BlobRecord Blob, bool Created)> CommitLockedAsync(
+        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, string? originalSha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(received);
@@ -25,7 +41,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, TimeProvider
             var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
             await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds());
+            var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds(), OriginalSha256: originalSha256);
             var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
             return (stored, existing is null);
         }

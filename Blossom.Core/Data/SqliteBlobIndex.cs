@@ -6,7 +6,8 @@ namespace Blossom.Core.Data;
 /// <summary>All SQL about blobs and owners.</summary>
 public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) : IBlobIndex
 {
-    private const string Columns = "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded";
+    private const string Columns =
+        "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256";
 
     public Task MigrateAsync(CancellationToken cancellationToken) => database.MigrateAsync(cancellationToken);
 
@@ -31,7 +32,7 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
             await using (transaction.ConfigureAwait(false))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO blobs (sha256, size, type, uploaded) VALUES (@Sha256, @Size, @Type, @Uploaded) ON CONFLICT (sha256) DO NOTHING",
+                    "INSERT INTO blobs (sha256, size, type, uploaded, width, height, blurhash, original_sha256) VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256) ON CONFLICT (sha256) DO NOTHING",
                     blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var stored = await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
                     $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -103,6 +104,18 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
+    public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE blobs SET width = @Width, height = @Height, blurhash = @Blurhash WHERE sha256 = @sha256",
+                new { sha256, metadata.Width, metadata.Height, metadata.Blurhash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -121,15 +134,15 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         await using (connection.ConfigureAwait(false))
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
-            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, string? Owners)>(new CommandDefinition(
+            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, long? Width, long? Height, string? Blurhash, string? OriginalSha256, string? Owners)>(new CommandDefinition(
                 $"""
-                SELECT b.sha256, b.size, b.type, b.uploaded, (SELECT group_concat(o.pubkey) FROM owners o WHERE o.sha256 = b.sha256)
+                SELECT b.sha256, b.size, b.type, b.uploaded, b.width, b.height, b.blurhash, b.original_sha256, (SELECT group_concat(o.pubkey) FROM owners o WHERE o.sha256 = b.sha256)
                 FROM blobs b {after}
                 ORDER BY b.uploaded DESC, b.sha256 DESC
                 LIMIT @limit
                 """,
                 new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded), r.Owners?.Split(',') ?? []))];
+            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded, r.Width, r.Height, r.Blurhash, r.OriginalSha256), r.Owners?.Split(',') ?? []))];
         }
     }
 

@@ -7,10 +7,13 @@ namespace Blossom.Core.Data;
 /// <summary>All SQL about media tasks and the results they produced.</summary>
 public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider time) : IMediaTaskStore
 {
-    private const string Columns =
-        "id AS Id, owner AS Owner, original_sha256 AS OriginalSha256, original_type AS OriginalType, status AS Status, " +
-        "progress AS Progress, message AS Message, result_sha256 AS ResultSha256, result_size AS ResultSize, " +
-        "result_type AS ResultType, result_uploaded AS ResultUploaded, result_created AS ResultCreated, created AS Created, updated AS Updated";
+    // The result's picture size and placeholder come from the blob itself, while it exists.
+    private const string Select =
+        "SELECT t.id AS Id, t.owner AS Owner, t.original_sha256 AS OriginalSha256, t.original_type AS OriginalType, t.status AS Status, " +
+        "t.progress AS Progress, t.message AS Message, t.result_sha256 AS ResultSha256, t.result_size AS ResultSize, " +
+        "t.result_type AS ResultType, t.result_uploaded AS ResultUploaded, t.result_created AS ResultCreated, t.created AS Created, t.updated AS Updated, " +
+        "b.width AS ResultWidth, b.height AS ResultHeight, b.blurhash AS ResultBlurhash " +
+        "FROM media_tasks t LEFT JOIN blobs b ON b.sha256 = t.result_sha256";
 
     public Task InsertAsync(MediaTask task, CancellationToken cancellationToken)
     {
@@ -22,13 +25,13 @@ public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider t
     }
 
     public async Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await QueryAsync($"SELECT {Columns} FROM media_tasks WHERE id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        (await QueryAsync($"{Select} WHERE t.id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
     public Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {Columns} FROM media_tasks WHERE status = 'running' ORDER BY created", null, cancellationToken);
+        QueryAsync($"{Select} WHERE t.status = 'running' ORDER BY t.created", null, cancellationToken);
 
     public Task<IReadOnlyList<MediaTask>> RunningForOriginalAsync(string originalSha256, CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {Columns} FROM media_tasks WHERE original_sha256 = @originalSha256 AND status = 'running'", new { originalSha256 }, cancellationToken);
+        QueryAsync($"{Select} WHERE t.original_sha256 = @originalSha256 AND t.status = 'running'", new { originalSha256 }, cancellationToken);
 
     public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
     {
@@ -110,7 +113,8 @@ public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider t
     /// <summary>The flat shape of a row; the status is stored as its lowercase wire name.</summary>
     private sealed record TaskRow(
         string Id, string? Owner, string OriginalSha256, string OriginalType, string Status, long Progress, string Message,
-        string? ResultSha256, long? ResultSize, string? ResultType, long? ResultUploaded, long ResultCreated, long Created, long Updated)
+        string? ResultSha256, long? ResultSize, string? ResultType, long? ResultUploaded, long ResultCreated, long Created, long Updated,
+        long? ResultWidth = null, long? ResultHeight = null, string? ResultBlurhash = null)
     {
         public static TaskRow From(MediaTask t) => new(
             t.Id, t.Owner, t.OriginalSha256, t.OriginalType, t.Status.ToString().ToLowerInvariant(), t.Progress, t.Message,
@@ -118,7 +122,7 @@ public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider t
 
         public MediaTask ToTask() => new(
             Id, Owner, OriginalSha256, OriginalType, Enum.Parse<MediaTaskStatus>(Status, ignoreCase: true), (int)Progress, Message,
-            ResultSha256 is null ? null : new BlobRecord(ResultSha256, ResultSize!.Value, ResultType!, ResultUploaded!.Value),
+            ResultSha256 is null ? null : new BlobRecord(ResultSha256, ResultSize!.Value, ResultType!, ResultUploaded!.Value, ResultWidth, ResultHeight, ResultBlurhash, OriginalSha256),
             ResultCreated != 0, Created, Updated);
     }
 }

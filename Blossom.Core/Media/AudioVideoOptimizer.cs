@@ -16,7 +16,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
     /// </summary>
     private const string Demuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg,flac,wav,mp3,aac,flv,asf,aiff,caf,amr";
 
-    private static readonly string[] InputRestrictions = ["-format_whitelist", Demuxers, "-protocol_whitelist", "file"];
+    internal static readonly string[] InputRestrictions = ["-format_whitelist", Demuxers, "-protocol_whitelist", "file"];
 
     public async Task<OptimizedMedia> OptimizeAsync(string inputPath, MediaKind kind, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken)
     {
@@ -24,15 +24,14 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         IMediaAnalysis probe;
         try
         {
-            probe = await FFProbe.AnalyseAsync(inputPath, customArguments: string.Join(' ', InputRestrictions), cancellationToken: cancellationToken).ConfigureAwait(false);
+            probe = await ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
         }
         catch (FFMpegException e)
         {
             throw new MediaRejectedException($"Not a decodable {noun}", e.Message, e);
         }
 
-        // Cover art in audio files is a "video" stream too; it is not the media.
-        var video = kind == MediaKind.Audio ? null : probe.VideoStreams.FirstOrDefault(s => !IsAttachedPicture(s));
+        var video = kind == MediaKind.Audio ? null : PrimaryVideo(probe);
         if (video is null && probe.PrimaryAudioStream is null)
             throw new MediaRejectedException($"Not a decodable {noun}: it has no {(kind == MediaKind.Audio ? "audio" : "video or audio")} stream");
         if (probe.Duration > TimeSpan.FromSeconds(recipe.MaxDurationSeconds))
@@ -83,7 +82,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
             throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
                 $"Video of {width}x{height} is larger than this server's limit of {recipe.MaxInputDimension} pixels a side"));
         // ffmpeg turns the picture upright before filtering, so scale by the height as shown.
-        var displayedHeight = Math.Abs(video.Rotation) % 180 == 90 ? width : height;
+        var displayedHeight = DisplayedSize(video).Height;
         var fps = video.AverageFrameRate > 0 ? video.AverageFrameRate : video.RealFrameRate;
         return (VideoArgumentsFor(displayedHeight, fps), ".mp4", "video/mp4");
     }
@@ -91,6 +90,20 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
     private (IReadOnlyList<string>, string, string) AudioArguments() =>
         (["-map", "0:a:0", "-vn", "-c:a", "aac", "-b:a", $"{recipe.AudioBitrateKbps.ToString(CultureInfo.InvariantCulture)}k",
             "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"], ".m4a", "audio/mp4");
+
+    /// <summary>ffprobe with the same input restrictions as the transcode.</summary>
+    internal static Task<IMediaAnalysis> ProbeAsync(string path, CancellationToken cancellationToken) =>
+        FFProbe.AnalyseAsync(path, customArguments: string.Join(' ', InputRestrictions), cancellationToken: cancellationToken);
+
+    /// <summary>The video stream that is the media: cover art in audio files is a "video" stream too.</summary>
+    internal static VideoStream? PrimaryVideo(IMediaAnalysis probe) => probe.VideoStreams.FirstOrDefault(s => !IsAttachedPicture(s));
+
+    /// <summary>The frame size as shown, after the rotation phones record.</summary>
+    internal static (int Width, int Height) DisplayedSize(VideoStream video)
+    {
+        var (width, height) = (video.Width ?? 0, video.Height ?? 0);
+        return Math.Abs(video.Rotation) % 180 == 90 ? (height, width) : (width, height);
+    }
 
     private static bool IsAttachedPicture(VideoStream stream) =>
         stream.Disposition is { } disposition && disposition.TryGetValue("attached_pic", out var attached) && attached;

@@ -346,7 +346,7 @@ public sealed class MediaPipeline : IDisposable
             {
                 var tasks = await _tasks.RunningForOriginalAsync(active.Job.OriginalSha256, cancellationToken).ConfigureAwait(false);
                 string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
-                var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken).ConfigureAwait(false);
+                var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, active.Job.OriginalSha256).ConfigureAwait(false);
                 await _tasks.SaveResultAsync(active.Job.OriginalSha256, _settings.Recipe.Fingerprint, blob.Sha256, cancellationToken).ConfigureAwait(false);
                 await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, CompletedMessage(active.Job.Kind), cancellationToken).ConfigureAwait(false);
                 foreach (var task in tasks)

@@ -5,18 +5,47 @@ using Microsoft.AspNetCore.StaticFiles;
 
 namespace Blossom.Server.Http;
 
-/// <summary>The BUD-02 blob descriptor.</summary>
+/// <summary>The BUD-02 blob descriptor, with its NIP-94 tags (BUD-08).</summary>
 public sealed record BlobDescriptor(
     [property: JsonPropertyName("url")] string Url,
     [property: JsonPropertyName("sha256")] string Sha256,
     [property: JsonPropertyName("size")] long Size,
     [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("uploaded")] long Uploaded)
+    [property: JsonPropertyName("uploaded")] long Uploaded,
+    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
 {
     public static BlobDescriptor From(BlobRecord blob, string baseUrl)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return new($"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}", blob.Sha256, blob.Size, blob.Type, blob.Uploaded);
+        var url = $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
+        return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, Nip94Tags(blob, url));
+    }
+
+    /// <summary>Equal when every field is, the NIP-94 tags compared value by value.</summary>
+    public bool Equals(BlobDescriptor? other) =>
+        other is not null && Url == other.Url && Sha256 == other.Sha256 && Size == other.Size && Type == other.Type && Uploaded == other.Uploaded
+        && (ReferenceEquals(Nip94, other.Nip94)
+            || (Nip94 is not null && other.Nip94 is not null && Nip94.Count == other.Nip94.Count
+                && Nip94.Zip(other.Nip94).All(pair => pair.First.SequenceEqual(pair.Second))));
+
+    public override int GetHashCode() => HashCode.Combine(Url, Sha256, Size, Type, Uploaded);
+
+    /// <summary>NIP-94's url, m, x, ox, size, and dim and blurhash when known; ox is x unless the blob was made from another.</summary>
+    private static List<IReadOnlyList<string>> Nip94Tags(BlobRecord blob, string url)
+    {
+        List<IReadOnlyList<string>> tags =
+        [
+            ["url", url],
+            ["m", blob.Type],
+            ["x", blob.Sha256],
+            ["ox", blob.OriginalSha256 ?? blob.Sha256],
+            ["size", blob.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        ];
+        if (blob is { Width: { } width, Height: { } height })
+            tags.Add(["dim", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{width}x{height}")]);
+        if (blob.Blurhash is { } blurhash)
+            tags.Add(["blurhash", blurhash]);
+        return tags;
     }
 }
 

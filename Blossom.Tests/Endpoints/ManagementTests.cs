@@ -39,8 +39,8 @@ public sealed class ManagementTests : IDisposable
             cursor = page.LastOrDefault()?.Sha256;
         } while (page.Length > 0);
 
-        all.Should().Equal(expected);
-        pages.Should().Equal(expected);
+        all.Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+        pages.Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ManagementTests : IDisposable
     {
         var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob());
 
-        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}?since={blob.Uploaded}&until={blob.Uploaded}")).Should().Equal(blob);
+        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}?since={blob.Uploaded}&until={blob.Uploaded}")).Should().BeEquivalentTo([blob]);
         (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}?since={blob.Uploaded + 1}")).Should().BeEmpty();
         (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}?until={blob.Uploaded - 1}")).Should().BeEmpty();
     }

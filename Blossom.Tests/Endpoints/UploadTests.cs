@@ -55,7 +55,7 @@ public sealed class UploadTests : IDisposable
         using var response = await _client.SendAsync(BlossomRequests.Upload(data, _bob.Token(AuthorizationVerb.Upload, [first.Sha256]), "image/jpeg"));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        (await response.Content.ReadFromJsonAsync<BlobDescriptor>()).Should().Be(first);
+        (await response.Content.ReadFromJsonAsync<BlobDescriptor>()).Should().BeEquivalentTo(first);
         var bobs = await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}");
         bobs.Should().Equal(first);
     }
