@@ -1,7 +1,7 @@
 // Prints an `Authorization: Nostr …` header value for curl (BUD-11, kind 24242).
 //   NOSTR_SECRET=<64 hex> node tools/nostr-auth.mjs <verb> [sha256 ...]
 //   node tools/nostr-auth.mjs keygen        -> a new secret key and its pubkey
-// verb: upload, delete, list, get or media. The token expires in 10 minutes.
+// verb: upload, delete, list, get, media, or admin (this server's operator API). The token expires in 10 minutes.
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { bytesToHex, hexToBytes } from "nostr-tools/utils";
 
@@ -13,7 +13,7 @@ if (verb === "keygen") {
   process.exit(0);
 }
 if (!verb || !process.env.NOSTR_SECRET) {
-  console.error("usage: NOSTR_SECRET=<hex> node tools/nostr-auth.mjs <upload|delete|list|get|media> [sha256 ...]");
+  console.error("usage: NOSTR_SECRET=<hex> node tools/nostr-auth.mjs <upload|delete|list|get|media|admin> [sha256 ...]");
   process.exit(2);
 }
 const now = Math.floor(Date.now() / 1000);
