@@ -9,7 +9,8 @@ namespace Blossom.Core.Blobs;
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
-    private const int BufferSize = 256 * 1024;
+    // Large enough that per-call costs vanish, small enough that two per upload cost little memory.
+    private const int BufferSize = 1024 * 1024;
     private readonly string _root;
     private readonly string _temp;
 
@@ -81,19 +82,28 @@ public sealed class FileSystemBlobStore : IBlobStore
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
             using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            // Two buffers: while one is written to disk on the thread pool, the next is read and
+            // hashed here, so the disk write overlaps the network and the hash instead of following them.
+            byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+            var writing = Task.CompletedTask;
             try
             {
                 long length = 0;
-                int read;
-                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                for (var current = 0; ; current ^= 1)
                 {
+                    var buffer = buffers[current];
+                    var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                        break;
                     length += read;
                     if (length > maxLength)
                         throw new BlobTooLargeException(maxLength);
                     sha256.AppendData(buffer, 0, read);
-                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), length - read, cancellationToken).ConfigureAwait(false);
+                    await writing.ConfigureAwait(false);
+                    var offset = length - read;
+                    writing = Task.Run(() => RandomAccess.Write(handle, buffer.AsSpan(0, read), offset), cancellationToken);
                 }
+                await writing.ConfigureAwait(false);
                 // The bytes must be on disk before the rename makes them a blob.
                 RandomAccess.FlushToDisk(handle);
                 _received = new ReceivedBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), length);
@@ -101,7 +111,10 @@ public sealed class FileSystemBlobStore : IBlobStore
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                // A write still running owns its buffer; its failure, if any, is not this one's cause.
+                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                foreach (var buffer in buffers)
+                    ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 
