@@ -22,7 +22,9 @@ internal static class Startup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IBlobStore>(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
-        services.AddSingleton<IBlobIndex, SqliteBlobIndex>();
+        // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip.
+        services.AddSingleton<IBlobIndex>(sp => new CachingBlobIndex(
+            new SqliteBlobIndex(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()), capacity: 100_000));
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));

@@ -51,13 +51,17 @@ public sealed class RetrievalTests : IDisposable
         (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
     }
 
+    // Blobs up to 64 KiB are served from memory, larger ones streamed from the file: both do ranges.
     [Theory]
-    [InlineData("bytes=0-9", 0, 10)]
-    [InlineData("bytes=100-", 100, 900)]
-    [InlineData("bytes=-25", 975, 25)]
-    public async Task Get_Range_PartialContent(string range, int offset, int length)
+    [InlineData("bytes=0-9", 0, 10, 1000)]
+    [InlineData("bytes=100-", 100, 900, 1000)]
+    [InlineData("bytes=-25", 975, 25, 1000)]
+    [InlineData("bytes=0-9", 0, 10, 100_000)]
+    [InlineData("bytes=99000-", 99000, 1000, 100_000)]
+    [InlineData("bytes=-25", 99975, 25, 100_000)]
+    public async Task Get_Range_PartialContent(string range, int offset, int length, int size)
     {
-        var data = BlossomRequests.RandomBlob(1000);
+        var data = BlossomRequests.RandomBlob(size);
         var blob = await _client.UploadAsync(_alice, data);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}");
         request.Headers.Range = RangeHeaderValue.Parse(range);
@@ -65,7 +69,7 @@ public sealed class RetrievalTests : IDisposable
         using var response = await _client.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.PartialContent);
-        response.Content.Headers.ContentRange!.ToString().Should().Be($"bytes {offset}-{offset + length - 1}/1000");
+        response.Content.Headers.ContentRange!.ToString().Should().Be($"bytes {offset}-{offset + length - 1}/{size}");
         (await response.Content.ReadAsByteArrayAsync()).Should().Equal(data.Skip(offset).Take(length));
     }
 
@@ -82,10 +86,12 @@ public sealed class RetrievalTests : IDisposable
         response.Content.Headers.ContentRange!.ToString().Should().Be("bytes */100");
     }
 
-    [Fact]
-    public async Task Get_IfNoneMatchHash_304()
+    [Theory]
+    [InlineData(1024)]
+    [InlineData(100_000)]
+    public async Task Get_IfNoneMatchHash_304(int size)
     {
-        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob());
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(size));
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}.bin");
         request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{blob.Sha256}\""));
 
