@@ -4,28 +4,19 @@
 # A plain PUT /upload of each file is timed too, to show how much of PUT /media is the upload itself.
 # Usage: bench/media.sh [repetitions, default 3]   -> bench/results-media.md
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 reps=${1:-3}
-work=$(mktemp -d /tmp/blossom-bench-media.XXXXXX)
-port=3918
-base="http://127.0.0.1:$port"
-server=
-# On failure the server's log goes to stderr before the temp dir holding it is removed.
-trap 'status=$?; [ "$status" = 0 ] || tail -30 "$work/server.log" >&2 2>/dev/null || true
-      kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+bench_workdir bench-media
 
 # The recipe, passed to the server below and used by the reference commands, so both sides run the
 # same settings whatever appsettings.json says (these are its defaults).
 img_width=1920 img_height=1080 img_quality=80
 vid_height=1080 vid_fps=30 vid_crf=23 vid_preset=fast vid_audio_kbps=128
 
-command -v vipsthumbnail >/dev/null || apt-get install -y libvips-tools >/dev/null \
-  || { apt-get update >/dev/null && apt-get install -y libvips-tools >/dev/null; }
-[ -d tools/node_modules ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
-dotnet build -c Release Blossom.Server >/dev/null
-# Run a copy: others build in this tree, and a build that rewrites bin/ under the running server
-# kills it minutes into the measurement.
-cp -r Blossom.Server/bin/Release/net10.0 "$work/server"
+bench_need vipsthumbnail libvips-tools
+bench_need ffmpeg ffmpeg
+bench_need_node_modules
+bench_build
 
 # libvips 8.15 replaced the boolean saver option `strip` by `keep`; the server (NetVips) asks for
 # keep=none, which Debian bookworm's vipsthumbnail (8.14) does not know: there strip is the one
@@ -52,34 +43,26 @@ sync
 
 # Workers=1: libvips then gets every core (Concurrency = cores / Workers), as vipsthumbnail does by
 # default; with more workers the server would use fewer threads per image than the reference.
-Blossom__Storage__Path="$work/data/blobs" \
-Blossom__Database__ConnectionString="Data Source=$work/data/blossom.db" \
-Blossom__Media__WorkPath="$work/data/media" \
-Blossom__Media__Enabled=true \
-Blossom__Media__Workers=1 \
-Blossom__Media__Image__MaxWidth=$img_width Blossom__Media__Image__MaxHeight=$img_height \
-Blossom__Media__Image__Format=webp Blossom__Media__Image__Quality=$img_quality \
-Blossom__Media__Video__MaxHeight=$vid_height Blossom__Media__Video__MaxFps=$vid_fps \
-Blossom__Media__Video__Crf=$vid_crf Blossom__Media__Video__Preset=$vid_preset \
-Blossom__Media__Video__AudioBitrateKbps=$vid_audio_kbps \
-  dotnet "$work/server/Blossom.Server.dll" --urls "$base" >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -sf -o /dev/null "$base/healthz" && break; sleep 0.2; done
-curl -sf -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; echo "server did not start" >&2; exit 1; }
+bench_start_server \
+  Blossom__Media__Enabled=true \
+  Blossom__Media__Workers=1 \
+  Blossom__Media__Image__MaxWidth=$img_width Blossom__Media__Image__MaxHeight=$img_height \
+  Blossom__Media__Image__Format=webp Blossom__Media__Image__Quality=$img_quality \
+  Blossom__Media__Video__MaxHeight=$vid_height Blossom__Media__Video__MaxFps=$vid_fps \
+  Blossom__Media__Video__Crf=$vid_crf Blossom__Media__Video__Preset=$vid_preset \
+  Blossom__Media__Video__AudioBitrateKbps=$vid_audio_kbps
 
-eval "$(node tools/nostr-auth.mjs keygen)"; export NOSTR_SECRET
+bench_keygen
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 json() { node -p "JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).$1"; }
-elapsed() { echo "$2 - $1" | bc -l; }
 
 # PUT /media holding the request until the result is stored; prints "<request s> <job s> <output bytes>".
 # The job time is the worker's own, from the server's log line "Media: <sha> (<kind>) ended Complete
 # in N ms": it leaves out the upload and the queueing. Fails loudly unless the result is of $3.
 put_media() {
   local file=$1 type=$2 expected=$3 kind=$4 hash auth reply job_ms
-  hash=$(sha "$file")
-  auth=$(node tools/nostr-auth.mjs media "$hash")
+  hash=$(bench_sha "$file")
+  auth=$(bench_token media "$hash")
   reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/media" -T "$file" \
     -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth" -H "Prefer: wait=600")
   case ${reply% *} in
@@ -98,17 +81,6 @@ put_media() {
   echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l) $(json size)"
 }
 
-# PUT /upload of a file the blob store does not hold yet (201); prints the request's seconds.
-put_upload() {
-  local file=$1 type=$2 hash auth reply
-  hash=$(sha "$file")
-  auth=$(node tools/nostr-auth.mjs upload "$hash")
-  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/upload" -T "$file" \
-    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth")
-  [ "${reply% *}" = 201 ] || { echo "PUT /upload of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1; }
-  echo "${reply#* }"
-}
-
 # The image reference: libvips's thumbnail as the server calls it (fit in the box, size=down is the
 # '>' suffix, auto-rotate is vipsthumbnail's default, sRGB export), WebP at the same quality, no metadata.
 ref_image() {
@@ -116,7 +88,7 @@ ref_image() {
   start=$(date +%s.%N)
   vipsthumbnail "$1" --size "${img_width}x${img_height}>" --export-profile srgb -o "$2[Q=$img_quality,$no_metadata]"
   end=$(date +%s.%N)
-  elapsed "$start" "$end"
+  bench_elapsed "$start" "$end"
 }
 
 # The video reference: exactly the ffmpeg command the server runs for a 1080p60 clip with this recipe.
@@ -133,7 +105,7 @@ ref_video() {
     -c:a aac -b:a "${vid_audio_kbps}k" -map_metadata -1 -map_chapters -1 -movflags +faststart \
     -progress pipe:1 -nostats "$2" >/dev/null
   end=$(date +%s.%N)
-  elapsed "$start" "$end"
+  bench_elapsed "$start" "$end"
 }
 
 # Ours and the reference alternate, repetition by repetition, so both see the same machine
@@ -150,20 +122,20 @@ for i in $(seq 1 "$reps"); do
   result=$(put_media "$work/img$i.jpg" image/jpeg image/webp Image); read -r ours job size <<<"$result"
   img_ours+=("$ours"); img_job+=("$job"); img_size+=("$size")
   ref=$(ref_image "$work/img$i.jpg" "$work/ref$i.webp"); img_ref+=("$ref"); img_ref_size+=("$(stat -c %s "$work/ref$i.webp")")
-  up=$(put_upload "$work/img$i.jpg" image/jpeg); img_up+=("$up")
+  up=$(bench_upload "$work/img$i.jpg" image/jpeg); img_up+=("$up")
   result=$(put_media "$work/vid$i.mp4" video/mp4 video/mp4 Video); read -r ours job size <<<"$result"
   vid_ours+=("$ours"); vid_job+=("$job"); vid_size+=("$size")
   ref=$(ref_video "$work/vid$i.mp4" "$work/ref$i.mp4"); vid_ref+=("$ref"); vid_ref_size+=("$(stat -c %s "$work/ref$i.mp4")")
-  up=$(put_upload "$work/vid$i.mp4" video/mp4); vid_up+=("$up")
+  up=$(bench_upload "$work/vid$i.mp4" video/mp4); vid_up+=("$up")
 done
 
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 # libvips 8.14.1's webpsave ignores strip (seen on Debian bookworm): say so when it happens.
 ref_metadata=$(vipsheader -a "$work/ref1.webp" | grep -c '^icc-profile-data\|^exif-data') || true
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
-runs() { printf '%s\n' "$@" | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1}'; }
+median() { printf '%.2f' "$(bench_median "$@")"; }
+ratio() { bench_ratio "$@"; }
+runs() { bench_runs "$@"; }
 kib() { printf '%s\n' "$@" | awk '{printf "%s%d", (NR > 1 ? ", " : ""), $1 / 1024}'; }
 row() { # figure, ours runs name, job runs name (or empty), reference runs name (or empty)
   local -n o=$2

@@ -1,0 +1,161 @@
+# Shared parts of the bench scripts; source it (`. "$(dirname "$0")/lib.sh"`), don't run it.
+# It cds to the repo root. A script then calls, in order:
+#   bench_workdir NAME        temp dir in $work, removed on exit with every process bench_track'ed
+#   bench_need CMD PACKAGE    apt-get installs PACKAGE when CMD is missing
+#   bench_build               Release build copied to $work/server (or $BENCH_SERVER_BUILD's copy)
+#   bench_start_server [Blossom__X=Y ...]   the copy on a free loopback port: $server (pid), $base
+#   bench_keygen              NOSTR_SECRET for bench_token
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bench_pids=()
+work=
+server=
+
+# On failure the server's log goes to stderr before the temp dir holding it is removed.
+bench_cleanup() {
+  local status=$? pid
+  if [ "$status" != 0 ] && [ -n "$work" ] && [ -f "$work/server.log" ]; then
+    echo "--- last lines of the server log ($work/server.log) ---" >&2
+    tail -30 "$work/server.log" >&2 || true
+  fi
+  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${bench_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -z "$work" ] || [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
+  return "$status"
+}
+
+bench_workdir() {
+  work=$(mktemp -d "/tmp/blossom-$1.XXXXXX")
+  trap bench_cleanup EXIT
+}
+
+bench_track() { bench_pids+=("$@"); }
+
+bench_need() {
+  command -v "$1" >/dev/null && return
+  echo "installing $2 (for $1)" >&2
+  apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
+}
+
+bench_need_node_modules() {
+  [ -d tools/node_modules ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
+}
+
+# Run a copy: others build in this tree, and a build that rewrites bin/ under the running server
+# kills it minutes into the measurement. BENCH_SERVER_BUILD (a copy made by an earlier call, as
+# bench/run.sh passes it to bench/media.sh) skips the build, so one run measures one binary.
+bench_build() {
+  if [ -n "${BENCH_SERVER_BUILD:-}" ]; then
+    cp -r "$BENCH_SERVER_BUILD" "$work/server"
+  else
+    dotnet build -c Release Blossom.Server >/dev/null
+    cp -r Blossom.Server/bin/Release/net10.0 "$work/server"
+  fi
+}
+
+# A loopback TCP port nobody listens on now.
+bench_free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# Starts the server with its data in $work/data, rate limits off, plus the given settings
+# (NAME=value, e.g. Blossom__Upload__MaxSizeBytes=...); waits for /healthz.
+bench_start_server() {
+  local port
+  port=$(bench_free_port)
+  base="http://127.0.0.1:$port"
+  env Blossom__Storage__Path="$work/data/blobs" \
+    Blossom__Database__ConnectionString="Data Source=$work/data/blossom.db" \
+    Blossom__Media__WorkPath="$work/data/media" \
+    Blossom__RateLimit__PerIpPerMinute=0 Blossom__RateLimit__PerPubkeyPerMinute=0 \
+    "$@" dotnet "$work/server/Blossom.Server.dll" --urls "$base" >"$work/server.log" 2>&1 &
+  server=$!
+  bench_track "$server"
+  for _ in $(seq 150); do curl -sf -o /dev/null "$base/healthz" && return; sleep 0.2; done
+  echo "server did not start" >&2
+  exit 1
+}
+
+bench_stop_server() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+
+bench_keygen() { eval "$(node tools/nostr-auth.mjs keygen)"; export NOSTR_SECRET NOSTR_PUBKEY; }
+bench_token() { node tools/nostr-auth.mjs "$@"; }
+bench_sha() { sha256sum "$1" | cut -d' ' -f1; }
+# Where the server keeps a blob: <Storage:Path>/<h[0:2]>/<h[2:4]>/<h>.
+bench_blob_path() { echo "$work/data/blobs/${1:0:2}/${1:2:2}/$1"; }
+
+# PUT /upload of a file (its type, its sha256 when known); prints "<status> <seconds>". Hashes and
+# signs before curl starts, so only the request is timed.
+bench_put_upload() {
+  local file=$1 type=${2:-application/octet-stream} hash=${3:-} auth
+  [ -n "$hash" ] || hash=$(bench_sha "$file")
+  auth=$(bench_token upload "$hash")
+  curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/upload" -T "$file" \
+    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth"
+}
+
+# The same, failing loudly unless the blob was stored (201); prints the seconds.
+bench_upload() {
+  local reply
+  reply=$(bench_put_upload "$@")
+  [ "${reply% *}" = 201 ] || { echo "PUT /upload of $1 answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1; }
+  echo "${reply#* }"
+}
+
+# A figure of /proc/<pid>/status in KiB (VmRSS, VmHWM), read without forking.
+bench_status_kib() {
+  local key value _
+  while read -r key value _; do
+    [ "$key" = "$2:" ] && { echo "$value"; return; }
+  done <"/proc/$1/status"
+}
+
+# Runs a command while sampling the server's VmRSS every ~20 ms; the command's output goes to
+# stdout as usual, and rss_peak_kib (the largest sample) and hwm_peak_kib (VmHWM, reset just
+# before the command where the kernel allows: a check on the sampling) are set. Call it without $(…).
+# The sampler forks nothing per sample (read -t on a silent fifo is its sleep), so it costs ~no CPU.
+bench_rss_peak_during() {
+  local stop="$work/rss.stop" out="$work/rss.max" tick="$work/rss.tick" sampler
+  rm -f "$stop" "$out"
+  [ -p "$tick" ] || mkfifo "$tick"
+  echo 5 2>/dev/null >"/proc/$server/clear_refs" || true # 5 resets VmHWM to the current RSS
+  (
+    max=0
+    exec 3<>"$tick"
+    while :; do
+      while read -r key value _; do
+        [ "$key" = VmRSS: ] && { [ "$value" -gt "$max" ] && max=$value; break; }
+      done <"/proc/$server/status"
+      [ -e "$stop" ] && break
+      read -r -t 0.02 -u 3 _ || true
+    done
+    echo "$max" >"$out"
+  ) &
+  sampler=$!
+  "$@"
+  touch "$stop"
+  wait "$sampler"
+  rss_peak_kib=$(cat "$out")
+  hwm_peak_kib=$(bench_status_kib "$server" VmHWM)
+}
+
+# CPU time a process has used so far (user + system), in seconds.
+bench_cpu_seconds() {
+  local f
+  read -r -a f <"/proc/$1/stat"
+  echo "${f[13]} ${f[14]} $(getconf CLK_TCK)" | awk '{printf "%.2f", ($1 + $2) / $3}'
+}
+
+bench_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+bench_elapsed() { echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'; }
+bench_ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
+bench_mibps() { echo "$1 $2" | awk '{printf "%.0f", $1 / 1048576 / $2}'; } # bytes, seconds
+bench_median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+bench_runs() { printf '%s\n' "$@" | awk -v f="${BENCH_RUNS_FORMAT:-%.2f}" '{printf "%s" f, (NR > 1 ? ", " : ""), $1}'; }
