@@ -1,16 +1,19 @@
 using Blossom.Server;
 using Blossom.Server.Endpoints;
+using Blossom.Server.Health;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddBlossomLogging();
 builder.Services.AddBlossom();
 
 var app = builder.Build();
 await app.InitializeBlossomAsync();
 
-// request → CORS → errors → auth → rate limits → endpoints (one file per BUD)
+// request → proxy headers → CORS → errors → auth → rate limits → endpoints (one file per BUD)
+app.UseBlossomForwardedHeaders();
 app.UseCrossOriginHeaders();
 app.UseBlossomErrorResponses();
 app.UseAuthentication();
@@ -21,7 +24,8 @@ var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;
 var list = app.Services.GetRequiredService<IOptions<ListOptions>>().Value;
 var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
 var mirror = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
-app.MapHealthChecks("/healthz");
+app.MapBlossomHealthChecks();
+app.MapOpenApi();
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);

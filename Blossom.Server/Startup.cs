@@ -52,7 +52,10 @@ internal static class Startup
         });
         services.AddHealthChecks()
             .AddCheck<BlobIndexHealthCheck>("database")
-            .AddCheck<BlobStoreHealthCheck>("storage");
+            .AddCheck<BlobStoreHealthCheck>("storage")
+            .AddCheck<FfmpegHealthCheck>("ffmpeg", tags: [HealthEndpoints.ReadinessTag]);
+        services.AddBlossomForwardedHeaders();
+        services.AddOpenApi();
         return services;
     }
 

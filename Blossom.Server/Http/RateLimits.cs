@@ -41,5 +41,6 @@ internal static class RateLimits
     private static FixedWindowRateLimiterOptions Limit(int permits) =>
         new() { PermitLimit = permits, Window = Window, QueueLimit = 0, AutoReplenishment = true };
 
-    private static bool IsHealthCheck(HttpContext context) => context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal);
+    private static bool IsHealthCheck(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal) || context.Request.Path.StartsWithSegments("/readyz", StringComparison.Ordinal);
 }

@@ -226,3 +226,29 @@ public sealed class MediaVideoOptions
     [Range(32, 512)]
     public int AudioBitrateKbps { get; set; } = 128;
 }
+
+/// <summary><c>Blossom:Proxy</c>: running behind a reverse proxy.</summary>
+public sealed class ProxyOptions
+{
+    public const string Section = "Blossom:Proxy";
+
+    /// <summary>
+    /// Take the scheme, host and client address from <c>X-Forwarded-Proto/Host/For</c>, so descriptor
+    /// URLs and per-IP limits are right behind a proxy. Only from <see cref="KnownProxies"/>: anyone
+    /// else could forge them. <c>PublicUrl</c>, when set, still wins for URLs.
+    /// </summary>
+    public bool TrustForwardedHeaders { get; set; }
+
+    /// <summary>Addresses or networks (CIDR) of the proxies trusted for forwarded headers. Empty: loopback only.</summary>
+    public List<string> KnownProxies { get; set; } = [];
+}
+
+/// <summary><c>Blossom:Logs</c>.</summary>
+public sealed class LogsOptions
+{
+    public const string Section = "Blossom:Logs";
+
+    /// <summary><c>Simple</c> (default, for people) or <c>Json</c> (one JSON object per line, with the request id, for collectors).</summary>
+    [RegularExpression("^(Simple|Json)$", ErrorMessage = "Logs:Format must be Simple or Json.")]
+    public string Format { get; set; } = "Simple";
+}

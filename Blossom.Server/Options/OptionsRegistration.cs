@@ -16,6 +16,9 @@ internal static class OptionsRegistration
         Bind<ListOptions>(services, ListOptions.Section);
         Bind<AuthOptions>(services, AuthOptions.Section);
         Bind<RateLimitOptions>(services, RateLimitOptions.Section);
+        Bind<ProxyOptions>(services, ProxyOptions.Section);
+        Bind<LogsOptions>(services, LogsOptions.Section);
+        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         Bind<MirrorOptions>(services, MirrorOptions.Section);
         Bind<AdminOptions>(services, AdminOptions.Section);
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
@@ -62,6 +65,15 @@ internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
 {
     public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
         options.Pubkeys.Where(p => !BlobHash.IsValid(p)).Select(p => $"Admin:Pubkeys entry '{p}' is not a 64-character lowercase hex pubkey.").ToList() is { Count: > 0 } failures
+            ? ValidateOptionsResult.Fail(failures)
+            : ValidateOptionsResult.Success;
+}
+
+internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ProxyOptions options) =>
+        options.KnownProxies.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
+            .Select(p => $"Proxy:KnownProxies entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
             ? ValidateOptionsResult.Fail(failures)
             : ValidateOptionsResult.Success;
 }
