@@ -5,17 +5,20 @@ using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
+// The landing page ships beside the binaries, so it is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.AddBlossomLogging();
 builder.Services.AddBlossom();
 
 var app = builder.Build();
 await app.InitializeBlossomAsync();
 
-// request → proxy headers → CORS → errors → auth → rate limits → endpoints (one file per BUD)
+// request → proxy headers → CORS → errors → landing page → auth → rate limits → endpoints (one file per BUD)
 app.UseBlossomForwardedHeaders();
 app.UseCrossOriginHeaders();
 app.UseBlossomErrorResponses();
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
@@ -26,6 +29,7 @@ var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
 var mirror = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
 app.MapBlossomHealthChecks();
 app.MapOpenApi();
+app.MapInfoEndpoints();
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);

@@ -1,0 +1,62 @@
+// What a client (and the landing page) needs to know before it uploads: the BUDs spoken and the limits.
+using System.Text.Json.Serialization;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Endpoints;
+
+internal static class InfoEndpoints
+{
+    public static RouteGroupBuilder MapInfoEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/info").WithTags("Server info");
+        group.MapGet("", GetInfo)
+            .WithName("ServerInfo")
+            .WithSummary("The BUDs this server implements and the upload, media and list policies a client must respect.");
+        return group;
+    }
+
+    internal static Ok<ServerInfo> GetInfo(
+        IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
+        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list)
+    {
+        List<string> buds = ["01", "02", "06", "08", "09", "11", "12"];
+        if (mirror.Value.Enabled)
+            buds.Add("04");
+        if (media.Value.Enabled)
+            buds.Add("05");
+        buds.Sort(StringComparer.Ordinal);
+        return TypedResults.Ok(new ServerInfo(
+            buds,
+            new UploadInfo(upload.Value.RequireAuth, upload.Value.MaxSizeBytes, upload.Value.AllowedTypes, upload.Value.QuotaBytesPerPubkey),
+            new MediaInfo(media.Value.Enabled, media.Value.Mode.ToString().ToLowerInvariant(), media.Value.MaxSizeBytes,
+                image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds),
+            mirror.Value.Enabled,
+            list.Value.RequireAuth));
+    }
+}
+
+public sealed record ServerInfo(
+    [property: JsonPropertyName("buds")] IReadOnlyList<string> Buds,
+    [property: JsonPropertyName("upload")] UploadInfo Upload,
+    [property: JsonPropertyName("media")] MediaInfo Media,
+    [property: JsonPropertyName("mirror")] bool Mirror,
+    [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth);
+
+public sealed record UploadInfo(
+    [property: JsonPropertyName("requiresAuth")] bool RequiresAuth,
+    [property: JsonPropertyName("maxSizeBytes")] long MaxSizeBytes,
+    [property: JsonPropertyName("allowedTypes")] IReadOnlyList<string> AllowedTypes,
+    [property: JsonPropertyName("quotaBytesPerPubkey")] long QuotaBytesPerPubkey);
+
+public sealed record MediaInfo(
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("maxSizeBytes")] long MaxSizeBytes,
+    [property: JsonPropertyName("imageMaxWidth")] int ImageMaxWidth,
+    [property: JsonPropertyName("imageMaxHeight")] int ImageMaxHeight,
+    [property: JsonPropertyName("imageFormat")] string ImageFormat,
+    [property: JsonPropertyName("videoMaxHeight")] int VideoMaxHeight,
+    [property: JsonPropertyName("videoMaxFps")] int VideoMaxFps,
+    [property: JsonPropertyName("maxDurationSeconds")] int MaxDurationSeconds);
