@@ -1,3 +1,4 @@
+using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
@@ -56,6 +57,7 @@ internal static class Startup
             .AddCheck<FfmpegHealthCheck>("ffmpeg", tags: [HealthEndpoints.ReadinessTag]);
         services.AddBlossomForwardedHeaders();
         services.AddOpenApi();
+        services.AddBlossomMetrics();
         return services;
     }
 
@@ -81,7 +83,9 @@ internal static class Startup
             {
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
-            await app.Services.GetRequiredService<MediaPipeline>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            var pipeline = app.Services.GetRequiredService<MediaPipeline>();
+            await pipeline.InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => pipeline.QueueLength);
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Blossom.Core.Blobs;
 /// Keeps the store and the index in step. Commit and delete of one hash are serialized, so an
 /// upload that re-adds a blob can never interleave with the delete of its last owner.
 /// </summary>
-public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspector inspector, TimeProvider time)
+public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspector inspector, BlossomMetrics metrics, TimeProvider time)
 {
     // Striped by the hash's first byte: a bounded set of locks, and different blobs rarely wait on each other.
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
@@ -22,6 +22,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken, string? originalSha256 = null)
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, originalSha256, cancellationToken).ConfigureAwait(false);
+        metrics.BlobCommitted(received.Size, created);
         if (!created || store.Find(blob.Sha256) is not { } file
             || await inspector.InspectAsync(file.PhysicalPath, type, cancellationToken).ConfigureAwait(false) is not { } metadata)
             return (blob, created);

@@ -47,7 +47,7 @@ public static class FfmpegProcess
 
         var errors = await stderr.ConfigureAwait(false);
         if (process.ExitCode != 0)
-            throw new MediaRejectedException(failure, $"ffmpeg exited with {process.ExitCode}: {errors}");
+            throw new MediaRejectedException(failure, $"ffmpeg exited with {process.ExitCode}: {errors}") { ToolFailed = true };
     }
 
     /// <summary>Whether ffmpeg and ffprobe run and ffmpeg has the libx264 and AAC encoders; the problem when not.</summary>

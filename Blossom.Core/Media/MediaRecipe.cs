@@ -76,6 +76,9 @@ public sealed class MediaRejectedException : Exception
     public MediaRejectedException(string message, Exception innerException) : this(message, null, innerException) { }
 
     public string? Detail { get; }
+
+    /// <summary>Set when the tool (ffmpeg) failed on input it had accepted, rather than the input being refused up front.</summary>
+    public bool ToolFailed { get; init; }
 }
 
 /// <summary>Turns an original into its optimized form, reporting progress 0 to 100.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using Blossom.Core;
 using Blossom.Server.Options;
+using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +19,20 @@ internal static class Operations
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Prometheus metrics at <c>/metrics</c> through OpenTelemetry: HTTP requests (count and latency
+    /// by route and status), Kestrel connections, and the server's own <see cref="BlossomMetrics"/>.
+    /// </summary>
+    public static IServiceCollection AddBlossomMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<BlossomMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddMeter("Microsoft.AspNetCore.Server.Kestrel", BlossomMetrics.MeterName)
+            .AddPrometheusExporter());
+        return services;
     }
 
     /// <summary>The forwarded-headers middleware, trusting only the configured proxies (loopback when none).</summary>

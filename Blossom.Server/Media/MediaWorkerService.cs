@@ -1,3 +1,4 @@
+using Blossom.Core;
 using Blossom.Core.Media;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Blossom.Server.Media;
 /// <c>Media:Workers</c> loops draining the media queue, the recovery of tasks a restart
 /// interrupted, and the loop that forgets ended tasks after <c>Media:TaskRetention</c>.
 /// </summary>
-internal sealed partial class MediaWorkerService(MediaPipeline pipeline, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaWorkerService> logger)
+internal sealed partial class MediaWorkerService(
+    MediaPipeline pipeline, IOptions<MediaOptions> options, BlossomMetrics metrics, TimeProvider time, ILogger<MediaWorkerService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,7 +38,10 @@ internal sealed partial class MediaWorkerService(MediaPipeline pipeline, IOption
         {
             var started = time.GetTimestamp();
             var outcome = await pipeline.RunAsync(job, stoppingToken).ConfigureAwait(false);
-            var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+            var duration = time.GetElapsedTime(started);
+            var elapsed = duration.TotalMilliseconds;
+            if (outcome.Status != MediaTaskStatus.Running)
+                metrics.MediaJobEnded(job.Kind.ToString().ToLowerInvariant(), outcome.Status.ToString().ToLowerInvariant(), duration, outcome.Rejection?.ToolFailed == true);
             if (outcome.Failure is { } failure)
                 LogFailed(failure, job.OriginalSha256, job.Kind);
             else if (outcome.Rejection is { } rejection)

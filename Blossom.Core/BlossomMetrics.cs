@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Blossom.Core;
+
+/// <summary>
+/// The server's own instruments, on the meter <c>Blossom</c>: bytes and blobs stored, media tasks
+/// as they end, job durations, the queue's length and ffmpeg failures. Exported by the host.
+/// </summary>
+public sealed class BlossomMetrics
+{
+    public const string MeterName = "Blossom";
+
+    private readonly Counter<long> _receivedBytes;
+    private readonly Counter<long> _blobsCreated;
+    private readonly Counter<long> _tasksEnded;
+    private readonly Histogram<double> _jobDuration;
+    private readonly Counter<long> _ffmpegFailures;
+
+    public BlossomMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        _receivedBytes = meter.CreateCounter<long>("blossom.blobs.received_bytes", "By", "Bytes of blobs committed to the store: uploads, mirrors and media results.");
+        _blobsCreated = meter.CreateCounter<long>("blossom.blobs.created", "{blob}", "Blobs new to the store.");
+        _tasksEnded = meter.CreateCounter<long>("blossom.media.tasks.ended", "{task}", "Media jobs ended, by kind and state (complete or canceled).");
+        _jobDuration = meter.CreateHistogram<double>("blossom.media.job.duration", "s", "Time from a media job's start to its end, by kind and state.");
+        _ffmpegFailures = meter.CreateCounter<long>("blossom.media.ffmpeg.failures", "{failure}", "ffmpeg runs that exited with an error.");
+        Meter = meter;
+    }
+
+    public Meter Meter { get; }
+
+    public void BlobCommitted(long size, bool created)
+    {
+        _receivedBytes.Add(size);
+        if (created)
+            _blobsCreated.Add(1);
+    }
+
+    public void MediaJobEnded(string kind, string state, TimeSpan duration, bool ffmpegFailed)
+    {
+        var tags = new TagList { { "kind", kind }, { "state", state } };
+        _tasksEnded.Add(1, tags);
+        _jobDuration.Record(duration.TotalSeconds, tags);
+        if (ffmpegFailed)
+            _ffmpegFailures.Add(1);
+    }
+
+    /// <summary>Reports the media queue's length whenever the metrics are read.</summary>
+    public void ObserveQueueLength(Func<int> length) =>
+        Meter.CreateObservableGauge("blossom.media.queue.length", length, "{job}", "Media jobs waiting for a worker.");
+}
