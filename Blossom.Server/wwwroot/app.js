@@ -1,0 +1,248 @@
+// The landing page: shows /info and uploads one file, signed by a NIP-07 extension (window.nostr).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  limits: $("limits"), signer: $("signer"), form: $("upload-form"), drop: $("drop"), dropText: $("drop-text"),
+  file: $("file"), modeUpload: $("mode-upload"), modeMedia: $("mode-media"), mediaNote: $("media-note"),
+  upload: $("upload"), uploadProgress: $("upload-progress"), taskProgress: $("task-progress"),
+  status: $("status"), result: $("result"),
+};
+let info = null;
+let chosen = null;
+let busy = false;
+
+function humanSize(bytes) {
+  if (!Number.isFinite(bytes)) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes, unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${unit === 0 ? value : value.toFixed(value < 10 && value % 1 !== 0 ? 1 : 0)} ${units[unit]}`;
+}
+
+function humanDuration(seconds) {
+  if (!seconds) return "no limit";
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+function setStatus(text, isError = false) {
+  els.status.textContent = text;
+  els.status.classList.toggle("error", isError);
+}
+
+function hasSigner() {
+  return typeof window.nostr === "object" && window.nostr !== null && typeof window.nostr.signEvent === "function";
+}
+
+function refreshControls() {
+  const mediaOn = Boolean(info && info.media && info.media.enabled);
+  els.modeMedia.disabled = !mediaOn || busy;
+  els.modeUpload.disabled = busy;
+  if (!mediaOn && els.modeMedia.checked) els.modeUpload.checked = true;
+  els.mediaNote.textContent = mediaOn ? "(PUT /media)" : "(not enabled on this server)";
+  const needsAuth = !info || info.upload.requiresAuth;
+  els.upload.disabled = busy || !chosen || (needsAuth && !hasSigner());
+  if (hasSigner()) {
+    els.signer.hidden = true;
+  } else {
+    els.signer.hidden = false;
+    els.signer.textContent = needsAuth
+      ? "Uploading needs a NIP-07 browser extension (for example nos2x or Alby) to sign the request with your Nostr key. None was found in this browser."
+      : "No NIP-07 extension (for example nos2x or Alby) was found: uploads will be anonymous, and you will not be able to delete them.";
+  }
+}
+
+function row(name, value) {
+  const tr = document.createElement("tr");
+  const th = document.createElement("th");
+  const td = document.createElement("td");
+  th.scope = "row";
+  th.textContent = name;
+  td.textContent = value;
+  tr.append(th, td);
+  return tr;
+}
+
+function showInfo(data) {
+  const u = data.upload, m = data.media;
+  const table = document.createElement("table");
+  const rows = [
+    ["Specifications (BUDs)", data.buds.join(", ")],
+    ["Largest upload", humanSize(u.maxSizeBytes)],
+    ["Uploads need a signed token", u.requiresAuth ? "yes" : "no"],
+    ["Accepted types", u.allowedTypes.length ? u.allowedTypes.join(", ") : "any"],
+    ["Storage quota per pubkey", u.quotaBytesPerPubkey ? humanSize(u.quotaBytesPerPubkey) : "no quota"],
+    ["Media optimization", m.enabled ? `yes (${m.mode === "sync" ? "waits for the result" : "in the background"})` : "no"],
+  ];
+  if (m.enabled) {
+    rows.push(
+      ["Largest media upload", humanSize(m.maxSizeBytes)],
+      ["Images become", `${m.imageFormat === "webp" ? "WebP" : m.imageFormat.toUpperCase()}, at most ${m.imageMaxWidth} × ${m.imageMaxHeight} px`],
+      ["Videos become", `at most ${m.videoMaxHeight}p, ${m.videoMaxFps} fps`],
+      ["Longest media", humanDuration(m.maxDurationSeconds)],
+    );
+  }
+  rows.push(["Mirroring (BUD-04)", data.mirror ? "yes" : "no"], ["Listing blobs needs a token", data.listRequiresAuth ? "yes" : "no"]);
+  for (const [name, value] of rows) table.append(row(name, value));
+  els.limits.replaceChildren(table);
+}
+
+async function loadInfo() {
+  try {
+    const response = await fetch("/info", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    info = await response.json();
+    showInfo(info);
+  } catch (error) {
+    els.limits.textContent = `Could not read /info: ${error.message}`;
+  }
+  refreshControls();
+}
+
+function choose(file) {
+  chosen = file || null;
+  els.dropText.textContent = chosen ? `${chosen.name} — ${humanSize(chosen.size)}` : "Drop a file here, or click to choose one";
+  els.result.replaceChildren();
+  els.uploadProgress.value = 0;
+  els.taskProgress.value = 0;
+  setStatus("");
+  if (chosen && info) {
+    const limit = els.modeMedia.checked ? info.media.maxSizeBytes : info.upload.maxSizeBytes;
+    if (chosen.size > limit) setStatus(`This file is larger than the server accepts (${humanSize(limit)}).`, true);
+  }
+  refreshControls();
+}
+
+function toHex(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function authorization(verb, file, sha256) {
+  if (!hasSigner()) return null;
+  const now = Math.floor(Date.now() / 1000);
+  await window.nostr.getPublicKey();
+  const signed = await window.nostr.signEvent({
+    kind: 24242,
+    created_at: now,
+    content: `Upload ${file.name}`,
+    tags: [["t", verb], ["expiration", String(now + 300)], ["x", sha256]],
+  });
+  return `Nostr ${base64url(JSON.stringify(signed))}`;
+}
+
+function failure(xhrOrResponse, status) {
+  const reason = xhrOrResponse.getResponseHeader ? xhrOrResponse.getResponseHeader("X-Reason") : xhrOrResponse.headers.get("X-Reason");
+  return new Error(reason ? `${reason} (HTTP ${status})` : `The server answered HTTP ${status}`);
+}
+
+function put(path, file, sha256, auth) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", path);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("X-SHA-256", sha256);
+    if (auth) xhr.setRequestHeader("Authorization", auth);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) els.uploadProgress.value = Math.round((event.loaded / event.total) * 100);
+    };
+    xhr.onload = () => {
+      if (xhr.status < 200 || xhr.status >= 300) return reject(failure(xhr, xhr.status));
+      els.uploadProgress.value = 100;
+      try { resolve(JSON.parse(xhr.responseText)); } catch { reject(new Error("The server's answer was not JSON")); }
+    };
+    xhr.onerror = () => reject(new Error("The upload failed: network error"));
+    xhr.send(file);
+  });
+}
+
+async function followTask(task) {
+  while (task.status === "running") {
+    els.taskProgress.value = task.progress || 0;
+    setStatus(`Optimizing: ${task.progress || 0}%${task.message ? ` — ${task.message}` : ""}`);
+    const response = await fetch(`/media/${encodeURIComponent(task.id)}?wait=10`, { headers: { Accept: "application/json" } });
+    if (!response.ok) throw failure(response, response.status);
+    task = await response.json();
+  }
+  els.taskProgress.value = task.progress || 0;
+  if (task.status === "complete" && task.blob) {
+    els.taskProgress.value = 100;
+    return task.blob;
+  }
+  throw new Error(task.message || `The optimization ended: ${task.status}`);
+}
+
+function showBlob(blob, label) {
+  const p = document.createElement("p");
+  const a = document.createElement("a");
+  a.href = blob.url;
+  a.textContent = blob.url;
+  p.append(`${label} (${humanSize(blob.size)}, ${blob.type || "unknown type"}): `, a);
+  const children = [p];
+  if ((blob.type || "").startsWith("image/")) {
+    const img = document.createElement("img");
+    img.src = blob.url;
+    img.alt = "Preview of the stored image";
+    children.push(img);
+  }
+  els.result.replaceChildren(...children);
+}
+
+async function upload(event) {
+  event.preventDefault();
+  if (!chosen || busy) return;
+  const file = chosen;
+  const media = els.modeMedia.checked;
+  busy = true;
+  refreshControls();
+  els.result.replaceChildren();
+  els.uploadProgress.value = 0;
+  els.taskProgress.value = 0;
+  try {
+    setStatus("Hashing the file…");
+    const sha256 = toHex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+    setStatus("Waiting for the signature from your Nostr extension…");
+    const auth = await authorization(media ? "media" : "upload", file, sha256);
+    setStatus("Uploading…");
+    const answer = await put(media ? "/media" : "/upload", file, sha256, auth);
+    if (media && !answer.sha256) {
+      setStatus("Uploaded; optimizing…");
+      showBlob(await followTask(answer), "Optimized");
+    } else {
+      if (media) els.taskProgress.value = 100;
+      showBlob(answer, media ? "Optimized" : "Stored");
+    }
+    setStatus("Done.");
+  } catch (error) {
+    setStatus(error.message || String(error), true);
+  } finally {
+    busy = false;
+    refreshControls();
+  }
+}
+
+els.file.addEventListener("change", () => choose(els.file.files[0]));
+els.modeMedia.addEventListener("change", () => choose(chosen));
+els.modeUpload.addEventListener("change", () => choose(chosen));
+els.form.addEventListener("submit", upload);
+for (const name of ["dragenter", "dragover"]) {
+  els.drop.addEventListener(name, (event) => { event.preventDefault(); els.drop.classList.add("over"); });
+}
+for (const name of ["dragleave", "drop"]) {
+  els.drop.addEventListener(name, () => els.drop.classList.remove("over"));
+}
+els.drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  if (event.dataTransfer.files.length) choose(event.dataTransfer.files[0]);
+});
+// Extensions may inject window.nostr a moment after the page loads.
+setTimeout(refreshControls, 500);
+loadInfo();

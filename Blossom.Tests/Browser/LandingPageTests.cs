@@ -1,0 +1,24 @@
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Browser;
+
+/// <summary>The landing page in headless Chromium (playwright-core), signing with a fake NIP-07 extension.</summary>
+public sealed class LandingPageTests
+{
+    private static readonly string ScriptFolder = Path.Combine(NodeScript.RepositoryRoot(), "Blossom.Tests", "Browser");
+
+    [Fact]
+    public async Task LandingPage_ShowsLimitsAndUploadsAsIsAndOptimized_Succeeds()
+    {
+        // The default media mode: PUT /media answers a task the page polls.
+        using var app = new BlossomApplication();
+        app.Start();
+        var install = await NodeScript.EnsureInstalledAsync(ScriptFolder);
+        install.ExitCode.Should().Be(0, "npm ci installs the pinned playwright-core and nostr-tools: {0}", install.Output);
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "landing.mjs", app.BaseAddress.ToString().TrimEnd('/'), "-");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("landing page: upload and media ok");
+    }
+}

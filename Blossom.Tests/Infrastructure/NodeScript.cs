@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace Blossom.Tests.Infrastructure;
+
+/// <summary>Runs node and npm in a test's script folder (a package.json with pinned dependencies).</summary>
+internal static class NodeScript
+{
+    /// <summary><c>npm ci</c> when the folder has no node_modules yet; returns its exit code and output (0 when nothing to do).</summary>
+    public static async Task<(int ExitCode, string Output)> EnsureInstalledAsync(string folder) =>
+        Directory.Exists(Path.Combine(folder, "node_modules")) ? (0, "") : await RunAsync(folder, "npm", "ci", "--no-audit", "--no-fund");
+
+    /// <summary>Runs <paramref name="fileName"/> in <paramref name="folder"/>, killed after 3 minutes; returns its exit code and stdout + stderr.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string folder, string fileName, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The folder holding Blossom.sln, found upwards from the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Blossom.sln")))
+            folder = folder.Parent;
+        return folder?.FullName ?? throw new InvalidOperationException("Blossom.sln not found above the test binaries.");
+    }
+}
