@@ -47,7 +47,8 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
             throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
                 $"Image of {width}x{height}{(pages > 1 ? $" x {pages} frames" : "")} is larger than this server's limit of {recipe.MaxPixels / 1_000_000} megapixels"));
 
-        var animated = pages > 1 && (loader.Contains("gif", StringComparison.Ordinal) || loader.Contains("webp", StringComparison.Ordinal));
+        // libvips names loaders like VipsForeignLoadNsgifFile and VipsForeignLoadWebpFile.
+        var animated = pages > 1 && (loader.Contains("gif", StringComparison.OrdinalIgnoreCase) || loader.Contains("webp", StringComparison.OrdinalIgnoreCase));
         var webp = animated || recipe.Format == "webp";
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + (webp ? ".webp" : ".jpg"));
         try

@@ -51,10 +51,13 @@ public sealed class MediaImageTests : IDisposable
         image.HasAlpha().Should().BeTrue();
     }
 
-    [Fact]
-    public async Task AnimatedGif_StaysAnimated()
+    [Theory]
+    [InlineData("image/gif")]
+    [InlineData("image/webp")]
+    public async Task Animation_StaysAnimated(string type)
     {
-        var task = await _client.SubmitAsync(_alice, MediaSamples.AnimatedGif(frames: 3), "image/gif");
+        var original = type == "image/gif" ? MediaSamples.AnimatedGif(frames: 3) : MediaSamples.AnimatedWebp(frames: 3);
+        var task = await _client.SubmitAsync(_alice, original, type);
         var done = await _client.WaitForEndAsync(task.Id);
 
         done.Status.Should().Be("complete", done.Message);

@@ -31,7 +31,12 @@ internal static class MediaSamples
     }
 
     /// <summary>An animated GIF of <paramref name="frames"/> frames, each 300x200.</summary>
-    public static byte[] AnimatedGif(int frames = 3)
+    public static byte[] AnimatedGif(int frames = 3) => Animation(frames, a => a.GifsaveBuffer());
+
+    /// <summary>An animated WebP of <paramref name="frames"/> frames, each 300x200.</summary>
+    public static byte[] AnimatedWebp(int frames = 3) => Animation(frames, a => a.WebpsaveBuffer());
+
+    private static byte[] Animation(int frames, Func<VipsImage, byte[]> save)
     {
         var pages = Enumerable.Range(0, frames).Select(i => Pattern(300, 200, shift: i * 40)).ToArray();
         try
@@ -43,7 +48,7 @@ internal static class MediaSamples
                 m.Set(GValue.ArrayIntType, "delay", Enumerable.Repeat(100, frames).ToArray());
                 m.Set(GValue.GIntType, "loop", 0);
             });
-            return animation.GifsaveBuffer();
+            return save(animation);
         }
         finally
         {
