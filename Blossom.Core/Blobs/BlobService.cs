@@ -16,14 +16,15 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     /// <summary>
     /// Makes received bytes a blob owned by <paramref name="owners"/> (none: unowned). Created is
     /// false when it already existed. A new blob is inspected for its picture size and placeholder
-    /// after the lock is released, so reading it never holds up a delete or another upload.
+    /// after the lock is released, so reading it never holds up a delete or another upload, unless
+    /// the caller inspected it already (<paramref name="derived"/>).
     /// </summary>
     public async Task<(BlobRecord Blob, bool Created)> CommitAsync(
-        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken, string? originalSha256 = null)
+        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken, DerivedBlob? derived = null)
     {
-        var (blob, created) = await CommitLockedAsync(pending, received, type, owners, originalSha256, cancellationToken).ConfigureAwait(false);
+        var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || store.Find(blob.Sha256) is not { } file
+        if (!created || derived is not null || store.Find(blob.Sha256) is not { } file
             || await inspector.InspectAsync(file.PhysicalPath, type, cancellationToken).ConfigureAwait(false) is not { } metadata)
             return (blob, created);
         await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
@@ -31,7 +32,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     }
 
     private async Task<(BlobRecord Blob, bool Created)> CommitLockedAsync(
-        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, string? originalSha256, CancellationToken cancellationToken)
+        IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, DerivedBlob? derived, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(received);
@@ -42,7 +43,8 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
             var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
             await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds(), OriginalSha256: originalSha256);
+            var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds(),
+                derived?.Metadata?.Width, derived?.Metadata?.Height, derived?.Metadata?.Blurhash, derived?.OriginalSha256);
             var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
             return (stored, existing is null);
         }
@@ -51,6 +53,9 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
             gate.Release();
         }
     }
+
+    /// <summary>Reads a file's picture size and placeholder, as a new blob of that type would get them.</summary>
+    public Task<BlobMetadata?> InspectAsync(string path, string type, CancellationToken cancellationToken) => inspector.InspectAsync(path, type, cancellationToken);
 
     /// <summary>
     /// Adds <paramref name="owners"/> to a stored blob; null when the blob or its bytes are gone,
@@ -117,3 +122,6 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
 
     private SemaphoreSlim LockFor(string sha256) => _locks[Convert.ToByte(sha256[..2], 16)];
 }
+
+/// <summary>A blob made from another (optimized media): the original's hash and the result's inspected metadata.</summary>
+public sealed record DerivedBlob(string OriginalSha256, BlobMetadata? Metadata);

@@ -20,8 +20,9 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
         ["VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadNsgif", "VipsForeignLoadGif", "VipsForeignLoadTiff", "VipsForeignLoadHeif"];
 
     /// <summary>The loader libvips would use for the file, when it is one an upload may reach; else null.</summary>
-    internal static string? SafeLoaderFor(string path) =>
-        VipsImage.FindLoad(path) is { } loader && Loaders.Any(l => loader.StartsWith(l, StringComparison.Ordinal)) ? loader : null;
+    internal static string? SafeLoaderFor(string path) => VipsImage.FindLoad(path) is { } loader && IsSafe(loader) ? loader : null;
+
+    private static bool IsSafe(string loader) => Loaders.Any(l => loader.StartsWith(l, StringComparison.Ordinal));
 
     /// <summary>
     /// Loads libvips and sets it up for a server: no operation cache (each image is seen once) and
@@ -38,9 +39,9 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
 
     public OptimizedMedia Optimize(string inputPath, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken)
     {
-        var found = VipsImage.FindLoad(inputPath) ?? throw new MediaRejectedException("Not a decodable image");
-        var loader = SafeLoaderFor(inputPath)
-            ?? throw new MediaRejectedException("Not an image format this server optimizes (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", found);
+        var loader = VipsImage.FindLoad(inputPath) ?? throw new MediaRejectedException("Not a decodable image");
+        if (!IsSafe(loader))
+            throw new MediaRejectedException("Not an image format this server optimizes (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", loader);
         var (width, height, pages) = ReadHeader(inputPath);
         var pixels = (long)width * height * pages;
         if (pixels > recipe.MaxPixels)

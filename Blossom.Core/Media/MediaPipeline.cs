@@ -332,7 +332,7 @@ public sealed class MediaPipeline : IDisposable
 
     private async Task<MediaJobOutcome> CompleteAsync(ActiveJob active, OptimizedMedia optimized, CancellationToken cancellationToken)
     {
-        // Copying and hashing the result is the slow part: it happens before the gate is taken.
+        // Copying, hashing and inspecting the result are the slow parts: they happen before the gate is taken.
         var pending = await _blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await using (pending.ConfigureAwait(false))
         {
@@ -340,13 +340,15 @@ public sealed class MediaPipeline : IDisposable
             var file = File.OpenRead(optimized.Path);
             await using (file.ConfigureAwait(false))
                 received = await pending.ReceiveAsync(file, long.MaxValue, cancellationToken).ConfigureAwait(false);
+            var derived = new DerivedBlob(active.Job.OriginalSha256,
+                await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
 
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var tasks = await _tasks.RunningForOriginalAsync(active.Job.OriginalSha256, cancellationToken).ConfigureAwait(false);
                 string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
-                var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, active.Job.OriginalSha256).ConfigureAwait(false);
+                var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
                 await _tasks.SaveResultAsync(active.Job.OriginalSha256, _settings.Recipe.Fingerprint, blob.Sha256, cancellationToken).ConfigureAwait(false);
                 await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, CompletedMessage(active.Job.Kind), cancellationToken).ConfigureAwait(false);
                 foreach (var task in tasks)

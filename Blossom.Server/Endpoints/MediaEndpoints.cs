@@ -91,12 +91,11 @@ internal static class MediaEndpoints
                 context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)asked.TotalSeconds}");
         }
         var url = baseUrl.For(request);
+        var descriptor = task.Result is { } result ? BlobDescriptor.From(result, url) : null;
         return task switch
         {
-            { Status: MediaTaskStatus.Complete, Result: { } result } when wait is not null =>
-                task.ResultCreated
-                    ? TypedResults.Created(BlobDescriptor.From(result, url).Url, BlobDescriptor.From(result, url))
-                    : TypedResults.Ok(BlobDescriptor.From(result, url)),
+            { Status: MediaTaskStatus.Complete } when wait is not null && descriptor is not null =>
+                task.ResultCreated ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor),
             { Status: MediaTaskStatus.Canceled } when wait is not null => BlossomError.Unprocessable(task.Message),
             _ => TypedResults.Accepted($"/media/{task.Id}", MediaTaskResponse.From(task, url)),
         };
