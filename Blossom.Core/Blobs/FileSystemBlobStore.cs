@@ -42,6 +42,27 @@ public sealed class FileSystemBlobStore : IBlobStore
         return info.Exists ? new BlobFile(info.FullName, info.Length) : null;
     }
 
+    public Stream? OpenRead(string sha256)
+    {
+        try
+        {
+            // Sharing Delete lets a delete unlink the name while this reader keeps the bytes; unbuffered,
+            // as every reader copies in large blocks of its own.
+            return new FileStream(PathOf(sha256), new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read | FileShare.Delete,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            });
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
         var path = PathOf(sha256);

@@ -14,6 +14,12 @@ public interface IBlobStore
     /// <summary>The local file holding a blob, or null when the store does not have it.</summary>
     BlobFile? Find(string sha256);
 
+    /// <summary>
+    /// The blob's bytes, seekable and with a known length, or null when the store does not have it.
+    /// Once open, the stream reads the whole blob even if the blob is deleted meanwhile.
+    /// </summary>
+    Stream? OpenRead(string sha256);
+
     /// <summary>Removes a blob's bytes; false when there were none.</summary>
     Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken);
 

@@ -15,6 +15,23 @@ public static class MediaTypes
             : OctetStream;
     }
 
+    /// <summary>
+    /// Whether a browser would run <paramref name="type"/> as a document or script of the origin that
+    /// serves it: HTML, XHTML, SVG and any other XML (which can carry XHTML or XSLT), and JavaScript.
+    /// Such blobs are served as downloads, never rendered in the server's origin.
+    /// </summary>
+    public static bool IsActiveContent(string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return ActiveTypes.Contains(type) || type.EndsWith("+xml", StringComparison.Ordinal);
+    }
+
+    private static readonly HashSet<string> ActiveTypes = new(StringComparer.Ordinal)
+    {
+        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl",
+        "text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript", "application/ecmascript", "text/jscript",
+    };
+
     public static bool IsMultipart(string type) => type.StartsWith("multipart/", StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="type"/> matches any of <paramref name="patterns"/> (<c>image/*</c>, <c>*/*</c>, exact); an empty list allows all.</summary>

@@ -1,4 +1,5 @@
 // BUD-01: GET /<sha256>[.ext] and HEAD /<sha256>[.ext].
+using System.Globalization;
 using Blossom.Core.Blobs;
 using Blossom.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,31 +25,49 @@ internal static class RetrievalEndpoints
 
     /// <summary>
     /// The framework's file results handle Range (206/416), If-None-Match (304) and HEAD; the ETag
-    /// is the hash, which names the bytes forever. Small blobs are read in one synchronous read from
-    /// the page cache: the file-streaming path costs a thread-pool hop per read, several times the
-    /// cost of the read itself at this size.
+    /// is the hash, which names the bytes forever. The blob is opened before anything is answered,
+    /// so a delete racing this request either came first (404) or leaves the open file readable to
+    /// the end. Small blobs are read in one synchronous read from the page cache: the streaming path
+    /// costs a thread-pool hop per read, several times the cost of the read itself at this size.
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, PhysicalFileHttpResult, BlossomError>> GetBlobAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> GetBlobAsync(
         string blob, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
-        if (record is null || blobs.Store.Find(sha256) is not { } file)
+        if (record is null || blobs.Store.OpenRead(sha256) is not { } stream)
             return BlossomError.NotFound("Blob not found");
 
-        context.Response.Headers.CacheControl = Immutable;
+        var response = context.Response;
+        InertBlobHeaders.Apply(response, record.Type);
+        response.Headers.CacheControl = Immutable;
+        if (context.Request.Headers.Range.Count > 0)
+        {
+            var length = stream.Length;
+            response.OnStarting(() => ExplainUnsatisfiableRange(response, length));
+        }
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
-        if (file.Length > SmallBlobBytes)
-            return TypedResults.PhysicalFile(file.PhysicalPath, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
-        try
+        if (stream.Length > SmallBlobBytes)
+            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+        using (stream)
         {
-            var bytes = File.ReadAllBytes(file.PhysicalPath);
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
             return TypedResults.Bytes(bytes, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
-        catch (FileNotFoundException)
-        {
-            return BlossomError.NotFound("Blob not found"); // deleted since it was found
-        }
+    }
+
+    /// <summary>
+    /// The framework answers a range past the end with a bare 416: give it a reason like every other
+    /// refusal, and take back the year-long caching meant for the blob's bytes.
+    /// </summary>
+    private static Task ExplainUnsatisfiableRange(HttpResponse response, long length)
+    {
+        if (response.StatusCode != StatusCodes.Status416RangeNotSatisfiable)
+            return Task.CompletedTask;
+        response.Headers.Remove(HeaderNames.CacheControl);
+        response.Headers[BlossomError.ReasonHeader] = string.Create(CultureInfo.InvariantCulture, $"Range not satisfiable: the blob is {length} bytes");
+        return Task.CompletedTask;
     }
 }

@@ -13,7 +13,8 @@ internal static class CrossOriginHeaders
         {
             var headers = ((HttpResponse)state).Headers;
             headers.AccessControlAllowOrigin = "*";
-            headers.AccessControlExposeHeaders = $"{BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied";
+            // "*" exposes every header to browsers that know it; the names are for those that do not.
+            headers.AccessControlExposeHeaders = $"*, {BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied";
             return Task.CompletedTask;
         }, context.Response);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Blossom.Core.Auth;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Endpoints;
@@ -84,6 +85,92 @@ public sealed class RetrievalTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestedRangeNotSatisfiable);
         response.Content.Headers.ContentRange!.ToString().Should().Be("bytes */100");
+        response.Reason().Should().Be("Range not satisfiable: the blob is 100 bytes");
+        response.Headers.CacheControl?.ToString().Should().NotContain("immutable");
+    }
+
+    [Theory]
+    [InlineData("text/html", "<html><body><script>alert(document.domain)</script></body></html>")]
+    [InlineData("image/svg+xml", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")]
+    public async Task Get_ActiveContentBlob_InertAndServedAsAttachment(string type, string content)
+    {
+        var blob = await _client.UploadAsync(_alice, System.Text.Encoding.UTF8.GetBytes(content), type);
+
+        using var get = await _client.GetAsync($"/{blob.Sha256}");
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/{blob.Sha256}"));
+
+        foreach (var response in new[] { get, head })
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            response.Content.Headers.ContentType!.MediaType.Should().Be(type);
+            response.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+            response.Headers.GetValues("Content-Security-Policy").Should().Equal("default-src 'none'; sandbox");
+            response.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
+        }
+    }
+
+    [Theory]
+    [InlineData(5000)]
+    [InlineData(100_000)]
+    public async Task Get_PassiveContentBlob_InertButShownInline(int size)
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(size), "image/png");
+
+        using var response = await _client.GetAsync($"/{blob.Sha256}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        response.Headers.GetValues("Content-Security-Policy").Should().Equal("default-src 'none'; sandbox");
+        response.Content.Headers.ContentDisposition.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Head_LargeBlob_SameHeadersNoBody()
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(100_000), "video/mp4");
+
+        using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/{blob.Sha256}.mp4"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("video/mp4");
+        response.Content.Headers.ContentLength.Should().Be(100_000);
+        response.Headers.ETag!.Tag.Should().Be($"\"{blob.Sha256}\"");
+        (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
+    }
+
+    // A GET that found the blob while a DELETE removed it answered 500 when the file vanished before
+    // it was opened. Every answer must be the blob, or a 404 once it is gone.
+    [Fact]
+    public async Task Get_RacingDelete_AnswersBlobOr404Never500()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:RateLimit:PerIpPerMinute"] = "0", ["Blossom:RateLimit:PerPubkeyPerMinute"] = "0" });
+        var client = app.Start();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var statuses = new List<HttpStatusCode>();
+        for (var round = 0; round < 150 && DateTime.UtcNow < deadline; round++)
+        {
+            var data = BlossomRequests.RandomBlob(100_000);
+            var blob = await client.UploadAsync(_alice, data);
+            var gets = Enumerable.Range(0, 4).Select(i => GetFullyAsync(client, $"/{blob.Sha256}", i % 2 == 1)).ToList();
+            using var delete = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+                .WithToken(_alice.Token(AuthorizationVerb.Delete, [blob.Sha256])));
+            delete.StatusCode.Should().Be(HttpStatusCode.NoContent);
+            statuses.AddRange(await Task.WhenAll(gets));
+        }
+
+        statuses.Should().NotBeEmpty().And.OnlyContain(s => s == HttpStatusCode.OK || s == HttpStatusCode.PartialContent || s == HttpStatusCode.NotFound);
+    }
+
+    private static async Task<HttpStatusCode> GetFullyAsync(HttpClient client, string path, bool ranged)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (ranged)
+            request.Headers.Range = RangeHeaderValue.Parse("bytes=1000-");
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode == HttpStatusCode.OK)
+            body.Length.Should().Be(100_000);
+        return response.StatusCode;
     }
 
     [Theory]
@@ -108,7 +195,7 @@ public sealed class RetrievalTests : IDisposable
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         response.Reason().Should().Be("Blob not found");
         response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
-        response.Headers.GetValues("Access-Control-Expose-Headers").Single().Should().Contain("X-Reason");
+        response.Headers.GetValues("Access-Control-Expose-Headers").Single().Split(", ").Should().Contain(["*", "X-Reason", "ETag"]);
         (await response.Content.ReadAsStringAsync()).Should().Be("{\"message\":\"Blob not found\"}");
     }
 
