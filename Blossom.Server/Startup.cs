@@ -41,6 +41,7 @@ internal static class Startup
         services.AddSingleton<MediaPipeline>();
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
+        services.AddSingleton<ServerNames>();
         services.AddRouting(o => o.SetParameterPolicy<BlobRoute>(BlobRoute.ConstraintName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddNostrAuthorization();
@@ -68,6 +69,7 @@ internal static class Startup
     public static async Task InitializeBlossomAsync(this WebApplication app)
     {
         SchnorrSignature.EnsureAvailable();
+        app.Services.GetRequiredService<ServerNames>().WarnWhenNoneConfigured();
         await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;

@@ -33,8 +33,10 @@ public sealed class AuthorizationEvent
     /// <summary>
     /// Decodes the value of an <c>Authorization</c> header and runs the BUD-11 checks, cheap ones
     /// first, the Schnorr signature last. The token is base64url or standard base64, padded or not.
+    /// <paramref name="maxLifetime"/> bounds how far ahead its <c>expiration</c> may be, so a leaked
+    /// token is not a key for years.
     /// </summary>
-    public static AuthorizationResult Validate(string headerValue, AuthorizationRequest request, DateTimeOffset now, TimeSpan clockSkew)
+    public static AuthorizationResult Validate(string headerValue, AuthorizationRequest request, DateTimeOffset now, TimeSpan clockSkew, TimeSpan maxLifetime)
     {
         ArgumentNullException.ThrowIfNull(headerValue);
         ArgumentNullException.ThrowIfNull(request);
@@ -52,12 +54,12 @@ public sealed class AuthorizationEvent
         if (NostrEvent.FromJson(json) is not { } nostrEvent)
             return AuthorizationResult.Fail("Authorization token is not a Nostr event in JSON");
 
-        var failure = CheckFields(nostrEvent, request, now.ToUnixTimeSeconds(), (long)clockSkew.TotalSeconds)
+        var failure = CheckFields(nostrEvent, request, now.ToUnixTimeSeconds(), (long)clockSkew.TotalSeconds, (long)maxLifetime.TotalSeconds)
             ?? (nostrEvent.CheckIdAndSignature() is { } invalid ? $"Authorization event {invalid}" : null);
         return failure is null ? AuthorizationResult.Success(new AuthorizationEvent(nostrEvent)) : AuthorizationResult.Fail(failure);
     }
 
-    private static string? CheckFields(NostrEvent e, AuthorizationRequest request, long now, long clockSkew)
+    private static string? CheckFields(NostrEvent e, AuthorizationRequest request, long now, long clockSkew, long maxLifetime)
     {
         if (!e.HasWellFormedKeys)
             return "Authorization event id, pubkey or sig is not lowercase hex";
@@ -73,13 +75,17 @@ public sealed class AuthorizationEvent
             return "Authorization event expiration is not a unix timestamp";
         if (expiresAt <= now)
             return "Authorization event has expired";
+        if (expiresAt - now > maxLifetime)
+            return $"Authorization event expiration is more than {maxLifetime} seconds ahead";
 
         if (!e.TagValues("t").Any(request.Verbs.Contains))
             return $"Authorization event t tag must be {string.Join(" or ", request.Verbs)}";
 
         var servers = e.TagValues("server").ToList();
-        if (servers.Count > 0 && !servers.Any(s => HostOf(s).Equals(request.ServerHost, StringComparison.OrdinalIgnoreCase)))
-            return $"Authorization event is not scoped to {request.ServerHost}";
+        if (servers.Count > 0 && request.ServerNames.Count == 0)
+            return "Authorization event is scoped to a server, but this server has no name configured (PublicUrl or Auth:ServerNames)";
+        if (servers.Count > 0 && !servers.Any(s => request.ServerNames.Contains(HostOf(s), StringComparer.OrdinalIgnoreCase)))
+            return $"Authorization event is not scoped to {string.Join(" or ", request.ServerNames)}";
 
         if (request.XTags == XTagRule.NotApplicable)
             return null;

@@ -28,5 +28,8 @@ public enum XTagRule
 /// <param name="Verbs">Accepted <c>t</c> values (usually one).</param>
 /// <param name="XTags">The <c>x</c> tag rule of the endpoint.</param>
 /// <param name="ImpliedHash">The blob hash the request names, when it is known before the body is read.</param>
-/// <param name="ServerHost">This server's host name, compared with <c>server</c> tags.</param>
-public sealed record AuthorizationRequest(IReadOnlyList<string> Verbs, XTagRule XTags, string? ImpliedHash, string ServerHost);
+/// <param name="ServerNames">
+/// The host names the operator gave this server, compared with <c>server</c> tags; never taken from
+/// the request, whose <c>Host</c> the client chooses. Empty: tokens scoped to a server are refused.
+/// </param>
+public sealed record AuthorizationRequest(IReadOnlyList<string> Verbs, XTagRule XTags, string? ImpliedHash, IReadOnlyCollection<string> ServerNames);

@@ -27,14 +27,21 @@ public interface IBlobIndex
 
     Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Records the blob unless it is known, then each of <paramref name="owners"/> as one of its owners; returns the stored record.</summary>
+    /// <summary>
+    /// Records the blob unless it is known, then each of <paramref name="owners"/> as one of its
+    /// owners, as of now even when it already was one (see <see cref="RemoveOwnerAsync"/>); returns the stored record.
+    /// </summary>
     Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken);
 
     /// <summary>The page, or null when the cursor is not a blob of that pubkey.</summary>
     Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Drops one owner; when none remain the blob record goes too.</summary>
-    Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken);
+    /// <summary>
+    /// Drops one owner; when none remain the blob record goes too. <paramref name="authorizedAt"/> is
+    /// when the owner asked (unix seconds): an ownership added after it is kept, so a request signed
+    /// before the owner's latest upload cannot undo that upload.
+    /// </summary>
+    Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken);
 
     /// <summary>Records what inspection found out about a blob.</summary>
     Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken);
@@ -78,6 +85,8 @@ public enum OwnerRemoval
     BlobNotFound,
     /// <summary>The blob exists but the pubkey does not own it.</summary>
     NotOwner,
+    /// <summary>The pubkey owns the blob since after the removal was authorized; it keeps it.</summary>
+    AuthorizedBeforeUpload,
     /// <summary>The pubkey was removed; other owners keep the blob.</summary>
     Removed,
     /// <summary>The pubkey was the last owner; the blob record is gone and its bytes may go.</summary>

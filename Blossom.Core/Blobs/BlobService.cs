@@ -77,14 +77,17 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         }
     }
 
-    /// <summary>Removes <paramref name="pubkey"/>'s ownership; the bytes go with the last owner.</summary>
-    public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes <paramref name="pubkey"/>'s ownership, unless it was renewed after
+    /// <paramref name="authorizedAt"/> (the delete token's <c>created_at</c>); the bytes go with the last owner.
+    /// </summary>
+    public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
         var gate = LockFor(sha256);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var removal = await index.RemoveOwnerAsync(sha256, pubkey, cancellationToken).ConfigureAwait(false);
+            var removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
             if (removal == OwnerRemoval.RemovedLastOwner)
                 await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
             return removal;

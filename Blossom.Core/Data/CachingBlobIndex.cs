@@ -37,9 +37,9 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
         _records.Remove(sha256);
     }
 
-    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken)
+    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var removal = await inner.RemoveOwnerAsync(sha256, pubkey, cancellationToken).ConfigureAwait(false);
+        var removal = await inner.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
         if (removal == OwnerRemoval.RemovedLastOwner)
             _records.Remove(sha256);
         return removal;

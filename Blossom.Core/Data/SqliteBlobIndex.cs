@@ -37,8 +37,9 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
                 var stored = await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
                     $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var added = time.GetUtcNow().ToUnixTimeSeconds();
+                // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO NOTHING",
+                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = excluded.added",
                     owners.Select(owner => new { owner, stored.Sha256, stored.Uploaded, added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
@@ -79,7 +80,7 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
-    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, CancellationToken cancellationToken)
+    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -88,12 +89,13 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
             await using (transaction.ConfigureAwait(false))
             {
                 var removed = await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256", new { pubkey, sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256 AND added <= @authorizedAt", new { pubkey, sha256, authorizedAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (removed == 0)
                 {
-                    var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                        "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = @sha256)", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    return exists ? OwnerRemoval.NotOwner : OwnerRemoval.BlobNotFound;
+                    var (exists, owned) = await connection.QuerySingleAsync<(bool, bool)>(new CommandDefinition(
+                        "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = @sha256), EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256 AND pubkey = @pubkey)",
+                        new { sha256, pubkey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    return owned ? OwnerRemoval.AuthorizedBeforeUpload : exists ? OwnerRemoval.NotOwner : OwnerRemoval.BlobNotFound;
                 }
                 var orphaned = await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM blobs WHERE sha256 = @sha256 AND NOT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256)",

@@ -19,7 +19,7 @@ internal sealed class NostrAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IOptions<AuthOptions> authOptions,
-    PublicBaseUrl baseUrl,
+    ServerNames serverNames,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = AuthorizationEvent.Scheme;
@@ -31,8 +31,9 @@ internal sealed class NostrAuthenticationHandler(
         if (metadata is null || header.Length == 0)
             return Task.FromResult(AuthenticateResult.NoResult());
 
-        var request = new AuthorizationRequest(metadata.Verbs, metadata.XTags, metadata.ImpliedHash(Request), baseUrl.HostFor(Request));
-        var result = AuthorizationEvent.Validate(header, request, time.GetUtcNow(), TimeSpan.FromSeconds(authOptions.Value.ClockSkewSeconds));
+        var request = new AuthorizationRequest(metadata.Verbs, metadata.XTags, metadata.ImpliedHash(Request), serverNames.Names);
+        var auth = authOptions.Value;
+        var result = AuthorizationEvent.Validate(header, request, time.GetUtcNow(), TimeSpan.FromSeconds(auth.ClockSkewSeconds), TimeSpan.FromSeconds(auth.MaxTokenLifetimeSeconds));
         if (result.Event is not { } authorization)
             return Task.FromResult(AuthenticateResult.Fail(result.Failure!));
 

@@ -58,11 +58,13 @@ internal static class ManagementEndpoints
 
     internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string blob, HttpContext context, BlobService blobs, CancellationToken cancellationToken)
     {
-        var pubkey = context.GetAuthorizationEvent()!.Pubkey;
-        return await blobs.DeleteAsync(BlobRoute.HashOf(blob), pubkey, cancellationToken).ConfigureAwait(false) switch
+        var token = context.GetAuthorizationEvent()!;
+        return await blobs.DeleteAsync(BlobRoute.HashOf(blob), token.Pubkey, token.Event.CreatedAt, cancellationToken).ConfigureAwait(false) switch
         {
             OwnerRemoval.BlobNotFound => BlossomError.NotFound("Blob not found"),
             OwnerRemoval.NotOwner => BlossomError.Forbidden("Only an owner of the blob may delete it"),
+            // A captured token replayed after the owner uploaded the blob again.
+            OwnerRemoval.AuthorizedBeforeUpload => BlossomError.Forbidden("This delete token was created before your latest upload of the blob; sign a new one"),
             _ => TypedResults.NoContent(),
         };
     }

@@ -11,7 +11,4 @@ internal sealed class PublicBaseUrl(IOptions<BlossomOptions> options)
     /// <summary>Scheme, host and path prefix, without a trailing slash; descriptor URLs start with it.</summary>
     public string For(HttpRequest request) =>
         _configured?.ToString().TrimEnd('/') ?? $"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}";
-
-    /// <summary>The host name BUD-11 <c>server</c> tags are compared with.</summary>
-    public string HostFor(HttpRequest request) => _configured?.Host ?? request.Host.Host;
 }

@@ -127,6 +127,17 @@ public sealed class AuthOptions
     /// <summary>How far in the future a token's <c>created_at</c> may be, for clients with fast clocks. Default 60 s.</summary>
     [Range(0, 3600)]
     public int ClockSkewSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Host names this server answers to besides <c>PublicUrl</c>'s, e.g. <c>blossom.example.com</c>;
+    /// tokens with BUD-11 <c>server</c> tags must name one of them or <c>PublicUrl</c>'s host. With
+    /// neither configured, such tokens are refused: the request's <c>Host</c> is the client's to choose.
+    /// </summary>
+    public List<string> ServerNames { get; set; } = [];
+
+    /// <summary>How far ahead a token's <c>expiration</c> may be. Default 30 days: generous for clients that sign long-lived tokens, yet a leaked token does not last for years.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxTokenLifetimeSeconds { get; set; } = 30 * 24 * 3600;
 }
 
 public enum MediaMode

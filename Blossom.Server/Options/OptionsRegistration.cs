@@ -27,6 +27,7 @@ internal static class OptionsRegistration
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         return services;
     }
 
@@ -59,6 +60,16 @@ internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
         failures.AddRange(options.AllowedTypes.Where(t => !t.Contains('/', StringComparison.Ordinal) && t != "*").Select(t => $"Upload:AllowedTypes entry '{t}' is not a MIME type or pattern like image/*."));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+}
+
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    /// <summary>Entries are compared with the host of <c>server</c> tags, so only a bare host name can ever match.</summary>
+    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
+        options.ServerNames.Where(n => Uri.CheckHostName(n) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+            .Select(n => $"Auth:ServerNames entry '{n}' is not a bare host name such as blossom.example.com (no scheme, port or path).").ToList() is { Count: > 0 } failures
+            ? ValidateOptionsResult.Fail(failures)
+            : ValidateOptionsResult.Success;
 }
 
 internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>

@@ -14,6 +14,9 @@ public sealed class AuthorizationEventTests
     private const string BlobHash = "b1674191a88ec5cdd733e4240a81803105dc412d6c6708d53ab94fc248f4f553";
     private static readonly DateTimeOffset SignedAt = DateTimeOffset.FromUnixTimeSeconds(1790000000);
 
+    /// <summary>The token expires in 2100, so the lifetime limit is lifted where it is not the subject.</summary>
+    private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(365 * 100);
+
     [Fact]
     public void NostrEventId_EventSignedByNostrTools_RecomputesItsId()
     {
@@ -25,7 +28,7 @@ public sealed class AuthorizationEventTests
     [Fact]
     public void Validate_EventSignedByNostrTools_Succeeds()
     {
-        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request(), SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60));
+        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request(), SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), MaxLifetime);
 
         result.Failure.Should().BeNull();
         result.Event!.Pubkey.Should().Be("3047670bcfdf16fff5af8bc8469e48300efa951b9f7d5d0b476487e69463fa54");
@@ -37,7 +40,7 @@ public sealed class AuthorizationEventTests
     [InlineData("CDN.EXAMPLE.COM", null)]
     public void Validate_ServerTag_ComparedByHostName(string host, string? failure)
     {
-        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request() with { ServerHost = host }, SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60));
+        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request() with { ServerNames = [host] }, SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), MaxLifetime);
 
         if (failure is null) result.Failure.Should().BeNull();
         else result.Failure.Should().Contain(failure);
@@ -48,7 +51,7 @@ public sealed class AuthorizationEventTests
     [InlineData(-59, null)]
     public void Validate_CreatedAt_AllowsConfiguredClockSkewOnly(int secondsFromSigning, string? failure)
     {
-        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request(), SignedAt.AddSeconds(secondsFromSigning), TimeSpan.FromSeconds(60));
+        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request(), SignedAt.AddSeconds(secondsFromSigning), TimeSpan.FromSeconds(60), MaxLifetime);
 
         if (failure is null) result.Failure.Should().BeNull();
         else result.Failure.Should().Contain(failure);
@@ -60,12 +63,29 @@ public sealed class AuthorizationEventTests
         var json = Encoding.UTF8.GetString(Convert.FromBase64String(ToStandardBase64(NostrToolsToken))).Replace("tab", "tac", StringComparison.Ordinal);
         var tampered = Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
 
-        var result = AuthorizationEvent.Validate("Nostr " + tampered, Request(), SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60));
+        var result = AuthorizationEvent.Validate("Nostr " + tampered, Request(), SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), MaxLifetime);
 
         result.Failure.Should().Contain("id does not match");
     }
 
-    private static AuthorizationRequest Request() => new([AuthorizationVerb.Upload], XTagRule.Required, BlobHash, "cdn.example.com");
+    [Fact]
+    public void Validate_ServerTagWhenNoNameConfigured_FailsNamingTheSettings()
+    {
+        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request() with { ServerNames = [] }, SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), MaxLifetime);
+
+        result.Failure.Should().Be("Authorization event is scoped to a server, but this server has no name configured (PublicUrl or Auth:ServerNames)");
+    }
+
+    [Fact]
+    public void Validate_ExpirationBeyondMaxLifetime_Fails()
+    {
+        // The token expires in 2100: far more than a day after it was signed.
+        var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request(), SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), TimeSpan.FromDays(1));
+
+        result.Failure.Should().Be("Authorization event expiration is more than 86400 seconds ahead");
+    }
+
+    private static AuthorizationRequest Request() => new([AuthorizationVerb.Upload], XTagRule.Required, BlobHash, ["cdn.example.com"]);
 
     private static string ToStandardBase64(string base64Url)
     {

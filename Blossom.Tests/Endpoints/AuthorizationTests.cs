@@ -23,7 +23,7 @@ public sealed class AuthorizationTests : IDisposable
     public static TheoryData<string> BadTokens() =>
     [
         "wrong kind", "bad signature", "tampered id", "tampered content", "expired", "no expiration", "future created_at",
-        "wrong verb", "missing x", "mismatched x", "wrong server tag", "not JSON", "not base64", "empty", "wrong scheme", "JSON array",
+        "wrong verb", "missing x", "mismatched x", "wrong server tag", "expiration beyond lifetime", "not JSON", "not base64", "empty", "wrong scheme", "JSON array",
     ];
 
     [Theory]
@@ -44,6 +44,7 @@ public sealed class AuthorizationTests : IDisposable
             "wrong verb" => Header(_alice.Token(AuthorizationVerb.Delete, [Hash])),
             "missing x" => Header(_alice.Token(AuthorizationVerb.Upload)),
             "mismatched x" => Header(_alice.Token(AuthorizationVerb.Upload, [new string('0', 64)])),
+            "expiration beyond lifetime" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], expiration: now + 31 * 86_400)),
             "wrong server tag" => Header(_alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["cdn.example.com"])),
             "not JSON" => "Nostr " + Convert.ToBase64String(Encoding.UTF8.GetBytes("hello, not json")),
             "not base64" => "Nostr !!!***not~base64***!!!",
@@ -84,14 +85,56 @@ public sealed class AuthorizationTests : IDisposable
         response.StatusCode.Should().Be(HttpStatusCode.Created, response.Reason());
     }
 
-    [Fact]
-    public async Task Put_ServerTagNamingThisHost_Accepted()
+    [Theory]
+    [InlineData("Blossom:PublicUrl", "https://blobs.example.com/", "blobs.example.com")]
+    [InlineData("Blossom:Auth:ServerNames:0", "alias.example.org", "https://ALIAS.example.org")]
+    public async Task Put_ServerTagNamingAConfiguredName_Accepted(string setting, string value, string serverTag)
     {
-        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["cdn.example.com", _app.BaseAddress.Host]));
+        using var app = new BlossomApplication(new Dictionary<string, string?> { [setting] = value });
+        var client = app.Start();
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["cdn.example.com", serverTag]));
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created, response.Reason());
+    }
+
+    // A token scoped to another server was accepted here when sent with that server's name as Host.
+    [Fact]
+    public async Task Put_ServerTagMatchingOnlyTheHostHeader_401NamingTheSettings()
+    {
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["victim.example.com"]));
+        request.Headers.Host = "victim.example.com";
 
         using var response = await _client.SendAsync(request);
 
-        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        response.Reason().Should().Contain("PublicUrl").And.Contain("Auth:ServerNames");
+        (await _client.GetAsync($"/{Hash}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Put_ServerTagMatchingHostHeaderNotTheConfiguredName_401()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Auth:ServerNames:0"] = "blobs.example.com" });
+        var client = app.Start();
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: [app.BaseAddress.Host]));
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        response.Reason().Should().Be("Authorization event is not scoped to blobs.example.com");
+    }
+
+    [Fact]
+    public async Task Put_ExpirationWithinMaxTokenLifetime_Accepted()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], expiration: now + 29 * 86_400));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created, response.Reason());
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:Kind")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
+    [InlineData("Blossom:Auth:ServerNames:0", "https://cdn.example.com", "Auth:ServerNames")]
+    [InlineData("Blossom:Auth:ServerNames:0", "cdn.example.com:8080", "Auth:ServerNames")]
+    [InlineData("Blossom:Auth:MaxTokenLifetimeSeconds", "0", "MaxTokenLifetimeSeconds")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });
