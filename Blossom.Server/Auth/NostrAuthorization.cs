@@ -12,6 +12,9 @@ namespace Blossom.Server.Auth;
 /// <summary>One policy per BUD-11 verb, put on whole endpoint groups so no route can forget it.</summary>
 internal static class NostrAuthorization
 {
+    /// <summary>The policy of upload groups whose tokens are optional (<c>Upload:RequireAuth=false</c>).</summary>
+    public const string OptionalUploaderPolicy = "uploader-when-token";
+
     public static IServiceCollection AddNostrAuthorization(this IServiceCollection services)
     {
         // The core services only: the full AddAuthentication also brings DataProtection, whose key
@@ -24,8 +27,9 @@ internal static class NostrAuthorization
         services.AddSingleton<IAuthorizationHandler, AdminHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ReasonedForbidHandler>();
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthorizationVerb.Upload, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
-            .AddPolicy(AuthorizationVerb.Media, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement()))
+            .AddPolicy(AuthorizationVerb.Upload, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement(AllowsAnonymous: false)))
+            .AddPolicy(AuthorizationVerb.Media, p => p.RequireAuthenticatedUser().AddRequirements(new AllowedUploaderRequirement(AllowsAnonymous: false)))
+            .AddPolicy(OptionalUploaderPolicy, p => p.AddRequirements(new AllowedUploaderRequirement(AllowsAnonymous: true)))
             .AddPolicy(AuthorizationVerb.Delete, p => p.RequireAuthenticatedUser())
             .AddPolicy(AuthorizationVerb.List, p => p.RequireAuthenticatedUser())
             .AddPolicy(AdminHandler.Policy, p => p.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
@@ -40,24 +44,29 @@ internal static class NostrAuthorization
     /// <summary>Tokens for this group must carry one of <paramref name="verbs"/>; <paramref name="policy"/> is required.</summary>
     public static TBuilder RequireNostrAuthorization<TBuilder>(this TBuilder builder, string policy, IReadOnlyList<string> verbs, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AcceptNostrAuthorization(verbs, xTags, impliedHash).RequireAuthorization(policy);
+        builder.WithMetadata(new NostrAuthorizationMetadata(verbs, xTags, impliedHash)).RequireAuthorization(policy);
 
-    /// <summary>Tokens for this group are checked when sent, but none is required.</summary>
-    public static TBuilder AcceptNostrAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+    /// <summary>An upload group where tokens are optional: see <see cref="AcceptUploaderAuthorization{TBuilder}(TBuilder, IReadOnlyList{string}, XTagRule, Func{HttpRequest, string?})"/>.</summary>
+    public static TBuilder AcceptUploaderAuthorization<TBuilder>(this TBuilder builder, string verb, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AcceptNostrAuthorization([verb], xTags, impliedHash);
+        builder.AcceptUploaderAuthorization([verb], xTags, impliedHash);
 
-    /// <summary>Tokens carrying one of <paramref name="verbs"/> are checked when sent, but none is required.</summary>
-    public static TBuilder AcceptNostrAuthorization<TBuilder>(this TBuilder builder, IReadOnlyList<string> verbs, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
+    /// <summary>
+    /// An upload group where tokens are optional: a request without one is anonymous, but a token
+    /// that is sent must be valid and pass the same uploader policy as where tokens are required,
+    /// or a blocked pubkey could upload (as the owner, with its quota) just by sending its token.
+    /// </summary>
+    public static TBuilder AcceptUploaderAuthorization<TBuilder>(this TBuilder builder, IReadOnlyList<string> verbs, XTagRule xTags, Func<HttpRequest, string?> impliedHash)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new NostrAuthorizationMetadata(verbs, xTags, impliedHash));
+        builder.RequireNostrAuthorization(OptionalUploaderPolicy, verbs, xTags, impliedHash);
 }
 
 /// <summary>
 /// <c>Upload:AllowedPubkeys</c> and the operator's block list: a valid token from a pubkey not
-/// allowed, or blocked, is refused with 403.
+/// allowed, or blocked, is refused with 403. <paramref name="AllowsAnonymous"/>: a request that
+/// sends no token passes (one whose token failed does not, and gets the 401 and its reason).
 /// </summary>
-internal sealed class AllowedUploaderRequirement : IAuthorizationRequirement;
+internal sealed record AllowedUploaderRequirement(bool AllowsAnonymous) : IAuthorizationRequirement;
 
 internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, ModerationStore moderation) : AuthorizationHandler<AllowedUploaderRequirement>
 {
@@ -65,7 +74,14 @@ internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, Mo
     {
         var allowed = options.Value.AllowedPubkeys;
         var pubkey = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        if (pubkey is null || (allowed.Count > 0 && !allowed.Contains(pubkey, StringComparer.Ordinal)))
+        if (pubkey is null && requirement.AllowsAnonymous)
+        {
+            if (context.Resource is HttpContext { Request.Headers.Authorization.Count: 0 })
+                context.Succeed(requirement);
+            else
+                context.Fail(); // a token was sent and failed: the challenge answers 401 with its reason
+        }
+        else if (pubkey is null || (allowed.Count > 0 && !allowed.Contains(pubkey, StringComparer.Ordinal)))
             context.Fail(new AuthorizationFailureReason(this, "This server does not accept uploads from your pubkey"));
         else if (await moderation.IsBlockedAsync(pubkey, CancellationToken.None).ConfigureAwait(false))
             context.Fail(new AuthorizationFailureReason(this, "Your pubkey is blocked on this server"));

@@ -32,7 +32,7 @@ internal static class MediaEndpoints
         var submit = group.MapGroup("");
         submit = upload.RequireAuth
             ? submit.RequireNostrAuthorization(AuthorizationVerb.Media, submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader)
-            : submit.AcceptNostrAuthorization(submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
+            : submit.AcceptUploaderAuthorization(submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
         submit.MapPut("", PutMediaAsync)
             .WithName("OptimizeMedia")
             .WithSummary("Stores the original and optimizes it: 202 and a task, or the result's descriptor when asked to wait.");

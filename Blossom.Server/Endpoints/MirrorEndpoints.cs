@@ -26,7 +26,7 @@ internal static class MirrorEndpoints
         var group = app.MapGroup("/mirror").WithTags("BUD-04 mirror");
         group = upload.RequireAuth
             ? group.RequireNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash)
-            : group.AcceptNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash);
+            : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash);
         group.MapPut("", MirrorAsync)
             .WithName("Mirror")
             .WithSummary("Downloads {\"url\"} and stores it when its hash is in the token's x tags.");

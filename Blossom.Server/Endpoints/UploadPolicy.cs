@@ -15,7 +15,7 @@ internal static class UploadPolicy
         var group = app.MapGroup("/upload");
         return options.RequireAuth
             ? group.RequireNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader)
-            : group.AcceptNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
+            : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
     }
 
     /// <summary>Refuses by type (415) and announced size (413); null when the upload may proceed.</summary>

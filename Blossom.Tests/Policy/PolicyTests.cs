@@ -188,6 +188,60 @@ public sealed class PolicyTests
         (await client.UploadAsync(_alice, data)).Sha256.Should().Be(BlossomRequests.Sha256(data));
     }
 
+    // With tokens optional, a blocked pubkey still uploaded by sending its valid token.
+    [Theory]
+    [InlineData("/upload")]
+    [InlineData("/mirror")]
+    [InlineData("/media")]
+    public async Task TokensOptional_BlockedPubkeySendingItsToken_403(string path)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Upload:RequireAuth"] = "false",
+            ["Blossom:Admin:Pubkeys:0"] = _operator.Pubkey,
+            ["Blossom:Mirror:AllowPrivateNetworks"] = "true",
+        });
+        var client = app.Start();
+        using var block = Admin(HttpMethod.Put, $"/admin/blocked/{_alice.Pubkey}");
+        block.Content = new StringContent("{\"reason\":\"spam\"}", Encoding.UTF8, "application/json");
+        (await client.SendAsync(block)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var data = BlossomRequests.RandomBlob();
+
+        using var response = await client.SendAsync(OptionalTokenRequest(path, data, _alice.Token(path == "/media" ? AuthorizationVerb.Media : AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)])));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        response.Reason().Should().Be("Your pubkey is blocked on this server");
+        (await client.GetAsync($"/{BlossomRequests.Sha256(data)}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    // A token that is sent must be valid even where none is needed, rather than be ignored.
+    [Theory]
+    [InlineData("/upload")]
+    [InlineData("/mirror")]
+    [InlineData("/media")]
+    public async Task TokensOptional_InvalidToken_401_AnonymousUploadStillAccepted(string path)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:RequireAuth"] = "false", ["Blossom:Mirror:AllowPrivateNetworks"] = "true" });
+        var client = app.Start();
+        var data = BlossomRequests.RandomBlob();
+        var expired = _alice.Token(path == "/media" ? AuthorizationVerb.Media : AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)], expiration: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1);
+
+        using var response = await client.SendAsync(OptionalTokenRequest(path, data, expired));
+        using var anonymous = await client.SendAsync(BlossomRequests.Upload(data, null));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        response.Reason().Should().Be("Authorization event has expired");
+        anonymous.StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    /// <summary>An upload, mirror (of an origin nothing listens on) or media request for <paramref name="data"/>.</summary>
+    private static HttpRequestMessage OptionalTokenRequest(string path, byte[] data, NostrEvent token) => path switch
+    {
+        "/upload" => BlossomRequests.Upload(data, token),
+        "/mirror" => new HttpRequestMessage(HttpMethod.Put, "/mirror") { Content = new StringContent("{\"url\":\"http://127.0.0.1:1/blob.bin\"}", Encoding.UTF8, "application/json") }.WithToken(token),
+        _ => Media.MediaRequests.Put(data, "image/png", token),
+    };
+
     private HttpRequestMessage Admin(HttpMethod method, string path) => new HttpRequestMessage(method, path).WithToken(_operator.Token(AuthorizationVerb.Admin));
 
     private static StringContent Json(NostrEvent e) => new(JsonSerializer.Serialize(e), Encoding.UTF8, "application/json");
