@@ -5,6 +5,12 @@ public static class MediaTypes
 {
     public const string OctetStream = "application/octet-stream";
 
+    private static readonly HashSet<string> ActiveTypes = new(StringComparer.Ordinal)
+    {
+        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl",
+        "text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript", "application/ecmascript", "text/jscript",
+    };
+
     /// <summary>The bare lowercase <c>type/subtype</c> of a Content-Type value; octet-stream when absent or malformed.</summary>
     public static string Normalize(string? contentType)
     {
@@ -25,12 +31,6 @@ public static class MediaTypes
         ArgumentNullException.ThrowIfNull(type);
         return ActiveTypes.Contains(type) || type.EndsWith("+xml", StringComparison.Ordinal);
     }
-
-    private static readonly HashSet<string> ActiveTypes = new(StringComparer.Ordinal)
-    {
-        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl",
-        "text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript", "application/ecmascript", "text/jscript",
-    };
 
     public static bool IsMultipart(string type) => type.StartsWith("multipart/", StringComparison.Ordinal);
 
