@@ -54,8 +54,7 @@ internal static class MirrorEndpoints
         var timedOut = BlossomError.BadGateway($"The origin did not deliver the blob within {mirrorOptions.Value.TimeoutSeconds} seconds");
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            using var response = await mirror.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var response = await mirror.GetAsync(url, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 return BlossomError.BadGateway($"The origin answered {(int)response.StatusCode} {response.ReasonPhrase}");
 
@@ -83,6 +82,10 @@ internal static class MirrorEndpoints
         catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)
         {
             return BlossomError.Forbidden($"Not mirrored: {refused.Message}");
+        }
+        catch (RedirectRefusedException e)
+        {
+            return BlossomError.BadGateway(e.Message);
         }
         catch (HttpRequestException e)
         {

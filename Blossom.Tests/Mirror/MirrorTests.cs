@@ -27,6 +27,8 @@ public sealed class MirrorTests : IAsyncLifetime
         _origin.MapGet("/photo.jpg", () => Results.Bytes(_blob, "image/jpeg"));
         _origin.MapGet("/missing", () => Results.NotFound());
         _origin.MapGet("/to-loopback", (HttpContext c) => Results.Redirect($"http://127.0.0.1:{c.Connection.LocalPort}/blob.bin"));
+        _origin.MapGet("/to", (string location) => Results.Redirect(location));
+        _origin.MapGet("/loop", () => Results.Redirect("/loop"));
         // Without Content-Length, so only the streamed count can stop it.
         _origin.MapGet("/endless", async (HttpContext c) =>
         {
@@ -171,6 +173,35 @@ public sealed class MirrorTests : IAsyncLifetime
         redirected.Reason().Should().Contain("127.0.0.1");
     }
 
+    [Theory]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("ftp://127.0.0.1/blob.bin")]
+    [InlineData("gopher://127.0.0.1:70/_blob")]
+    [InlineData("data:text/plain,hello")]
+    public async Task Mirror_RedirectToAnotherScheme_502WithReason(string location)
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Mirror($"http://127.0.0.1:{_port}/to?location={Uri.EscapeDataString(location)}"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        response.Reason().Should().Be($"The origin redirected to a {new Uri(location).Scheme}: URL; only http and https are followed");
+        Directory.EnumerateFiles(app.StoragePath, "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Mirror_EndlessRedirects_502WithReason()
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Mirror($"http://127.0.0.1:{_port}/loop"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        response.Reason().Should().Be("The origin redirected more than 5 times");
+    }
+
     [Fact]
     public async Task Mirror_WithoutToken_401()
     {
@@ -205,6 +236,9 @@ public sealed class MirrorTests : IAsyncLifetime
     [InlineData("64:ff9b::7f00:1", false)]
     [InlineData("2002:7f00:1::", false)]
     [InlineData("2001:0:4136:e378::1", false)]
+    [InlineData("::ffff:0:7f00:1", false)]
+    [InlineData("::ffff:0:10.0.0.1", false)]
+    [InlineData("::ffff:0:8.8.8.8", false)]
     [InlineData("8.8.8.8", true)]
     [InlineData("1.1.1.1", true)]
     [InlineData("172.32.0.1", true)]
