@@ -13,14 +13,15 @@ builder.Services.AddBlossom();
 var app = builder.Build();
 await app.InitializeBlossomAsync();
 
-// request → proxy headers → CORS → errors → landing page → auth → rate limits → endpoints (one file per BUD)
+// request → proxy headers → CORS → errors → landing page → per-IP limits → auth → per-pubkey limits → endpoints (one file per BUD)
 app.UseBlossomForwardedHeaders();
 app.UseCrossOriginHeaders();
 app.UseBlossomErrorResponses();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseBlossomIpRateLimits();
 app.UseAuthentication();
-app.UseRateLimiter();
+app.UseBlossomPubkeyRateLimits();
 app.UseAuthorization();
 
 var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;

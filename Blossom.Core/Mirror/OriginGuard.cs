@@ -25,6 +25,7 @@ public static class NetworkAddresses
         IPNetwork.Parse("224.0.0.0/4"),      // multicast
         IPNetwork.Parse("240.0.0.0/4"),      // reserved, broadcast
         IPNetwork.Parse("::/96"),            // unspecified, loopback, IPv4-compatible
+        IPNetwork.Parse("::ffff:0:0:0/96"),  // IPv4-translated (RFC 2765 SIIT): not routed on the internet
         IPNetwork.Parse("100::/64"),         // discard
         IPNetwork.Parse("2001::/32"),        // Teredo: tunnels to arbitrary IPv4
         IPNetwork.Parse("2001:db8::/32"),    // documentation
@@ -71,13 +72,16 @@ public sealed class OriginRefusedException : Exception
 /// <param name="allowedPrivateHosts">Host names that may resolve to non-public addresses.</param>
 public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<string> allowedPrivateHosts)
 {
-    /// <summary>An HTTP handler whose every connection goes through <see cref="ConnectAsync"/>; no proxy, no decompression.</summary>
-    public SocketsHttpHandler CreateHandler(int maxRedirects) => new()
+    /// <summary>
+    /// An HTTP handler whose every connection goes through <see cref="ConnectAsync"/>; no proxy, no
+    /// decompression, no redirects: the handler would try an <c>ftp:</c> or <c>gopher:</c> hop as
+    /// HTTP and fail on <c>file:</c> with an unexpected error, so <see cref="MirrorClient"/> follows them.
+    /// </summary>
+    public SocketsHttpHandler CreateHandler() => new()
     {
         ConnectCallback = ConnectAsync,
         UseProxy = false,
-        AllowAutoRedirect = true,
-        MaxAutomaticRedirections = maxRedirects,
+        AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -108,20 +112,56 @@ public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<s
     }
 }
 
+/// <summary>The origin redirected somewhere a mirror does not follow: another scheme, or too many hops.</summary>
+public sealed class RedirectRefusedException : Exception
+{
+    public RedirectRefusedException(string message) : base(message) { }
+
+    public RedirectRefusedException() { }
+
+    public RedirectRefusedException(string message, Exception innerException) : base(message, innerException) { }
+}
+
 /// <summary>The one HTTP client mirror downloads use, its connections made by an <see cref="OriginGuard"/>.</summary>
 public sealed class MirrorClient : IDisposable
 {
     public const int MaxRedirects = 5;
 
+    private readonly HttpClient _http;
+
     public MirrorClient(OriginGuard guard)
     {
         ArgumentNullException.ThrowIfNull(guard);
         // The caller limits each download's time; the client's own timeout would cut long bodies.
-        Http = new HttpClient(guard.CreateHandler(MaxRedirects)) { Timeout = Timeout.InfiniteTimeSpan };
-        Http.DefaultRequestHeaders.UserAgent.ParseAdd("BlossomServer/1.0 (mirror)");
+        _http = new HttpClient(guard.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("BlossomServer/1.0 (mirror)");
     }
 
-    public HttpClient Http { get; }
+    /// <summary>
+    /// GETs <paramref name="url"/> up to the answer's headers, following at most <see cref="MaxRedirects"/>
+    /// redirects, each of them to an http or https URL.
+    /// </summary>
+    /// <exception cref="RedirectRefusedException">A redirect leads to another scheme, or there are too many.</exception>
+    public async Task<HttpResponseMessage> GetAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        for (var redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
+                return response;
+            response.Dispose();
+            if (redirects == MaxRedirects)
+                throw new RedirectRefusedException($"The origin redirected more than {MaxRedirects} times");
+            url = location.IsAbsoluteUri ? location : new Uri(url, location);
+            if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+                throw new RedirectRefusedException($"The origin redirected to a {url.Scheme}: URL; only http and https are followed");
+        }
+    }
 
-    public void Dispose() => Http.Dispose();
+    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MultipleChoices or HttpStatusCode.MovedPermanently
+        or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    public void Dispose() => _http.Dispose();
 }

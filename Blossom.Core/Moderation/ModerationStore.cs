@@ -13,6 +13,17 @@ namespace Blossom.Core.Moderation;
 /// <param name="Received">Unix seconds.</param>
 public sealed record BlobReport(string EventId, string Sha256, string Reporter, string Kind, string Content, string Event, long Received);
 
+/// <summary>A report event (BUD-09, NIP-56) as received, kept once however many blobs it names.</summary>
+/// <param name="EventId">The kind 1984 event's id.</param>
+/// <param name="Reporter">The reporter's pubkey.</param>
+/// <param name="Content">The reporter's words.</param>
+/// <param name="Event">The event JSON.</param>
+/// <param name="Received">Unix seconds.</param>
+public sealed record ReportEvent(string EventId, string Reporter, string Content, string Event, long Received);
+
+/// <summary>A blob a report names, with the NIP-56 report type given for it (empty when none).</summary>
+public sealed record ReportedBlob(string Sha256, string Kind);
+
 /// <summary>A pubkey the operator blocked from writing.</summary>
 public sealed record BlockedPubkey(string Pubkey, string Reason, long Blocked);
 
@@ -61,16 +72,37 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    /// <summary>Stores one row per reported blob; a report sent twice is stored once.</summary>
-    public async Task AddReportsAsync(IReadOnlyCollection<BlobReport> reports, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps <paramref name="report"/> for the blobs it names that its reporter had not reported
+    /// before, and returns those; when there are none, nothing is written.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(blobs);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO reports (event_id, sha256, reporter, kind, content, event, received) VALUES (@EventId, @Sha256, @Reporter, @Kind, @Content, @Event, @Received) " +
-                "ON CONFLICT (event_id, sha256) DO NOTHING",
-                reports, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            // BEGIN IMMEDIATE: the check and the insert see the same reports.
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var known = (await connection.QueryAsync<string>(new CommandDefinition(
+                    "SELECT sha256 FROM blob_reports WHERE reporter = @reporter AND sha256 IN @hashes",
+                    new { reporter = report.Reporter, hashes = blobs.Select(b => b.Sha256).ToList() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+                var fresh = blobs.Where(b => !known.Contains(b.Sha256)).ToList();
+                if (fresh.Count == 0)
+                    return [];
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO report_events (event_id, reporter, content, event, received) VALUES (@EventId, @Reporter, @Content, @Event, @Received) " +
+                    "ON CONFLICT (event_id) DO NOTHING",
+                    report, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO blob_reports (event_id, sha256, reporter, kind) VALUES (@eventId, @Sha256, @reporter, @Kind) ON CONFLICT DO NOTHING",
+                    fresh.Select(b => new { eventId = report.EventId, b.Sha256, reporter = report.Reporter, b.Kind }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return [.. fresh.Select(b => b.Sha256)];
+            }
         }
     }
 
@@ -80,10 +112,10 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var filter = sha256 is null ? "" : "WHERE sha256 = @sha256";
+            var filter = sha256 is null ? "" : "WHERE b.sha256 = @sha256";
             return (await connection.QueryAsync<BlobReport>(new CommandDefinition(
-                "SELECT event_id AS EventId, sha256 AS Sha256, reporter AS Reporter, kind AS Kind, content AS Content, event AS Event, received AS Received " +
-                $"FROM reports {filter} ORDER BY received DESC LIMIT @limit",
+                "SELECT e.event_id AS EventId, b.sha256 AS Sha256, e.reporter AS Reporter, b.kind AS Kind, e.content AS Content, e.event AS Event, e.received AS Received " +
+                $"FROM blob_reports b JOIN report_events e ON e.event_id = b.event_id {filter} ORDER BY e.received DESC, e.event_id, b.sha256 LIMIT @limit",
                 new { sha256, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
         }
     }

@@ -1,5 +1,6 @@
 // What a client (and the landing page) needs to know before it uploads: the BUDs spoken and the limits.
 using System.Text.Json.Serialization;
+using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ internal static class InfoEndpoints
 {
     public static RouteGroupBuilder MapInfoEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/info").WithTags("Server info");
+        var group = app.MapGroup("/info").WithTags("Server info").WithIpRateLimit(IpRateLimit.Unlimited);
         group.MapGet("", GetInfo)
             .WithName("ServerInfo")
             .WithSummary("The BUDs this server implements and the upload, media and list policies a client must respect.");

@@ -6,6 +6,7 @@ using Blossom.Core.Mirror;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -54,8 +55,7 @@ internal static class MirrorEndpoints
         var timedOut = BlossomError.BadGateway($"The origin did not deliver the blob within {mirrorOptions.Value.TimeoutSeconds} seconds");
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            using var response = await mirror.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var response = await mirror.GetAsync(url, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 return BlossomError.BadGateway($"The origin answered {(int)response.StatusCode} {response.ReasonPhrase}");
 
@@ -84,6 +84,10 @@ internal static class MirrorEndpoints
         {
             return BlossomError.Forbidden($"Not mirrored: {refused.Message}");
         }
+        catch (RedirectRefusedException e)
+        {
+            return BlossomError.BadGateway(e.Message);
+        }
         catch (HttpRequestException e)
         {
             return BlossomError.BadGateway($"The origin could not be fetched: {e.Message}");
@@ -105,8 +109,12 @@ internal static class MirrorEndpoints
     /// <summary>The <c>url</c> of a <c>{"url": …}</c> body, when it is an absolute http(s) URL.</summary>
     private static async Task<(Uri? Url, BlossomError? Error)> ReadUrlAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var tooLarge = BlossomError.TooLarge($"A mirror request body is at most {MaxRequestBodyBytes} bytes: {{\"url\": \"https://...\"}}");
         if (request.ContentLength > MaxRequestBodyBytes)
-            return (null, BlossomError.BadRequest("The body must be a small JSON object: {\"url\": \"https://…\"}"));
+            return (null, tooLarge);
+        // A chunked body declares no length: the server stops reading it at the cap, and does not drain the rest.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            bodyLimit.MaxRequestBodySize = MaxRequestBodyBytes;
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -120,6 +128,10 @@ internal static class MirrorEndpoints
         catch (JsonException)
         {
             return (null, BlossomError.BadRequest("The body is not JSON; send {\"url\": \"https://…\"}"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, tooLarge);
         }
     }
 

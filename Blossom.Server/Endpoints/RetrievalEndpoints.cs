@@ -16,7 +16,7 @@ internal static class RetrievalEndpoints
 
     public static RouteGroupBuilder MapRetrievalEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("BUD-01 retrieval");
+        var group = app.MapGroup("").WithTags("BUD-01 retrieval").WithIpRateLimit(IpRateLimit.Reads);
         group.MapMethods(BlobRoute.Pattern, [HttpMethods.Get, HttpMethods.Head], GetBlobAsync)
             .WithName("GetBlob")
             .WithSummary("The blob's bytes, with ranges, ETag and caching; any extension is accepted.");

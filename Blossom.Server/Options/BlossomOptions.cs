@@ -67,13 +67,28 @@ public sealed class RateLimitOptions
 {
     public const string Section = "Blossom:RateLimit";
 
-    /// <summary>Requests from one IP address per minute, any endpoint. Default 600.</summary>
+    /// <summary>
+    /// Requests from one IP address per minute to writes, lists, mirror, media (task polls too) and
+    /// admin; not blob reads, reports, <c>/info</c> or health checks, which have budgets of their own
+    /// or none. Default 600.
+    /// </summary>
     [Range(0, 1_000_000)]
     public int PerIpPerMinute { get; set; } = 600;
 
     /// <summary>Requests carrying one pubkey's tokens per minute. Default 120.</summary>
     [Range(0, 1_000_000)]
     public int PerPubkeyPerMinute { get; set; } = 120;
+
+    /// <summary>
+    /// Blob GET/HEAD (BUD-01) from one IP address per minute. Default 0 (off): reads are cheap, and
+    /// behind a proxy that does not pass client addresses every reader shares one address.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ReadsPerIpPerMinute { get; set; }
+
+    /// <summary>Reports (BUD-09, no token needed) from one IP address per minute. Default 10.</summary>
+    [Range(0, 1_000_000)]
+    public int ReportsPerIpPerMinute { get; set; } = 10;
 }
 
 /// <summary><c>Blossom:Mirror</c> (BUD-04).</summary>

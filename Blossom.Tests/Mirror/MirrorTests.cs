@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using Blossom.Core.Auth;
 using Blossom.Core.Mirror;
 using Blossom.Server.Http;
@@ -27,6 +28,8 @@ public sealed class MirrorTests : IAsyncLifetime
         _origin.MapGet("/photo.jpg", () => Results.Bytes(_blob, "image/jpeg"));
         _origin.MapGet("/missing", () => Results.NotFound());
         _origin.MapGet("/to-loopback", (HttpContext c) => Results.Redirect($"http://127.0.0.1:{c.Connection.LocalPort}/blob.bin"));
+        _origin.MapGet("/to", (string location) => Results.Redirect(location));
+        _origin.MapGet("/loop", () => Results.Redirect("/loop"));
         // Without Content-Length, so only the streamed count can stop it.
         _origin.MapGet("/endless", async (HttpContext c) =>
         {
@@ -138,6 +141,19 @@ public sealed class MirrorTests : IAsyncLifetime
         response.Reason().Should().StartWith(reason);
     }
 
+    [Fact]
+    public async Task Mirror_ChunkedBodyBeyondTheCap_413WithoutReadingItAll()
+    {
+        using var app = Server(allowPrivate: true);
+        app.Start();
+
+        var (head, sent) = await SendChunkedJsonAsync(app.BaseAddress, 64 * 1024 * 1024);
+
+        head.Should().StartWith("HTTP/1.1 413 ");
+        head.Should().Contain("X-Reason: A mirror request body is at most 16384 bytes: {\"url\": \"https://...\"}");
+        sent.Should().BeLessThan(8 * 1024 * 1024, "the server stops reading at the cap");
+    }
+
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("localhost")]
@@ -169,6 +185,35 @@ public sealed class MirrorTests : IAsyncLifetime
         direct.StatusCode.Should().Be(HttpStatusCode.Created, "a trusted host name passes");
         redirected.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         redirected.Reason().Should().Contain("127.0.0.1");
+    }
+
+    [Theory]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("ftp://127.0.0.1/blob.bin")]
+    [InlineData("gopher://127.0.0.1:70/_blob")]
+    [InlineData("data:text/plain,hello")]
+    public async Task Mirror_RedirectToAnotherScheme_502WithReason(string location)
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Mirror($"http://127.0.0.1:{_port}/to?location={Uri.EscapeDataString(location)}"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        response.Reason().Should().Be($"The origin redirected to a {new Uri(location).Scheme}: URL; only http and https are followed");
+        Directory.EnumerateFiles(app.StoragePath, "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Mirror_EndlessRedirects_502WithReason()
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Mirror($"http://127.0.0.1:{_port}/loop"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        response.Reason().Should().Be("The origin redirected more than 5 times");
     }
 
     [Fact]
@@ -205,6 +250,9 @@ public sealed class MirrorTests : IAsyncLifetime
     [InlineData("64:ff9b::7f00:1", false)]
     [InlineData("2002:7f00:1::", false)]
     [InlineData("2001:0:4136:e378::1", false)]
+    [InlineData("::ffff:0:7f00:1", false)]
+    [InlineData("::ffff:0:10.0.0.1", false)]
+    [InlineData("::ffff:0:8.8.8.8", false)]
     [InlineData("8.8.8.8", true)]
     [InlineData("1.1.1.1", true)]
     [InlineData("172.32.0.1", true)]
@@ -213,6 +261,46 @@ public sealed class MirrorTests : IAsyncLifetime
     [InlineData("64:ff9b::808:808", true)]
     public void IsPublic_ClassifiesAddresses(string address, bool expected) =>
         NetworkAddresses.IsPublic(IPAddress.Parse(address)).Should().Be(expected);
+
+    /// <summary>
+    /// Sends <c>PUT /mirror</c> with a chunked JSON body of <paramref name="size"/> bytes over a raw
+    /// connection, as fast as the server takes it, and stops when the server answers or hangs up.
+    /// Returns the answer's status line and headers, and how much of the body went out.
+    /// </summary>
+    private async Task<(string Head, long Sent)> SendChunkedJsonAsync(Uri server, long size)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port, timeout.Token);
+        var stream = tcp.GetStream();
+        var token = NostrSigner.Header(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(_blob)]));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"PUT /mirror HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+            "1b\r\n{\"url\":\"http://example.com/\r\n"), timeout.Token);
+        var answer = ReadHeadAsync(stream, timeout.Token);
+        var chunk = Encoding.ASCII.GetBytes($"10000\r\n{new string('a', 0x10000)}\r\n");
+        long sent = 0;
+        try
+        {
+            for (; sent < size && !answer.IsCompleted; sent += 0x10000)
+                await stream.WriteAsync(chunk, timeout.Token);
+        }
+        catch (IOException)
+        {
+            // The server hung up on the rest of the body.
+        }
+        return (await answer, sent);
+    }
+
+    private static async Task<string> ReadHeadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new StringBuilder();
+        var buffer = new byte[4096];
+        int read;
+        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && (read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            head.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        return head.ToString();
+    }
 
     private static int FreePort()
     {
