@@ -40,13 +40,13 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 
         var (arguments, extension, mediaType) = video is null ? AudioArguments() : VideoArguments(video);
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + extension);
-        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments,
-            // Without a duration in the header (browser recordings) the limit is enforced by cutting.
-            .. probe.Duration > TimeSpan.Zero ? Array.Empty<string>() : ["-t", recipe.MaxDurationSeconds.ToString(CultureInfo.InvariantCulture)],
-            output];
+        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments, output];
+        // The probed duration only passed the check above: the run is bounded by the limit too, since
+        // a header may lie (or, in browser recordings, be missing).
+        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds));
         try
         {
-            await FfmpegProcess.RunAsync(all, probe.Duration, progress, $"This {noun} could not be transcoded", cancellationToken).ConfigureAwait(false);
+            await FfmpegProcess.RunAsync(run, progress, cancellationToken).ConfigureAwait(false);
             return new OptimizedMedia(output, mediaType);
         }
         catch (Exception e) when (e is MediaRejectedException or OperationCanceledException)

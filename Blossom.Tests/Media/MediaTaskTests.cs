@@ -59,6 +59,21 @@ public sealed class MediaTaskTests
     }
 
     [Fact]
+    public async Task TranscodePastTheTimeLimit_EndsCanceledSayingWhy_AndFfmpegEnds()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:Video:MaxTranscodeSeconds"] = "2" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(1280, 720, fps: 5, seconds: 20), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("This video took longer than the limit of 2 seconds to transcode");
+        MediaRequests.FfmpegProcessesUnder(app.DataRoot).Should().BeEmpty("the run is ended, not abandoned");
+        Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "output")).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task SharedJob_OneRequesterCancels_TheOtherStillGetsTheResult()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Workers"] = "1" });
