@@ -92,6 +92,11 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
             "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"], ".m4a", "audio/mp4");
 
     /// <summary>ffprobe with the same input restrictions as the transcode.</summary>
+    /// <remarks>
+    /// FFMpegCore starts ffprobe itself, without the parent-death signal of <see cref="ChildProcesses"/>:
+    /// a probe reads headers and a few seconds of media, so should the server die meanwhile it ends
+    /// on its own moments later.
+    /// </remarks>
     internal static Task<IMediaAnalysis> ProbeAsync(string path, CancellationToken cancellationToken) =>
         FFProbe.AnalyseAsync(path, customArguments: string.Join(' ', InputRestrictions), cancellationToken: cancellationToken);
 

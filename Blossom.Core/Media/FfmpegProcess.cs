@@ -55,7 +55,7 @@ public static class FfmpegProcess
 
         using var timeLimit = new CancellationTokenSource(run.TimeLimit);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg could not be started");
+        using var process = await ChildProcesses.StartAsync(start).ConfigureAwait(false);
         var stderr = ReadTailAsync(process.StandardError);
         var written = 0L;
         try
@@ -99,9 +99,55 @@ public static class FfmpegProcess
             throw new MediaRejectedException(failure, $"ffmpeg exited with 0 but wrote no media: {errors}") { ToolFailed = true };
     }
 
-    /// <summary>Whether ffmpeg and ffprobe run and ffmpeg has the libx264 and AAC encoders; the problem when not.</summary>
+    /// <summary>
+    /// Ends ffmpeg processes that an earlier server process left working on files in
+    /// <paramref name="outputFolder"/> (where the parent-death signal is missing or came too late);
+    /// returns how many. They are found by their command line in <c>/proc</c>.
+    /// </summary>
+    public static int KillStrays(string outputFolder)
+    {
+        if (!Directory.Exists("/proc"))
+            return 0;
+        var inFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder)) + Path.DirectorySeparatorChar;
+        var killed = 0;
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+                continue;
+            string[] commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // ended meanwhile, or not ours to read
+            }
+            if (Path.GetFileName(commandLine[0]) != "ffmpeg" || !commandLine.Any(a => a.StartsWith(inFolder, StringComparison.Ordinal)))
+                continue;
+            try
+            {
+                using var stray = Process.GetProcessById(pid);
+                stray.Kill(entireProcessTree: true);
+                killed++;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Ended meanwhile, or another user's: nothing this process can do about it.
+            }
+        }
+        return killed;
+    }
+
+    /// <summary>
+    /// Whether ffmpeg and ffprobe run, ffmpeg has the libx264 and AAC encoders, and (on Linux)
+    /// <c>setpriv</c> can give it the parent-death signal; the problem when not.
+    /// </summary>
     public static async Task<string?> CheckAvailableAsync(CancellationToken cancellationToken)
     {
+        if (ChildProcesses.DieWithServer
+            && (await CaptureAsync("setpriv", ["--pdeathsig", "KILL", "--", "true"], cancellationToken).ConfigureAwait(false)).ExitCode != 0)
+            return "setpriv (util-linux 2.33 or later) is missing; it makes ffmpeg die with the server";
         foreach (var tool in (string[])["ffmpeg", "ffprobe"])
         {
             var (exitCode, _) = await CaptureAsync(tool, ["-hide_banner", "-version"], cancellationToken).ConfigureAwait(false);

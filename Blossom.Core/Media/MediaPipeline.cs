@@ -77,11 +77,15 @@ public sealed class MediaPipeline : IDisposable
 
     public int QueueLength => _queue.Reader.Count;
 
-    /// <summary>Creates the work folders and removes outputs that an earlier process left half-written.</summary>
+    /// <summary>
+    /// Creates the work folders, ends ffmpeg runs that an earlier process left behind, and removes
+    /// the outputs they half wrote.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await Originals.InitializeAsync(cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(_outputFolder);
+        FfmpegProcess.KillStrays(_outputFolder);
         foreach (var leftover in Directory.EnumerateFiles(_outputFolder))
             File.Delete(leftover);
     }
