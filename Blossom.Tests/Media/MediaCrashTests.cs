@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Media;
@@ -49,6 +51,32 @@ public sealed class MediaCrashTests : IDisposable
         app.Start();
 
         await WaitForAsync(() => stray.HasExited, "start-up ends ffmpeg working in its output folder");
+    }
+
+    [Fact]
+    public async Task JobInterruptedAtEveryStart_IsGivenUpAfterThreeAttempts()
+    {
+        var video = await MediaSamples.VideoAsync(1280, 720, fps: 5, seconds: 60);
+        string id;
+        using (var first = await ServerProcess.StartAsync(_dataRoot, SlowVideo))
+        {
+            id = (await first.Client.SubmitAsync(_alice, video, "video/mp4")).Id;
+            await SingleFfmpegAsync();
+            first.Kill();
+        }
+        for (var restart = 2; restart <= 3; restart++)
+        {
+            using var again = await ServerProcess.StartAsync(_dataRoot, SlowVideo);
+            await SingleFfmpegAsync(); // the job was resumed and runs again
+            again.Kill();
+        }
+
+        using var last = await ServerProcess.StartAsync(_dataRoot, SlowVideo);
+        var task = (await last.Client.GetFromJsonAsync<MediaTaskResponse>($"/media/{id}?wait=30"))!;
+
+        task.Status.Should().Be("canceled", last.Output);
+        task.Message.Should().Be("This media failed repeatedly; the server gave up on it");
+        MediaRequests.FfmpegProcessesUnder(_dataRoot).Should().BeEmpty();
     }
 
     private async Task<int> SingleFfmpegAsync()
