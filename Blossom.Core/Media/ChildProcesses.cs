@@ -44,6 +44,8 @@ public static class ChildProcesses
         };
         foreach (var argument in (string[])["--pdeathsig", "KILL", "--", start.FileName, .. start.ArgumentList])
             wrapped.ArgumentList.Add(argument);
+        foreach (var (name, value) in start.Environment)
+            wrapped.Environment[name] = value;
         return wrapped;
     }
 
