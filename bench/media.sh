@@ -11,7 +11,7 @@ bench_workdir bench-media
 # The recipe, passed to the server below and used by the reference commands, so both sides run the
 # same settings whatever appsettings.json says (these are its defaults).
 img_width=1920 img_height=1080 img_quality=80
-vid_height=1080 vid_fps=30 vid_crf=23 vid_preset=fast vid_audio_kbps=128
+vid_height=1080 vid_fps=30 vid_crf=23 vid_preset=fast vid_audio_kbps=128 vid_max_duration=1800
 
 bench_need vipsthumbnail libvips-tools
 bench_need ffmpeg ffmpeg
@@ -50,7 +50,7 @@ bench_start_server \
   Blossom__Media__Image__Format=webp Blossom__Media__Image__Quality=$img_quality \
   Blossom__Media__Video__MaxHeight=$vid_height Blossom__Media__Video__MaxFps=$vid_fps \
   Blossom__Media__Video__Crf=$vid_crf Blossom__Media__Video__Preset=$vid_preset \
-  Blossom__Media__Video__AudioBitrateKbps=$vid_audio_kbps
+  Blossom__Media__Video__AudioBitrateKbps=$vid_audio_kbps Blossom__Media__Video__MaxDurationSeconds=$vid_max_duration
 
 bench_keygen
 
@@ -94,7 +94,8 @@ ref_image() {
 # The video reference: exactly the ffmpeg command the server runs for a 1080p60 clip with this recipe.
 # The arguments between input and output MUST stay in step with AudioVideoOptimizer.VideoArgumentsFor
 # (Blossom.Core/Media/AudioVideoOptimizer.cs), the frame around them with its OptimizeAsync and
-# FfmpegProcess.RunAsync (which adds -progress pipe:1 -nostats before the output). fps= is there
+# FfmpegProcess.RunAsync (which adds -t, the duration limit plus a second, and -progress pipe:1
+# -nostats before the output). fps= is there
 # because the source's 60 fps is above MaxFps; scale= because the height is capped at MaxHeight.
 ref_video() {
   local start end
@@ -103,7 +104,7 @@ ref_video() {
     -map 0:V:0 -map '0:a:0?' -vf "scale=-2:$vid_height,fps=$vid_fps" \
     -c:v libx264 -preset "$vid_preset" -crf "$vid_crf" -pix_fmt yuv420p \
     -c:a aac -b:a "${vid_audio_kbps}k" -map_metadata -1 -map_chapters -1 -movflags +faststart \
-    -progress pipe:1 -nostats "$2" >/dev/null
+    -t "$((vid_max_duration + 1)).000" -progress pipe:1 -nostats "$2" >/dev/null
   end=$(date +%s.%N)
   bench_elapsed "$start" "$end"
 }

@@ -62,6 +62,22 @@ public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider t
             "UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE id IN @ids AND status = 'running'",
             new { ids, message, now = Now() }, cancellationToken);
 
+    public Task CountAttemptAsync(string originalSha256, int delta, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE media_tasks SET attempts = max(attempts + @delta, 0) WHERE original_sha256 = @originalSha256 AND status = 'running'",
+            new { originalSha256, delta }, cancellationToken);
+
+    public async Task<int> CancelAttemptedAsync(int maxAttempts, string message, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE status = 'running' AND attempts >= @maxAttempts",
+                new { maxAttempts, message, now = Now() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     public async Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -40,13 +40,13 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 
         var (arguments, extension, mediaType) = video is null ? AudioArguments() : VideoArguments(video);
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + extension);
-        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments,
-            // Without a duration in the header (browser recordings) the limit is enforced by cutting.
-            .. probe.Duration > TimeSpan.Zero ? Array.Empty<string>() : ["-t", recipe.MaxDurationSeconds.ToString(CultureInfo.InvariantCulture)],
-            output];
+        string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments, output];
+        // The probed duration only passed the check above: the run is bounded by the limit too, since
+        // a header may lie (or, in browser recordings, be missing).
+        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds));
         try
         {
-            await FfmpegProcess.RunAsync(all, probe.Duration, progress, $"This {noun} could not be transcoded", cancellationToken).ConfigureAwait(false);
+            await FfmpegProcess.RunAsync(run, progress, cancellationToken).ConfigureAwait(false);
             return new OptimizedMedia(output, mediaType);
         }
         catch (Exception e) when (e is MediaRejectedException or OperationCanceledException)
@@ -92,6 +92,11 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
             "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"], ".m4a", "audio/mp4");
 
     /// <summary>ffprobe with the same input restrictions as the transcode.</summary>
+    /// <remarks>
+    /// FFMpegCore starts ffprobe itself, without the parent-death signal of <see cref="ChildProcesses"/>:
+    /// a probe reads headers and a few seconds of media, so should the server die meanwhile it ends
+    /// on its own moments later.
+    /// </remarks>
     internal static Task<IMediaAnalysis> ProbeAsync(string path, CancellationToken cancellationToken) =>
         FFProbe.AnalyseAsync(path, customArguments: string.Join(' ', InputRestrictions), cancellationToken: cancellationToken);
 

@@ -45,6 +45,12 @@ public sealed record MediaJobOutcome(MediaJob Job, MediaTaskStatus Status, Media
 public sealed class MediaPipeline : IDisposable
 {
     private const string OriginalLost = "The server restarted and no longer has the original; upload it again";
+    private const string FailedRepeatedly = "This media failed repeatedly; the server gave up on it";
+    private const string ServerFailed = "The server failed to optimize this media; try again later";
+
+    // Starts of a job that did not end (the server died meanwhile) before recovery gives up: media
+    // that crashes the tool's host at every start would otherwise take the server down forever.
+    private const int MaxAttempts = 3;
 
     private readonly IMediaTaskStore _tasks;
     private readonly BlobService _blobs;
@@ -77,11 +83,15 @@ public sealed class MediaPipeline : IDisposable
 
     public int QueueLength => _queue.Reader.Count;
 
-    /// <summary>Creates the work folders and removes outputs that an earlier process left half-written.</summary>
+    /// <summary>
+    /// Creates the work folders, ends ffmpeg runs that an earlier process left behind, and removes
+    /// the outputs they half wrote.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await Originals.InitializeAsync(cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(_outputFolder);
+        FfmpegProcess.KillStrays(_outputFolder);
         foreach (var leftover in Directory.EnumerateFiles(_outputFolder))
             File.Delete(leftover);
     }
@@ -239,10 +249,14 @@ public sealed class MediaPipeline : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(active.Canceled, stopping);
         var token = linked.Token;
         OptimizedMedia? optimized = null;
+        var counted = false;
         try
         {
             if (Originals.Find(job.OriginalSha256) is not { } original)
                 return await EndAsync(active, MediaTaskStatus.Canceled, OriginalLost, null).ConfigureAwait(false);
+            // Counted before the tool runs: should it take the whole server down, the next start knows.
+            await _tasks.CountAttemptAsync(job.OriginalSha256, 1, token).ConfigureAwait(false);
+            counted = true;
 
             var message = job.Kind switch { MediaKind.Image => "Optimizing image", MediaKind.Video => "Transcoding video", _ => "Transcoding audio" };
             var progress = new ProgressWriter(this, active, message);
@@ -257,19 +271,25 @@ public sealed class MediaPipeline : IDisposable
         {
             return await EndAsync(active, MediaTaskStatus.Canceled, e.Message, null).ConfigureAwait(false) with { Rejection = e };
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            return new MediaJobOutcome(job, MediaTaskStatus.Running); // resumed after the restart
-        }
-        catch (OperationCanceledException) when (active.Canceled.IsCancellationRequested)
-        {
-            return await EndAsync(active, MediaTaskStatus.Canceled, null, null).ConfigureAwait(false);
-        }
         // A worker must not die or leave tasks running forever over an unforeseen failure (disk
-        // full, database error): the requesters get a message, the operator the exception.
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
+        // full, a database error, a tool's own exception type): the requesters get a message, the
+        // operator the exception.
+        catch (Exception e) when (!token.IsCancellationRequested)
         {
-            return await EndAsync(active, MediaTaskStatus.Canceled, "The server failed to optimize this media; try again later", null).ConfigureAwait(false) with { Failure = e };
+            return await EndAsync(active, MediaTaskStatus.Canceled, ServerFailed, null).ConfigureAwait(false) with { Failure = e };
+        }
+        // Once the server is stopping, whatever ended the run is the stop's doing: the job did not
+        // fail, and is resumed after the restart.
+        catch (Exception) when (stopping.IsCancellationRequested)
+        {
+            if (counted)
+                await _tasks.CountAttemptAsync(job.OriginalSha256, -1, CancellationToken.None).ConfigureAwait(false);
+            return new MediaJobOutcome(job, MediaTaskStatus.Running);
+        }
+        catch (Exception)
+        {
+            // Canceled by its requesters; their tasks already say so.
+            return await EndAsync(active, MediaTaskStatus.Canceled, null, null).ConfigureAwait(false);
         }
         finally
         {
@@ -280,10 +300,12 @@ public sealed class MediaPipeline : IDisposable
 
     /// <summary>
     /// After a restart: tasks left running are queued again when their original is still here, else
-    /// ended with a message; originals no task needs are removed.
+    /// ended with a message, as are those whose job was started too often without ending; originals
+    /// no task needs are removed. Returns how many jobs were queued again and how many tasks given up.
     /// </summary>
-    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    public async Task<(int Requeued, int GivenUp)> RecoverAsync(CancellationToken cancellationToken)
     {
+        var givenUp = await _tasks.CancelAttemptedAsync(MaxAttempts, FailedRepeatedly, cancellationToken).ConfigureAwait(false);
         var requeued = 0;
         foreach (var group in (await _tasks.RunningAsync(cancellationToken).ConfigureAwait(false)).GroupBy(t => t.OriginalSha256, StringComparer.Ordinal))
         {
@@ -323,7 +345,7 @@ public sealed class MediaPipeline : IDisposable
         {
             _gate.Release();
         }
-        return requeued;
+        return (requeued, givenUp);
     }
 
     /// <summary>Forgets tasks that ended more than <paramref name="retention"/> ago; their blobs stay.</summary>

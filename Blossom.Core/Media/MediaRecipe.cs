@@ -15,10 +15,11 @@ public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int
 /// <param name="MaxFps">Faster frame rates are reduced to this.</param>
 /// <param name="Crf">libx264 constant rate factor (0 to 51, lower is better).</param>
 /// <param name="Preset">libx264 preset, e.g. <c>fast</c>.</param>
-/// <param name="MaxDurationSeconds">Longer media is refused after probing.</param>
+/// <param name="MaxDurationSeconds">Longer media is refused after probing, and while transcoding when the header understated it.</param>
 /// <param name="MaxInputDimension">Input wider or taller than this is refused after probing.</param>
 /// <param name="AudioBitrateKbps">AAC bitrate.</param>
-public sealed record VideoRecipe(int MaxHeight, int MaxFps, int Crf, string Preset, int MaxDurationSeconds, int MaxInputDimension, int AudioBitrateKbps);
+/// <param name="MaxTranscodeSeconds">Wall-clock time one ffmpeg run may take; then it is ended and the task canceled.</param>
+public sealed record VideoRecipe(int MaxHeight, int MaxFps, int Crf, string Preset, int MaxDurationSeconds, int MaxInputDimension, int AudioBitrateKbps, int MaxTranscodeSeconds);
 
 /// <summary>Everything that decides what an original becomes.</summary>
 public sealed record MediaRecipe(ImageRecipe Image, VideoRecipe Video)

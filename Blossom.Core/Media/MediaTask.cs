@@ -60,6 +60,15 @@ public interface IMediaTaskStore
     /// <summary>Ends the given tasks as canceled with <paramref name="message"/>, those still running only.</summary>
     Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the attempts of the running tasks of an original: +1 when its
+    /// job starts, -1 when the server stopped it cleanly (it did not fail).
+    /// </summary>
+    Task CountAttemptAsync(string originalSha256, int delta, CancellationToken cancellationToken);
+
+    /// <summary>Ends running tasks with at least <paramref name="maxAttempts"/> attempts as canceled with <paramref name="message"/>; returns how many.</summary>
+    Task<int> CancelAttemptedAsync(int maxAttempts, string message, CancellationToken cancellationToken);
+
     /// <summary>Forgets tasks that ended before <paramref name="cutoff"/> (unix seconds); returns how many.</summary>
     Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken);
 

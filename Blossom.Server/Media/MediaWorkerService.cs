@@ -21,9 +21,11 @@ internal sealed partial class MediaWorkerService(
         loops.Add(ForgetEndedAsync(stoppingToken));
         try
         {
-            var requeued = await pipeline.RecoverAsync(stoppingToken).ConfigureAwait(false);
+            var (requeued, givenUp) = await pipeline.RecoverAsync(stoppingToken).ConfigureAwait(false);
             if (requeued > 0)
                 LogRecovered(requeued);
+            if (givenUp > 0)
+                LogGivenUp(givenUp);
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -37,7 +39,18 @@ internal sealed partial class MediaWorkerService(
         await foreach (var job in pipeline.Jobs.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
             var started = time.GetTimestamp();
-            var outcome = await pipeline.RunAsync(job, stoppingToken).ConfigureAwait(false);
+            MediaJobOutcome outcome;
+            try
+            {
+                outcome = await pipeline.RunAsync(job, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Ending the job's tasks failed too (the database, say): they stay running until the
+                // next start recovers them, and this worker goes on with the next job.
+                LogFailed(e, job.OriginalSha256, job.Kind);
+                continue;
+            }
             var duration = time.GetElapsedTime(started);
             var elapsed = duration.TotalMilliseconds;
             if (outcome.Status != MediaTaskStatus.Running)
@@ -58,14 +71,25 @@ internal sealed partial class MediaWorkerService(
         using var timer = new PeriodicTimer(interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            var forgotten = await pipeline.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
-            if (forgotten > 0)
-                LogForgotten(forgotten);
+            try
+            {
+                var forgotten = await pipeline.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
+                if (forgotten > 0)
+                    LogForgotten(forgotten);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A failed pass (the database, say) is tried again at the next tick, not the host's end.
+                LogForgetFailed(e);
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Media: {Count} interrupted job(s) queued again after the restart")]
     private partial void LogRecovered(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Media: gave up {Count} task(s) whose job was started again and again without ending")]
+    private partial void LogGivenUp(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Media: {Sha256} ({Kind}) ended {Status} in {Milliseconds:F0} ms")]
     private partial void LogEnded(string sha256, MediaKind kind, MediaTaskStatus status, double milliseconds);
@@ -75,6 +99,9 @@ internal sealed partial class MediaWorkerService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Media: {Sha256} ({Kind}) failed")]
     private partial void LogFailed(Exception exception, string sha256, MediaKind kind);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Media: forgetting ended tasks failed")]
+    private partial void LogForgetFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Media: forgot {Count} ended task(s)")]
     private partial void LogForgotten(int count);

@@ -251,6 +251,13 @@ public sealed class MediaVideoOptions
 
     [Range(32, 512)]
     public int AudioBitrateKbps { get; set; } = 128;
+
+    /// <summary>
+    /// Wall-clock time one transcode may take before ffmpeg is ended and the task canceled. Default
+    /// 2 hours: four times the longest accepted media, so a small server still finishes it.
+    /// </summary>
+    [Range(1, 604_800)]
+    public int MaxTranscodeSeconds { get; set; } = 7200;
 }
 
 /// <summary><c>Blossom:Proxy</c>: running behind a reverse proxy.</summary>

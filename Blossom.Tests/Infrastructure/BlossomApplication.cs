@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Infrastructure;
@@ -28,6 +29,9 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
     public string MediaWorkPath => Path.Combine(DataRoot, "media");
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Replaces services after the server's own registrations, e.g. a tool that fails on purpose.</summary>
+    public Action<IServiceCollection>? ReplaceServices { get; init; }
 
     /// <summary>
     /// Starts the server and returns a plain client aimed at it, as a real client would be: the
@@ -50,6 +54,8 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
         builder.UseSetting("Blossom:Media:WorkPath", MediaWorkPath);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        if (ReplaceServices is { } configure)
+            builder.ConfigureTestServices(configure);
     }
 
     protected override void Dispose(bool disposing)

@@ -68,10 +68,14 @@ internal static class MediaRequests
         VipsImage.NewFromBuffer(await client.GetByteArrayAsync(new Uri(blob.Url).PathAndQuery), allFrames ? "n=-1" : "");
 
     /// <summary>Runs ffprobe on the downloaded blob: the streams and format as JSON.</summary>
-    public static async Task<System.Text.Json.JsonElement> ProbeAsync(this HttpClient client, BlobDescriptor blob)
+    public static async Task<System.Text.Json.JsonElement> ProbeAsync(this HttpClient client, BlobDescriptor blob) =>
+        await ProbeAsync(await client.GetByteArrayAsync(new Uri(blob.Url).PathAndQuery));
+
+    /// <summary>Runs ffprobe on <paramref name="media"/>: the streams and format as JSON.</summary>
+    public static async Task<System.Text.Json.JsonElement> ProbeAsync(byte[] media)
     {
         var path = Path.Combine(Path.GetTempPath(), $"blossom-probe-{Guid.NewGuid():N}");
-        await File.WriteAllBytesAsync(path, await client.GetByteArrayAsync(new Uri(blob.Url).PathAndQuery));
+        await File.WriteAllBytesAsync(path, media);
         try
         {
             var start = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };

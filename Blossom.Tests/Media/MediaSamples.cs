@@ -67,6 +67,23 @@ internal static class MediaSamples
             "-c:v", "libx264", "-preset", preset, "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest");
     }
 
+    /// <summary>
+    /// A Matroska video of <paramref name="seconds"/> whose header claims one second: the segment's
+    /// Duration and the tracks' DURATION tags, the two places ffprobe takes a length from, are patched.
+    /// </summary>
+    public static async Task<byte[]> VideoClaimingOneSecondAsync(double seconds)
+    {
+        var video = await FfmpegAsync(".mkv",
+            "-f", "lavfi", "-i", $"testsrc2=size=160x120:rate=10:duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast");
+        // Segment Info > Duration: element id 0x4489, size 8, a big-endian double of milliseconds.
+        var at = video.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x44, 0x89, 0x88]);
+        at.Should().BePositive("ffmpeg writes the segment's duration");
+        BinaryPrimitives.WriteDoubleBigEndian(video.AsSpan(at + 3), 1000);
+        // Latin-1 maps every byte to one char and back, so only the tags' text changes.
+        var text = System.Text.RegularExpressions.Regex.Replace(System.Text.Encoding.Latin1.GetString(video), @"\d\d:\d\d:\d\d\.\d{9}", "00:00:01.000000000");
+        return System.Text.Encoding.Latin1.GetBytes(text);
+    }
+
     public static async Task<byte[]> AudioWavAsync(double seconds)
     {
         var frequency = 200 + Interlocked.Increment(ref _seed) % 2000;

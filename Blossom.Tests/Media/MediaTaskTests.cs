@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Blossom.Core.Auth;
+using Blossom.Core.Media;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Media;
 
@@ -56,6 +58,38 @@ public sealed class MediaTaskTests
         await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0, "the ffmpeg process ends");
         await WaitForAsync(() => !Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "output")).Any(), "the partial output is removed");
         (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}"))!.Status.Should().Be("canceled");
+    }
+
+    [Fact]
+    public async Task TranscodePastTheTimeLimit_EndsCanceledSayingWhy_AndFfmpegEnds()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:Video:MaxTranscodeSeconds"] = "2" });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(1280, 720, fps: 5, seconds: 20), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("This video took longer than the limit of 2 seconds to transcode");
+        MediaRequests.FfmpegProcessesUnder(app.DataRoot).Should().BeEmpty("the run is ended, not abandoned");
+        Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "output")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task OptimizerFailsUnforeseen_TaskEndsCanceledSayingWhy_TheWorkerGoesOn()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Workers"] = "1" })
+        {
+            ReplaceServices = services => services.AddSingleton<IMediaOptimizer>(sp => new FailingOnceOptimizer(new MediaOptimizer(sp.GetRequiredService<MediaRecipe>()))),
+        };
+        var client = app.Start();
+
+        var failed = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(), "image/png")).Id);
+        var next = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(), "image/png")).Id);
+
+        failed.Status.Should().Be("canceled");
+        failed.Message.Should().Be("The server failed to optimize this media; try again later");
+        next.Status.Should().Be("complete", "the one worker survived the failure");
     }
 
     [Fact]
@@ -332,6 +366,17 @@ public sealed class MediaTaskTests
 
         response.StatusCode.Should().Be(HttpStatusCode.Conflict);
         Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    /// <summary>Stands in for a tool that throws what the pipeline does not expect: libvips' own error type.</summary>
+    private sealed class FailingOnceOptimizer(IMediaOptimizer tool) : IMediaOptimizer
+    {
+        private int _calls;
+
+        public Task<OptimizedMedia> OptimizeAsync(string inputPath, MediaKind kind, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? throw new NetVips.VipsException("unable to call VipsForeignLoadPngFile: out of order read")
+                : tool.OptimizeAsync(inputPath, kind, outputFolder, progress, cancellationToken);
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what) => await WaitForAsync(() => Task.FromResult(condition()), what);

@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Media;
@@ -79,6 +81,23 @@ public sealed class MediaVideoTests
 
         done.Status.Should().Be("canceled");
         done.Message.Should().StartWith("Video longer than the limit of 1 seconds");
+    }
+
+    [Fact]
+    public async Task VideoWhoseHeaderUnderstatesItsLength_EndsCanceledAtTheLimit()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Video:MaxDurationSeconds"] = "3" });
+        var client = app.Start();
+        var lying = await MediaSamples.VideoClaimingOneSecondAsync(seconds: 60);
+        var claimed = (await MediaRequests.ProbeAsync(lying)).GetProperty("format").GetProperty("duration").GetString();
+        double.Parse(claimed!, System.Globalization.CultureInfo.InvariantCulture).Should().BeLessThanOrEqualTo(3, "the header passes the duration check");
+
+        var task = await client.SubmitAsync(_alice, lying, "video/webm");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("canceled", "the content runs 60 s, past the 3 s limit");
+        done.Message.Should().Be("Video runs longer than the limit of 3 seconds");
+        (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().BeEmpty();
     }
 
     [Fact]
