@@ -209,8 +209,16 @@ public sealed class MediaPipeline : IDisposable
             _changes.TryRemove(new KeyValuePair<string, TaskCompletionSource>(id, signal));
             return task;
         }
-        await Task.WhenAny(signal.Task, Task.Delay(timeout, _time, cancellationToken)).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            // WaitAsync disposes its timer when the signal comes first; a Task.Delay raced against the
+            // signal would keep one per change until the timeout.
+            await signal.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The task did not change in time: the caller gets it as it is.
+        }
         return await _tasks.FindAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
