@@ -72,15 +72,16 @@ internal static class MediaEndpoints
         var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
         if (body is null)
             return error!;
+        MediaAdmission admission;
         MediaTask? task;
         await using (body.ConfigureAwait(false))
         {
             if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
                 return quotaExceeded;
-            task = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
+            (admission, task) = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
         }
         if (task is null)
-            return QueueFull();
+            return AdmissionError(admission)!; // no task only when refused
 
         var preference = MediaPreference.Parse(request);
         var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? SyncLimit : null);
@@ -147,12 +148,14 @@ internal static class MediaEndpoints
             : null);
 
     private static async Task<BlossomError?> Busy(MediaPipeline pipeline, string? owner, CancellationToken cancellationToken) =>
-        await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false) switch
-        {
-            MediaAdmission.QueueFull => QueueFull(),
-            MediaAdmission.TooManyTasks => BlossomError.TooManyRequests("You have too many unfinished media tasks; wait for one to end", TooManyTasksRetry),
-            _ => null,
-        };
+        AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false));
+
+    private static BlossomError? AdmissionError(MediaAdmission admission) => admission switch
+    {
+        MediaAdmission.QueueFull => QueueFull(),
+        MediaAdmission.TooManyTasks => BlossomError.TooManyRequests("You have too many unfinished media tasks; wait for one to end", TooManyTasksRetry),
+        _ => null,
+    };
 
     private static BlossomError QueueFull() => BlossomError.Unavailable("The media queue is full; try again shortly", QueueFullRetry);
 }

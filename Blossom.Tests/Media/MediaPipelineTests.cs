@@ -50,7 +50,7 @@ public sealed class MediaPipelineTests
         {
             using var body = new MemoryStream(original);
             var received = await pending.ReceiveAsync(body, long.MaxValue, CancellationToken.None);
-            return (await pipeline.SubmitAsync(pending, received, "image/png", owner, CancellationToken.None))!;
+            return (await pipeline.SubmitAsync(pending, received, "image/png", owner, CancellationToken.None)).Task!;
         }
     }
 

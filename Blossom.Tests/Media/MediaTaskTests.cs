@@ -128,6 +128,49 @@ public sealed class MediaTaskTests
     }
 
     [Fact]
+    public async Task PerPubkeyLimit_BodiesHeldPastTheEarlyCheck_OnlyTheLimitIsAccepted_The429sLeaveNoOriginal()
+    {
+        const int Requests = 8;
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:MaxRunningTasksPerPubkey"] = "2" });
+        var client = app.Start();
+        // Bob's slow video keeps the only worker busy, so each of Alice's accepted images stays running.
+        var blocker = await client.SubmitAsync(_bob, await LongVideoAsync(), "video/mp4");
+        await client.WaitUntilAsync(blocker.Id, t => t.Message == "Transcoding video");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = Enumerable.Range(0, Requests).Select(_ => MediaSamples.PngWithAlpha(64, 64)).Select(image =>
+        {
+            var request = MediaRequests.Put(image, "image/png", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(image)]));
+            request.Content = new HeldContent(image, "image/png", release.Task);
+            return client.SendAsync(request);
+        }).ToList();
+        var temporary = Path.Combine(app.MediaWorkPath, "originals", ".tmp");
+
+        // A request's body file exists once it passed every check made before the body.
+        await WaitForAsync(() => Directory.EnumerateFiles(temporary).Count() == Requests, "every request waits for its body past the early checks");
+        release.SetResult();
+        var responses = await Task.WhenAll(sends);
+
+        try
+        {
+            responses.Count(r => r.StatusCode == HttpStatusCode.Accepted).Should().Be(2, "Alice may have two unfinished tasks");
+            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+            {
+                refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+                refused.Headers.RetryAfter!.Delta.Should().BePositive();
+                refused.Reason().Should().Contain("too many unfinished media tasks");
+            }
+            Directory.EnumerateFiles(temporary).Should().BeEmpty("refused originals are discarded");
+            Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/.tmp/", StringComparison.Ordinal)).Should().HaveCount(3, "only Bob's video and Alice's two accepted images are kept");
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Restart_MidTask_TheTaskIsResumedAndCompletes()
     {
         var dataRoot = Directory.CreateTempSubdirectory("blossom-restart-").FullName;
@@ -332,6 +375,33 @@ public sealed class MediaTaskTests
 
         response.StatusCode.Should().Be(HttpStatusCode.Conflict);
         Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    /// <summary>A body that is announced at once but sent only once released, as a slow client sends it.</summary>
+    private sealed class HeldContent : HttpContent
+    {
+        private readonly byte[] _data;
+        private readonly Task _release;
+
+        public HeldContent(byte[] data, string contentType, Task release)
+        {
+            (_data, _release) = (data, release);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            // The headers leave now, so the server runs its checks before the body arrives.
+            await stream.FlushAsync();
+            await _release;
+            await stream.WriteAsync(_data);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _data.Length;
+            return true;
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what) => await WaitForAsync(() => Task.FromResult(condition()), what);
