@@ -11,13 +11,16 @@ using Microsoft.Extensions.Options;
 
 namespace Blossom.Server.Endpoints;
 
-internal static class MediaEndpoints
+internal static partial class MediaEndpoints
 {
     /// <summary>The longest a <c>GET /media/&lt;id&gt;?wait=N</c> holds the request.</summary>
     private static readonly TimeSpan MaxLongPoll = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long <c>Media:Mode=Sync</c> holds a request before answering with the task after all.</summary>
-    private static readonly TimeSpan SyncLimit = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// The longest <c>PUT /media</c> holds a request (<c>Media:Mode=Sync</c>, <c>Prefer: wait=N</c>)
+    /// before answering with the running task after all.
+    /// </summary>
+    private static readonly TimeSpan MaxHold = TimeSpan.FromMinutes(30);
 
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan TooManyTasksRetry = TimeSpan.FromSeconds(10);
@@ -83,13 +86,13 @@ internal static class MediaEndpoints
         if (task is null)
             return AdmissionError(admission)!; // no task only when refused
 
-        var preference = MediaPreference.Parse(request);
-        var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? SyncLimit : null);
+        var preference = MediaPreference.Parse(request, MaxHold);
+        var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? MaxHold : null);
         if (wait is { } limit)
         {
-            task = await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
-            if (preference.Wait is { } asked)
-                context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)asked.TotalSeconds}");
+            task = await HoldAsync(context, pipeline, task, limit, cancellationToken).ConfigureAwait(false);
+            if (preference.Wait is { } applied)
+                context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
         }
         var url = baseUrl.For(request);
         var descriptor = task.Result is { } result ? BlobDescriptor.From(result, url) : null;
@@ -115,11 +118,10 @@ internal static class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
-        string id, int? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, string? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
-        if (wait < 0)
+        if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
-        var timeout = TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxLongPoll.TotalSeconds));
         var task = await pipeline.WaitForChangeAsync(id, timeout, cancellationToken).ConfigureAwait(false);
         return task is null
             ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
@@ -139,6 +141,26 @@ internal static class MediaEndpoints
             _ => TypedResults.Ok(MediaTaskResponse.From(task!, baseUrl.For(context.Request))),
         };
     }
+
+    /// <summary>
+    /// Holds the request until the task ends or <paramref name="limit"/> passes. The task exists by
+    /// now and runs on whatever happens here: its id serves the client better than an error would.
+    /// </summary>
+    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaPipeline pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogHoldFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MediaEndpoints).FullName!), e, task.Id);
+            return task;
+        }
+    }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "Media: waiting for task {Id} failed; answering the task as it was")]
+    private static partial void LogHoldFailed(ILogger logger, Exception exception, string id);
 
     /// <summary>Refuses by type and announced size: server policy first, then what the optimizer takes.</summary>
     private static BlossomError? Refusal(UploadOptions upload, MediaOptions media, string mediaType, long? length) =>

@@ -28,7 +28,22 @@ internal readonly record struct MediaPreference(bool RespondAsync, TimeSpan? Wai
     public const string HeaderName = "Prefer";
     public const string AppliedHeaderName = "Preference-Applied";
 
-    public static MediaPreference Parse(HttpRequest request)
+    /// <summary>
+    /// A whole, non-negative number of seconds, at most <paramref name="max"/>: a larger one, even
+    /// one no clock can hold, means the longest wait offered. Null when it is no such number.
+    /// </summary>
+    public static TimeSpan? Seconds(string? value, TimeSpan max)
+    {
+        if (string.IsNullOrEmpty(value) || !value.All(char.IsAsciiDigit))
+            return null;
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds < max.TotalSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : max;
+    }
+
+    /// <summary>Reads the preferences; a <c>wait</c> above <paramref name="maxWait"/> is capped, one that is not a number ignored.</summary>
+    public static MediaPreference Parse(HttpRequest request, TimeSpan maxWait)
     {
         ArgumentNullException.ThrowIfNull(request);
         var respondAsync = false;
@@ -40,9 +55,8 @@ internal readonly record struct MediaPreference(bool RespondAsync, TimeSpan? Wai
             var (name, value) = token.Split('=', 2) is [var n, var v] ? (n.Trim(), v.Trim().Trim('"')) : (token, "");
             if (name.Equals("respond-async", StringComparison.OrdinalIgnoreCase))
                 respondAsync = true;
-            else if (name.Equals("wait", StringComparison.OrdinalIgnoreCase)
-                && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
-                wait = TimeSpan.FromSeconds(seconds);
+            else if (name.Equals("wait", StringComparison.OrdinalIgnoreCase) && Seconds(value, maxWait) is { } seconds)
+                wait = seconds;
         }
         return new MediaPreference(respondAsync, wait);
     }

@@ -286,6 +286,41 @@ public sealed class MediaTaskTests
         using var cancel = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
     }
 
+    [Theory]
+    [InlineData("wait=5000000", HttpStatusCode.Created, "wait=1800")]
+    [InlineData("wait=99999999999999", HttpStatusCode.Created, "wait=1800")]
+    [InlineData("wait=-5", HttpStatusCode.Accepted, null)]
+    [InlineData("wait=soon", HttpStatusCode.Accepted, null)]
+    public async Task PreferWait_HugeOrAbsurd_CappedOrIgnored_Never5xx(string prefer, HttpStatusCode expected, string? applied)
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var original = MediaSamples.PngWithAlpha(64, 64);
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "image/png", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(original)]), prefer));
+
+        response.StatusCode.Should().Be(expected, response.Reason());
+        (response.Headers.TryGetValues("Preference-Applied", out var values) ? values.Single() : null).Should().Be(applied, "a wait is held at most 30 minutes; one that is not a whole number of seconds is ignored");
+    }
+
+    [Theory]
+    [InlineData("5000000", HttpStatusCode.OK)]
+    [InlineData("99999999999999", HttpStatusCode.OK)]
+    [InlineData("-1", HttpStatusCode.BadRequest)]
+    [InlineData("soon", HttpStatusCode.BadRequest)]
+    public async Task LongPoll_HugeWaitIsCapped_AbsurdIs400WithReason(string wait, HttpStatusCode expected)
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(64, 64), "image/png")).Id);
+
+        using var response = await client.GetAsync($"/media/{done.Id}?wait={wait}");
+
+        response.StatusCode.Should().Be(expected);
+        if (expected == HttpStatusCode.BadRequest)
+            response.Reason().Should().Be("wait must be a whole number of seconds");
+    }
+
     [Fact]
     public async Task LongPoll_ReturnsWhenTheTaskChanges()
     {
