@@ -56,7 +56,7 @@ internal static partial class MediaEndpoints
         return group;
     }
 
-    internal static async Task<Results<Accepted<MediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
+    internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
         HttpContext context, MediaPipeline pipeline, BlobService blobs, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
         CancellationToken cancellationToken)
     {
@@ -87,21 +87,24 @@ internal static partial class MediaEndpoints
             return AdmissionError(admission)!; // no task only when refused
 
         var preference = MediaPreference.Parse(request, MaxHold);
-        var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? MaxHold : null);
-        if (wait is { } limit)
+        // Sync mode and Prefer: wait=N answer the bare descriptor once done. The default mode holds
+        // the request a little and answers a task either way, so clients of both BUD-05s get theirs.
+        var descriptorOnly = !preference.RespondAsync && (preference.Wait is not null || media.Mode == MediaMode.Sync);
+        var hold = preference.RespondAsync ? TimeSpan.Zero
+            : preference.Wait ?? (media.Mode == MediaMode.Sync ? MaxHold : TimeSpan.FromSeconds(media.InlineWaitSeconds));
+        if (hold > TimeSpan.Zero)
+            task = await HoldAsync(context, pipeline, task, hold, cancellationToken).ConfigureAwait(false);
+        if (!preference.RespondAsync && preference.Wait is { } applied)
+            context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
+
+        var answer = MediaTaskResponse.From(task, baseUrl.For(request));
+        var location = $"/media/{task.Id}";
+        return answer.Blob switch
         {
-            task = await HoldAsync(context, pipeline, task, limit, cancellationToken).ConfigureAwait(false);
-            if (preference.Wait is { } applied)
-                context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
-        }
-        var url = baseUrl.For(request);
-        var descriptor = task.Result is { } result ? BlobDescriptor.From(result, url) : null;
-        return task switch
-        {
-            { Status: MediaTaskStatus.Complete } when wait is not null && descriptor is not null =>
-                task.ResultCreated ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor),
-            { Status: MediaTaskStatus.Canceled } when wait is not null => BlossomError.Unprocessable(task.Message),
-            _ => TypedResults.Accepted($"/media/{task.Id}", MediaTaskResponse.From(task, url)),
+            { } descriptor when descriptorOnly => task.ResultCreated ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor),
+            { } descriptor => TypedResults.Accepted(location, CompletedMediaTaskResponse.From(answer, descriptor)),
+            null when task.Status == MediaTaskStatus.Canceled && !preference.RespondAsync => BlossomError.Unprocessable(task.Message),
+            null => TypedResults.Accepted(location, answer),
         };
     }
 

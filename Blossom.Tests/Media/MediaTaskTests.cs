@@ -258,6 +258,66 @@ public sealed class MediaTaskTests
     }
 
     [Fact]
+    public async Task DefaultMode_DoneWithinInlineWait_202CompleteTaskThatIsAlsoTheDescriptor()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var original = MediaSamples.PngWithAlpha();
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "image/png", _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(original)])));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, response.Reason());
+        var json = await response.Content.ReadAsStringAsync();
+        using (var document = System.Text.Json.JsonDocument.Parse(json))
+        {
+            var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            names.Should().OnlyHaveUniqueItems().And.Contain(["id", "status", "progress", "message", "blob", "url", "sha256", "size", "type", "uploaded", "nip94"]);
+        }
+        var task = System.Text.Json.JsonSerializer.Deserialize<MediaTaskResponse>(json)!;
+        task.Status.Should().Be("complete");
+        task.Progress.Should().Be(100);
+        response.Headers.Location!.ToString().Should().Be("/media/" + task.Id);
+        var descriptor = System.Text.Json.JsonSerializer.Deserialize<BlobDescriptor>(json)!;
+        descriptor.Should().Be(task.Blob, "a client of the synchronous BUD-05 reads the same descriptor the task carries");
+        descriptor.Type.Should().Be("image/webp");
+        BlossomRequests.Sha256(await client.GetByteArrayAsync(new Uri(descriptor.Url).PathAndQuery)).Should().Be(descriptor.Sha256);
+        (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}")).Should().BeEquivalentTo(task);
+    }
+
+    [Fact]
+    public async Task DefaultMode_RefusedWithinInlineWait_422WithReasonAndNoBlob()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var junk = MediaSamples.Junk();
+
+        using var response = await client.SendAsync(MediaRequests.Put(junk, "image/jpeg", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(junk)])));
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        response.Reason().Should().Be("Not a decodable image");
+        (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("1", null)]
+    [InlineData("5", "respond-async")]
+    [InlineData("0", null)]
+    public async Task DefaultMode_NotDoneWithinInlineWaitOrAskedToRespondAsync_202RunningTask(string inlineWaitSeconds, string? prefer)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:InlineWaitSeconds"] = inlineWaitSeconds });
+        var client = app.Start();
+        var original = await LongVideoAsync();
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "video/mp4", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(original)]), prefer));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, response.Reason());
+        var task = (await response.Content.ReadFromJsonAsync<MediaTaskResponse>())!;
+        task.Status.Should().Be("running");
+        task.Blob.Should().BeNull();
+        using var cancel = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
+    }
+
+    [Fact]
     public async Task PreferWait_InAsyncMode_AnswersTheDescriptorWhenDoneInTime()
     {
         using var app = new BlossomApplication();
