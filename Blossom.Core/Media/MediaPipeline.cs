@@ -101,7 +101,7 @@ public sealed class MediaPipeline : IDisposable
     {
         if (QueueLength >= _settings.QueueCapacity)
             return MediaAdmission.QueueFull;
-        if (owner is not null && await _tasks.CountRunningForOwnerAsync(owner, cancellationToken).ConfigureAwait(false) >= _settings.MaxRunningTasksPerOwner)
+        if (await HasTooManyTasksAsync(owner, cancellationToken).ConfigureAwait(false))
             return MediaAdmission.TooManyTasks;
         return MediaAdmission.Accepted;
     }
@@ -109,9 +109,10 @@ public sealed class MediaPipeline : IDisposable
     /// <summary>
     /// Creates the task for a received original: complete at once when the same original was
     /// optimized before under the same recipe, joined to the running job for it, or queued as a new
-    /// job. Null when the queue filled up meanwhile.
+    /// job. Refused (no task, the original left uncommitted) when the queue filled up or the owner
+    /// reached the limit of unfinished tasks while the body arrived.
     /// </summary>
-    public async Task<MediaTask?> SubmitAsync(IPendingBlob original, ReceivedBlob received, string type, string? owner, CancellationToken cancellationToken)
+    public async Task<(MediaAdmission Outcome, MediaTask? Task)> SubmitAsync(IPendingBlob original, ReceivedBlob received, string type, string? owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(received);
@@ -129,8 +130,12 @@ public sealed class MediaPipeline : IDisposable
             {
                 var done = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Complete, 100, "Optimized before: this original was uploaded earlier", result, false, now, now);
                 await _tasks.InsertAsync(done, cancellationToken).ConfigureAwait(false);
-                return done;
+                return (MediaAdmission.Accepted, done);
             }
+            // Checked again here because the check before the body let in every request whose body
+            // was still arriving; under the gate, concurrent submissions count each other.
+            if (await HasTooManyTasksAsync(owner, cancellationToken).ConfigureAwait(false))
+                return (MediaAdmission.TooManyTasks, null);
 
             // Kept until the job ends; when a job for it already runs, this is a no-op.
             await original.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -139,13 +144,13 @@ public sealed class MediaPipeline : IDisposable
             {
                 await _tasks.InsertAsync(task, cancellationToken).ConfigureAwait(false);
                 running.Attach(id);
-                return task;
+                return (MediaAdmission.Accepted, task);
             }
 
             if (QueueLength >= _settings.QueueCapacity)
             {
                 await Originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
-                return null;
+                return (MediaAdmission.QueueFull, null);
             }
             var job = new ActiveJob(new MediaJob(Guid.NewGuid(), sha256, type, kind));
             job.Attach(id);
@@ -158,15 +163,18 @@ public sealed class MediaPipeline : IDisposable
                 _jobs.TryRemove(sha256, out _);
                 await _tasks.CancelAsync([id], "The media queue is full", cancellationToken).ConfigureAwait(false);
                 await Originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
-                return null;
+                return (MediaAdmission.QueueFull, null);
             }
-            return task;
+            return (MediaAdmission.Accepted, task);
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    private async Task<bool> HasTooManyTasksAsync(string? owner, CancellationToken cancellationToken) =>
+        owner is not null && await _tasks.CountRunningForOwnerAsync(owner, cancellationToken).ConfigureAwait(false) >= _settings.MaxRunningTasksPerOwner;
 
     public Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) => _tasks.FindAsync(id, cancellationToken);
 
@@ -219,8 +227,16 @@ public sealed class MediaPipeline : IDisposable
             _changes.TryRemove(new KeyValuePair<string, TaskCompletionSource>(id, signal));
             return task;
         }
-        await Task.WhenAny(signal.Task, Task.Delay(timeout, _time, cancellationToken)).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            // WaitAsync disposes its timer when the signal comes first; a Task.Delay raced against the
+            // signal would keep one per change until the timeout.
+            await signal.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The task did not change in time: the caller gets it as it is.
+        }
         return await _tasks.FindAsync(id, cancellationToken).ConfigureAwait(false);
     }
 

@@ -11,13 +11,16 @@ using Microsoft.Extensions.Options;
 
 namespace Blossom.Server.Endpoints;
 
-internal static class MediaEndpoints
+internal static partial class MediaEndpoints
 {
     /// <summary>The longest a <c>GET /media/&lt;id&gt;?wait=N</c> holds the request.</summary>
     private static readonly TimeSpan MaxLongPoll = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long <c>Media:Mode=Sync</c> holds a request before answering with the task after all.</summary>
-    private static readonly TimeSpan SyncLimit = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// The longest <c>PUT /media</c> holds a request (<c>Media:Mode=Sync</c>, <c>Prefer: wait=N</c>)
+    /// before answering with the running task after all.
+    /// </summary>
+    private static readonly TimeSpan MaxHold = TimeSpan.FromMinutes(30);
 
     private static readonly TimeSpan QueueFullRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan TooManyTasksRetry = TimeSpan.FromSeconds(10);
@@ -53,7 +56,7 @@ internal static class MediaEndpoints
         return group;
     }
 
-    internal static async Task<Results<Accepted<MediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
+    internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
         HttpContext context, MediaPipeline pipeline, BlobService blobs, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
         CancellationToken cancellationToken)
     {
@@ -72,32 +75,36 @@ internal static class MediaEndpoints
         var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
         if (body is null)
             return error!;
+        MediaAdmission admission;
         MediaTask? task;
         await using (body.ConfigureAwait(false))
         {
             if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
                 return quotaExceeded;
-            task = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
+            (admission, task) = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
         }
         if (task is null)
-            return QueueFull();
+            return AdmissionError(admission)!; // no task only when refused
 
-        var preference = MediaPreference.Parse(request);
-        var wait = preference.RespondAsync ? null : preference.Wait ?? (media.Mode == MediaMode.Sync ? SyncLimit : null);
-        if (wait is { } limit)
+        var preference = MediaPreference.Parse(request, MaxHold);
+        // Sync mode and Prefer: wait=N answer the bare descriptor once done. The default mode holds
+        // the request a little and answers a task either way, so clients of both BUD-05s get theirs.
+        var descriptorOnly = !preference.RespondAsync && (preference.Wait is not null || media.Mode == MediaMode.Sync);
+        var hold = preference.RespondAsync ? TimeSpan.Zero
+            : preference.Wait ?? (media.Mode == MediaMode.Sync ? MaxHold : TimeSpan.FromSeconds(media.InlineWaitSeconds));
+        if (hold > TimeSpan.Zero)
+            task = await HoldAsync(context, pipeline, task, hold, cancellationToken).ConfigureAwait(false);
+        if (!preference.RespondAsync && preference.Wait is { } applied)
+            context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
+
+        var answer = MediaTaskResponse.From(task, baseUrl.For(request));
+        var location = $"/media/{task.Id}";
+        return answer.Blob switch
         {
-            task = await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
-            if (preference.Wait is { } asked)
-                context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)asked.TotalSeconds}");
-        }
-        var url = baseUrl.For(request);
-        var descriptor = task.Result is { } result ? BlobDescriptor.From(result, url) : null;
-        return task switch
-        {
-            { Status: MediaTaskStatus.Complete } when wait is not null && descriptor is not null =>
-                task.ResultCreated ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor),
-            { Status: MediaTaskStatus.Canceled } when wait is not null => BlossomError.Unprocessable(task.Message),
-            _ => TypedResults.Accepted($"/media/{task.Id}", MediaTaskResponse.From(task, url)),
+            { } descriptor when descriptorOnly => task.ResultCreated ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor),
+            { } descriptor => TypedResults.Accepted(location, CompletedMediaTaskResponse.From(answer, descriptor)),
+            null when task.Status == MediaTaskStatus.Canceled && !preference.RespondAsync => BlossomError.Unprocessable(task.Message),
+            null => TypedResults.Accepted(location, answer),
         };
     }
 
@@ -114,11 +121,10 @@ internal static class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
-        string id, int? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, string? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
-        if (wait < 0)
+        if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
-        var timeout = TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxLongPoll.TotalSeconds));
         var task = await pipeline.WaitForChangeAsync(id, timeout, cancellationToken).ConfigureAwait(false);
         return task is null
             ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
@@ -139,6 +145,26 @@ internal static class MediaEndpoints
         };
     }
 
+    /// <summary>
+    /// Holds the request until the task ends or <paramref name="limit"/> passes. The task exists by
+    /// now and runs on whatever happens here: its id serves the client better than an error would.
+    /// </summary>
+    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaPipeline pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogHoldFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MediaEndpoints).FullName!), e, task.Id);
+            return task;
+        }
+    }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "Media: waiting for task {Id} failed; answering the task as it was")]
+    private static partial void LogHoldFailed(ILogger logger, Exception exception, string id);
+
     /// <summary>Refuses by type and announced size: server policy first, then what the optimizer takes.</summary>
     private static BlossomError? Refusal(UploadOptions upload, MediaOptions media, string mediaType, long? length) =>
         UploadPolicy.Check(upload, mediaType, length, media.MaxSizeBytes)
@@ -147,12 +173,14 @@ internal static class MediaEndpoints
             : null);
 
     private static async Task<BlossomError?> Busy(MediaPipeline pipeline, string? owner, CancellationToken cancellationToken) =>
-        await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false) switch
-        {
-            MediaAdmission.QueueFull => QueueFull(),
-            MediaAdmission.TooManyTasks => BlossomError.TooManyRequests("You have too many unfinished media tasks; wait for one to end", TooManyTasksRetry),
-            _ => null,
-        };
+        AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false));
+
+    private static BlossomError? AdmissionError(MediaAdmission admission) => admission switch
+    {
+        MediaAdmission.QueueFull => QueueFull(),
+        MediaAdmission.TooManyTasks => BlossomError.TooManyRequests("You have too many unfinished media tasks; wait for one to end", TooManyTasksRetry),
+        _ => null,
+    };
 
     private static BlossomError QueueFull() => BlossomError.Unavailable("The media queue is full; try again shortly", QueueFullRetry);
 }

@@ -6,6 +6,7 @@ namespace Blossom.Server.Http;
 [JsonSerializable(typeof(IReadOnlyList<BlobDescriptor>))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(MediaTaskResponse))]
+[JsonSerializable(typeof(CompletedMediaTaskResponse))]
 [JsonSerializable(typeof(Endpoints.ServerInfo))]
 [JsonSerializable(typeof(Endpoints.ReportReceipt))]
 [JsonSerializable(typeof(Endpoints.AdminBlob))]

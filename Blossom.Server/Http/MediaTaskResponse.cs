@@ -20,6 +20,32 @@ public sealed record MediaTaskResponse(
 }
 
 /// <summary>
+/// A task that completed while <c>PUT /media</c> held the request: the seed's task object whose top
+/// level also carries the result's descriptor fields (no name is in both), so a task-based client
+/// and one written for the synchronous BUD-05 each read what they expect from the same answer.
+/// </summary>
+public sealed record CompletedMediaTaskResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("progress")] int Progress,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("blob")] BlobDescriptor Blob,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("uploaded")] long Uploaded,
+    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94)
+{
+    public static CompletedMediaTaskResponse From(MediaTaskResponse task, BlobDescriptor blob)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(blob);
+        return new(task.Id, task.Status, task.Progress, task.Message, blob, blob.Url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, blob.Nip94);
+    }
+}
+
+/// <summary>
 /// The RFC 7240 <c>Prefer</c> header as <c>PUT /media</c> reads it: <c>respond-async</c> forces a
 /// task, <c>wait=N</c> asks for the result if it is ready within N seconds.
 /// </summary>
@@ -28,7 +54,22 @@ internal readonly record struct MediaPreference(bool RespondAsync, TimeSpan? Wai
     public const string HeaderName = "Prefer";
     public const string AppliedHeaderName = "Preference-Applied";
 
-    public static MediaPreference Parse(HttpRequest request)
+    /// <summary>
+    /// A whole, non-negative number of seconds, at most <paramref name="max"/>: a larger one, even
+    /// one no clock can hold, means the longest wait offered. Null when it is no such number.
+    /// </summary>
+    public static TimeSpan? Seconds(string? value, TimeSpan max)
+    {
+        if (string.IsNullOrEmpty(value) || !value.All(char.IsAsciiDigit))
+            return null;
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds < max.TotalSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : max;
+    }
+
+    /// <summary>Reads the preferences; a <c>wait</c> above <paramref name="maxWait"/> is capped, one that is not a number ignored.</summary>
+    public static MediaPreference Parse(HttpRequest request, TimeSpan maxWait)
     {
         ArgumentNullException.ThrowIfNull(request);
         var respondAsync = false;
@@ -40,9 +81,8 @@ internal readonly record struct MediaPreference(bool RespondAsync, TimeSpan? Wai
             var (name, value) = token.Split('=', 2) is [var n, var v] ? (n.Trim(), v.Trim().Trim('"')) : (token, "");
             if (name.Equals("respond-async", StringComparison.OrdinalIgnoreCase))
                 respondAsync = true;
-            else if (name.Equals("wait", StringComparison.OrdinalIgnoreCase)
-                && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
-                wait = TimeSpan.FromSeconds(seconds);
+            else if (name.Equals("wait", StringComparison.OrdinalIgnoreCase) && Seconds(value, maxWait) is { } seconds)
+                wait = seconds;
         }
         return new MediaPreference(respondAsync, wait);
     }

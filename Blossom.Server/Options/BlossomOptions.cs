@@ -196,6 +196,14 @@ public sealed class MediaOptions
     /// <summary>Local folder for originals and outputs in progress. Default <c>data/media</c>.</summary>
     [Required]
     public string WorkPath { get; set; } = "data/media";
+
+    /// <summary>
+    /// How long <c>PUT /media</c> in the default mode holds the request for its task to end, so
+    /// images and short clips are answered complete, with the descriptor today's synchronous
+    /// clients read. 0 answers the running task at once. Default 5 s; at most 1800 (30 min).
+    /// </summary>
+    [Range(0, 1800)]
+    public int InlineWaitSeconds { get; set; } = 5;
 }
 
 /// <summary><c>Blossom:Media:Image</c>: what images become.</summary>

@@ -7,11 +7,14 @@ public sealed class LandingPageTests
 {
     private static readonly string ScriptFolder = Path.Combine(NodeScript.RepositoryRoot(), "Blossom.Tests", "Browser");
 
-    [Fact]
-    public async Task LandingPage_ShowsLimitsAndUploadsAsIsAndOptimized_Succeeds()
+    [Theory]
+    [InlineData("5")]
+    [InlineData("0")]
+    public async Task LandingPage_ShowsLimitsAndUploadsAsIsAndOptimized_Succeeds(string inlineWaitSeconds)
     {
-        // The default media mode: PUT /media answers a task the page polls.
-        using var app = new BlossomApplication();
+        // The default media mode: PUT /media answers the task complete when it ended while the
+        // request was held (an image within the default 5 s), else running for the page to poll.
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:InlineWaitSeconds"] = inlineWaitSeconds });
         app.Start();
         var install = await NodeScript.EnsureInstalledAsync(ScriptFolder);
         install.ExitCode.Should().Be(0, "npm ci installs the pinned playwright-core and nostr-tools: {0}", install.Output);

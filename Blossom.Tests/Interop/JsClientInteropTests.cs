@@ -7,11 +7,14 @@ public sealed class JsClientInteropTests
 {
     private static readonly string ScriptFolder = Path.Combine(NodeScript.RepositoryRoot(), "Blossom.Tests", "Interop");
 
-    [Fact]
-    public async Task BlossomClientSdk_UploadGetListDeleteAndUploadMedia_Succeeds()
+    [Theory]
+    [InlineData("Sync")]
+    [InlineData("Async")]
+    public async Task BlossomClientSdk_UploadGetListDeleteAndUploadMedia_Succeeds(string mediaMode)
     {
-        // The SDK's uploadMedia speaks today's synchronous BUD-05.
-        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Mode"] = "Sync" });
+        // The SDK's uploadMedia speaks today's synchronous BUD-05: Sync mode answers it the
+        // descriptor, the default mode a completed task that carries the descriptor's fields too.
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Mode"] = mediaMode });
         app.Start();
         (await NodeScript.EnsureInstalledAsync(ScriptFolder)).ExitCode.Should().Be(0, "npm ci installs the pinned JS client");
 

@@ -1,7 +1,7 @@
 // Drives a running Blossom server with the JS client Nostr apps use:
 // upload (with its HEAD /upload preflight), get, list, delete, and uploadMedia (HEAD /media, then
-// PUT /media answered with the optimized blob's descriptor), as blossom-client-sdk does them.
-// Usage: node interop.mjs http://127.0.0.1:PORT   (the server in Media:Mode=Sync)
+// PUT /media, whose answer it reads as the optimized blob's descriptor), as blossom-client-sdk does them.
+// Usage: node interop.mjs http://127.0.0.1:PORT   (the server in either Media:Mode)
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { generateSecretKey, finalizeEvent, getPublicKey } from "nostr-tools/pure";
@@ -57,6 +57,8 @@ assert.equal(optimized.type, "image/webp");
 assert.ok(optimized.url.endsWith(`/${optimized.sha256}.webp`), optimized.url);
 const webp = new Uint8Array(await (await fetch(optimized.url)).arrayBuffer());
 assert.equal(new TextDecoder().decode(webp.slice(8, 12)), "WEBP");
+assert.equal(createHash("sha256").update(webp).digest("hex"), optimized.sha256);
+assert.equal(optimized.size, webp.length);
 assert.deepEqual((await Actions.listBlobs(server, pubkey)).map((b) => b.sha256), [optimized.sha256]);
 
 console.log("interop: upload, get, list, delete, uploadMedia ok");

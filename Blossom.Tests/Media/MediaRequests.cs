@@ -26,10 +26,13 @@ internal static class MediaRequests
         return request;
     }
 
-    /// <summary>PUT /media as <paramref name="signer"/> (t=media); expects 202 and returns the task.</summary>
+    /// <summary>
+    /// PUT /media as <paramref name="signer"/> (t=media) with <c>Prefer: respond-async</c>, as a
+    /// task-based client sends it; expects 202 and returns the task, which runs on after the answer.
+    /// </summary>
     public static async Task<MediaTaskResponse> SubmitAsync(this HttpClient client, NostrSigner signer, byte[] data, string contentType)
     {
-        using var response = await client.SendAsync(Put(data, contentType, signer.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(data)])));
+        using var response = await client.SendAsync(Put(data, contentType, signer.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(data)]), prefer: "respond-async"));
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted, response.Reason());
         var task = (await response.Content.ReadFromJsonAsync<MediaTaskResponse>())!;
         response.Headers.Location!.ToString().Should().Be("/media/" + task.Id);

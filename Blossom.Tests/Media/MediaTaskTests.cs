@@ -162,6 +162,49 @@ public sealed class MediaTaskTests
     }
 
     [Fact]
+    public async Task PerPubkeyLimit_BodiesHeldPastTheEarlyCheck_OnlyTheLimitIsAccepted_The429sLeaveNoOriginal()
+    {
+        const int Requests = 8;
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:MaxRunningTasksPerPubkey"] = "2" });
+        var client = app.Start();
+        // Bob's slow video keeps the only worker busy, so each of Alice's accepted images stays running.
+        var blocker = await client.SubmitAsync(_bob, await LongVideoAsync(), "video/mp4");
+        await client.WaitUntilAsync(blocker.Id, t => t.Message == "Transcoding video");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = Enumerable.Range(0, Requests).Select(_ => MediaSamples.PngWithAlpha(64, 64)).Select(image =>
+        {
+            var request = MediaRequests.Put(image, "image/png", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(image)]));
+            request.Content = new HeldContent(image, "image/png", release.Task);
+            return client.SendAsync(request);
+        }).ToList();
+        var temporary = Path.Combine(app.MediaWorkPath, "originals", ".tmp");
+
+        // A request's body file exists once it passed every check made before the body.
+        await WaitForAsync(() => Directory.EnumerateFiles(temporary).Count() == Requests, "every request waits for its body past the early checks");
+        release.SetResult();
+        var responses = await Task.WhenAll(sends);
+
+        try
+        {
+            responses.Count(r => r.StatusCode == HttpStatusCode.Accepted).Should().Be(2, "Alice may have two unfinished tasks");
+            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+            {
+                refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+                refused.Headers.RetryAfter!.Delta.Should().BePositive();
+                refused.Reason().Should().Contain("too many unfinished media tasks");
+            }
+            Directory.EnumerateFiles(temporary).Should().BeEmpty("refused originals are discarded");
+            Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/.tmp/", StringComparison.Ordinal)).Should().HaveCount(3, "only Bob's video and Alice's two accepted images are kept");
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Restart_MidTask_TheTaskIsResumedAndCompletes()
     {
         var dataRoot = Directory.CreateTempSubdirectory("blossom-restart-").FullName;
@@ -249,6 +292,66 @@ public sealed class MediaTaskTests
     }
 
     [Fact]
+    public async Task DefaultMode_DoneWithinInlineWait_202CompleteTaskThatIsAlsoTheDescriptor()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var original = MediaSamples.PngWithAlpha();
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "image/png", _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(original)])));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, response.Reason());
+        var json = await response.Content.ReadAsStringAsync();
+        using (var document = System.Text.Json.JsonDocument.Parse(json))
+        {
+            var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            names.Should().OnlyHaveUniqueItems().And.Contain(["id", "status", "progress", "message", "blob", "url", "sha256", "size", "type", "uploaded", "nip94"]);
+        }
+        var task = System.Text.Json.JsonSerializer.Deserialize<MediaTaskResponse>(json)!;
+        task.Status.Should().Be("complete");
+        task.Progress.Should().Be(100);
+        response.Headers.Location!.ToString().Should().Be("/media/" + task.Id);
+        var descriptor = System.Text.Json.JsonSerializer.Deserialize<BlobDescriptor>(json)!;
+        descriptor.Should().Be(task.Blob, "a client of the synchronous BUD-05 reads the same descriptor the task carries");
+        descriptor.Type.Should().Be("image/webp");
+        BlossomRequests.Sha256(await client.GetByteArrayAsync(new Uri(descriptor.Url).PathAndQuery)).Should().Be(descriptor.Sha256);
+        (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}")).Should().BeEquivalentTo(task);
+    }
+
+    [Fact]
+    public async Task DefaultMode_RefusedWithinInlineWait_422WithReasonAndNoBlob()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var junk = MediaSamples.Junk();
+
+        using var response = await client.SendAsync(MediaRequests.Put(junk, "image/jpeg", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(junk)])));
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        response.Reason().Should().Be("Not a decodable image");
+        (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("1", null)]
+    [InlineData("5", "respond-async")]
+    [InlineData("0", null)]
+    public async Task DefaultMode_NotDoneWithinInlineWaitOrAskedToRespondAsync_202RunningTask(string inlineWaitSeconds, string? prefer)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>(SlowVideo) { ["Blossom:Media:InlineWaitSeconds"] = inlineWaitSeconds });
+        var client = app.Start();
+        var original = await LongVideoAsync();
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "video/mp4", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(original)]), prefer));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, response.Reason());
+        var task = (await response.Content.ReadFromJsonAsync<MediaTaskResponse>())!;
+        task.Status.Should().Be("running");
+        task.Blob.Should().BeNull();
+        using var cancel = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
+    }
+
+    [Fact]
     public async Task PreferWait_InAsyncMode_AnswersTheDescriptorWhenDoneInTime()
     {
         using var app = new BlossomApplication();
@@ -275,6 +378,41 @@ public sealed class MediaTaskTests
         var task = (await response.Content.ReadFromJsonAsync<MediaTaskResponse>())!;
         task.Status.Should().Be("running");
         using var cancel = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
+    }
+
+    [Theory]
+    [InlineData("wait=5000000", HttpStatusCode.Created, "wait=1800")]
+    [InlineData("wait=99999999999999", HttpStatusCode.Created, "wait=1800")]
+    [InlineData("wait=-5", HttpStatusCode.Accepted, null)]
+    [InlineData("wait=soon", HttpStatusCode.Accepted, null)]
+    public async Task PreferWait_HugeOrAbsurd_CappedOrIgnored_Never5xx(string prefer, HttpStatusCode expected, string? applied)
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var original = MediaSamples.PngWithAlpha(64, 64);
+
+        using var response = await client.SendAsync(MediaRequests.Put(original, "image/png", _alice.Token(AuthorizationVerb.Media, [BlossomRequests.Sha256(original)]), prefer));
+
+        response.StatusCode.Should().Be(expected, response.Reason());
+        (response.Headers.TryGetValues("Preference-Applied", out var values) ? values.Single() : null).Should().Be(applied, "a wait is held at most 30 minutes; one that is not a whole number of seconds is ignored");
+    }
+
+    [Theory]
+    [InlineData("5000000", HttpStatusCode.OK)]
+    [InlineData("99999999999999", HttpStatusCode.OK)]
+    [InlineData("-1", HttpStatusCode.BadRequest)]
+    [InlineData("soon", HttpStatusCode.BadRequest)]
+    public async Task LongPoll_HugeWaitIsCapped_AbsurdIs400WithReason(string wait, HttpStatusCode expected)
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(64, 64), "image/png")).Id);
+
+        using var response = await client.GetAsync($"/media/{done.Id}?wait={wait}");
+
+        response.StatusCode.Should().Be(expected);
+        if (expected == HttpStatusCode.BadRequest)
+            response.Reason().Should().Be("wait must be a whole number of seconds");
     }
 
     [Fact]
@@ -377,6 +515,33 @@ public sealed class MediaTaskTests
             Interlocked.Increment(ref _calls) == 1
                 ? throw new NetVips.VipsException("unable to call VipsForeignLoadPngFile: out of order read")
                 : tool.OptimizeAsync(inputPath, kind, outputFolder, progress, cancellationToken);
+    }
+
+    /// <summary>A body that is announced at once but sent only once released, as a slow client sends it.</summary>
+    private sealed class HeldContent : HttpContent
+    {
+        private readonly byte[] _data;
+        private readonly Task _release;
+
+        public HeldContent(byte[] data, string contentType, Task release)
+        {
+            (_data, _release) = (data, release);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            // The headers leave now, so the server runs its checks before the body arrives.
+            await stream.FlushAsync();
+            await _release;
+            await stream.WriteAsync(_data);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _data.Length;
+            return true;
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what) => await WaitForAsync(() => Task.FromResult(condition()), what);
