@@ -18,8 +18,22 @@ internal static class MediaSamples
     {
         using var image = Pattern(4000, 3000);
         var jpeg = image.JpegsaveBuffer(q: 85);
-        return WithExif(jpeg, PhoneExif());
+        return WithSegment(jpeg, 0xE1, PhoneExif());
     }
+
+    /// <summary>
+    /// A 10000x10000 progressive JPEG of a dark picture: about a hundred kilobytes on disk, but a
+    /// decoder must hold all its coefficients (width x height x 3 x 2 bytes, 600 MB) to draw it.
+    /// Encoding it once costs as much, so each call returns the same picture with its own comment.
+    /// </summary>
+    public static byte[] HugeProgressiveJpeg() => WithSegment(ProgressiveTemplate.Value, 0xFE, BitConverter.GetBytes(Interlocked.Increment(ref _seed)));
+
+    private static readonly Lazy<byte[]> ProgressiveTemplate = new(() =>
+    {
+        using var image = Pattern(10000, 10000);
+        using var dark = (image / 16).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        return dark.JpegsaveBuffer(q: 50, interlace: true, keep: Enums.ForeignKeep.None);
+    });
 
     public static byte[] PngWithAlpha(int width = 800, int height = 600)
     {
@@ -152,14 +166,14 @@ internal static class MediaSamples
         }
     }
 
-    /// <summary>Puts an APP1 segment holding <paramref name="exif"/> right after the JPEG's SOI marker.</summary>
-    private static byte[] WithExif(byte[] jpeg, byte[] exif)
+    /// <summary>Puts a segment (APP1 for EXIF, COM for a comment) holding <paramref name="payload"/> right after the JPEG's SOI marker.</summary>
+    private static byte[] WithSegment(byte[] jpeg, byte marker, byte[] payload)
     {
-        var segment = new byte[4 + exif.Length];
+        var segment = new byte[4 + payload.Length];
         segment[0] = 0xFF;
-        segment[1] = 0xE1;
-        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(exif.Length + 2));
-        exif.CopyTo(segment, 4);
+        segment[1] = marker;
+        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
+        payload.CopyTo(segment, 4);
         return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
     }
 }
