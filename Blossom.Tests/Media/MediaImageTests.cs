@@ -104,6 +104,55 @@ public sealed class MediaImageTests : IDisposable
     }
 
     [Fact]
+    public async Task InterlacedSixteenBitPngOverDecodeBudget_RefusedBeforeDecoding()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxDecodeBytes"] = "4000000" });
+        var client = app.Start();
+
+        // 1000x1000 is far below the pixel limit, but decoded it is 6 MB: 3 bands of 16 bits, held whole.
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.InterlacedPng16(1000, 1000), "image/png")).Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Image of 1000x1000 (16-bit, interlaced) needs 6 MB to decode, more than this server's limit of 4 MB");
+    }
+
+    [Fact]
+    public async Task AnimationOverFrameLimit_Refused()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxFrames"] = "5" });
+        var client = app.Start();
+
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.AnimatedGif(frames: 6), "image/gif")).Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Animation of 6 frames is longer than this server's limit of 5 frames");
+    }
+
+    [Theory]
+    [InlineData("image/png")]
+    [InlineData("image/gif")]
+    [InlineData("image/jpeg")]
+    public async Task OptimizingWouldEnlarge_KeepsTheOriginalWithoutItsMetadata(string type)
+    {
+        var original = MediaSamples.Checkerboard(type);
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, type)).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Message.Should().Be("Kept the original image without its metadata: optimizing would have made it larger");
+        var blob = done.Blob!;
+        blob.Type.Should().Be(type);
+        blob.Size.Should().BeLessThan(original.Length, "the metadata is gone and nothing was added");
+        var served = await _client.GetByteArrayAsync(new Uri(blob.Url).PathAndQuery);
+        System.Text.Encoding.ASCII.GetString(served).Should().NotContain(MediaSamples.Secret);
+        using var image = NetVips.Image.NewFromBuffer(served);
+        using var source = NetVips.Image.NewFromBuffer(original);
+        using var difference = (image - source).Abs();
+        difference.Max().Should().Be(0, "the pixels are the original's, not decoded and encoded again");
+        MediaRequests.HasExif(image).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task JpegFormatSetting_FlattensAlphaIntoJpeg()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:Format"] = "jpeg" });

@@ -44,6 +44,40 @@ internal static class MediaSamples
         return rgba.PngsaveBuffer();
     }
 
+    /// <summary>A 16-bit RGB PNG, Adam7-interlaced: a decoder holds all of it, 6 bytes per pixel.</summary>
+    public static byte[] InterlacedPng16(int width, int height)
+    {
+        using var rgb = Pattern(width, height);
+        using var deep = (rgb * 257).Cast(Enums.BandFormat.Ushort).Copy(interpretation: Enums.Interpretation.Rgb16);
+        return deep.PngsaveBuffer(interlace: true, keep: Enums.ForeignKeep.None);
+    }
+
+    /// <summary>Text hidden in <see cref="Checkerboard"/>'s metadata, to look for in what is served.</summary>
+    public const string Secret = "taken at 48.8566N 2.3522E";
+
+    /// <summary>
+    /// A black-and-white checkerboard of single pixels: PNG and GIF store it in a few KB and a
+    /// low-quality JPEG in less than half of what lossy WebP at quality 80 makes of it. <paramref name="type"/> is image/png, image/gif
+    /// or image/jpeg; the file carries <see cref="Secret"/> in a text chunk, comment extension or COM
+    /// segment (PNG also in EXIF).
+    /// </summary>
+    public static byte[] Checkerboard(string type)
+    {
+        // The width makes each call's picture its own.
+        var width = 640 + Interlocked.Increment(ref _seed) % 128;
+        using var xy = VipsImage.Xyz(width, 480);
+        using var sum = xy[0] + xy[1];
+        using var board = (sum % 2 * 255).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Bw);
+        var secret = System.Text.Encoding.ASCII.GetBytes(Secret);
+        return type switch
+        {
+            "image/png" => board.Mutate(m => m.Set(GValue.GStrType, "png-comment-0-Comment", Secret)).PngsaveBuffer(keep: Enums.ForeignKeep.All),
+            "image/gif" => WithGifComment(board.GifsaveBuffer(keep: Enums.ForeignKeep.None), secret),
+            "image/jpeg" => WithSegment(board.JpegsaveBuffer(q: 10, keep: Enums.ForeignKeep.None), 0xFE, secret),
+            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        };
+    }
+
     /// <summary>An animated GIF of <paramref name="frames"/> frames, each 300x200.</summary>
     public static byte[] AnimatedGif(int frames = 3) => Animation(frames, a => a.GifsaveBuffer());
 
@@ -164,6 +198,14 @@ internal static class MediaSamples
             for (var i = 0; i < values.Length; i++)
                 BinaryPrimitives.WriteUInt32LittleEndian(at[(i * 4)..], values[i]);
         }
+    }
+
+    /// <summary>Puts a comment extension holding <paramref name="text"/> (under 256 bytes) after the GIF's screen descriptor and colour table.</summary>
+    private static byte[] WithGifComment(byte[] gif, byte[] text)
+    {
+        var flags = gif[10];
+        var at = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0);
+        return [.. gif.AsSpan(0, at), 0x21, 0xFE, (byte)text.Length, .. text, 0x00, .. gif.AsSpan(at)];
     }
 
     /// <summary>Puts a segment (APP1 for EXIF, COM for a comment) holding <paramref name="payload"/> right after the JPEG's SOI marker.</summary>
