@@ -21,7 +21,7 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
     /// The most one blurhash may cost to decode, e.g. a 16 MP 8-bit RGBA PNG or an 11 MP progressive
     /// JPEG; baseline JPEG and WebP shrink while they decode, so any size up to the pixel limit fits.
     /// </summary>
-    public const long BlurhashDecodeBytes = 64L * 1024 * 1024;
+    private const long BlurhashDecodeBytes = 64L * 1024 * 1024;
 
     /// <summary>The blurhash is drawn from a picture this small.</summary>
     private const int BlurhashSide = 32;

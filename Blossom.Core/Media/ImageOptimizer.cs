@@ -89,12 +89,12 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
     /// <summary>
     /// When the optimized image came out larger than the original, a smaller result with nothing
     /// the original's owner did not mean to publish: the original itself, copied without its
-    /// metadata, when it needs no change to fit (no resize, no EXIF turn) and is a PNG, GIF or
-    /// JPEG; else null. Serving the original as it came would publish its GPS position and the like.
+    /// metadata, when it needs no change to fit (no resize, no EXIF turn) and is a PNG, GIF, JPEG
+    /// or WebP; else null. Serving the original as it came would publish its GPS position and the like.
     /// </summary>
     private static OptimizedMedia? KeepSmaller(string inputPath, string outputFolder, ImageHeader header, bool resized)
     {
-        var type = header.IsPng ? "image/png" : header.IsGif ? "image/gif" : header.IsJpeg ? "image/jpeg" : null;
+        var type = header.IsPng ? "image/png" : header.IsGif ? "image/gif" : header.IsJpeg ? "image/jpeg" : header.IsWebp ? "image/webp" : null;
         if (type is null || resized || header.Orientation != 1)
             return null;
         var copy = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + "." + type["image/".Length..]);

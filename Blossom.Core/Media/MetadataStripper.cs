@@ -4,7 +4,7 @@ using System.Text;
 namespace Blossom.Core.Media;
 
 /// <summary>
-/// Copies a PNG, GIF or JPEG file block by block, keeping what draws the picture and dropping
+/// Copies a PNG, GIF, JPEG or WebP file block by block, keeping what draws the picture and dropping
 /// what tells about it: EXIF (GPS, camera, embedded thumbnails), XMP, IPTC, comments, text
 /// chunks, timestamps, and blocks this copy does not know. The pixels are not decoded or touched.
 /// Colour profiles stay: without them the colours would change.
@@ -15,17 +15,20 @@ internal static class MetadataStripper
     private static readonly HashSet<string> PngPictureChunks =
         ["IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "sBIT", "bKGD", "pHYs", "cICP", "acTL", "fcTL", "fdAT"];
 
+    /// <summary>WebP chunks that draw the picture or its colours (animation frames included).</summary>
+    private static readonly HashSet<string> WebpPictureChunks = ["VP8 ", "VP8L", "VP8X", "ALPH", "ANIM", "ANMF", "ICCP"];
+
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>
     /// Writes <paramref name="inputPath"/> without its metadata to <paramref name="outputPath"/>.
-    /// False, with nothing left at the output, when the format is not one of the three or the
+    /// False, with nothing left at the output, when the format is not one of these four or the
     /// file does not follow its format's block structure.
     /// </summary>
     public static bool TryCopy(string inputPath, string outputPath, ImageHeader header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        if (!header.IsPng && !header.IsGif && !header.IsJpeg)
+        if (!header.IsPng && !header.IsGif && !header.IsJpeg && !header.IsWebp)
             return false;
         bool copied;
         using (var input = new BufferedStream(File.OpenRead(inputPath), 1 << 16))
@@ -33,7 +36,10 @@ internal static class MetadataStripper
         {
             try
             {
-                copied = header.IsPng ? CopyPng(input, output) : header.IsGif ? CopyGif(input, output) : CopyJpeg(input, output);
+                copied = header.IsPng ? CopyPng(input, output)
+                    : header.IsGif ? CopyGif(input, output)
+                    : header.IsJpeg ? CopyJpeg(input, output)
+                    : CopyWebp(input, output);
             }
             catch (EndOfStreamException)
             {
@@ -176,6 +182,52 @@ internal static class MetadataStripper
             marker = marker == 0xDA ? PassScan(input, output) : NextMarker(input);
         }
         return false;
+    }
+
+    /// <summary>
+    /// RIFF chunks are four-character code, little-endian size and data padded to even length;
+    /// EXIF and XMP chunks are dropped and their flags in VP8X cleared, and the RIFF size is
+    /// written again for what is left.
+    /// </summary>
+    private static bool CopyWebp(Stream input, Stream output)
+    {
+        Span<byte> head = stackalloc byte[12];
+        input.ReadExactly(head);
+        if (!head[..4].SequenceEqual("RIFF"u8) || !head[8..].SequenceEqual("WEBP"u8))
+            return false;
+        var left = BinaryPrimitives.ReadUInt32LittleEndian(head[4..]) - 4L;
+        output.Write(head);
+        var written = 4L;
+        var chunk = head[..8];
+        while (left > 0)
+        {
+            input.ReadExactly(chunk);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]) + (BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]) & 1L);
+            var type = Encoding.ASCII.GetString(chunk[..4]);
+            left -= 8 + size;
+            if (left < 0)
+                return false;
+            if (!WebpPictureChunks.Contains(type))
+            {
+                Pass(input, null, size);
+                continue;
+            }
+            output.Write(chunk);
+            written += 8 + size;
+            if (type == "VP8X" && size > 0)
+            {
+                // Flags: bit 3 says an EXIF chunk follows, bit 2 an XMP chunk; neither does any more.
+                output.WriteByte((byte)(ReadByte(input) & ~0b1100));
+                size--;
+            }
+            Pass(input, output, size);
+        }
+        output.Flush();
+        output.Position = 4;
+        Span<byte> riffSize = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(riffSize, (uint)written);
+        output.Write(riffSize);
+        return true;
     }
 
     /// <summary>Copies entropy-coded data up to the next marker that is not a stuffed byte or a restart, and returns that marker.</summary>

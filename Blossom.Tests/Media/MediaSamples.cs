@@ -56,24 +56,34 @@ internal static class MediaSamples
     public const string Secret = "taken at 48.8566N 2.3522E";
 
     /// <summary>
-    /// A black-and-white checkerboard of single pixels: PNG and GIF store it in a few KB and a
-    /// low-quality JPEG in less than half of what lossy WebP at quality 80 makes of it. <paramref name="type"/> is image/png, image/gif
-    /// or image/jpeg; the file carries <see cref="Secret"/> in a text chunk, comment extension or COM
-    /// segment (PNG also in EXIF).
+    /// A black-and-white checkerboard of single pixels: PNG, GIF and lossless WebP store it in a
+    /// few KB and a low-quality JPEG in less than half of what lossy WebP at quality 80 makes of it.
+    /// <paramref name="type"/> is image/png, image/gif, image/jpeg or image/webp; with
+    /// <paramref name="metadata"/> the file carries <see cref="Secret"/> in a text chunk, comment
+    /// extension, COM segment or XMP chunk (PNG and WebP also carry EXIF).
     /// </summary>
-    public static byte[] Checkerboard(string type)
+    public static byte[] Checkerboard(string type, bool metadata = true)
     {
         // The width makes each call's picture its own.
         var width = 640 + Interlocked.Increment(ref _seed) % 128;
         using var xy = VipsImage.Xyz(width, 480);
         using var sum = xy[0] + xy[1];
-        using var board = (sum % 2 * 255).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Bw);
+        using var plain = (sum % 2 * 255).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Bw);
         var secret = System.Text.Encoding.ASCII.GetBytes(Secret);
+        using var board = metadata
+            ? plain.Mutate(m =>
+            {
+                m.Set(GValue.GStrType, "png-comment-0-Comment", Secret);
+                m.Set(GValue.BlobType, "xmp-data", secret);
+            })
+            : plain.Copy();
+        var keep = metadata ? Enums.ForeignKeep.All : Enums.ForeignKeep.None;
         return type switch
         {
-            "image/png" => board.Mutate(m => m.Set(GValue.GStrType, "png-comment-0-Comment", Secret)).PngsaveBuffer(keep: Enums.ForeignKeep.All),
-            "image/gif" => WithGifComment(board.GifsaveBuffer(keep: Enums.ForeignKeep.None), secret),
-            "image/jpeg" => WithSegment(board.JpegsaveBuffer(q: 10, keep: Enums.ForeignKeep.None), 0xFE, secret),
+            "image/png" => board.PngsaveBuffer(keep: keep),
+            "image/webp" => board.WebpsaveBuffer(lossless: true, keep: keep),
+            "image/gif" => metadata ? WithGifComment(board.GifsaveBuffer(keep: keep), secret) : board.GifsaveBuffer(keep: keep),
+            "image/jpeg" => metadata ? WithSegment(board.JpegsaveBuffer(q: 10, keep: keep), 0xFE, secret) : board.JpegsaveBuffer(q: 10, keep: keep),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
