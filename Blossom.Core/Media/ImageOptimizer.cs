@@ -84,7 +84,8 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
         }
     }
 
-    private const string LargerMessage = "Finished optimizing image, though the result is larger than the original, which cannot be kept as it is";
+    private const string LargerMessage =
+        "Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here";
 
     /// <summary>
     /// When the optimized image came out larger than the original, a smaller result with nothing
@@ -119,10 +120,13 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
         var bytes = header.DecodeBytes(frames, recipe.MaxWidth, recipe.MaxHeight);
         if (bytes > recipe.MaxDecodeBytes)
         {
-            string[] traits = [.. header.SampleBytes > 1 ? [$"{header.SampleBytes * 8}-bit"] : Array.Empty<string>(),
-                .. header.Interlaced ? [header.IsJpeg ? "progressive" : "interlaced"] : Array.Empty<string>()];
+            var traits = new List<string>();
+            if (header.SampleBytes > 1)
+                traits.Add(string.Create(CultureInfo.InvariantCulture, $"{header.SampleBytes * 8}-bit"));
+            if (header.Interlaced)
+                traits.Add(header.IsJpeg ? "progressive" : "interlaced");
             throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
-                $"Image of {size}{(traits.Length > 0 ? $" ({string.Join(", ", traits)})" : "")} needs {(bytes + 999_999) / 1_000_000} MB to decode, more than this server's limit of {recipe.MaxDecodeBytes / 1_000_000} MB"));
+                $"Image of {size}{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")} needs {(bytes + 999_999) / 1_000_000} MB to decode, more than this server's limit of {recipe.MaxDecodeBytes / 1_000_000} MB"));
         }
     }
 

@@ -180,6 +180,23 @@ public sealed class MediaImageTests : IDisposable
     }
 
     [Fact]
+    public async Task OptimizingWouldEnlargeAnOriginalThatMustBeTurned_KeepsTheResultSayingSo()
+    {
+        var original = MediaSamples.Checkerboard("image/png", orientation: 6);
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, "image/png")).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Message.Should().Be("Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here");
+        done.Blob!.Type.Should().Be("image/webp");
+        done.Blob.Size.Should().BeGreaterThan(original.Length);
+        using var image = await _client.DownloadImageAsync(done.Blob);
+        using var source = NetVips.Image.NewFromBuffer(original);
+        (image.Width, image.Height).Should().Be((source.Height, source.Width), "EXIF orientation 6 turns it upright");
+        Reveals(await _client.GetByteArrayAsync(new Uri(done.Blob.Url).PathAndQuery)).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task JpegFormatSetting_FlattensAlphaIntoJpeg()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:Format"] = "jpeg" });

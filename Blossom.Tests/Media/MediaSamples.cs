@@ -60,9 +60,10 @@ internal static class MediaSamples
     /// few KB and a low-quality JPEG in less than half of what lossy WebP at quality 80 makes of it.
     /// <paramref name="type"/> is image/png, image/gif, image/jpeg or image/webp; with
     /// <paramref name="metadata"/> the file carries <see cref="Secret"/> in a text chunk, comment
-    /// extension, COM segment or XMP chunk (PNG and WebP also carry EXIF).
+    /// extension, COM segment or XMP chunk (PNG and WebP also carry EXIF, with
+    /// <paramref name="orientation"/>).
     /// </summary>
-    public static byte[] Checkerboard(string type, bool metadata = true)
+    public static byte[] Checkerboard(string type, bool metadata = true, int orientation = 1)
     {
         // The width makes each call's picture its own.
         var width = 640 + Interlocked.Increment(ref _seed) % 128;
@@ -75,6 +76,7 @@ internal static class MediaSamples
             {
                 m.Set(GValue.GStrType, "png-comment-0-Comment", Secret);
                 m.Set(GValue.BlobType, "xmp-data", secret);
+                m.Set(GValue.GIntType, "orientation", orientation);
             })
             : plain.Copy();
         var keep = metadata ? Enums.ForeignKeep.All : Enums.ForeignKeep.None;
