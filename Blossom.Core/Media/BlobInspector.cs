@@ -8,24 +8,50 @@ namespace Blossom.Core.Media;
 /// <summary>
 /// Reads what NIP-94 tags carry beyond hash and size: the picture size of images (libvips reads
 /// the header only) and of video (ffprobe, when the media tools are enabled), and a blurhash for
-/// images where it is cheap: formats that shrink on load, or small pictures.
+/// images where it is cheap. This runs for every upload, so the blurhash has a budget: a picture
+/// whose decoding would cost more than <see cref="BlurhashDecodeBytes"/> (a progressive JPEG of
+/// 10000x10000 needs 600 MB of coefficients however small it is drawn) gets none, and at most one
+/// image per core is inspected at a time; the others wait their turn, since each is quick.
 /// </summary>
 /// <param name="probeVideo">Whether ffprobe is available to read video sizes.</param>
 /// <param name="maxPixels">Images above this are not decoded for a blurhash at all.</param>
-public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspector
+public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspector, IDisposable
 {
-    /// <summary>Above this, formats without shrink-on-load get no blurhash: decoding them would cost too much.</summary>
-    private const long FullDecodeLimit = 4_000_000;
+    /// <summary>
+    /// The most one blurhash may cost to decode, e.g. a 16 MP 8-bit RGBA PNG or an 11 MP progressive
+    /// JPEG; baseline JPEG and WebP shrink while they decode, so any size up to the pixel limit fits.
+    /// </summary>
+    private const long BlurhashDecodeBytes = 64L * 1024 * 1024;
+
+    /// <summary>The blurhash is drawn from a picture this small.</summary>
+    private const int BlurhashSide = 32;
+
+    private readonly SemaphoreSlim _slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
     public async Task<BlobMetadata?> InspectAsync(string path, string mediaType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mediaType);
         return MediaKinds.Of(mediaType) switch
         {
-            MediaKind.Image => await Task.Run(() => InspectImage(path), cancellationToken).ConfigureAwait(false),
+            MediaKind.Image => await InspectImageAsync(path, cancellationToken).ConfigureAwait(false),
             MediaKind.Video when probeVideo => await InspectVideoAsync(path, cancellationToken).ConfigureAwait(false),
             _ => null,
         };
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private async Task<BlobMetadata?> InspectImageAsync(string path, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => InspectImage(path), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
     }
 
     private BlobMetadata? InspectImage(string path)
@@ -34,14 +60,11 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
             return null;
         try
         {
-            using var header = VipsImage.NewFromFile(path, access: Enums.Access.Sequential);
-            var (width, height) = header.Contains("orientation") && header.Get("orientation") is int orientation && orientation >= 5
-                ? (header.Height, header.Width)
-                : (header.Width, header.Height);
-            var pixels = (long)width * height;
-            var shrinksOnLoad = loader.Contains("Jpeg", StringComparison.Ordinal) || loader.Contains("Webp", StringComparison.Ordinal);
-            var blurhash = pixels <= maxPixels && (shrinksOnLoad || pixels <= FullDecodeLimit) ? BlurhashOf(path) : null;
-            return new BlobMetadata(width, height, blurhash);
+            var header = ImageHeader.Read(path, loader);
+            var (width, height) = header.Upright;
+            var affordable = (long)width * height <= maxPixels
+                && header.DecodeBytes(frames: 1, BlurhashSide, BlurhashSide) <= BlurhashDecodeBytes;
+            return new BlobMetadata(width, height, affordable ? BlurhashOf(path) : null);
         }
         catch (VipsException)
         {
@@ -51,7 +74,7 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
 
     private static string BlurhashOf(string path)
     {
-        using var small = VipsImage.Thumbnail(path, 32, height: 32, outputProfile: "srgb");
+        using var small = VipsImage.Thumbnail(path, BlurhashSide, height: BlurhashSide, outputProfile: "srgb");
         using var flat = small.HasAlpha() ? small.Flatten(background: [255, 255, 255]) : small.Copy();
         using var rgb = flat.Bands >= 3 ? flat.ExtractBand(0, 3) : flat.Colourspace(Enums.Interpretation.Srgb).ExtractBand(0, 3);
         using var bytes = rgb.Cast(Enums.BandFormat.Uchar);

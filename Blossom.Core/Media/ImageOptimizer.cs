@@ -5,9 +5,11 @@ using VipsImage = NetVips.Image;
 namespace Blossom.Core.Media;
 
 /// <summary>
-/// Images through libvips: the header is read first to refuse decompression bombs, then
-/// <c>thumbnail</c> shrinks on load (a 12 MP JPEG is never decoded at full size), turns the image
-/// upright by its EXIF orientation and converts it to sRGB; the encoder keeps no metadata at all.
+/// Images through libvips: the header is read first to refuse decompression bombs (by frames,
+/// pixels and the bytes decoding would cost), then <c>thumbnail</c> shrinks on load (a 12 MP JPEG
+/// is never decoded at full size), turns the image upright by its EXIF orientation and converts it
+/// to sRGB; the encoder keeps no metadata at all. A result larger than the original is no
+/// optimization: then the original is kept instead, copied without its metadata, where it can be.
 /// </summary>
 public sealed class ImageOptimizer(ImageRecipe recipe)
 {
@@ -42,19 +44,17 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
         var loader = VipsImage.FindLoad(inputPath) ?? throw new MediaRejectedException("Not a decodable image");
         if (!IsSafe(loader))
             throw new MediaRejectedException("Not an image format this server optimizes (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", loader);
-        var (width, height, pages) = ReadHeader(inputPath);
-        var pixels = (long)width * height * pages;
-        if (pixels > recipe.MaxPixels)
-            throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
-                $"Image of {width}x{height}{(pages > 1 ? $" x {pages} frames" : "")} is larger than this server's limit of {recipe.MaxPixels / 1_000_000} megapixels"));
+        var header = ReadHeader(inputPath, loader);
+        // Other pages (of a TIFF, say) are never decoded: only an animation's frames count.
+        var frames = header.Animated ? header.Pages : 1;
+        CheckBudget(header, frames);
 
-        // libvips names loaders like VipsForeignLoadNsgifFile and VipsForeignLoadWebpFile.
-        var animated = pages > 1 && (loader.Contains("gif", StringComparison.OrdinalIgnoreCase) || loader.Contains("webp", StringComparison.OrdinalIgnoreCase));
-        var webp = animated || recipe.Format == "webp";
+        var webp = header.Animated || recipe.Format == "webp";
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + (webp ? ".webp" : ".jpg"));
+        OptimizedMedia? result = null;
         try
         {
-            using var thumbnail = VipsImage.Thumbnail(animated ? inputPath + "[n=-1]" : inputPath, recipe.MaxWidth, height: recipe.MaxHeight,
+            using var thumbnail = VipsImage.Thumbnail(header.Animated ? inputPath + "[n=-1]" : inputPath, recipe.MaxWidth, height: recipe.MaxHeight,
                 size: Enums.Size.Down, outputProfile: "srgb");
             using var image = !webp && thumbnail.HasAlpha() ? thumbnail.Flatten(background: [255, 255, 255]) : thumbnail.Copy();
             // Decoding happens here, in the save: progress and cancellation hook into it.
@@ -64,29 +64,77 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
             else
                 image.Jpegsave(output, q: recipe.Quality, optimizeCoding: true, interlace: true, keep: Enums.ForeignKeep.None);
             cancellationToken.ThrowIfCancellationRequested();
-            return new OptimizedMedia(output, webp ? "image/webp" : "image/jpeg");
+            result = new OptimizedMedia(output, webp ? "image/webp" : "image/jpeg");
+            if (new FileInfo(output).Length > new FileInfo(inputPath).Length)
+            {
+                var resized = (image.Width, header.Animated ? image.PageHeight : image.Height) != header.Upright;
+                result = KeepSmaller(inputPath, outputFolder, header, resized) ?? result with { Message = LargerMessage };
+            }
+            return result;
         }
         catch (VipsException e)
         {
-            File.Delete(output);
             cancellationToken.ThrowIfCancellationRequested();
             throw new MediaRejectedException("The image data is damaged and cannot be decoded", e.Message, e);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            File.Delete(output);
-            throw;
+            if (result?.Path != output)
+                File.Delete(output);
         }
     }
 
-    private static (int Width, int Height, int Pages) ReadHeader(string inputPath)
+    private const string LargerMessage =
+        "Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here";
+
+    /// <summary>
+    /// When the optimized image came out larger than the original, a smaller result with nothing
+    /// the original's owner did not mean to publish: the original itself, copied without its
+    /// metadata, when it needs no change to fit (no resize, no EXIF turn) and is a PNG, GIF, JPEG
+    /// or WebP; else null. Serving the original as it came would publish its GPS position and the like.
+    /// </summary>
+    private static OptimizedMedia? KeepSmaller(string inputPath, string outputFolder, ImageHeader header, bool resized)
+    {
+        var type = header.IsPng ? "image/png" : header.IsGif ? "image/gif" : header.IsJpeg ? "image/jpeg" : header.IsWebp ? "image/webp" : null;
+        if (type is null || resized || header.Orientation != 1)
+            return null;
+        var copy = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + "." + type["image/".Length..]);
+        return MetadataStripper.TryCopy(inputPath, copy, header)
+            ? new OptimizedMedia(copy, type, "Kept the original image without its metadata: optimizing would have made it larger")
+            : null;
+    }
+
+    /// <summary>
+    /// Refuses, before any pixel is decoded, what would take too long or too much memory: too many
+    /// frames, too many pixels, or too many bytes to decode (see <see cref="ImageHeader.DecodeBytes"/>).
+    /// </summary>
+    private void CheckBudget(ImageHeader header, int frames)
+    {
+        if (frames > recipe.MaxFrames)
+            throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
+                $"Animation of {frames} frames is longer than this server's limit of {recipe.MaxFrames} frames"));
+        var size = string.Create(CultureInfo.InvariantCulture, $"{header.Width}x{header.Height}{(frames > 1 ? $" x {frames} frames" : "")}");
+        if ((long)header.Width * header.Height * frames > recipe.MaxPixels)
+            throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
+                $"Image of {size} is larger than this server's limit of {recipe.MaxPixels / 1_000_000} megapixels"));
+        var bytes = header.DecodeBytes(frames, recipe.MaxWidth, recipe.MaxHeight);
+        if (bytes > recipe.MaxDecodeBytes)
+        {
+            var traits = new List<string>();
+            if (header.SampleBytes > 1)
+                traits.Add(string.Create(CultureInfo.InvariantCulture, $"{header.SampleBytes * 8}-bit"));
+            if (header.Interlaced)
+                traits.Add(header.IsJpeg ? "progressive" : "interlaced");
+            throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
+                $"Image of {size}{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")} needs {(bytes + 999_999) / 1_000_000} MB to decode, more than this server's limit of {recipe.MaxDecodeBytes / 1_000_000} MB"));
+        }
+    }
+
+    private static ImageHeader ReadHeader(string inputPath, string loader)
     {
         try
         {
-            // Opening reads the header only; no pixel is decoded.
-            using var header = VipsImage.NewFromFile(inputPath, access: Enums.Access.Sequential);
-            var pages = header.Contains("n-pages") ? Convert.ToInt32(header.Get("n-pages"), CultureInfo.InvariantCulture) : 1;
-            return (header.Width, header.Height, Math.Max(1, pages));
+            return ImageHeader.Read(inputPath, loader);
         }
         catch (VipsException e)
         {

@@ -388,7 +388,7 @@ public sealed class MediaPipeline : IDisposable
                 string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
                 var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
                 await _tasks.SaveResultAsync(active.Job.OriginalSha256, _settings.Recipe.Fingerprint, blob.Sha256, cancellationToken).ConfigureAwait(false);
-                await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, CompletedMessage(active.Job.Kind), cancellationToken).ConfigureAwait(false);
+                await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(active.Job.Kind), cancellationToken).ConfigureAwait(false);
                 foreach (var task in tasks)
                     Notify(task.Id);
                 await ForgetJobAsync(active).ConfigureAwait(false);

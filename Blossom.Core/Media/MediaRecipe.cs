@@ -8,7 +8,9 @@ namespace Blossom.Core.Media;
 /// <param name="Format"><c>webp</c> or <c>jpeg</c>; animations are always WebP.</param>
 /// <param name="Quality">Encoder quality, 1 to 100.</param>
 /// <param name="MaxPixels">Larger inputs (all frames counted) are refused before decoding: decompression bombs.</param>
-public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int Quality, long MaxPixels);
+/// <param name="MaxDecodeBytes">Inputs whose decoding would cost more bytes are refused before decoding (see <see cref="ImageHeader.DecodeBytes"/>).</param>
+/// <param name="MaxFrames">Animations with more frames are refused before decoding.</param>
+public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int Quality, long MaxPixels, long MaxDecodeBytes, int MaxFrames);
 
 /// <summary>How video and audio are optimized: H.264 + AAC in MP4, or AAC in M4A for audio alone.</summary>
 /// <param name="MaxHeight">Taller video is scaled down to this height; never upscaled.</param>
@@ -59,7 +61,10 @@ public enum MediaKind
 }
 
 /// <summary>The optimizer's output file and its type.</summary>
-public sealed record OptimizedMedia(string Path, string MediaType);
+/// <param name="Path">The output file.</param>
+/// <param name="MediaType">Its MIME type.</param>
+/// <param name="Message">What the finished task says, when it is more than that the media was optimized.</param>
+public sealed record OptimizedMedia(string Path, string MediaType, string? Message = null);
 
 /// <summary>
 /// The media cannot be optimized. The message says why in words a person understands and is shown

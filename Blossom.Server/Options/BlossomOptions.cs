@@ -227,6 +227,23 @@ public sealed class MediaImageOptions
     /// <summary>Larger images (all frames counted) are refused before decoding. Default 100 megapixels.</summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = 100_000_000;
+
+    /// <summary>
+    /// Images whose decoding would cost more bytes are refused before decoding: bands x bytes per
+    /// sample x pixels x frames, in full for progressive JPEG (its coefficients) and interlaced
+    /// PNG/GIF, which are held whole; baseline JPEG and WebP count at the size they shrink to on
+    /// load. Default 512 MiB: any 8-bit RGB picture up to <see cref="MaxPixels"/>, 16-bit RGBA up to 67 MP.
+    /// </summary>
+    [Range(1_000_000, long.MaxValue)]
+    public long MaxDecodeBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Animations with more frames are refused before decoding. Default 1000: 100 seconds at
+    /// 10 frames per second, beyond what people send as animated pictures; encoding each frame
+    /// costs CPU time (4097 frames took 48 s).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxFrames { get; set; } = 1000;
 }
 
 /// <summary><c>Blossom:Media:Video</c>: what video and audio become.</summary>

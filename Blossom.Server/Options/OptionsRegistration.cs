@@ -33,7 +33,7 @@ internal static class OptionsRegistration
 
     /// <summary>The media settings as the core's recipe.</summary>
     public static MediaRecipe ToRecipe(this MediaImageOptions image, MediaVideoOptions video) => new(
-        new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels),
+        new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
         new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds));
 
     private static void Bind<T>(IServiceCollection services, string section) where T : class =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -26,29 +25,14 @@ public sealed class LargeUploadTests
         var signer = new NostrSigner();
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(new PatternStream(Size)));
 
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var baseline = process.WorkingSet64;
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-            while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
-            {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
-            }
-        });
+        await using var memory = WorkingSetSampler.Start();
 
         using var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new StreamContent(new PatternStream(Size)) };
         request.Content.Headers.ContentLength = Size;
         request.Headers.Add("X-SHA-256", hash);
         request.WithToken(signer.Token(AuthorizationVerb.Upload, [hash]));
         using var response = await client.SendAsync(request);
-        await sampling.CancelAsync();
-        await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
+        var growth = memory.Growth;
 
         response.StatusCode.Should().Be(HttpStatusCode.Created);
         var blob = (await response.Content.ReadFromJsonAsync<BlobDescriptor>())!;
@@ -56,7 +40,7 @@ public sealed class LargeUploadTests
         blob.Sha256.Should().Be(hash);
         new FileInfo(Path.Combine(app.StoragePath, hash[..2], hash[2..4], hash)).Length.Should().Be(Size);
         // Client and server share this process; together they may grow by buffers, never by the blob.
-        (peak - baseline).Should().BeLessThan(64L * 1024 * 1024, $"the working set grew from {baseline >> 20} MiB to {peak >> 20} MiB");
+        growth.Should().BeLessThan(64L * 1024 * 1024, memory.Describe());
     }
 
     /// <summary>Deterministic bytes produced on demand, so the test never holds the blob either.</summary>

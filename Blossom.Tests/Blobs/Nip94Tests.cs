@@ -63,6 +63,26 @@ public sealed class Nip94Tests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_HugeProgressiveJpeg_DimWithoutBlurhash()
+    {
+        var blob = await _client.UploadAsync(_alice, MediaSamples.HugeProgressiveJpeg(), "image/jpeg");
+
+        blob.Nip94.Should().ContainEquivalentOf(new[] { "dim", "10000x10000" });
+        blob.Nip94.Should().NotContain(t => t[0] == "blurhash", "drawing it would hold all 600 MB of its coefficients");
+    }
+
+    [Fact]
+    public async Task Upload_SmallProgressiveJpeg_TagsWithBlurhash()
+    {
+        using var image = NetVips.Image.NewFromBuffer(MediaSamples.PngWithAlpha(1200, 900));
+        using var flat = image.Flatten();
+        var blob = await _client.UploadAsync(_alice, flat.JpegsaveBuffer(interlace: true), "image/jpeg");
+
+        blob.Nip94.Should().ContainEquivalentOf(new[] { "dim", "1200x900" });
+        blob.Nip94.Should().Contain(t => t[0] == "blurhash", "6 MB of coefficients are within the budget");
+    }
+
+    [Fact]
     public async Task Upload_Video_DimFromFfprobe()
     {
         var blob = await _client.UploadAsync(_alice, await MediaSamples.VideoAsync(640, 360, fps: 25, seconds: 1), "video/mp4");

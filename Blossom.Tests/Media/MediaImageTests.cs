@@ -104,6 +104,99 @@ public sealed class MediaImageTests : IDisposable
     }
 
     [Fact]
+    public async Task InterlacedSixteenBitPngOverDecodeBudget_RefusedBeforeDecoding()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxDecodeBytes"] = "4000000" });
+        var client = app.Start();
+
+        // 1000x1000 is far below the pixel limit, but decoded it is 6 MB: 3 bands of 16 bits, held whole.
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.InterlacedPng16(1000, 1000), "image/png")).Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Image of 1000x1000 (16-bit, interlaced) needs 6 MB to decode, more than this server's limit of 4 MB");
+    }
+
+    [Fact]
+    public async Task AnimationOverFrameLimit_Refused()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:MaxFrames"] = "5" });
+        var client = app.Start();
+
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.AnimatedGif(frames: 6), "image/gif")).Id);
+
+        done.Status.Should().Be("canceled");
+        done.Message.Should().Be("Animation of 6 frames is longer than this server's limit of 5 frames");
+    }
+
+    [Theory]
+    [InlineData("image/png")]
+    [InlineData("image/gif")]
+    [InlineData("image/jpeg")]
+    [InlineData("image/webp")]
+    public async Task OptimizingWouldEnlarge_KeepsTheOriginalWithoutItsMetadata(string type)
+    {
+        var original = MediaSamples.Checkerboard(type);
+        Reveals(original).Should().BeTrue("the sample carries the secret");
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, type)).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Message.Should().Be("Kept the original image without its metadata: optimizing would have made it larger");
+        var blob = done.Blob!;
+        blob.Type.Should().Be(type);
+        blob.Size.Should().BeLessThan(original.Length, "the metadata is gone and nothing was added");
+        var served = await _client.GetByteArrayAsync(new Uri(blob.Url).PathAndQuery);
+        Reveals(served).Should().BeFalse();
+        using var image = NetVips.Image.NewFromBuffer(served);
+        using var source = NetVips.Image.NewFromBuffer(original);
+        using var difference = (image - source).Abs();
+        difference.Max().Should().Be(0, "the pixels are the original's, not decoded and encoded again");
+        MediaRequests.HasExif(image).Should().BeFalse();
+    }
+
+    /// <summary>Whether the secret shows in the file's bytes or in any metadata libvips reads from it (PNG text may be compressed).</summary>
+    private static bool Reveals(byte[] file)
+    {
+        using var image = NetVips.Image.NewFromBuffer(file);
+        return System.Text.Encoding.ASCII.GetString(file).Contains(MediaSamples.Secret, StringComparison.Ordinal)
+            || image.GetFields().Any(f => (image.Get(f) switch { string text => text, byte[] bytes => System.Text.Encoding.ASCII.GetString(bytes), _ => "" })
+                .Contains(MediaSamples.Secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OptimizingWouldEnlargeAnOriginalWithoutMetadata_TheOriginalIsTheResult()
+    {
+        var original = MediaSamples.Checkerboard("image/png", metadata: false);
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, "image/png")).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Message.Should().Be("Kept the original image without its metadata: optimizing would have made it larger");
+        done.Blob!.Sha256.Should().Be(BlossomRequests.Sha256(original));
+        done.Blob.Nip94.Should().ContainEquivalentOf(new[] { "ox", done.Blob.Sha256 });
+        (await _client.GetByteArrayAsync(new Uri(done.Blob.Url).PathAndQuery)).Should().Equal(original);
+        var again = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, "image/png")).Id);
+        again.Blob!.Sha256.Should().Be(done.Blob.Sha256, "the same original reuses its result");
+    }
+
+    [Fact]
+    public async Task OptimizingWouldEnlargeAnOriginalThatMustBeTurned_KeepsTheResultSayingSo()
+    {
+        var original = MediaSamples.Checkerboard("image/png", orientation: 6);
+
+        var done = await _client.WaitForEndAsync((await _client.SubmitAsync(_alice, original, "image/png")).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        done.Message.Should().Be("Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here");
+        done.Blob!.Type.Should().Be("image/webp");
+        done.Blob.Size.Should().BeGreaterThan(original.Length);
+        using var image = await _client.DownloadImageAsync(done.Blob);
+        using var source = NetVips.Image.NewFromBuffer(original);
+        (image.Width, image.Height).Should().Be((source.Height, source.Width), "EXIF orientation 6 turns it upright");
+        Reveals(await _client.GetByteArrayAsync(new Uri(done.Blob.Url).PathAndQuery)).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task JpegFormatSetting_FlattensAlphaIntoJpeg()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Image:Format"] = "jpeg" });

@@ -18,8 +18,22 @@ internal static class MediaSamples
     {
         using var image = Pattern(4000, 3000);
         var jpeg = image.JpegsaveBuffer(q: 85);
-        return WithExif(jpeg, PhoneExif());
+        return WithSegment(jpeg, 0xE1, PhoneExif());
     }
+
+    /// <summary>
+    /// A 10000x10000 progressive JPEG of a dark picture: about a hundred kilobytes on disk, but a
+    /// decoder must hold all its coefficients (width x height x 3 x 2 bytes, 600 MB) to draw it.
+    /// Encoding it once costs as much, so each call returns the same picture with its own comment.
+    /// </summary>
+    public static byte[] HugeProgressiveJpeg() => WithSegment(ProgressiveTemplate.Value, 0xFE, BitConverter.GetBytes(Interlocked.Increment(ref _seed)));
+
+    private static readonly Lazy<byte[]> ProgressiveTemplate = new(() =>
+    {
+        using var image = Pattern(10000, 10000);
+        using var dark = (image / 16).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        return dark.JpegsaveBuffer(q: 50, interlace: true, keep: Enums.ForeignKeep.None);
+    });
 
     public static byte[] PngWithAlpha(int width = 800, int height = 600)
     {
@@ -28,6 +42,52 @@ internal static class MediaSamples
         using var alpha = (black + 128).Cast(Enums.BandFormat.Uchar);
         using var rgba = rgb.Bandjoin(alpha);
         return rgba.PngsaveBuffer();
+    }
+
+    /// <summary>A 16-bit RGB PNG, Adam7-interlaced: a decoder holds all of it, 6 bytes per pixel.</summary>
+    public static byte[] InterlacedPng16(int width, int height)
+    {
+        using var rgb = Pattern(width, height);
+        using var deep = (rgb * 257).Cast(Enums.BandFormat.Ushort).Copy(interpretation: Enums.Interpretation.Rgb16);
+        return deep.PngsaveBuffer(interlace: true, keep: Enums.ForeignKeep.None);
+    }
+
+    /// <summary>Text hidden in <see cref="Checkerboard"/>'s metadata, to look for in what is served.</summary>
+    public const string Secret = "taken at 48.8566N 2.3522E";
+
+    /// <summary>
+    /// A black-and-white checkerboard of single pixels: PNG, GIF and lossless WebP store it in a
+    /// few KB and a low-quality JPEG in less than half of what lossy WebP at quality 80 makes of it.
+    /// <paramref name="type"/> is image/png, image/gif, image/jpeg or image/webp; with
+    /// <paramref name="metadata"/> the file carries <see cref="Secret"/> in a text chunk, comment
+    /// extension, COM segment or XMP chunk (PNG and WebP also carry EXIF, with
+    /// <paramref name="orientation"/>).
+    /// </summary>
+    public static byte[] Checkerboard(string type, bool metadata = true, int orientation = 1)
+    {
+        // The width makes each call's picture its own.
+        var width = 640 + Interlocked.Increment(ref _seed) % 128;
+        using var xy = VipsImage.Xyz(width, 480);
+        using var sum = xy[0] + xy[1];
+        using var plain = (sum % 2 * 255).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Bw);
+        var secret = System.Text.Encoding.ASCII.GetBytes(Secret);
+        using var board = metadata
+            ? plain.Mutate(m =>
+            {
+                m.Set(GValue.GStrType, "png-comment-0-Comment", Secret);
+                m.Set(GValue.BlobType, "xmp-data", secret);
+                m.Set(GValue.GIntType, "orientation", orientation);
+            })
+            : plain.Copy();
+        var keep = metadata ? Enums.ForeignKeep.All : Enums.ForeignKeep.None;
+        return type switch
+        {
+            "image/png" => board.PngsaveBuffer(keep: keep),
+            "image/webp" => board.WebpsaveBuffer(lossless: true, keep: keep),
+            "image/gif" => metadata ? WithGifComment(board.GifsaveBuffer(keep: keep), secret) : board.GifsaveBuffer(keep: keep),
+            "image/jpeg" => metadata ? WithSegment(board.JpegsaveBuffer(q: 10, keep: keep), 0xFE, secret) : board.JpegsaveBuffer(q: 10, keep: keep),
+            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        };
     }
 
     /// <summary>An animated GIF of <paramref name="frames"/> frames, each 300x200.</summary>
@@ -169,14 +229,22 @@ internal static class MediaSamples
         }
     }
 
-    /// <summary>Puts an APP1 segment holding <paramref name="exif"/> right after the JPEG's SOI marker.</summary>
-    private static byte[] WithExif(byte[] jpeg, byte[] exif)
+    /// <summary>Puts a comment extension holding <paramref name="text"/> (under 256 bytes) after the GIF's screen descriptor and colour table.</summary>
+    private static byte[] WithGifComment(byte[] gif, byte[] text)
     {
-        var segment = new byte[4 + exif.Length];
+        var flags = gif[10];
+        var at = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0);
+        return [.. gif.AsSpan(0, at), 0x21, 0xFE, (byte)text.Length, .. text, 0x00, .. gif.AsSpan(at)];
+    }
+
+    /// <summary>Puts a segment (APP1 for EXIF, COM for a comment) holding <paramref name="payload"/> right after the JPEG's SOI marker.</summary>
+    private static byte[] WithSegment(byte[] jpeg, byte marker, byte[] payload)
+    {
+        var segment = new byte[4 + payload.Length];
         segment[0] = 0xFF;
-        segment[1] = 0xE1;
-        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(exif.Length + 2));
-        exif.CopyTo(segment, 4);
+        segment[1] = marker;
+        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
+        payload.CopyTo(segment, 4);
         return [.. jpeg.AsSpan(0, 2), .. segment, .. jpeg.AsSpan(2)];
     }
 }
