@@ -13,6 +13,7 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:Kind")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
+    [InlineData("Blossom:Metrics:AllowedNetworks:0", "intranet", "Metrics:AllowedNetworks")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });
