@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Infrastructure;
 
@@ -26,6 +27,9 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
     public string StoragePath => Path.Combine(DataRoot, "blobs");
 
     public string MediaWorkPath => Path.Combine(DataRoot, "media");
+
+    /// <summary>Everything the server logged, after the configured level filters.</summary>
+    public LogCapture Logs { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -50,6 +54,7 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
         builder.UseSetting("Blossom:Media:WorkPath", MediaWorkPath);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     protected override void Dispose(bool disposing)
