@@ -53,6 +53,7 @@ internal static class Startup
             var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
             return new MirrorClient(new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts));
         });
+        services.AddSingleton<StorageSpace>();
         services.AddHealthChecks()
             .AddCheck<BlobIndexHealthCheck>("database")
             .AddCheck<BlobStoreHealthCheck>("storage")

@@ -89,7 +89,7 @@ internal static class MirrorEndpoints
         {
             return BlossomError.BadGateway($"The origin could not be fetched: {e.Message}");
         }
-        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested && !OutOfSpace.Is(e))
         {
             return BlossomError.BadGateway($"The origin's answer broke off: {e.Message}");
         }

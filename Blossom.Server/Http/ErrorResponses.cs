@@ -1,3 +1,5 @@
+using Blossom.Core.Blobs;
+using Blossom.Server.Health;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
@@ -55,12 +57,22 @@ internal static partial class ErrorResponses
         if (context.RequestAborted.IsCancellationRequested)
             return Task.CompletedTask;
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Blossom.Server");
+        // A full disk is the operator's to fix, not a bug: a reason for the client, one line for the log, no trace.
+        if (exception is not null && OutOfSpace.Is(exception))
+        {
+            context.RequestServices.GetRequiredService<StorageSpace>().ReportFull();
+            LogOutOfSpace(logger, context.Request.Method, context.Request.Path, exception.Message);
+            return new BlossomError(StatusCodes.Status507InsufficientStorage, StorageSpace.FullReason).ExecuteAsync(context);
+        }
         LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
         return new BlossomError(StatusCodes.Status500InternalServerError, "Internal server error").ExecuteAsync(context);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception? exception, string method, PathString path);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Out of storage space on {Method} {Path}, refused with 507: {Problem}")]
+    private static partial void LogOutOfSpace(ILogger logger, string method, PathString path, string problem);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "The client closed the connection during {Method} {Path}; what it sent was discarded")]
     private static partial void LogClientAborted(ILogger logger, string method, PathString path);
