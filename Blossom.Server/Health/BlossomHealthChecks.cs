@@ -42,7 +42,7 @@ internal sealed class StorageSpace(TimeProvider time)
     public const string FullReason = "The server is out of storage space";
 
     private static readonly TimeSpan Memory = TimeSpan.FromMinutes(1);
-    private long _lastFullTicks = long.MinValue;
+    private long _lastFullTicks;
 
     public bool IsFull => time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastFullTicks) < Memory.Ticks;
 

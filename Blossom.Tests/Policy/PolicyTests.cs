@@ -240,18 +240,22 @@ public sealed class PolicyTests
 
         public Arrival NewArrival() => new(this);
 
+        private void Count()
+        {
+            if (Interlocked.Increment(ref _arrived) == count)
+                _all.TrySetResult();
+        }
+
         public sealed class Arrival(HalfwayBarrier barrier)
         {
             private int _done;
 
             public void Arrive()
             {
-                if (Interlocked.Exchange(ref _done, 1) == 0 && Interlocked.Increment(ref barrier._arrived) == barrier.Count)
-                    barrier._all.TrySetResult();
+                if (Interlocked.Exchange(ref _done, 1) == 0)
+                    barrier.Count();
             }
         }
-
-        private int Count => count;
     }
 
     /// <summary>A body that sends its first half, arrives, and sends the rest once <paramref name="release"/> completes.</summary>
