@@ -122,8 +122,6 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         }
     }
 
-    public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => index.UsageAsync(pubkey, sha256, cancellationToken);
-
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);
 
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);

@@ -71,9 +71,9 @@ internal static partial class ErrorResponses
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception? exception, string method, PathString path);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Out of storage space on {Method} {Path}, refused with 507: {Problem}")]
-    private static partial void LogOutOfSpace(ILogger logger, string method, PathString path, string problem);
-
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "The client closed the connection during {Method} {Path}; what it sent was discarded")]
     private static partial void LogClientAborted(ILogger logger, string method, PathString path);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Out of storage space on {Method} {Path}, refused with 507: {Problem}")]
+    private static partial void LogOutOfSpace(ILogger logger, string method, PathString path, string problem);
 }
