@@ -30,7 +30,7 @@ var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
 var mirror = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
 app.MapBlossomHealthChecks();
 app.MapOpenApi();
-app.MapPrometheusScrapingEndpoint();
+app.MapBlossomMetrics();
 app.MapInfoEndpoints();
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);

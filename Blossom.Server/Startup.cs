@@ -30,6 +30,8 @@ internal static class Startup
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
+        services.AddSingleton(sp => new QuotaReservations(
+            sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
@@ -52,6 +54,7 @@ internal static class Startup
             var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
             return new MirrorClient(new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts));
         });
+        services.AddSingleton<StorageSpace>();
         services.AddHealthChecks()
             .AddCheck<BlobIndexHealthCheck>("database")
             .AddCheck<BlobStoreHealthCheck>("storage")

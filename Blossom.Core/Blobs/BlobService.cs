@@ -42,11 +42,21 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         {
             var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
-            await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var moved = await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
             var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds(),
                 derived?.Metadata?.Width, derived?.Metadata?.Height, derived?.Metadata?.Blurhash, derived?.OriginalSha256);
-            var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
-            return (stored, existing is null);
+            try
+            {
+                var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
+                return (stored, existing is null);
+            }
+            catch when (moved && existing is null)
+            {
+                // The file and the index must agree: a file without its row (a full database disk,
+                // say) would be served by nobody, counted for nobody and never deleted.
+                await store.DeleteAsync(received.Sha256, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         }
         finally
         {
@@ -114,8 +124,6 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
             gate.Release();
         }
     }
-
-    public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => index.UsageAsync(pubkey, sha256, cancellationToken);
 
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);
 

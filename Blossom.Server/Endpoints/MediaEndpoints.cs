@@ -57,7 +57,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaPipeline pipeline, BlobService blobs, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
+        HttpContext context, MediaPipeline pipeline, QuotaReservations quotas, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
         CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
@@ -68,8 +68,10 @@ internal static partial class MediaEndpoints
             return refusal;
         if (await Busy(pipeline, owner, cancellationToken).ConfigureAwait(false) is { } busy)
             return busy;
-        // The original's size stands in for the result's, which is not known yet and rarely larger.
-        if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, request.ContentLength, cancellationToken).ConfigureAwait(false) is { } overQuota)
+        // The original's size stands in for the result's, which is not known yet and rarely larger. It
+        // is held while this request runs; the result counts for the owner once committed.
+        using var quota = await quotas.ReserveAsync(owner, null, request.ContentLength, cancellationToken).ConfigureAwait(false);
+        if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
             return overQuota;
 
         var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
@@ -79,8 +81,8 @@ internal static partial class MediaEndpoints
         MediaTask? task;
         await using (body.ConfigureAwait(false))
         {
-            if (await UploadPolicy.CheckQuotaAsync(blobs, uploadOptions.Value, owner, null, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
-                return quotaExceeded;
+            if (!await quota.ResizeAsync(null, body.Blob.Size, cancellationToken).ConfigureAwait(false))
+                return UploadPolicy.QuotaRefusal(quota)!;
             (admission, task) = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
         }
         if (task is null)

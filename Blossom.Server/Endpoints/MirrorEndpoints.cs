@@ -39,7 +39,7 @@ internal static class MirrorEndpoints
     /// is kept unless the hash is one the token names.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> MirrorAsync(
-        HttpContext context, BlobService blobs, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
+        HttpContext context, BlobService blobs, QuotaReservations quotas, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
         PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
@@ -63,7 +63,8 @@ internal static class MirrorEndpoints
             var length = response.Content.Headers.ContentLength;
             if (UploadPolicy.Check(options, mediaType, length, options.MaxSizeBytes) is { } refusal)
                 return refusal;
-            if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, null, length, cancellationToken).ConfigureAwait(false) is { } overQuota)
+            using var quota = await quotas.ReserveAsync(owner, null, length, cancellationToken).ConfigureAwait(false);
+            if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
                 return overQuota;
 
             var pending = await blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -73,8 +74,8 @@ internal static class MirrorEndpoints
                 var received = await pending.ReceiveAsync(body, options.MaxSizeBytes, deadline.Token).ConfigureAwait(false);
                 if (authorization is not null && !authorization.Covers(received.Sha256))
                     return BlossomError.Conflict($"The mirrored blob's sha256 is {received.Sha256}, which the token's x tags do not name");
-                if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, received.Sha256, received.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
-                    return quotaExceeded;
+                if (!await quota.ResizeAsync(received.Sha256, received.Size, cancellationToken).ConfigureAwait(false))
+                    return UploadPolicy.QuotaRefusal(quota)!;
                 var (blob, created) = await blobs.CommitAsync(pending, received, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
                 var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
                 return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
@@ -92,7 +93,7 @@ internal static class MirrorEndpoints
         {
             return BlossomError.BadGateway($"The origin could not be fetched: {e.Message}");
         }
-        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested && !OutOfSpace.Is(e))
         {
             return BlossomError.BadGateway($"The origin's answer broke off: {e.Message}");
         }

@@ -24,7 +24,7 @@ internal static class UploadEndpoints
     /// hash only once complete and checked, so memory stays flat and no torn blob is ever visible.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
-        HttpContext context, BlobService blobs, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        HttpContext context, BlobService blobs, QuotaReservations quotas, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
         var request = context.Request;
@@ -33,7 +33,9 @@ internal static class UploadEndpoints
             return refusal;
         var owner = context.GetAuthorizationEvent()?.Pubkey;
         var announced = BlobRequest.Sha256Header(request) is { Valid: true } header ? header.Value : null;
-        if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, announced, request.ContentLength, cancellationToken).ConfigureAwait(false) is { } overQuota)
+        // Held until the blob is in the index (or discarded), so concurrent uploads cannot share the same room.
+        using var quota = await quotas.ReserveAsync(owner, announced, request.ContentLength, cancellationToken).ConfigureAwait(false);
+        if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
             return overQuota;
 
         var (body, error) = await RequestBlob.ReceiveAsync(context, blobs.Store, options.MaxSizeBytes, UploadPolicy.TooLarge(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
@@ -41,8 +43,8 @@ internal static class UploadEndpoints
             return error!;
         await using (body.ConfigureAwait(false))
         {
-            if (await UploadPolicy.CheckQuotaAsync(blobs, options, owner, body.Blob.Sha256, body.Blob.Size, cancellationToken).ConfigureAwait(false) is { } quotaExceeded)
-                return quotaExceeded;
+            if (!await quota.ResizeAsync(body.Blob.Sha256, body.Blob.Size, cancellationToken).ConfigureAwait(false))
+                return UploadPolicy.QuotaRefusal(quota)!;
             var (blob, created) = await blobs.CommitAsync(body.Pending, body.Blob, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
             var descriptor = BlobDescriptor.From(blob, baseUrl.For(request));
             return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);

@@ -32,20 +32,15 @@ internal static class UploadPolicy
     }
 
     /// <summary>
-    /// <c>Upload:QuotaBytesPerPubkey</c>: refuses (413) a blob that would take <paramref name="pubkey"/>
-    /// past the quota, unless it already owns it. Checked with the announced size before the body
-    /// and with the real one after it.
+    /// <c>Upload:QuotaBytesPerPubkey</c>: 413 when <paramref name="reservation"/> did not fit the
+    /// pubkey's quota (its blobs and its other writes under way); null when the write may go on.
     /// </summary>
-    public static async Task<BlossomError?> CheckQuotaAsync(BlobService blobs, UploadOptions options, string? pubkey, string? sha256, long? size, CancellationToken cancellationToken)
+    public static BlossomError? QuotaRefusal(QuotaReservation reservation)
     {
-        ArgumentNullException.ThrowIfNull(blobs);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.QuotaBytesPerPubkey == 0 || pubkey is null || size is not { } bytes)
-            return null;
-        var usage = await blobs.UsageAsync(pubkey, sha256, cancellationToken).ConfigureAwait(false);
-        return usage.OwnsBlob || usage.UsedBytes + bytes <= options.QuotaBytesPerPubkey
+        ArgumentNullException.ThrowIfNull(reservation);
+        return reservation.Granted
             ? null
-            : BlossomError.TooLarge($"Storage quota exceeded: your blobs take {usage.UsedBytes} of {options.QuotaBytesPerPubkey} bytes and this one needs {bytes}");
+            : BlossomError.TooLarge($"Storage quota exceeded: your blobs take {reservation.UsedBytes} of {reservation.QuotaBytes} bytes and this one needs {reservation.RequestedBytes}");
     }
 
     public static BlossomError TooLarge(long maxSizeBytes) =>

@@ -1,15 +1,22 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Blossom.Core;
 using Blossom.Server.Options;
 using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace Blossom.Server.Http;
 
-/// <summary>What running the server in production needs around the endpoints: proxies, logs, the API description.</summary>
+/// <summary>What running the server in production needs around the endpoints: proxies, logs, metrics, the API description.</summary>
 internal static class Operations
 {
+    /// <summary>Where a scraper usually sits: this host, or a private (container, LAN) network.</summary>
+    private static readonly IPNetwork[] LocalNetworks =
+        [.. new[] { "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" }.Select(n => IPNetwork.Parse(n))];
+
     /// <summary><c>Logs:Format=Json</c>: the framework's JSON console, with scopes, so every line carries its request id.</summary>
     public static WebApplicationBuilder AddBlossomLogging(this WebApplicationBuilder builder)
     {
@@ -34,6 +41,48 @@ internal static class Operations
             .AddPrometheusExporter());
         return services;
     }
+
+    /// <summary>
+    /// <c>/metrics</c> for the scrapers <c>Blossom:Metrics</c> allows: request counts, routes and queue
+    /// lengths tell an outsider too much about the server's traffic to be public by default.
+    /// Refused: 403 from another network, 401 without the bearer token when one is set.
+    /// </summary>
+    public static IEndpointConventionBuilder MapBlossomMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
+        IPNetwork[] allowed = options.AllowedNetworks.Count == 0 ? LocalNetworks : [.. options.AllowedNetworks.Select(ParseNetwork)];
+        var token = options.BearerToken.Length == 0 ? null : Encoding.UTF8.GetBytes(options.BearerToken);
+        return app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+        {
+            if (MetricsRefusal(context, allowed, token) is { } refusal)
+                await refusal.ExecuteAsync(context).ConfigureAwait(false);
+            else
+                await next(context).ConfigureAwait(false);
+        }), optionsName: null);
+    }
+
+    private static BlossomError? MetricsRefusal(HttpContext context, IPNetwork[] allowed, byte[]? token)
+    {
+        var client = context.Connection.RemoteIpAddress;
+        if (client?.IsIPv4MappedToIPv6 == true)
+            client = client.MapToIPv4();
+        if (client is null || !allowed.Any(n => n.Contains(client)))
+            return BlossomError.Forbidden("Metrics are not served to this address");
+        if (token is null)
+            return null;
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), token))
+            return null;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return BlossomError.Unauthorized("Metrics need the configured bearer token");
+    }
+
+    /// <summary>A CIDR network, or a single address as a network of one.</summary>
+    private static IPNetwork ParseNetwork(string entry) =>
+        IPAddress.TryParse(entry, out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8) : IPNetwork.Parse(entry);
 
     /// <summary>The forwarded-headers middleware, trusting only the configured proxies (loopback when none).</summary>
     public static IServiceCollection AddBlossomForwardedHeaders(this IServiceCollection services)

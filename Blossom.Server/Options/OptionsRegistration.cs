@@ -18,6 +18,8 @@ internal static class OptionsRegistration
         Bind<RateLimitOptions>(services, RateLimitOptions.Section);
         Bind<ProxyOptions>(services, ProxyOptions.Section);
         Bind<LogsOptions>(services, LogsOptions.Section);
+        Bind<MetricsOptions>(services, MetricsOptions.Section);
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         Bind<MirrorOptions>(services, MirrorOptions.Section);
         Bind<AdminOptions>(services, AdminOptions.Section);
@@ -85,6 +87,15 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
     public ValidateOptionsResult Validate(string? name, ProxyOptions options) =>
         options.KnownProxies.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
             .Select(p => $"Proxy:KnownProxies entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
+            ? ValidateOptionsResult.Fail(failures)
+            : ValidateOptionsResult.Success;
+}
+
+internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options) =>
+        options.AllowedNetworks.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
+            .Select(p => $"Metrics:AllowedNetworks entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
             ? ValidateOptionsResult.Fail(failures)
             : ValidateOptionsResult.Success;
 }

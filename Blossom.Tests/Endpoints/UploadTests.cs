@@ -6,6 +6,7 @@ using System.Text;
 using Blossom.Core.Auth;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Endpoints;
 
@@ -162,6 +163,45 @@ public sealed class UploadTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         Directory.EnumerateFiles(_app.StoragePath, "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Put_ClientResetsMidBody_OneInformationLogNoErrorsNoTempFile()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug" });
+        app.Start();
+        var hash = new string('b', 64);
+        var token = NostrSigner.Header(_alice.Token(AuthorizationVerb.Upload, [hash]));
+        var logged = app.Logs.Entries.Count;
+
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(app.BaseAddress.Host, app.BaseAddress.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"PUT /upload HTTP/1.1\r\nHost: {app.BaseAddress.Authority}\r\nAuthorization: {token}\r\nX-SHA-256: {hash}\r\n" +
+                $"Content-Type: application/octet-stream\r\nContent-Length: {10 * 1024 * 1024}\r\n\r\n"));
+            await stream.WriteAsync(BlossomRequests.RandomBlob(1024 * 1024));
+            // A reset discards what the server has not read yet: wait until it is receiving the body.
+            var receiving = System.Diagnostics.Stopwatch.StartNew();
+            while (!Directory.EnumerateFiles(Path.Combine(app.StoragePath, ".tmp")).Any())
+                receiving.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the server should start receiving the body");
+            // Linger 0: closing sends RST, as a client that crashed or lost its network would.
+            tcp.Client.LingerState = new LingerOption(true, 0);
+            tcp.Client.Close();
+        }
+
+        // The request is over once the server logged it and removed its temp file.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<LogEntry> entries;
+        do
+        {
+            entries = [.. app.Logs.Entries.Skip(logged).Where(e => e.Level >= LogLevel.Warning || (e.Level >= LogLevel.Information && e.Category.StartsWith("Blossom", StringComparison.Ordinal)))];
+            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the server should log the aborted upload and remove its temp file");
+        } while (entries.Count == 0 || Directory.EnumerateFiles(app.StoragePath, "*", SearchOption.AllDirectories).Any());
+
+        entries.Should().ContainSingle().Which.Should().Match<LogEntry>(e =>
+            e.Level == LogLevel.Information && e.Message.Contains("PUT /upload", StringComparison.Ordinal) && e.Exception == null);
     }
 
     [Fact]

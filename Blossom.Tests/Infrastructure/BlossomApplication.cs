@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Infrastructure;
 
@@ -27,6 +28,9 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
     public string StoragePath => Path.Combine(DataRoot, "blobs");
 
     public string MediaWorkPath => Path.Combine(DataRoot, "media");
+
+    /// <summary>Everything the server logged, after the configured level filters.</summary>
+    public LogCapture Logs { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -54,6 +58,7 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
         builder.UseSetting("Blossom:Media:WorkPath", MediaWorkPath);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         if (ReplaceServices is { } configure)
             builder.ConfigureTestServices(configure);
     }

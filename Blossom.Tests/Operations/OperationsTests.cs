@@ -36,6 +36,55 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Metrics_FromOutsideAllowedNetworks_403WithReason()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Metrics:AllowedNetworks:0"] = "10.0.0.0/8" });
+        var client = app.Start();
+
+        using var response = await client.GetAsync("/metrics");
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        response.Reason().Should().Be("Metrics are not served to this address");
+        (await response.Content.ReadAsStringAsync()).Should().NotContain("http_server");
+    }
+
+    [Fact]
+    public async Task Metrics_ByDefault_RefusedToAPublicAddress()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Proxy:TrustForwardedHeaders"] = "true" });
+        var client = app.Start();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await client.GetAsync("/metrics")).StatusCode.Should().Be(HttpStatusCode.OK, "loopback and private networks are allowed by default");
+    }
+
+    [Fact]
+    public async Task Metrics_WithBearerToken_401WithoutIt_200WithIt()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Metrics:BearerToken"] = "scrape-secret-123" });
+        var client = app.Start();
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "guess");
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        right.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "scrape-secret-123");
+
+        using var missing = await client.GetAsync("/metrics");
+        using var guessed = await client.SendAsync(wrong);
+        using var allowed = await client.SendAsync(right);
+
+        missing.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        missing.Reason().Should().Be("Metrics need the configured bearer token");
+        missing.Headers.WwwAuthenticate.ToString().Should().Be("Bearer");
+        guessed.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        allowed.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await allowed.Content.ReadAsStringAsync()).Should().Contain("# TYPE");
+    }
+
+    [Fact]
     public async Task Metrics_PrometheusTextWithRequestsBlobsAndMediaTasks()
     {
         using var app = new BlossomApplication();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -46,6 +47,39 @@ public sealed class PolicyTests
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         (await client.GetAsync($"/{BlossomRequests.Sha256(data)}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Quota_TwentyConcurrentUploads_StoredTotalStaysWithinIt()
+    {
+        const int quota = 1024 * 1024;
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:QuotaBytesPerPubkey"] = quota.ToString(CultureInfo.InvariantCulture) });
+        var client = app.Start();
+        var blobs = Enumerable.Range(0, 20).Select(_ => BlossomRequests.RandomBlob(100 * 1024)).ToList();
+        // Every body is held half-sent until each request is either that far or answered, so all
+        // twenty are in flight together, as they were when the quota was checked only around the body.
+        var inFlight = new HalfwayBarrier(blobs.Count);
+
+        var responses = await Task.WhenAll(blobs.Select(async data =>
+        {
+            var arrival = inFlight.NewArrival();
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new HeldContent(data, arrival, inFlight.AllArrived) };
+            request.Headers.Add("X-SHA-256", BlossomRequests.Sha256(data));
+            using var response = await client.SendAsync(request.WithToken(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)])));
+            arrival.Arrive();
+            return (response.StatusCode, Reason: response.Reason());
+        }));
+
+        var listed = await client.GetFromJsonAsync<JsonElement>($"/list/{_alice.Pubkey}");
+        var stored = listed.EnumerateArray().Sum(b => b.GetProperty("size").GetInt64());
+        stored.Should().BeLessThanOrEqualTo(quota);
+        // Ten fit; one may be refused at the edge while a committed blob's reservation is still being released.
+        responses.Count(r => r.StatusCode == HttpStatusCode.Created).Should().Be(listed.GetArrayLength()).And.BeInRange(9, 10);
+        responses.Where(r => r.StatusCode != HttpStatusCode.Created).Should().AllSatisfy(r =>
+        {
+            r.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+            r.Reason.Should().StartWith("Storage quota exceeded:");
+        });
     }
 
     [Fact]
@@ -249,4 +283,54 @@ public sealed class PolicyTests
     /// <summary>How many blobs a pubkey's list shows.</summary>
     private static async Task<int> ListCountAsync(HttpClient client, string pubkey) =>
         (await client.GetFromJsonAsync<JsonElement>($"/list/{pubkey}")).GetArrayLength();
+
+    /// <summary>Opens once each of <c>count</c> participants arrived (each counted once, however often it calls).</summary>
+    private sealed class HalfwayBarrier(int count)
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _arrived;
+
+        public Task AllArrived => _all.Task;
+
+        public Arrival NewArrival() => new(this);
+
+        private void Count()
+        {
+            if (Interlocked.Increment(ref _arrived) == count)
+                _all.TrySetResult();
+        }
+
+        public sealed class Arrival(HalfwayBarrier barrier)
+        {
+            private int _done;
+
+            public void Arrive()
+            {
+                if (Interlocked.Exchange(ref _done, 1) == 0)
+                    barrier.Count();
+            }
+        }
+    }
+
+    /// <summary>A body that sends its first half, arrives, and sends the rest once <paramref name="release"/> completes.</summary>
+    private sealed class HeldContent(byte[] data, HalfwayBarrier.Arrival arrival, Task release) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            var half = data.Length / 2;
+            await stream.WriteAsync(data.AsMemory(0, half), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            arrival.Arrive();
+            await release.WaitAsync(cancellationToken);
+            await stream.WriteAsync(data.AsMemory(half), cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = data.Length;
+            return true;
+        }
+    }
 }
