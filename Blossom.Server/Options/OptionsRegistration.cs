@@ -84,18 +84,20 @@ internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
 
 internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ProxyOptions options) =>
-        options.KnownProxies.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
-            .Select(p => $"Proxy:KnownProxies entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
-            ? ValidateOptionsResult.Fail(failures)
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, ProxyOptions options) => NetworkList.Validate(options.KnownProxies, "Proxy:KnownProxies");
 }
 
 internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 {
-    public ValidateOptionsResult Validate(string? name, MetricsOptions options) =>
-        options.AllowedNetworks.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
-            .Select(p => $"Metrics:AllowedNetworks entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options) => NetworkList.Validate(options.AllowedNetworks, "Metrics:AllowedNetworks");
+}
+
+/// <summary>Settings that list IP addresses or CIDR networks.</summary>
+internal static class NetworkList
+{
+    public static ValidateOptionsResult Validate(IEnumerable<string> entries, string setting) =>
+        entries.Where(p => !System.Net.IPNetwork.TryParse(p, out _) && !System.Net.IPAddress.TryParse(p, out _))
+            .Select(p => $"{setting} entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
             ? ValidateOptionsResult.Fail(failures)
             : ValidateOptionsResult.Success;
 }
