@@ -6,7 +6,6 @@ using Blossom.Core.Mirror;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -111,11 +110,8 @@ internal static class MirrorEndpoints
     private static async Task<(Uri? Url, BlossomError? Error)> ReadUrlAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var tooLarge = BlossomError.TooLarge($"A mirror request body is at most {MaxRequestBodyBytes} bytes: {{\"url\": \"https://...\"}}");
-        if (request.ContentLength > MaxRequestBodyBytes)
+        if (!RequestBodyLimit.TryCap(request, MaxRequestBodyBytes))
             return (null, tooLarge);
-        // A chunked body declares no length: the server stops reading it at the cap, and does not drain the rest.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
-            bodyLimit.MaxRequestBodySize = MaxRequestBodyBytes;
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -130,7 +126,7 @@ internal static class MirrorEndpoints
         {
             return (null, BlossomError.BadRequest("The body is not JSON; send {\"url\": \"https://…\"}"));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e) when (e.IsTooLarge())
         {
             return (null, tooLarge);
         }

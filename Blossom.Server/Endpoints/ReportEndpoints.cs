@@ -72,16 +72,16 @@ internal static class ReportEndpoints
     /// <summary>The body, or null when it is longer than a report can be.</summary>
     private static async Task<byte[]?> ReadSmallBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxEventBytes)
+        if (!RequestBodyLimit.TryCap(request, MaxEventBytes))
             return null;
         using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + read > MaxEventBytes)
-                return null;
-            buffer.Write(chunk, 0, read);
+            await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.IsTooLarge())
+        {
+            return null;
         }
         return buffer.ToArray();
     }

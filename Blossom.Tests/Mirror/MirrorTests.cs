@@ -147,7 +147,10 @@ public sealed class MirrorTests : IAsyncLifetime
         using var app = Server(allowPrivate: true);
         app.Start();
 
-        var (head, sent) = await SendChunkedJsonAsync(app.BaseAddress, 64 * 1024 * 1024);
+        var token = NostrSigner.Header(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(_blob)]));
+
+        var (head, sent) = await ChunkedBody.PutAsync(app.BaseAddress, "/mirror",
+            $"Authorization: {token}\r\nContent-Type: application/json\r\n", "{\"url\":\"http://example.com/", 64 * 1024 * 1024);
 
         head.Should().StartWith("HTTP/1.1 413 ");
         head.Should().Contain("X-Reason: A mirror request body is at most 16384 bytes: {\"url\": \"https://...\"}");
@@ -261,46 +264,6 @@ public sealed class MirrorTests : IAsyncLifetime
     [InlineData("64:ff9b::808:808", true)]
     public void IsPublic_ClassifiesAddresses(string address, bool expected) =>
         NetworkAddresses.IsPublic(IPAddress.Parse(address)).Should().Be(expected);
-
-    /// <summary>
-    /// Sends <c>PUT /mirror</c> with a chunked JSON body of <paramref name="size"/> bytes over a raw
-    /// connection, as fast as the server takes it, and stops when the server answers or hangs up.
-    /// Returns the answer's status line and headers, and how much of the body went out.
-    /// </summary>
-    private async Task<(string Head, long Sent)> SendChunkedJsonAsync(Uri server, long size)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(server.Host, server.Port, timeout.Token);
-        var stream = tcp.GetStream();
-        var token = NostrSigner.Header(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(_blob)]));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"PUT /mirror HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
-            "1b\r\n{\"url\":\"http://example.com/\r\n"), timeout.Token);
-        var answer = ReadHeadAsync(stream, timeout.Token);
-        var chunk = Encoding.ASCII.GetBytes($"10000\r\n{new string('a', 0x10000)}\r\n");
-        long sent = 0;
-        try
-        {
-            for (; sent < size && !answer.IsCompleted; sent += 0x10000)
-                await stream.WriteAsync(chunk, timeout.Token);
-        }
-        catch (IOException)
-        {
-            // The server hung up on the rest of the body.
-        }
-        return (await answer, sent);
-    }
-
-    private static async Task<string> ReadHeadAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var head = new StringBuilder();
-        var buffer = new byte[4096];
-        int read;
-        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && (read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-            head.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        return head.ToString();
-    }
 
     private static int FreePort()
     {

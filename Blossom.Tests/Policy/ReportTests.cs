@@ -88,6 +88,20 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public async Task Report_ChunkedBodyBeyondTheCap_413WithoutReadingItAll()
+    {
+        using var app = Server();
+        app.Start();
+
+        var (head, sent) = await ChunkedBody.PutAsync(app.BaseAddress, "/report", "Content-Type: application/json\r\n", "{\"kind\":1984,\"content\":\"", 64 * 1024 * 1024);
+
+        head.Should().StartWith("HTTP/1.1 413 ");
+        head.Should().Contain("X-Reason: A report event is at most 16384 bytes");
+        head.Should().Contain("Connection: close", "the rest of the body is not drained");
+        sent.Should().BeLessThan(8 * 1024 * 1024, "the server stops reading at the cap");
+    }
+
+    [Fact]
     public async Task Report_NoneOfOurBlobs_404WithReason_NothingKept()
     {
         using var app = Server();
