@@ -13,6 +13,10 @@ namespace Blossom.Core.Media;
 /// </summary>
 public sealed class ImageOptimizer(ImageRecipe recipe)
 {
+    /// <summary>The task's message when the larger result had to be kept.</summary>
+    private const string LargerMessage =
+        "Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here";
+
     /// <summary>
     /// The libvips loaders an upload may reach, found by content whatever the declared type.
     /// Others stay out: SVG can pull in files beside the original (other users' originals), and
@@ -83,9 +87,6 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
                 File.Delete(output);
         }
     }
-
-    private const string LargerMessage =
-        "Finished optimizing image, though the result is larger than the original: the original needs resizing or turning upright, or its format's metadata cannot be removed here";
 
     /// <summary>
     /// When the optimized image came out larger than the original, a smaller result with nothing
