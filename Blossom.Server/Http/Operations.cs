@@ -45,7 +45,9 @@ internal static class Operations
     /// <summary>
     /// <c>/metrics</c> for the scrapers <c>Blossom:Metrics</c> allows: request counts, routes and queue
     /// lengths tell an outsider too much about the server's traffic to be public by default.
-    /// Refused: 403 from another network, 401 without the bearer token when one is set.
+    /// Refused: 403 from another network, 401 without the bearer token when one is set. Those
+    /// gates decide who scrapes, so the per-IP request budget does not: a scraper sharing an
+    /// address with busy clients must not lose its samples to their 429s.
     /// </summary>
     public static IEndpointConventionBuilder MapBlossomMetrics(this WebApplication app)
     {
@@ -59,7 +61,7 @@ internal static class Operations
                 await refusal.ExecuteAsync(context).ConfigureAwait(false);
             else
                 await next(context).ConfigureAwait(false);
-        }), optionsName: null);
+        }), optionsName: null).WithIpRateLimit(IpRateLimit.Unlimited);
     }
 
     private static BlossomError? MetricsRefusal(HttpContext context, IPNetwork[] allowed, byte[]? token)

@@ -85,6 +85,27 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Metrics_NotDrawnFromThePerIpRequestBudget()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:RateLimit:PerIpPerMinute"] = "2" });
+        var client = app.Start();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await client.GetAsync("/metrics");
+            statuses.Add(response.StatusCode);
+        }
+        using var first = await client.GetAsync("/list/" + _alice.Pubkey);
+        using var second = await client.GetAsync("/list/" + _alice.Pubkey);
+        using var third = await client.GetAsync("/list/" + _alice.Pubkey);
+
+        statuses.Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.OK));
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "the budget itself still applies to other routes");
+    }
+
+    [Fact]
     public async Task Metrics_PrometheusTextWithRequestsBlobsAndMediaTasks()
     {
         using var app = new BlossomApplication();
@@ -100,6 +121,7 @@ public sealed class OperationsTests
         {
             text = await client.GetStringAsync("/metrics");
             clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), text);
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         } while (!text.Contains("blossom_media_tasks_ended", StringComparison.Ordinal));
 
         text.Should().Contain("http_server_request_duration_seconds_bucket");
