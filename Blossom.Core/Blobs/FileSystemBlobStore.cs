@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
-
 namespace Blossom.Core.Blobs;
 
 /// <summary>
@@ -9,8 +6,6 @@ namespace Blossom.Core.Blobs;
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
-    // Large enough that per-call costs vanish, small enough that two per upload cost little memory.
-    private const int BufferSize = 1024 * 1024;
     private readonly string _root;
     private readonly string _temp;
 
@@ -102,41 +97,8 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
-            using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            // Two buffers: while one is written to disk on the thread pool, the next is read and
-            // hashed here, so the disk write overlaps the network and the hash instead of following them.
-            byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
-            var writing = Task.CompletedTask;
-            try
-            {
-                long length = 0;
-                for (var current = 0; ; current ^= 1)
-                {
-                    var buffer = buffers[current];
-                    var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                        break;
-                    length += read;
-                    if (length > maxLength)
-                        throw new BlobTooLargeException(maxLength);
-                    sha256.AppendData(buffer, 0, read);
-                    await writing.ConfigureAwait(false);
-                    var offset = length - read;
-                    writing = Task.Run(() => RandomAccess.Write(handle, buffer.AsSpan(0, read), offset), cancellationToken);
-                }
-                await writing.ConfigureAwait(false);
-                // The bytes must be on disk before the rename makes them a blob.
-                RandomAccess.FlushToDisk(handle);
-                _received = new ReceivedBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), length);
-                return _received;
-            }
-            finally
-            {
-                // A write still running owns its buffer; its failure, if any, is not this one's cause.
-                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                foreach (var buffer in buffers)
-                    ArrayPool<byte>.Shared.Return(buffer);
-            }
+            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: true, cancellationToken).ConfigureAwait(false);
+            return _received;
         }
 
         public Task<bool> CommitAsync(CancellationToken cancellationToken)
