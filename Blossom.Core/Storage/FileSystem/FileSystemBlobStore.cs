@@ -118,49 +118,6 @@ public sealed class FileSystemBlobStore : IBlobStore
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    /// <summary>A forward-only window of <paramref name="length"/> bytes from a file's current position.</summary>
-    private sealed class RangeStream(FileStream file, long length) : Stream
-    {
-        private long _remaining = length;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = file.Read(buffer[..(int)Math.Min(buffer.Length, _remaining)]);
-            _remaining -= read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await file.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken).ConfigureAwait(false);
-            _remaining -= read;
-            return read;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                file.Dispose();
-            base.Dispose(disposing);
-        }
-    }
-
     private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
     {
         private ReceivedBlob? _received;
