@@ -6,6 +6,7 @@ using Blossom.Core.Data;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
+using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Health;
@@ -22,7 +23,8 @@ internal static class Startup
     {
         services.AddBlossomOptions();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IBlobStore>(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
+        services.AddSingleton(CreateBlobStore);
+        services.AddSingleton<BlobRedirects>();
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip.
         services.AddSingleton<IBlobIndex>(sp => new CachingBlobIndex(
@@ -64,6 +66,15 @@ internal static class Startup
         services.AddOpenApi();
         services.AddBlossomMetrics();
         return services;
+    }
+
+    /// <summary>The store <c>Storage:Kind</c> names; S3 keeps its temp files where the file system store would.</summary>
+    private static IBlobStore CreateBlobStore(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        return storage.Kind == "S3"
+            ? new S3BlobStore(storage.S3.ToStoreSettings(), Path.Combine(storage.Path, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
+            : new FileSystemBlobStore(storage.Path);
     }
 
     /// <summary>
