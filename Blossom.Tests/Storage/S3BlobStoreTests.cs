@@ -77,6 +77,28 @@ public sealed class S3BlobStoreTests(S3Server s3) : IDisposable
     }
 
     [Fact]
+    public async Task LocalFile_RightAfterCommit_TheUploadsTempFileUntilTheLastUserIsDone()
+    {
+        var bucket = await s3.CreateBucketAsync();
+        using var store = Store(bucket);
+        var data = BlossomRequests.RandomBlob(100_000);
+        var pending = await store.BeginWriteAsync(CancellationToken.None);
+        var received = await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
+        await pending.CommitAsync(CancellationToken.None);
+
+        // What the inspection after a commit gets: the bytes just sent, not a second download of them.
+        var local = (await store.GetLocalFileAsync(received.Sha256, CancellationToken.None))!;
+        Directory.EnumerateFiles(_temp).Should().ContainSingle().Which.Should().Be(local.Path);
+        await pending.DisposeAsync();
+        (await File.ReadAllBytesAsync(local.Path)).Should().Equal(data);
+        await local.DisposeAsync();
+
+        Directory.EnumerateFiles(_temp).Should().BeEmpty();
+        await using var downloaded = (await store.GetLocalFileAsync(received.Sha256, CancellationToken.None))!;
+        (await File.ReadAllBytesAsync(downloaded.Path)).Should().Equal(data);
+    }
+
+    [Fact]
     public async Task Initialize_BucketMissing_FailsNamingTheBucketAndTheSettings()
     {
         using var store = Store("no-such-bucket");

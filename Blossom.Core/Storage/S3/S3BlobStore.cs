@@ -34,6 +34,11 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     private readonly string _temp;
     private readonly ILogger _logger;
 
+    // Blobs whose upload is committed but not yet disposed: its temp file holds their bytes, so the
+    // inspection that follows a commit reads it instead of downloading the object it just sent.
+    private readonly Lock _sharedGate = new();
+    private readonly Dictionary<string, SharedTemp> _shared = new(StringComparer.Ordinal);
+
     public S3BlobStore(S3StoreSettings settings, string tempFolder, ILogger<S3BlobStore> logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -139,9 +144,20 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         return new BlobContent(length is { } bound ? new RangeStream(response.ResponseStream, bound) : response.ResponseStream, TotalLength(response));
     }
 
-    /// <summary>A copy in the temp folder, downloaded in full: the tools that need a file read all of it.</summary>
+    /// <summary>
+    /// The temp file of an upload of this blob still in progress, or else a copy in the temp folder,
+    /// downloaded in full: the tools that need a file read all of it.
+    /// </summary>
     public async Task<ILocalBlobFile?> GetLocalFileAsync(string sha256, CancellationToken cancellationToken)
     {
+        lock (_sharedGate)
+        {
+            if (_shared.TryGetValue(sha256, out var shared))
+            {
+                shared.Users++;
+                return new SharedFile(this, shared);
+            }
+        }
         if (await OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return null;
         var path = Path.Combine(_temp, "download-" + Guid.NewGuid().ToString("N"));
@@ -167,6 +183,9 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         // S3 answers a delete of nothing with success, so only a look first tells the two apart.
         if (await LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
             return false;
+        // A deleted blob is no longer handed out from an upload's temp file; its users keep theirs.
+        lock (_sharedGate)
+            _shared.Remove(sha256);
         await Client.DeleteObjectAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
         return true;
     }
@@ -329,6 +348,57 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "The S3 server of bucket {Bucket} cannot list multipart uploads, so those a crash left are not aborted here; a lifecycle rule (AbortIncompleteMultipartUpload) on the bucket removes them.")]
     private static partial void LogCannotListUploads(ILogger logger, string bucket);
 
+    /// <summary>Hands out a committed upload's temp file as the blob's local file, unless one already is.</summary>
+    private SharedTemp? Share(string sha256, string path)
+    {
+        lock (_sharedGate)
+        {
+            if (_shared.ContainsKey(sha256))
+                return null;
+            var shared = new SharedTemp(sha256, path);
+            _shared.Add(sha256, shared);
+            return shared;
+        }
+    }
+
+    /// <summary>One user of a shared temp file is done; the last one removes it.</summary>
+    private void Release(SharedTemp shared)
+    {
+        lock (_sharedGate)
+        {
+            if (--shared.Users > 0)
+                return;
+            if (_shared.TryGetValue(shared.Sha256, out var current) && current == shared)
+                _shared.Remove(shared.Sha256);
+        }
+        File.Delete(shared.Path);
+    }
+
+    /// <summary>A committed upload's temp file and how many hold it (the upload itself counts one).</summary>
+    private sealed class SharedTemp(string sha256, string path)
+    {
+        public string Sha256 { get; } = sha256;
+
+        public string Path { get; } = path;
+
+        public int Users { get; set; } = 1;
+    }
+
+    /// <summary>A shared temp file, released on dispose.</summary>
+    private sealed class SharedFile(S3BlobStore store, SharedTemp shared) : ILocalBlobFile
+    {
+        private int _disposed;
+
+        public string Path => shared.Path;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                store.Release(shared);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>A downloaded copy, removed on dispose.</summary>
     private sealed class TemporaryFile(string path) : ILocalBlobFile
     {
@@ -345,6 +415,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     private sealed class PendingUpload(S3BlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
     {
         private ReceivedBlob? _received;
+        private SharedTemp? _shared;
 
         public async Task<ReceivedBlob> ReceiveAsync(Stream source, long maxLength, CancellationToken cancellationToken)
         {
@@ -363,13 +434,18 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             if (await store.LengthAsync(received.Sha256, cancellationToken).ConfigureAwait(false) is not null)
                 return false;
             await store.UploadAsync(tempPath, received, cancellationToken).ConfigureAwait(false);
+            _shared = store.Share(received.Sha256, tempPath);
             return true;
         }
 
         public ValueTask DisposeAsync()
         {
             handle.Dispose();
-            File.Delete(tempPath);
+            if (_shared is { } shared)
+                store.Release(shared);
+            else
+                File.Delete(tempPath);
+            _shared = null;
             return ValueTask.CompletedTask;
         }
     }
