@@ -24,7 +24,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || derived is not null)
+        if (!created || derived is not null || !inspector.Reads(type))
             return (blob, created);
         var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
         if (file is null)
