@@ -9,6 +9,7 @@ using Blossom.Core.Moderation;
 using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
+using Blossom.Server.Blobs;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
@@ -33,6 +34,7 @@ internal static class Startup
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
+        services.AddHostedService<OrphanSweepService>();
         services.AddSingleton(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
