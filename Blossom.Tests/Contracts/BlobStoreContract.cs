@@ -156,6 +156,24 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pending_ReceivedNotCommitted_NotVisible()
+    {
+        var data = BlossomRequests.RandomBlob(BlobBytes);
+        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        await using (pending)
+        {
+            var received = await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
+
+            (await Store.LengthAsync(received.Sha256, CancellationToken.None)).Should().BeNull();
+            (await Store.OpenReadAsync(received.Sha256, 0, null, CancellationToken.None)).Should().BeNull();
+            (await EnumerateAsync()).Should().BeEmpty();
+
+            (await pending.CommitAsync(CancellationToken.None)).Should().BeTrue();
+            (await Store.LengthAsync(received.Sha256, CancellationToken.None)).Should().Be(data.Length);
+        }
+    }
+
+    [Fact]
     public async Task Pending_DisposedWithoutCommit_LeavesNothing()
     {
         var data = BlossomRequests.RandomBlob(BlobBytes);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Blossom.Core.Blobs;
 
 namespace Blossom.Core.Storage.FileSystem;
@@ -81,12 +82,16 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult<ILocalBlobFile?>(File.Exists(path) ? new StoredFile(path) : null);
     }
 
-    public IAsyncEnumerable<StoredBlob> EnumerateAsync(CancellationToken cancellationToken) =>
-        new DirectoryInfo(_root).EnumerateFiles("*", SearchOption.AllDirectories)
+    public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in new DirectoryInfo(_root).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             // Only names a commit gives: temp files and probes are not blobs, nor is a stray file elsewhere.
-            .Where(f => BlobHash.IsValid(f.Name) && f.FullName == PathOf(f.Name))
-            .Select(f => new StoredBlob(f.Name, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
-            .ToAsyncEnumerable();
+            if (BlobHash.IsValid(file.Name) && file.FullName == PathOf(file.Name))
+                yield return new StoredBlob(file.Name, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+    }
 
     public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
