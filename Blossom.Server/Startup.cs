@@ -1,12 +1,14 @@
 using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
+using Blossom.Server.Blobs;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
@@ -30,6 +32,7 @@ internal static class Startup
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
+        services.AddHostedService<OrphanSweepService>();
         services.AddSingleton(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();

@@ -24,8 +24,15 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || derived is not null || store.Find(blob.Sha256) is not { } file
-            || await inspector.InspectAsync(file.PhysicalPath, type, cancellationToken).ConfigureAwait(false) is not { } metadata)
+        if (!created || derived is not null || !inspector.Reads(type))
+            return (blob, created);
+        var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+            return (blob, created);
+        BlobMetadata? metadata;
+        await using (file.ConfigureAwait(false))
+            metadata = await inspector.InspectAsync(file.Path, type, cancellationToken).ConfigureAwait(false);
+        if (metadata is null)
             return (blob, created);
         await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
         return (blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash }, created);
@@ -77,7 +84,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && store.Find(sha256) is not null
+            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && await store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not null
                 ? await index.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false)
                 : null;
         }
@@ -123,6 +130,43 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// How old stored bytes without an index row must be before <see cref="SweepOrphansAsync"/> removes
+    /// them: a commit stores the bytes before it adds the row, and a commit on another server process
+    /// is not under this one's locks; an hour outlasts any commit, however slow its database.
+    /// </summary>
+    public static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes stored blobs that have no index row, left by a crash between a commit's bytes and its
+    /// row or between a delete's row and its bytes: nobody could get, list, count or delete them.
+    /// Each is looked up again under its lock, so a commit of the same bytes meanwhile keeps them.
+    /// Returns how many were removed.
+    /// </summary>
+    public async Task<int> SweepOrphansAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - OrphanGracePeriod;
+        var removed = 0;
+        await foreach (var stored in store.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is not null)
+                continue;
+            var gate = LockFor(stored.Sha256);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
+                    && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false))
+                    removed++;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        return removed;
     }
 
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);

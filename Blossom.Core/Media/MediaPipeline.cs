@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage.FileSystem;
 
 namespace Blossom.Core.Media;
 
@@ -268,8 +269,10 @@ public sealed class MediaPipeline : IDisposable
         var counted = false;
         try
         {
-            if (Originals.Find(job.OriginalSha256) is not { } original)
+            var original = await Originals.GetLocalFileAsync(job.OriginalSha256, token).ConfigureAwait(false);
+            if (original is null)
                 return await EndAsync(active, MediaTaskStatus.Canceled, OriginalLost, null).ConfigureAwait(false);
+            await using var originalFile = original.ConfigureAwait(false);
             // Counted before the tool runs: should it take the whole server down, the next start knows.
             await _tasks.CountAttemptAsync(job.OriginalSha256, 1, token).ConfigureAwait(false);
             counted = true;
@@ -279,7 +282,7 @@ public sealed class MediaPipeline : IDisposable
             await using (progress.ConfigureAwait(false))
             {
                 progress.Report(0);
-                optimized = await _optimizer.OptimizeAsync(original.PhysicalPath, job.Kind, _outputFolder, progress, token).ConfigureAwait(false);
+                optimized = await _optimizer.OptimizeAsync(original.Path, job.Kind, _outputFolder, progress, token).ConfigureAwait(false);
             }
             return await CompleteAsync(active, optimized, token).ConfigureAwait(false);
         }
@@ -332,7 +335,7 @@ public sealed class MediaPipeline : IDisposable
                 var first = group.First();
                 if (_jobs.ContainsKey(group.Key))
                     continue;
-                if (Originals.Find(group.Key) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
+                if (await Originals.LengthAsync(group.Key, cancellationToken).ConfigureAwait(false) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
                 {
                     await _tasks.CancelAsync([.. group.Select(t => t.Id)], OriginalLost, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -354,7 +357,7 @@ public sealed class MediaPipeline : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var orphan in Originals.EnumerateHashes().Where(h => !_jobs.ContainsKey(h)).ToList())
+            foreach (var orphan in await Originals.EnumerateAsync(cancellationToken).Select(b => b.Sha256).Where(h => !_jobs.ContainsKey(h)).ToListAsync(cancellationToken).ConfigureAwait(false))
                 await Originals.DeleteAsync(orphan, cancellationToken).ConfigureAwait(false);
         }
         finally
