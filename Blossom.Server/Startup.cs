@@ -2,6 +2,7 @@ using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
+using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
