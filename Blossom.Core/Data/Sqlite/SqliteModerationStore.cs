@@ -1,34 +1,10 @@
-using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Moderation;
 using Dapper;
 
-namespace Blossom.Core.Moderation;
+namespace Blossom.Core.Data.Sqlite;
 
-/// <summary>A report of one blob (BUD-09): who reported it, why, and the signed event as received.</summary>
-/// <param name="EventId">The kind 1984 event's id.</param>
-/// <param name="Sha256">The reported blob.</param>
-/// <param name="Reporter">The reporter's pubkey.</param>
-/// <param name="Kind">The NIP-56 report type (<c>nudity</c>, <c>malware</c>, <c>illegal</c>, …), empty when none was given.</param>
-/// <param name="Content">The reporter's words.</param>
-/// <param name="Event">The event JSON.</param>
-/// <param name="Received">Unix seconds.</param>
-public sealed record BlobReport(string EventId, string Sha256, string Reporter, string Kind, string Content, string Event, long Received);
-
-/// <summary>A report event (BUD-09, NIP-56) as received, kept once however many blobs it names.</summary>
-/// <param name="EventId">The kind 1984 event's id.</param>
-/// <param name="Reporter">The reporter's pubkey.</param>
-/// <param name="Content">The reporter's words.</param>
-/// <param name="Event">The event JSON.</param>
-/// <param name="Received">Unix seconds.</param>
-public sealed record ReportEvent(string EventId, string Reporter, string Content, string Event, long Received);
-
-/// <summary>A blob a report names, with the NIP-56 report type given for it (empty when none).</summary>
-public sealed record ReportedBlob(string Sha256, string Kind);
-
-/// <summary>A pubkey the operator blocked from writing.</summary>
-public sealed record BlockedPubkey(string Pubkey, string Reason, long Blocked);
-
-/// <summary>Blocks and reports, for the operator.</summary>
-public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
+/// <summary>All SQL about blocks and reports.</summary>
+public sealed class SqliteModerationStore(SqliteDatabase database, TimeProvider time) : IModerationStore
 {
     public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
     {
@@ -51,7 +27,6 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    /// <summary>False when the pubkey was not blocked.</summary>
     public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -72,10 +47,6 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Keeps <paramref name="report"/> for the blobs it names that its reporter had not reported
-    /// before, and returns those; when there are none, nothing is written.
-    /// </summary>
     public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -106,7 +77,6 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    /// <summary>Reports, newest first; of one blob when <paramref name="sha256"/> is given.</summary>
     public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
