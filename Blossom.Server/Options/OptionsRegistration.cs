@@ -21,6 +21,7 @@ internal static class OptionsRegistration
         Bind<ProxyOptions>(services, ProxyOptions.Section);
         Bind<LogsOptions>(services, LogsOptions.Section);
         Bind<MetricsOptions>(services, MetricsOptions.Section);
+        Bind<NodeOptions>(services, NodeOptions.Section);
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         Bind<MirrorOptions>(services, MirrorOptions.Section);
