@@ -86,13 +86,25 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Blossom:Database";
 
-    /// <summary>Only <c>Sqlite</c> exists today.</summary>
-    [RegularExpression("^Sqlite$", ErrorMessage = "Database:Provider must be Sqlite.")]
-    public string Provider { get; set; } = "Sqlite";
+    public const string Sqlite = "Sqlite";
+    public const string Postgres = "Postgres";
 
-    /// <summary>Default <c>Data Source=data/blossom.db</c>.</summary>
+    /// <summary>The default SQLite file, which a <c>Postgres</c> provider must not be left pointing at.</summary>
+    public const string DefaultConnectionString = "Data Source=data/blossom.db";
+
+    /// <summary>
+    /// <c>Sqlite</c> (default: one file, nothing to run) or <c>Postgres</c>, which several server
+    /// nodes can share.
+    /// </summary>
+    [RegularExpression("^(Sqlite|Postgres)$", ErrorMessage = "Database:Provider must be Sqlite or Postgres.")]
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>
+    /// Default <c>Data Source=data/blossom.db</c>. With <c>Postgres</c>, an Npgsql connection
+    /// string such as <c>Host=db;Username=blossom;Password=…;Database=blossom</c>.
+    /// </summary>
     [Required]
-    public string ConnectionString { get; set; } = "Data Source=data/blossom.db";
+    public string ConnectionString { get; set; } = DefaultConnectionString;
 }
 
 /// <summary><c>Blossom:Upload</c>: who may upload what (BUD-02, BUD-06).</summary>
@@ -365,6 +377,21 @@ public sealed class LogsOptions
     /// <summary><c>Simple</c> (default, for people) or <c>Json</c> (one JSON object per line, with the request id, for collectors).</summary>
     [RegularExpression("^(Simple|Json)$", ErrorMessage = "Logs:Format must be Simple or Json.")]
     public string Format { get; set; } = "Simple";
+}
+
+/// <summary><c>Blossom:Node</c>: this server process among several on one database and bucket.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Blossom:Node";
+
+    /// <summary>
+    /// Names this node in <c>/metrics</c> and in the leases of the media jobs it runs. Empty
+    /// (default): the host name, which a container or machine per node makes unique.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._:-]{0,64}$", ErrorMessage = "Node:Name may hold letters, digits and . _ : - (at most 64).")]
+    public string Name { get; set; } = "";
+
+    public string NameOrHost => Name.Length > 0 ? Name : Environment.MachineName;
 }
 
 /// <summary><c>Blossom:Metrics</c>: who may read <c>/metrics</c>. Both rules apply when both are set.</summary>

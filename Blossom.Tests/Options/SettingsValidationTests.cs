@@ -11,6 +11,7 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:MaxSizeBytes", "-1", "MaxSizeBytes")]
     [InlineData("Blossom:Upload:AllowedPubkeys:0", "npub1notHex", "AllowedPubkeys")]
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
+    [InlineData("Blossom:Database:Provider", "MySql", "Database:Provider")]
     [InlineData("Blossom:Storage:Kind", "Azure", "Storage:Kind")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:S3:Endpoint")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
@@ -39,6 +40,22 @@ public sealed class SettingsValidationTests
         var start = () => app.Start();
 
         start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("RequireAuth");
+    }
+
+    [Theory]
+    [InlineData("Data Source=data/blossom.db")]
+    [InlineData("Database=blossom")]
+    public void Start_PostgresWithoutAServer_FailsAskingForAConnectionString(string connectionString)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Database:Provider"] = "Postgres",
+            ["Blossom:Database:ConnectionString"] = connectionString,
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Database:ConnectionString").And.Contain("Host=");
     }
 
     [Fact]
