@@ -2,6 +2,7 @@ using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
@@ -30,8 +31,9 @@ internal static class Startup
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
-        services.AddSingleton(sp => new QuotaReservations(
+        services.AddSingleton<IQuotaReservations>(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
+        services.AddSingleton<BlobIngest>();
         services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
