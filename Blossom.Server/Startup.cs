@@ -30,6 +30,7 @@ internal static class Startup
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
+        services.AddSingleton<IBlobLocks, StripedBlobLocks>();
         services.AddSingleton<BlobService>();
         services.AddSingleton<IQuotaReservations>(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
