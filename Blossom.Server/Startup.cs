@@ -29,10 +29,7 @@ internal static class Startup
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
-        services.AddSingleton<IBlobLocks, StripedBlobLocks>();
         services.AddSingleton<BlobService>();
-        services.AddSingleton<IQuotaReservations>(sp => new QuotaReservations(
-            sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton<BlobIngest>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
@@ -82,6 +79,17 @@ internal static class Startup
         services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
             ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
             : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // What must hold across nodes: with PostgreSQL, its advisory locks; with SQLite (one process), memory.
+        services.AddSingleton<IBlobLocks>(sp => UsesPostgres(sp)
+            ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
+            : new StripedBlobLocks());
+        services.AddSingleton<IQuotaReservations>(sp =>
+        {
+            var quotaBytes = sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey;
+            return UsesPostgres(sp)
+                ? new PostgresQuotaReservations(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString, sp.GetRequiredService<IBlobIndex>(), quotaBytes)
+                : new QuotaReservations(sp.GetRequiredService<IBlobIndex>(), quotaBytes);
+        });
     }
 
     /// <summary>
