@@ -31,6 +31,7 @@ internal static class Startup
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
         services.AddSingleton<BlobIngest>();
+        services.AddSingleton(sp => new UploaderPolicy(sp.GetRequiredService<IModerationStore>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedPubkeys));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
         services.AddSingleton(sp =>

@@ -6,6 +6,12 @@ namespace Blossom.Core.Ingest;
 /// </summary>
 public enum IngestRefusalKind
 {
+    /// <summary>The uploader is not one this server accepts uploads from.</summary>
+    PubkeyNotAllowed,
+
+    /// <summary>The operator blocked the uploader.</summary>
+    PubkeyBlocked,
+
     /// <summary>There is no body to store, nor a length saying one follows.</summary>
     BodyRequired,
 
