@@ -53,8 +53,19 @@ internal static class RetrievalEndpoints
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
         if (length > SmallBlobBytes)
         {
-            var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, sha256, content);
-            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            if (content.Stream.CanSeek)
+                return TypedResults.Stream(content.Stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            // A forward-only read is opened again where the range starts, here rather than once the
+            // answer is under way: a delete that came in between is still a 404, not a broken 206.
+            var start = RangeStart(context.Request, length);
+            if (start > 0)
+            {
+                await content.DisposeAsync().ConfigureAwait(false);
+                if (await blobs.Store.OpenReadAsync(sha256, start, null, cancellationToken).ConfigureAwait(false) is not { } rest)
+                    return BlossomError.NotFound("Blob not found");
+                content = rest;
+            }
+            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, content, start), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         await using (content.ConfigureAwait(false))
         {
@@ -65,6 +76,19 @@ internal static class RetrievalEndpoints
                 await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
             return TypedResults.Bytes(bytes, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
+    }
+
+    /// <summary>
+    /// The first byte the framework's range processing will read: a GET's single satisfiable range's
+    /// start, else 0 (the whole blob, or nothing for HEAD, 304 and 416).
+    /// </summary>
+    private static long RangeStart(HttpRequest request, long length)
+    {
+        if (!HttpMethods.IsGet(request.Method) || request.GetTypedHeaders().Range?.Ranges is not { Count: 1 } ranges)
+            return 0;
+        var range = ranges.Single();
+        var start = range.From ?? length - Math.Min(range.To ?? 0, length);
+        return start < length ? start : 0;
     }
 
     /// <summary>

@@ -6,14 +6,15 @@ namespace Blossom.Server.Http;
 /// A stored blob as a seekable stream, for stores whose reads only go forward (an object store's
 /// GET): the framework's range processing needs a length and seeks to a range's start, and this
 /// answers that seek with a ranged read from there. Reads that continue where the last ended keep
-/// the open read; HEAD and 304 answers read nothing.
+/// the open read; HEAD and 304 answers read nothing. <paramref name="firstOffset"/> is where
+/// <paramref name="first"/> starts in the blob.
 /// </summary>
-internal sealed class SeekableBlobStream(IBlobStore store, string sha256, BlobContent first) : Stream
+internal sealed class SeekableBlobStream(IBlobStore store, string sha256, BlobContent first, long firstOffset = 0) : Stream
 {
     private BlobContent? _content = first;
     // Where the open read stands, and where the next read is wanted.
-    private long _contentPosition;
-    private long _position;
+    private long _contentPosition = firstOffset;
+    private long _position = firstOffset;
 
     public override bool CanRead => true;
     public override bool CanSeek => true;

@@ -34,6 +34,12 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>
+    /// Where every server of this test assembly keeps blobs and its database unless a test says
+    /// otherwise; null: the file system and SQLite under <see cref="DataRoot"/>.
+    /// </summary>
+    public static ITestBackend? Backend { get; set; }
+
     /// <summary>Replaces services after the server's own registrations, e.g. a tool that fails on purpose.</summary>
     public Action<IServiceCollection>? ReplaceServices { get; init; }
 
@@ -56,6 +62,8 @@ internal sealed class BlossomApplication(IReadOnlyDictionary<string, string?>? s
         builder.UseSetting("Blossom:Storage:Path", StoragePath);
         builder.UseSetting("Blossom:Database:ConnectionString", $"Data Source={Path.Combine(DataRoot, "blossom.db")}");
         builder.UseSetting("Blossom:Media:WorkPath", MediaWorkPath);
+        foreach (var (key, value) in Backend?.Settings(DataRoot) ?? new Dictionary<string, string?>())
+            builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));

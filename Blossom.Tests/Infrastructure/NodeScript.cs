@@ -5,9 +5,35 @@ namespace Blossom.Tests.Infrastructure;
 /// <summary>Runs node and npm in a test's script folder (a package.json with pinned dependencies).</summary>
 internal static class NodeScript
 {
-    /// <summary><c>npm ci</c> when the folder has no node_modules yet; returns its exit code and output (0 when nothing to do).</summary>
-    public static async Task<(int ExitCode, string Output)> EnsureInstalledAsync(string folder) =>
-        Directory.Exists(Path.Combine(folder, "node_modules")) ? (0, "") : await RunAsync(folder, "npm", "ci", "--no-audit", "--no-fund");
+    /// <summary>
+    /// <c>npm ci</c> when the folder has no node_modules yet; returns its exit code and output (0 when
+    /// nothing to do). Both test projects install the same folders and run at the same time: a lock
+    /// file keeps a second <c>npm ci</c> from deleting the node_modules the first is writing.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> EnsureInstalledAsync(string folder)
+    {
+        await using var installing = await LockAsync(folder);
+        return Directory.Exists(Path.Combine(folder, "node_modules")) ? (0, "") : await RunAsync(folder, "npm", "ci", "--no-audit", "--no-fund");
+    }
+
+    /// <summary>An exclusive lock on a file named after <paramref name="folder"/>, across processes (.NET locks files it opens unshared).</summary>
+    private static async Task<FileStream> LockAsync(string folder)
+    {
+        var name = "blossom-npm-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(folder))))[..16] + ".lock";
+        var path = Path.Combine(Path.GetTempPath(), name);
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
 
     /// <summary>Runs <paramref name="fileName"/> in <paramref name="folder"/>, killed after 3 minutes; returns its exit code and stdout + stderr.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string folder, string fileName, params string[] arguments)

@@ -52,13 +52,19 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    public Task<string> CreateDatabaseAsync() => Task.FromResult(CreateDatabase());
+
+    /// <summary>
+    /// <see cref="CreateDatabaseAsync"/> for callers that cannot await, such as a test host being
+    /// configured; Npgsql's own synchronous calls, not a wait on a task.
+    /// </summary>
+    public string CreateDatabase()
     {
         var name = "blossom_" + Guid.NewGuid().ToString("N");
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-        await command.ExecuteNonQueryAsync();
+        using var connection = new NpgsqlConnection(AdminConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        command.ExecuteNonQuery();
         return Connect(name);
     }
 
