@@ -38,9 +38,14 @@ internal static class Startup
         services.AddSingleton(sp =>
         {
             var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
-            return new MediaPipelineSettings(media.QueueCapacity, media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
+            return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
-        services.AddSingleton<MediaPipeline>();
+        services.AddSingleton<IMediaJobQueue>(sp => new InProcessMediaJobQueue(sp.GetRequiredService<IOptions<MediaOptions>>().Value.QueueCapacity));
+        services.AddSingleton<IMediaChangeNotifier, InProcessMediaChangeNotifier>();
+        services.AddSingleton(sp => new MediaTaskService(
+            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
+            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<MediaTaskSettings>().WorkPath, "originals")),
+            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<ServerNames>();
@@ -88,9 +93,9 @@ internal static class Startup
             {
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
-            var pipeline = app.Services.GetRequiredService<MediaPipeline>();
-            await pipeline.InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => pipeline.QueueLength);
+            await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            var queue = app.Services.GetRequiredService<IMediaJobQueue>();
+            app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
         }
     }
 }
