@@ -1,6 +1,7 @@
 using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;

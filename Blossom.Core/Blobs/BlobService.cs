@@ -24,8 +24,15 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || derived is not null || store.Find(blob.Sha256) is not { } file
-            || await inspector.InspectAsync(file.PhysicalPath, type, cancellationToken).ConfigureAwait(false) is not { } metadata)
+        if (!created || derived is not null)
+            return (blob, created);
+        var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+            return (blob, created);
+        BlobMetadata? metadata;
+        await using (file.ConfigureAwait(false))
+            metadata = await inspector.InspectAsync(file.Path, type, cancellationToken).ConfigureAwait(false);
+        if (metadata is null)
             return (blob, created);
         await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
         return (blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash }, created);
@@ -77,7 +84,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && store.Find(sha256) is not null
+            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && await store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not null
                 ? await index.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false)
                 : null;
         }

@@ -11,14 +11,24 @@ public interface IBlobStore
 
     Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken);
 
-    /// <summary>The local file holding a blob, or null when the store does not have it.</summary>
-    BlobFile? Find(string sha256);
+    /// <summary>
+    /// The blob's bytes from <paramref name="offset"/> (at most its length), <paramref name="length"/>
+    /// of them or to the end, clipped at the end as an HTTP range is; null when the store does not
+    /// have the blob. Once open, the stream reads its bytes even if the blob is deleted meanwhile.
+    /// </summary>
+    Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken);
+
+    /// <summary>The blob's length in bytes, or null when the store does not have it.</summary>
+    Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The blob's bytes, seekable and with a known length, or null when the store does not have it.
-    /// Once open, the stream reads the whole blob even if the blob is deleted meanwhile.
+    /// The blob as a local file, for tools that only read files (ffmpeg, libvips); null when the store
+    /// does not have it. A store that keeps no local files hands out a temporary copy, which goes on dispose.
     /// </summary>
-    Stream? OpenRead(string sha256);
+    Task<ILocalBlobFile?> GetLocalFileAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Every stored blob, in no particular order, for sweeps.</summary>
+    IAsyncEnumerable<StoredBlob> EnumerateAsync(CancellationToken cancellationToken);
 
     /// <summary>Removes a blob's bytes; false when there were none.</summary>
     Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken);
@@ -43,8 +53,8 @@ public interface IPendingBlob : IAsyncDisposable
 /// <summary>The hash and size of the bytes a <see cref="IPendingBlob"/> received.</summary>
 public sealed record ReceivedBlob(string Sha256, long Size);
 
-/// <summary>A stored blob's file, served with the framework's file results.</summary>
-public sealed record BlobFile(string PhysicalPath, long Length);
+/// <summary>A blob the store holds, and when its bytes were last written.</summary>
+public sealed record StoredBlob(string Sha256, DateTimeOffset LastModified);
 
 public sealed class BlobTooLargeException(long maxLength)
     : Exception($"The blob is larger than {maxLength} bytes.")

@@ -57,7 +57,7 @@ public sealed class MediaTaskService
     private readonly string _outputFolder;
 
     public MediaTaskService(
-        IMediaTaskStore tasks, IMediaJobQueue queue, IMediaChangeNotifier changes, FileSystemBlobStore originals, BlobService blobs,
+        IMediaTaskStore tasks, IMediaJobQueue queue, IMediaChangeNotifier changes, IBlobStore originals, BlobService blobs,
         IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -66,7 +66,7 @@ public sealed class MediaTaskService
     }
 
     /// <summary>Uploaded originals, kept until their job ends; never served.</summary>
-    public FileSystemBlobStore Originals { get; }
+    public IBlobStore Originals { get; }
 
     /// <summary>
     /// Creates the work folders, ends ffmpeg runs that an earlier process left behind, and removes
@@ -237,8 +237,10 @@ public sealed class MediaTaskService
         {
             if (claim.Attempt > MaxAttempts)
                 return await EndAsync(claim, MediaTaskStatus.Canceled, FailedRepeatedly, null).ConfigureAwait(false);
-            if (Originals.Find(job.OriginalSha256) is not { } original)
+            var original = await Originals.GetLocalFileAsync(job.OriginalSha256, token).ConfigureAwait(false);
+            if (original is null)
                 return await EndAsync(claim, MediaTaskStatus.Canceled, OriginalLost, null).ConfigureAwait(false);
+            await using var originalFile = original.ConfigureAwait(false);
             // Counted before the tool runs: should it take the whole server down, the next start knows.
             await _tasks.CountAttemptAsync(job.OriginalSha256, 1, token).ConfigureAwait(false);
             counted = true;
@@ -248,7 +250,7 @@ public sealed class MediaTaskService
             await using (progress.ConfigureAwait(false))
             {
                 progress.Report(0);
-                optimized = await _optimizer.OptimizeAsync(original.PhysicalPath, job.Kind, _outputFolder, progress, token).ConfigureAwait(false);
+                optimized = await _optimizer.OptimizeAsync(original.Path, job.Kind, _outputFolder, progress, token).ConfigureAwait(false);
             }
             return await CompleteAsync(claim, optimized, token).ConfigureAwait(false);
         }
@@ -303,7 +305,7 @@ public sealed class MediaTaskService
                 var first = group.First();
                 if (await _queue.FindAsync(group.Key, cancellationToken).ConfigureAwait(false) is not null)
                     continue;
-                if (Originals.Find(group.Key) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
+                if (await Originals.LengthAsync(group.Key, cancellationToken).ConfigureAwait(false) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
                 {
                     await _tasks.CancelAsync([.. group.Select(t => t.Id)], OriginalLost, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -316,7 +318,7 @@ public sealed class MediaTaskService
         var sweep = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
         await using (sweep.ConfigureAwait(false))
         {
-            foreach (var hash in Originals.EnumerateHashes().ToList())
+            foreach (var hash in await Originals.EnumerateAsync(cancellationToken).Select(b => b.Sha256).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (await _queue.FindAsync(hash, cancellationToken).ConfigureAwait(false) is null)
                     await Originals.DeleteAsync(hash, cancellationToken).ConfigureAwait(false);

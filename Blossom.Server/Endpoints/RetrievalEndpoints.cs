@@ -27,33 +27,38 @@ internal static class RetrievalEndpoints
     /// The framework's file results handle Range (206/416), If-None-Match (304) and HEAD; the ETag
     /// is the hash, which names the bytes forever. The blob is opened before anything is answered,
     /// so a delete racing this request either came first (404) or leaves the open file readable to
-    /// the end. Small blobs are read in one synchronous read from the page cache: the streaming path
-    /// costs a thread-pool hop per read, several times the cost of the read itself at this size.
+    /// the end. Small blobs in a local file are read in one synchronous read from the page cache: the
+    /// streaming path costs a thread-pool hop per read, several times the cost of the read itself at
+    /// this size. A store whose stream cannot seek serves ranges through ranged reads of its own.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> GetBlobAsync(
         string blob, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
-        if (record is null || blobs.Store.OpenRead(sha256) is not { } stream)
+        if (record is null || await blobs.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return BlossomError.NotFound("Blob not found");
 
         var response = context.Response;
         InertBlobHeaders.Apply(response, record.Type);
         response.Headers.CacheControl = Immutable;
+        var length = content.Length;
         if (context.Request.Headers.Range.Count > 0)
-        {
-            var length = stream.Length;
             response.OnStarting(() => ExplainUnsatisfiableRange(response, length));
-        }
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
-        if (stream.Length > SmallBlobBytes)
-            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
-        using (stream)
+        if (length > SmallBlobBytes)
         {
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, sha256, content);
+            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+        }
+        await using (content.ConfigureAwait(false))
+        {
+            var bytes = new byte[length];
+            if (content.Stream is FileStream file)
+                file.ReadExactly(bytes);
+            else
+                await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
             return TypedResults.Bytes(bytes, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
     }

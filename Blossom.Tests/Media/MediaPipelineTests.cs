@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

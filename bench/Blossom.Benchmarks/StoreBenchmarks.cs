@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage.FileSystem;
 
 namespace Blossom.Benchmarks;
 

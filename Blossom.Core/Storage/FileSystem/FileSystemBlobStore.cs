@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Blossom.Core.Blobs;
 
-namespace Blossom.Core.Blobs;
+namespace Blossom.Core.Storage.FileSystem;
 
 /// <summary>
 /// Blobs as files sharded by hash (<c>ab/cd/abcd…</c>). Uploads are written to <c>.tmp</c> inside
@@ -36,19 +37,17 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult<IPendingBlob>(new PendingFile(this, path, handle));
     }
 
-    public BlobFile? Find(string sha256)
+    public Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(PathOf(sha256));
-        return info.Exists ? new BlobFile(info.FullName, info.Length) : null;
-    }
-
-    public Stream? OpenRead(string sha256)
-    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (length is { } requested)
+            ArgumentOutOfRangeException.ThrowIfNegative(requested);
+        FileStream file;
         try
         {
             // Sharing Delete lets a delete unlink the name while this reader keeps the bytes; unbuffered,
             // as every reader copies in large blocks of its own.
-            return new FileStream(PathOf(sha256), new FileStreamOptions
+            file = new FileStream(PathOf(sha256), new FileStreamOptions
             {
                 Mode = FileMode.Open,
                 Access = FileAccess.Read,
@@ -59,9 +58,39 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return Task.FromResult<BlobContent?>(null);
         }
+        var total = file.Length;
+        if (offset == 0 && length is null)
+            return Task.FromResult<BlobContent?>(new BlobContent(file, total));
+        if (offset > total)
+        {
+            file.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset lies past the blob's end.");
+        }
+        file.Position = offset;
+        return Task.FromResult<BlobContent?>(new BlobContent(new RangeStream(file, Math.Min(length ?? long.MaxValue, total - offset)), total));
     }
+
+    public Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathOf(sha256));
+        return Task.FromResult(info.Exists ? info.Length : (long?)null);
+    }
+
+    /// <summary>The blob's own file: nothing to copy, nothing to remove afterwards.</summary>
+    public Task<ILocalBlobFile?> GetLocalFileAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var path = PathOf(sha256);
+        return Task.FromResult<ILocalBlobFile?>(File.Exists(path) ? new StoredFile(path) : null);
+    }
+
+    public IAsyncEnumerable<StoredBlob> EnumerateAsync(CancellationToken cancellationToken) =>
+        new DirectoryInfo(_root).EnumerateFiles("*", SearchOption.AllDirectories)
+            // Only names a commit gives: temp files and probes are not blobs, nor is a stray file elsewhere.
+            .Where(f => BlobHash.IsValid(f.Name) && f.FullName == PathOf(f.Name))
+            .Select(f => new StoredBlob(f.Name, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
+            .ToAsyncEnumerable();
 
     public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
@@ -71,13 +100,6 @@ public sealed class FileSystemBlobStore : IBlobStore
         File.Delete(path);
         return Task.FromResult(true);
     }
-
-    /// <summary>The hashes of every stored blob, read from the folder tree.</summary>
-    public IEnumerable<string> EnumerateHashes() =>
-        Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
-            .Select(Path.GetFileName)
-            .OfType<string>()
-            .Where(BlobHash.IsValid);
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
@@ -91,6 +113,56 @@ public sealed class FileSystemBlobStore : IBlobStore
         if (!BlobHash.IsValid(sha256))
             throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
         return Path.Combine(_root, sha256[..2], sha256[2..4], sha256);
+    }
+
+    private sealed class StoredFile(string path) : ILocalBlobFile
+    {
+        public string Path { get; } = path;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A forward-only window of <paramref name="length"/> bytes from a file's current position.</summary>
+    private sealed class RangeStream(FileStream file, long length) : Stream
+    {
+        private long _remaining = length;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = file.Read(buffer[..(int)Math.Min(buffer.Length, _remaining)]);
+            _remaining -= read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await file.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken).ConfigureAwait(false);
+            _remaining -= read;
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                file.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
