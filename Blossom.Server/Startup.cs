@@ -3,6 +3,7 @@ using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
+using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;

@@ -1,4 +1,4 @@
-using Blossom.Core.Data;
+using Blossom.Core.Data.Sqlite;
 using Dapper;
 
 namespace Blossom.Core.Moderation;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
-using Blossom.Core.Data;
+using Blossom.Core.Data.Sqlite;
 using Blossom.Server.Endpoints;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -212,7 +212,7 @@ public sealed class ReportTests
         await using var connection = new SqliteConnection($"Data Source={path}");
         await connection.OpenAsync();
         var assembly = typeof(SqliteDatabase).Assembly;
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.Contains(".Migrations.00", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(4))
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(SqliteDatabase.MigrationsFolder, StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(4))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
             await Execute(connection, await reader.ReadToEndAsync());

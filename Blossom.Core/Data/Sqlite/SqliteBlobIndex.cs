@@ -1,7 +1,7 @@
 using Blossom.Core.Blobs;
 using Dapper;
 
-namespace Blossom.Core.Data;
+namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>All SQL about blobs and owners.</summary>
 public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) : IBlobIndex

@@ -1,12 +1,14 @@
-using System.Reflection;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace Blossom.Core.Data;
+namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>Opens connections to the SQLite file and brings its schema up to date.</summary>
 public sealed class SqliteDatabase
 {
+    /// <summary>Where the SQLite scripts are embedded.</summary>
+    public const string MigrationsFolder = "Blossom.Core.Data.Sqlite.Migrations.";
+
     private readonly string _connectionString;
 
     public SqliteDatabase(string connectionString)
@@ -40,7 +42,7 @@ public sealed class SqliteDatabase
         {
             await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
             var current = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;").ConfigureAwait(false);
-            foreach (var (version, sql) in Migrations().Where(m => m.Version > current))
+            foreach (var (version, _, sql) in EmbeddedMigrations.Load(MigrationsFolder).Where(m => m.Version > current))
             {
                 var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
@@ -50,18 +52,6 @@ public sealed class SqliteDatabase
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
-        }
-    }
-
-    private static IEnumerable<(int Version, string Sql)> Migrations()
-    {
-        var assembly = typeof(SqliteDatabase).Assembly;
-        const string prefix = "Blossom.Core.Data.Migrations.";
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var version = int.Parse(name.AsSpan(prefix.Length, 3), System.Globalization.CultureInfo.InvariantCulture);
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-            yield return (version, reader.ReadToEnd());
         }
     }
 }

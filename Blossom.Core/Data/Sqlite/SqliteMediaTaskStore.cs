@@ -2,7 +2,7 @@ using Blossom.Core.Blobs;
 using Blossom.Core.Media;
 using Dapper;
 
-namespace Blossom.Core.Data;
+namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>All SQL about media tasks and the results they produced.</summary>
 public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider time) : IMediaTaskStore

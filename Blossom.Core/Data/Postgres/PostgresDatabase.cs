@@ -1,0 +1,90 @@
+using Dapper;
+using Npgsql;
+
+namespace Blossom.Core.Data.Postgres;
+
+/// <summary>
+/// The PostgreSQL database every node of a server shares: a pool of connections, and its schema
+/// brought up to date once however many nodes start at the same time.
+/// </summary>
+public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+{
+    /// <summary>Where the PostgreSQL scripts are embedded.</summary>
+    public const string MigrationsFolder = "Blossom.Core.Data.Postgres.Migrations.";
+
+    // An arbitrary constant of this application's: the session advisory lock that lets one node migrate while the others wait.
+    private const long MigrationLock = 0x426c6f73736f6d01;
+
+    public PostgresDatabase(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "blossom";
+        DataSource = builder.Build();
+    }
+
+    /// <summary>The pool, for what needs more than a connection (LISTEN, advisory locks held across calls).</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// Applies the embedded <c>NNN_name.sql</c> scripts not yet in <c>schema_migrations</c>, each in
+    /// its own transaction with its row. A session advisory lock makes nodes that start together
+    /// take turns: the first migrates, the others then find nothing left to do.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@MigrationLock)", new { MigrationLock }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var applied = (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+                foreach (var migration in EmbeddedMigrations.Load(MigrationsFolder).Where(m => !applied.Contains(m.Version)))
+                {
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        await connection.ExecuteAsync(new CommandDefinition(
+                            "INSERT INTO schema_migrations (version) VALUES (@Version)", migration, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                // Also released when the connection closes; unlocking here returns a clean session to the pool.
+                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The versions applied so far, in order.</summary>
+    public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        }
+    }
+
+    /// <summary>Answers a trivial query, proving the database is reachable.</summary>
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    public void Dispose() => DataSource.Dispose();
+}
