@@ -3,6 +3,7 @@ using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
+using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
@@ -24,17 +25,13 @@ internal static class Startup
         services.AddBlossomOptions();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IBlobStore>(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
-        // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip.
-        services.AddSingleton<IBlobIndex>(sp => new CachingBlobIndex(
-            new SqliteBlobIndex(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()), capacity: 100_000));
+        services.AddBlossomDatabase();
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
         services.AddSingleton(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
-        services.AddSingleton<IMediaTaskStore, SqliteMediaTaskStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
         services.AddSingleton(sp =>
@@ -55,7 +52,6 @@ internal static class Startup
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddNostrAuthorization();
         services.AddBlossomRateLimits();
-        services.AddSingleton<ModerationStore>();
         services.AddSingleton(sp =>
         {
             var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
@@ -70,6 +66,25 @@ internal static class Startup
         services.AddOpenApi();
         services.AddBlossomMetrics();
         return services;
+    }
+
+    /// <summary>The stores on the database <c>Database:Provider</c> names; only the one chosen is ever opened.</summary>
+    private static void AddBlossomDatabase(this IServiceCollection services)
+    {
+        static bool UsesPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
+        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+        services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+        // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip. Only
+        // with SQLite: with PostgreSQL another node may delete a blob, and this node's cache would not hear of it.
+        services.AddSingleton<IBlobIndex>(sp => UsesPostgres(sp)
+            ? new PostgresBlobIndex(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
+            : new CachingBlobIndex(new SqliteBlobIndex(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()), capacity: 100_000));
+        services.AddSingleton<IMediaTaskStore>(sp => UsesPostgres(sp)
+            ? new PostgresMediaTaskStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
+            : new SqliteMediaTaskStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
+            ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
+            : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
     }
 
     /// <summary>

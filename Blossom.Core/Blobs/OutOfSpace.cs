@@ -1,8 +1,9 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Blossom.Core.Blobs;
 
-/// <summary>Recognizes a full disk however it surfaces: a file write, or SQLite unable to grow its files.</summary>
+/// <summary>Recognizes a full disk however it surfaces: a file write, or the database unable to grow its files.</summary>
 public static class OutOfSpace
 {
     // .NET puts the Unix errno into IOException.HResult: ENOSPC, and EDQUOT (a user's disk quota) on Linux.
@@ -16,6 +17,7 @@ public static class OutOfSpace
     public static bool Is(Exception exception) => exception switch
     {
         SqliteException sqlite => sqlite.SqliteErrorCode == SqliteFull,
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.DiskFull,
         IOException io => io.HResult is NoSpaceLeft or DiskQuotaExceeded or DiskFull or HandleDiskFull,
         _ => exception.InnerException is { } inner && Is(inner),
     };

@@ -68,7 +68,7 @@ internal static class NostrAuthorization
 /// </summary>
 internal sealed record AllowedUploaderRequirement(bool AllowsAnonymous) : IAuthorizationRequirement;
 
-internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, ModerationStore moderation) : AuthorizationHandler<AllowedUploaderRequirement>
+internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, IModerationStore moderation) : AuthorizationHandler<AllowedUploaderRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AllowedUploaderRequirement requirement)
     {

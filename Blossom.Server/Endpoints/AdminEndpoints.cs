@@ -40,7 +40,7 @@ internal static class AdminEndpoints
     }
 
     internal static async Task<Results<Ok<AdminBlob>, BlossomError>> GetBlobAsync(
-        string sha256, HttpRequest request, BlobService blobs, ModerationStore moderation, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string sha256, HttpRequest request, BlobService blobs, IModerationStore moderation, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         if (!BlobHash.IsValid(sha256) || await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } blob)
             return BlossomError.NotFound("No such blob");
@@ -54,13 +54,13 @@ internal static class AdminEndpoints
             ? TypedResults.NoContent()
             : BlossomError.NotFound("No such blob");
 
-    internal static async Task<Ok<IReadOnlyList<AdminReport>>> ListReportsAsync(int? limit, ModerationStore moderation, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyList<AdminReport>>> ListReportsAsync(int? limit, IModerationStore moderation, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<AdminReport>>([.. (await moderation.ReportsAsync(null, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false)).Select(AdminReport.From)]);
 
-    internal static async Task<Ok<IReadOnlyList<BlockedPubkey>>> ListBlockedAsync(ModerationStore moderation, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyList<BlockedPubkey>>> ListBlockedAsync(IModerationStore moderation, CancellationToken cancellationToken) =>
         TypedResults.Ok(await moderation.BlockedAsync(cancellationToken).ConfigureAwait(false));
 
-    internal static async Task<Results<NoContent, BlossomError>> BlockAsync(string pubkey, HttpRequest request, ModerationStore moderation, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, BlossomError>> BlockAsync(string pubkey, HttpRequest request, IModerationStore moderation, CancellationToken cancellationToken)
     {
         if (!BlobHash.IsValid(pubkey))
             return BlossomError.BadRequest("pubkey must be 64-character lowercase hex");
@@ -82,7 +82,7 @@ internal static class AdminEndpoints
         return TypedResults.NoContent();
     }
 
-    internal static async Task<Results<NoContent, BlossomError>> UnblockAsync(string pubkey, ModerationStore moderation, CancellationToken cancellationToken) =>
+    internal static async Task<Results<NoContent, BlossomError>> UnblockAsync(string pubkey, IModerationStore moderation, CancellationToken cancellationToken) =>
         BlobHash.IsValid(pubkey) && await moderation.UnblockAsync(pubkey, cancellationToken).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : BlossomError.NotFound("That pubkey is not blocked");

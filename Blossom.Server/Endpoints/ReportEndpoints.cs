@@ -35,7 +35,7 @@ internal static class ReportEndpoints
     /// those the reporter had not reported before (a repeat is answered 200 and adds nothing).
     /// </summary>
     internal static async Task<Results<Ok<ReportReceipt>, BlossomError>> ReportAsync(
-        HttpRequest request, ModerationStore moderation, BlobService blobs, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, IModerationStore moderation, BlobService blobs, TimeProvider time, CancellationToken cancellationToken)
     {
         if (await ReadSmallBodyAsync(request, cancellationToken).ConfigureAwait(false) is not { } body)
             return BlossomError.TooLarge($"A report event is at most {MaxEventBytes} bytes");

@@ -30,13 +30,25 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Blossom:Database";
 
-    /// <summary>Only <c>Sqlite</c> exists today.</summary>
-    [RegularExpression("^Sqlite$", ErrorMessage = "Database:Provider must be Sqlite.")]
-    public string Provider { get; set; } = "Sqlite";
+    public const string Sqlite = "Sqlite";
+    public const string Postgres = "Postgres";
 
-    /// <summary>Default <c>Data Source=data/blossom.db</c>.</summary>
+    /// <summary>The default SQLite file, which a <c>Postgres</c> provider must not be left pointing at.</summary>
+    public const string DefaultConnectionString = "Data Source=data/blossom.db";
+
+    /// <summary>
+    /// <c>Sqlite</c> (default: one file, nothing to run) or <c>Postgres</c>, which several server
+    /// nodes can share.
+    /// </summary>
+    [RegularExpression("^(Sqlite|Postgres)$", ErrorMessage = "Database:Provider must be Sqlite or Postgres.")]
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>
+    /// Default <c>Data Source=data/blossom.db</c>. With <c>Postgres</c>, an Npgsql connection
+    /// string such as <c>Host=db;Username=blossom;Password=…;Database=blossom</c>.
+    /// </summary>
     [Required]
-    public string ConnectionString { get; set; } = "Data Source=data/blossom.db";
+    public string ConnectionString { get; set; } = DefaultConnectionString;
 }
 
 /// <summary><c>Blossom:Upload</c>: who may upload what (BUD-02, BUD-06).</summary>

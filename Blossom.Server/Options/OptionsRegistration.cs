@@ -28,6 +28,7 @@ internal static class OptionsRegistration
         Bind<MediaImageOptions>(services, MediaImageOptions.Section);
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         return services;
@@ -49,6 +50,30 @@ internal sealed class BlossomOptionsValidator : IValidateOptions<BlossomOptions>
         || (Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Query.Length == 0)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"PublicUrl '{options.PublicUrl}' must be empty or an absolute http(s) URL such as https://cdn.example.com.");
+}
+
+internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
+{
+    private const string Example = "an Npgsql connection string such as Host=db;Username=blossom;Password=...;Database=blossom";
+
+    /// <summary>With Postgres the SQLite default would be read as a host name: ask for a real connection string instead.</summary>
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        if (options.Provider != DatabaseOptions.Postgres)
+            return ValidateOptionsResult.Success;
+        if (options.ConnectionString == DatabaseOptions.DefaultConnectionString)
+            return ValidateOptionsResult.Fail($"Database:Provider=Postgres needs Database:ConnectionString set to {Example}.");
+        try
+        {
+            return string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString).Host)
+                ? ValidateOptionsResult.Fail($"Database:ConnectionString names no Host; Database:Provider=Postgres needs {Example}.")
+                : ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail($"Database:ConnectionString is not {Example}: {e.Message}");
+        }
+    }
 }
 
 internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>

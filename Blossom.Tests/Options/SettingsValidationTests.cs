@@ -12,6 +12,7 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:AllowedPubkeys:0", "npub1notHex", "AllowedPubkeys")]
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:Kind")]
+    [InlineData("Blossom:Database:Provider", "MySql", "Database:Provider")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
     [InlineData("Blossom:Auth:ServerNames:0", "https://cdn.example.com", "Auth:ServerNames")]
     [InlineData("Blossom:Auth:ServerNames:0", "cdn.example.com:8080", "Auth:ServerNames")]
@@ -38,5 +39,21 @@ public sealed class SettingsValidationTests
         var start = () => app.Start();
 
         start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("RequireAuth");
+    }
+
+    [Theory]
+    [InlineData("Data Source=data/blossom.db")]
+    [InlineData("Database=blossom")]
+    public void Start_PostgresWithoutAServer_FailsAskingForAConnectionString(string connectionString)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Database:Provider"] = "Postgres",
+            ["Blossom:Database:ConnectionString"] = connectionString,
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Database:ConnectionString").And.Contain("Host=");
     }
 }

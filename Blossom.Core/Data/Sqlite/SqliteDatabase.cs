@@ -34,24 +34,57 @@ public sealed class SqliteDatabase
         return connection;
     }
 
-    /// <summary>Applies the embedded <c>NNN_name.sql</c> scripts above <c>PRAGMA user_version</c>, each in its own transaction.</summary>
+    /// <summary>
+    /// Applies the embedded <c>NNN_name.sql</c> scripts not yet in <c>schema_migrations</c>, each in
+    /// its own transaction with its row. A database from before that table tracked its version in
+    /// <c>PRAGMA user_version</c>: the scripts up to that version are recorded as applied first.
+    /// </summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        var migrations = EmbeddedMigrations.Load(MigrationsFolder);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
-            var current = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;").ConfigureAwait(false);
-            foreach (var (version, _, sql) in EmbeddedMigrations.Load(MigrationsFolder).Where(m => m.Version > current))
+            HashSet<int> applied;
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                var tracked = await connection.ExecuteScalarAsync<bool>(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')", transaction: transaction).ConfigureAwait(false);
+                if (!tracked)
                 {
-                    await connection.ExecuteAsync(sql, transaction: transaction).ConfigureAwait(false);
-                    await connection.ExecuteAsync($"PRAGMA user_version = {version};", transaction: transaction).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    await connection.ExecuteAsync(
+                        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)", transaction: transaction).ConfigureAwait(false);
+                    var legacyVersion = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;", transaction: transaction).ConfigureAwait(false);
+                    await connection.ExecuteAsync(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, CAST(strftime('%s', 'now') AS INTEGER))",
+                        migrations.Where(m => m.Version <= legacyVersion), transaction).ConfigureAwait(false);
+                }
+                applied = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: transaction).ConfigureAwait(false)).ToHashSet();
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
+            {
+                var step = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (step.ConfigureAwait(false))
+                {
+                    await connection.ExecuteAsync(migration.Sql, transaction: step).ConfigureAwait(false);
+                    await connection.ExecuteAsync(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, CAST(strftime('%s', 'now') AS INTEGER))", migration, step).ConfigureAwait(false);
+                    await step.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>The versions applied so far, in order.</summary>
+    public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
         }
     }
 }

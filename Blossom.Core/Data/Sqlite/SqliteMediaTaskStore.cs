@@ -7,31 +7,20 @@ namespace Blossom.Core.Data.Sqlite;
 /// <summary>All SQL about media tasks and the results they produced.</summary>
 public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider time) : IMediaTaskStore
 {
-    // The result's picture size and placeholder come from the blob itself, while it exists.
-    private const string Select =
-        "SELECT t.id AS Id, t.owner AS Owner, t.original_sha256 AS OriginalSha256, t.original_type AS OriginalType, t.status AS Status, " +
-        "t.progress AS Progress, t.message AS Message, t.result_sha256 AS ResultSha256, t.result_size AS ResultSize, " +
-        "t.result_type AS ResultType, t.result_uploaded AS ResultUploaded, t.result_created AS ResultCreated, t.created AS Created, t.updated AS Updated, " +
-        "b.width AS ResultWidth, b.height AS ResultHeight, b.blurhash AS ResultBlurhash " +
-        "FROM media_tasks t LEFT JOIN blobs b ON b.sha256 = t.result_sha256";
-
     public Task InsertAsync(MediaTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return ExecuteAsync(
-            "INSERT INTO media_tasks (id, owner, original_sha256, original_type, status, progress, message, result_sha256, result_size, result_type, result_uploaded, result_created, created, updated) " +
-            "VALUES (@Id, @Owner, @OriginalSha256, @OriginalType, @Status, @Progress, @Message, @ResultSha256, @ResultSize, @ResultType, @ResultUploaded, @ResultCreated, @Created, @Updated)",
-            TaskRow.From(task), cancellationToken);
+        return ExecuteAsync(MediaTaskRow.Insert, MediaTaskRow.From(task), cancellationToken);
     }
 
     public async Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await QueryAsync($"{Select} WHERE t.id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        (await QueryAsync($"{MediaTaskRow.Select} WHERE t.id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
     public Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken) =>
-        QueryAsync($"{Select} WHERE t.status = 'running' ORDER BY t.created", null, cancellationToken);
+        QueryAsync($"{MediaTaskRow.Select} WHERE t.status = 'running' ORDER BY t.created", null, cancellationToken);
 
     public Task<IReadOnlyList<MediaTask>> RunningForOriginalAsync(string originalSha256, CancellationToken cancellationToken) =>
-        QueryAsync($"{Select} WHERE t.original_sha256 = @originalSha256 AND t.status = 'running'", new { originalSha256 }, cancellationToken);
+        QueryAsync($"{MediaTaskRow.Select} WHERE t.original_sha256 = @originalSha256 AND t.status = 'running'", new { originalSha256 }, cancellationToken);
 
     public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
     {
@@ -121,24 +110,8 @@ public sealed class SqliteMediaTaskStore(SqliteDatabase database, TimeProvider t
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var rows = await connection.QueryAsync<TaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var rows = await connection.QueryAsync<MediaTaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return [.. rows.Select(r => r.ToTask())];
         }
-    }
-
-    /// <summary>The flat shape of a row; the status is stored as its lowercase wire name.</summary>
-    private sealed record TaskRow(
-        string Id, string? Owner, string OriginalSha256, string OriginalType, string Status, long Progress, string Message,
-        string? ResultSha256, long? ResultSize, string? ResultType, long? ResultUploaded, long ResultCreated, long Created, long Updated,
-        long? ResultWidth = null, long? ResultHeight = null, string? ResultBlurhash = null)
-    {
-        public static TaskRow From(MediaTask t) => new(
-            t.Id, t.Owner, t.OriginalSha256, t.OriginalType, t.Status.ToString().ToLowerInvariant(), t.Progress, t.Message,
-            t.Result?.Sha256, t.Result?.Size, t.Result?.Type, t.Result?.Uploaded, t.ResultCreated ? 1 : 0, t.Created, t.Updated);
-
-        public MediaTask ToTask() => new(
-            Id, Owner, OriginalSha256, OriginalType, Enum.Parse<MediaTaskStatus>(Status, ignoreCase: true), (int)Progress, Message,
-            ResultSha256 is null ? null : new BlobRecord(ResultSha256, ResultSize!.Value, ResultType!, ResultUploaded!.Value, ResultWidth, ResultHeight, ResultBlurhash, OriginalSha256),
-            ResultCreated != 0, Created, Updated);
     }
 }

@@ -1,34 +1,10 @@
-using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Moderation;
 using Dapper;
 
-namespace Blossom.Core.Moderation;
+namespace Blossom.Core.Data.Postgres;
 
-/// <summary>A report of one blob (BUD-09): who reported it, why, and the signed event as received.</summary>
-/// <param name="EventId">The kind 1984 event's id.</param>
-/// <param name="Sha256">The reported blob.</param>
-/// <param name="Reporter">The reporter's pubkey.</param>
-/// <param name="Kind">The NIP-56 report type (<c>nudity</c>, <c>malware</c>, <c>illegal</c>, …), empty when none was given.</param>
-/// <param name="Content">The reporter's words.</param>
-/// <param name="Event">The event JSON.</param>
-/// <param name="Received">Unix seconds.</param>
-public sealed record BlobReport(string EventId, string Sha256, string Reporter, string Kind, string Content, string Event, long Received);
-
-/// <summary>A report event (BUD-09, NIP-56) as received, kept once however many blobs it names.</summary>
-/// <param name="EventId">The kind 1984 event's id.</param>
-/// <param name="Reporter">The reporter's pubkey.</param>
-/// <param name="Content">The reporter's words.</param>
-/// <param name="Event">The event JSON.</param>
-/// <param name="Received">Unix seconds.</param>
-public sealed record ReportEvent(string EventId, string Reporter, string Content, string Event, long Received);
-
-/// <summary>A blob a report names, with the NIP-56 report type given for it (empty when none).</summary>
-public sealed record ReportedBlob(string Sha256, string Kind);
-
-/// <summary>A pubkey the operator blocked from writing.</summary>
-public sealed record BlockedPubkey(string Pubkey, string Reason, long Blocked);
-
-/// <summary>Blocks and reports, for the operator.</summary>
-public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
+/// <summary>All SQL about blocks and reports, on the database every node shares.</summary>
+public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvider time) : IModerationStore
 {
     public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
     {
@@ -46,12 +22,11 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@pubkey, @reason, @now) ON CONFLICT (pubkey) DO UPDATE SET reason = excluded.reason",
+                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@pubkey, @reason, @now) ON CONFLICT (pubkey) DO UPDATE SET reason = EXCLUDED.reason",
                 new { pubkey, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 
-    /// <summary>False when the pubkey was not blocked.</summary>
     public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -72,10 +47,6 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Keeps <paramref name="report"/> for the blobs it names that its reporter had not reported
-    /// before, and returns those; when there are none, nothing is written.
-    /// </summary>
     public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -83,30 +54,27 @@ public sealed class ModerationStore(SqliteDatabase database, TimeProvider time)
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // BEGIN IMMEDIATE: the check and the insert see the same reports.
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var known = (await connection.QueryAsync<string>(new CommandDefinition(
-                    "SELECT sha256 FROM blob_reports WHERE reporter = @reporter AND sha256 IN @hashes",
-                    new { reporter = report.Reporter, hashes = blobs.Select(b => b.Sha256).ToList() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-                var fresh = blobs.Where(b => !known.Contains(b.Sha256)).ToList();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO report_events (event_id, reporter, content, event, received) VALUES (@EventId, @Reporter, @Content, @Event, @Received) ON CONFLICT (event_id) DO NOTHING",
+                    report, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                // The unique (sha256, reporter) index decides what is fresh, also against a report of the same blob arriving on another node now.
+                var fresh = (await connection.QueryAsync<string>(new CommandDefinition(
+                    "INSERT INTO blob_reports (event_id, sha256, reporter, kind) SELECT @eventId, r.sha256, @reporter, r.kind FROM unnest(@hashes, @kinds) AS r (sha256, kind) " +
+                    "ON CONFLICT DO NOTHING RETURNING sha256",
+                    new { eventId = report.EventId, reporter = report.Reporter, hashes = blobs.Select(b => b.Sha256).ToArray(), kinds = blobs.Select(b => b.Kind).ToArray() },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+                // Nothing fresh: the rollback on dispose keeps the event out too.
                 if (fresh.Count == 0)
                     return [];
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO report_events (event_id, reporter, content, event, received) VALUES (@EventId, @Reporter, @Content, @Event, @Received) " +
-                    "ON CONFLICT (event_id) DO NOTHING",
-                    report, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO blob_reports (event_id, sha256, reporter, kind) VALUES (@eventId, @Sha256, @reporter, @Kind) ON CONFLICT DO NOTHING",
-                    fresh.Select(b => new { eventId = report.EventId, b.Sha256, reporter = report.Reporter, b.Kind }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return [.. fresh.Select(b => b.Sha256)];
+                return [.. blobs.Select(b => b.Sha256).Where(fresh.Contains)];
             }
         }
     }
 
-    /// <summary>Reports, newest first; of one blob when <paramref name="sha256"/> is given.</summary>
     public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

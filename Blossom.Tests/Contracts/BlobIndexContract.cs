@@ -1,0 +1,191 @@
+using Blossom.Core.Blobs;
+using Blossom.Tests.Infrastructure;
+
+namespace Blossom.Tests.Contracts;
+
+/// <summary>What every <see cref="IBlobIndex"/> does, whatever database it keeps its rows in.</summary>
+public abstract class BlobIndexContract : ContractSuite
+{
+    private const string Alice = "aa00000000000000000000000000000000000000000000000000000000000000";
+    private const string Bob = "bb00000000000000000000000000000000000000000000000000000000000000";
+    private IBlobIndex _index = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _index = Database.BlobIndex(Clock);
+    }
+
+    [Fact]
+    public async Task FindAsync_UnknownBlob_Null() =>
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().BeNull();
+
+    [Fact]
+    public async Task AddAsync_NewBlob_FoundWithEveryFieldAndItsOwners()
+    {
+        var blob = new BlobRecord(Hash(1), 1234, "image/png", 100, 640, 480, "LKO2?U%2Tw=w", Hash(9));
+
+        var stored = await _index.AddAsync(blob, [Alice, Bob], CancellationToken.None);
+
+        stored.Should().Be(blob);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().Be(blob);
+        (await _index.OwnersAsync(Hash(1), CancellationToken.None)).Should().BeEquivalentTo([Alice, Bob]);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownBlob_KeepsTheFirstRecordAndAddsTheOwner()
+    {
+        var first = await _index.AddAsync(Blob(1, uploaded: 100), [Alice], CancellationToken.None);
+
+        var again = await _index.AddAsync(Blob(1, uploaded: 200) with { Type = "text/plain" }, [Bob], CancellationToken.None);
+
+        again.Should().Be(first);
+        (await _index.OwnersAsync(Hash(1), CancellationToken.None)).Should().Equal(Alice, Bob);
+    }
+
+    [Fact]
+    public async Task ListAsync_PagesWithCursor_NewestFirstHashBreakingTies()
+    {
+        foreach (var (n, uploaded) in new[] { (1, 100L), (2, 300L), (3, 200L), (4, 200L), (5, 50L) })
+            await _index.AddAsync(Blob(n, uploaded), [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(6, 400), [Bob], CancellationToken.None);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        while (true)
+        {
+            var page = await _index.ListAsync(new BlobListQuery(Alice, cursor, 2, null, null), CancellationToken.None);
+            page.Should().NotBeNull();
+            if (page!.Count == 0) break;
+            seen.AddRange(page.Select(b => b.Sha256));
+            cursor = page[^1].Sha256;
+        }
+
+        seen.Should().Equal(Hash(2), Hash(4), Hash(3), Hash(1), Hash(5));
+    }
+
+    [Fact]
+    public async Task ListAsync_SinceAndUntil_InclusiveRange()
+    {
+        foreach (var (n, uploaded) in new[] { (1, 100L), (2, 200L), (3, 300L), (4, 400L) })
+            await _index.AddAsync(Blob(n, uploaded), [Alice], CancellationToken.None);
+
+        var page = await _index.ListAsync(new BlobListQuery(Alice, null, 10, Since: 200, Until: 300), CancellationToken.None);
+
+        page!.Select(b => b.Sha256).Should().Equal(Hash(3), Hash(2));
+    }
+
+    [Fact]
+    public async Task ListAsync_CursorNotOwnedByThePubkey_Null()
+    {
+        await _index.AddAsync(Blob(1, 100), [Bob], CancellationToken.None);
+
+        (await _index.ListAsync(new BlobListQuery(Alice, Hash(1), 10, null, null), CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task RemoveOwnerAsync_EachOutcome()
+    {
+        Clock.UnixSeconds = 1000;
+        await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+
+        (await _index.RemoveOwnerAsync(Hash(2), Alice, 2000, CancellationToken.None)).Should().Be(OwnerRemoval.BlobNotFound);
+        (await _index.RemoveOwnerAsync(Hash(1), Hash(7), 2000, CancellationToken.None)).Should().Be(OwnerRemoval.NotOwner);
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, 999, CancellationToken.None)).Should().Be(OwnerRemoval.AuthorizedBeforeUpload);
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, 1000, CancellationToken.None)).Should().Be(OwnerRemoval.Removed);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().NotBeNull("Bob still owns it");
+        (await _index.RemoveOwnerAsync(Hash(1), Bob, 1000, CancellationToken.None)).Should().Be(OwnerRemoval.RemovedLastOwner);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task RemoveOwnerAsync_SignedBeforeTheOwnersRepeatedUpload_KeepsIt()
+    {
+        Clock.UnixSeconds = 1000;
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        Clock.UnixSeconds = 2000;
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, 1500, CancellationToken.None)).Should().Be(OwnerRemoval.AuthorizedBeforeUpload);
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, 2000, CancellationToken.None)).Should().Be(OwnerRemoval.RemovedLastOwner);
+    }
+
+    [Fact]
+    public async Task RemoveOwnerAsync_AllOwnersAtOnce_TheBlobGoesExactlyOnce()
+    {
+        var owners = Enumerable.Range(10, 8).Select(Hash).ToList();
+        await _index.AddAsync(Blob(1, 100), owners, CancellationToken.None);
+
+        var outcomes = await Task.WhenAll(owners.Select(o => Task.Run(() => _index.RemoveOwnerAsync(Hash(1), o, Clock.UnixSeconds, CancellationToken.None))));
+
+        outcomes.Count(o => o == OwnerRemoval.RemovedLastOwner).Should().Be(1);
+        outcomes.Count(o => o == OwnerRemoval.Removed).Should().Be(owners.Count - 1);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task SetMetadataAsync_KnownBlob_FoundWithIt()
+    {
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+
+        await _index.SetMetadataAsync(Hash(1), new BlobMetadata(1920, 1080, "LEHV6nWB2yk8"), CancellationToken.None);
+
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().Be(Blob(1, 100) with { Width = 1920, Height = 1080, Blurhash = "LEHV6nWB2yk8" });
+    }
+
+    [Fact]
+    public async Task UsageAsync_SumsThePubkeysBlobsAndTellsWhetherItOwnsOne()
+    {
+        await _index.AddAsync(Blob(1, 100) with { Size = 3_000_000_000 }, [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100) with { Size = 5 }, [Alice, Bob], CancellationToken.None);
+
+        (await _index.UsageAsync(Alice, Hash(2), CancellationToken.None)).Should().Be(new StorageUsage(3_000_000_005, true));
+        (await _index.UsageAsync(Bob, Hash(1), CancellationToken.None)).Should().Be(new StorageUsage(5, false));
+        (await _index.UsageAsync(Hash(7), null, CancellationToken.None)).Should().Be(new StorageUsage(0, false));
+    }
+
+    [Fact]
+    public async Task ListAllAsync_PagesEveryBlobWithItsOwners()
+    {
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 200), [Alice, Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(3, 300), [Bob], CancellationToken.None);
+
+        var first = await _index.ListAllAsync(null, 2, CancellationToken.None);
+        var second = await _index.ListAllAsync(first[^1].Blob.Sha256, 2, CancellationToken.None);
+
+        first.Select(b => (b.Blob.Sha256, string.Join(',', b.Owners.Order()))).Should().Equal((Hash(3), Bob), (Hash(2), string.Join(',', new[] { Alice, Bob }.Order())));
+        second.Select(b => (b.Blob, b.Owners.Single())).Should().Equal((Blob(1, 100), Alice));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_DropsTheBlobAndItsOwners_FalseWhenUnknown()
+    {
+        await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+
+        (await _index.RemoveAsync(Hash(1), CancellationToken.None)).Should().BeTrue();
+        (await _index.RemoveAsync(Hash(1), CancellationToken.None)).Should().BeFalse();
+        (await _index.OwnersAsync(Hash(1), CancellationToken.None)).Should().BeEmpty();
+        (await _index.ListAsync(new BlobListQuery(Alice, null, 10, null, null), CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task CheckReachableAsync_MigratedDatabase_Completes() =>
+        await _index.CheckReachableAsync(CancellationToken.None);
+
+    /// <summary>A distinct valid hash per number.</summary>
+    private static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
+
+    private static BlobRecord Blob(int n, long uploaded) => new(Hash(n), 10 + n, "application/octet-stream", uploaded);
+}
+
+public sealed class SqliteBlobIndexContract : BlobIndexContract
+{
+    protected override Task<ContractDatabase> OpenDatabaseAsync() => ContractDatabase.SqliteAsync();
+}
+
+[Collection(PostgresTestGroup.Name)]
+public sealed class PostgresBlobIndexContract(PostgresServer server) : BlobIndexContract
+{
+    protected override Task<ContractDatabase> OpenDatabaseAsync() => ContractDatabase.PostgresAsync(server);
+}

@@ -1,0 +1,90 @@
+using Blossom.Core.Blobs;
+using Blossom.Core.Data.Postgres;
+using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Media;
+using Blossom.Core.Moderation;
+using Blossom.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Blossom.Tests.Contracts;
+
+/// <summary>A fresh, migrated database of one provider, and its stores, for a contract suite.</summary>
+public abstract class ContractDatabase : IAsyncDisposable
+{
+    public abstract IBlobIndex BlobIndex(TimeProvider time);
+
+    public abstract IMediaTaskStore MediaTasks(TimeProvider time);
+
+    public abstract IModerationStore Moderation(TimeProvider time);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>A SQLite file in a temp folder, deleted on dispose.</summary>
+    public static async Task<ContractDatabase> SqliteAsync()
+    {
+        var database = new Sqlite(Directory.CreateTempSubdirectory("blossom-contract-").FullName);
+        await database.Database.MigrateAsync(CancellationToken.None);
+        return database;
+    }
+
+    /// <summary>A new database on the shared test cluster.</summary>
+    public static async Task<ContractDatabase> PostgresAsync(PostgresServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var database = new Postgres(new PostgresDatabase(await server.CreateDatabaseAsync()));
+        await database.Database.MigrateAsync(CancellationToken.None);
+        return database;
+    }
+
+    private sealed class Sqlite(string root) : ContractDatabase
+    {
+        public SqliteDatabase Database { get; } = new($"Data Source={Path.Combine(root, "blossom.db")}");
+
+        public override IBlobIndex BlobIndex(TimeProvider time) => new SqliteBlobIndex(Database, time);
+
+        public override IMediaTaskStore MediaTasks(TimeProvider time) => new SqliteMediaTaskStore(Database, time);
+
+        public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
+
+        public override ValueTask DisposeAsync()
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class Postgres(PostgresDatabase database) : ContractDatabase
+    {
+        public PostgresDatabase Database => database;
+
+        public override IBlobIndex BlobIndex(TimeProvider time) => new PostgresBlobIndex(database, time);
+
+        public override IMediaTaskStore MediaTasks(TimeProvider time) => new PostgresMediaTaskStore(database, time);
+
+        public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
+
+        public override ValueTask DisposeAsync() => database.DisposeAsync();
+    }
+}
+
+/// <summary>The part every contract suite shares: a fresh database per test, a clock the test sets.</summary>
+public abstract class ContractSuite : IAsyncLifetime
+{
+    private ContractDatabase? _database;
+
+    protected ManualClock Clock { get; } = new(1_700_000_000);
+
+    protected ContractDatabase Database => _database ?? throw new InvalidOperationException("Not initialized.");
+
+    /// <summary>The implementation under test's fresh, migrated database.</summary>
+    protected abstract Task<ContractDatabase> OpenDatabaseAsync();
+
+    public virtual async Task InitializeAsync() => _database = await OpenDatabaseAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_database is not null)
+            await _database.DisposeAsync();
+    }
+}

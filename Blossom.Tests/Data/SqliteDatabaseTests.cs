@@ -1,0 +1,51 @@
+using Blossom.Core.Data;
+using Blossom.Core.Data.Sqlite;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Blossom.Tests.Data;
+
+public sealed class SqliteDatabaseTests : IDisposable
+{
+    private static readonly IReadOnlyList<Migration> Migrations = EmbeddedMigrations.Load(SqliteDatabase.MigrationsFolder);
+    private readonly string _root = Directory.CreateTempSubdirectory("blossom-sqlite-").FullName;
+
+    private string ConnectionString => $"Data Source={Path.Combine(_root, "blossom.db")}";
+
+    [Fact]
+    public async Task MigrateAsync_EmptyDatabase_RecordsEveryScript()
+    {
+        var database = new SqliteDatabase(ConnectionString);
+
+        await database.MigrateAsync(CancellationToken.None);
+
+        (await database.AppliedMigrationsAsync(CancellationToken.None)).Should().Equal(Migrations.Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_DatabaseTrackedByUserVersion7_KeepsItsRowsAndAppliesNothingTwice()
+    {
+        await using (var legacy = new SqliteConnection(ConnectionString))
+        {
+            await legacy.OpenAsync();
+            foreach (var migration in Migrations.Where(m => m.Version <= 7))
+                await legacy.ExecuteAsync(migration.Sql);
+            await legacy.ExecuteAsync("PRAGMA user_version = 7;");
+            await legacy.ExecuteAsync("INSERT INTO blobs (sha256, size, type, uploaded) VALUES ('ab', 3, 'text/plain', 100)");
+        }
+        var database = new SqliteDatabase(ConnectionString);
+
+        await database.MigrateAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
+
+        (await database.AppliedMigrationsAsync(CancellationToken.None)).Should().Equal(Migrations.Select(m => m.Version));
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        (await connection.QuerySingleAsync<long>("SELECT size FROM blobs WHERE sha256 = 'ab'")).Should().Be(3);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_root, recursive: true);
+    }
+}
