@@ -39,11 +39,11 @@ internal static class Startup
             var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
             return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
-        services.AddSingleton<IMediaJobQueue>(sp => new InProcessMediaJobQueue(sp.GetRequiredService<IOptions<MediaOptions>>().Value.QueueCapacity));
-        services.AddSingleton<IMediaChangeNotifier, InProcessMediaChangeNotifier>();
+        services.AddBlossomMediaQueue();
+        // Originals live beside the blobs, in the storage every node shares, so whichever node takes a job finds its original.
         services.AddSingleton(sp => new MediaTaskService(
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
-            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<MediaTaskSettings>().WorkPath, "originals")),
+            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, MediaTaskService.OriginalsFolder)),
             sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
@@ -88,6 +88,30 @@ internal static class Startup
     }
 
     /// <summary>
+    /// The media job queue and change notifier: in this process with SQLite; shared by every node
+    /// through the database with PostgreSQL, so any node's worker runs any node's task.
+    /// </summary>
+    private static void AddBlossomMediaQueue(this IServiceCollection services)
+    {
+        static bool UsesPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
+        services.AddSingleton(sp => new PostgresListener(
+            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
+        services.AddSingleton<IMediaJobQueue>(sp =>
+        {
+            var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
+            return UsesPostgres(sp)
+                ? new PostgresMediaJobQueue(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>(), media.QueueCapacity,
+                    TimeSpan.FromSeconds(media.LeaseSeconds), $"{Environment.MachineName}:{Environment.ProcessId}", sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<PostgresMediaJobQueue>>())
+                : new InProcessMediaJobQueue(media.QueueCapacity);
+        });
+        services.AddSingleton<IMediaChangeNotifier>(sp => UsesPostgres(sp)
+            ? new PostgresMediaChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
+            : new InProcessMediaChangeNotifier());
+    }
+
+    /// <summary>
     /// Checks native dependencies, applies migrations and sweeps interrupted uploads before the
     /// first request, so a server that listens is a server that works.
     /// </summary>
@@ -110,8 +134,16 @@ internal static class Startup
             {
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
-            await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             var queue = app.Services.GetRequiredService<IMediaJobQueue>();
+            if (!queue.Durable && media.Workers == 0)
+                throw new InvalidOperationException("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.");
+            if (queue is PostgresMediaJobQueue)
+            {
+                // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.
+                app.Services.GetRequiredService<IMediaChangeNotifier>();
+                await app.Services.GetRequiredService<PostgresListener>().StartAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            }
+            await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
         }
     }

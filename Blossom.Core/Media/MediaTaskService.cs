@@ -4,7 +4,7 @@ using Blossom.Core.Blobs;
 namespace Blossom.Core.Media;
 
 /// <param name="MaxRunningTasksPerOwner">Unfinished tasks one pubkey may have.</param>
-/// <param name="WorkPath">Local folder for outputs in progress.</param>
+/// <param name="WorkPath">This node's folder for outputs in progress.</param>
 /// <param name="Recipe">What originals become.</param>
 public sealed record MediaTaskSettings(int MaxRunningTasksPerOwner, string WorkPath, MediaRecipe Recipe);
 
@@ -39,6 +39,9 @@ public sealed record MediaJobOutcome(MediaJob Job, MediaTaskStatus Status, Media
 /// </summary>
 public sealed class MediaTaskService
 {
+    /// <summary>Where the originals live inside the storage the blobs use; never a blob's name.</summary>
+    public const string OriginalsFolder = "originals";
+
     private const string OriginalLost = "The server restarted and no longer has the original; upload it again";
     private const string FailedRepeatedly = "This media failed repeatedly; the server gave up on it";
     private const string ServerFailed = "The server failed to optimize this media; try again later";

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Blossom.Server.Http;
+using Blossom.Tests.Infrastructure;
+using Dapper;
+using Npgsql;
+
+namespace Blossom.Tests.Media;
+
+/// <summary>
+/// Two server processes on one PostgreSQL database and one storage folder behave as one server for
+/// media: a task is run by whichever node has a free worker, its changes reach a long-poll on any
+/// node, and a node killed mid-job leaves the job to the other after the lease.
+/// </summary>
+[Collection(PostgresTestGroup.Name)]
+public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
+{
+    private const string LeaseSeconds = "3";
+
+    private readonly NostrSigner _alice = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("blossom-nodes-").FullName;
+
+    public void Dispose()
+    {
+        foreach (var pid in MediaRequests.FfmpegProcessesUnder(_root))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task TaskOnWebOnlyNode_RunsOnTheOther_LongPollOnTheFirstEndsAtCompletion()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        using var web = await StartNodeAsync("web", database, new() { ["Media:Workers"] = "0" });
+        using var worker = await StartNodeAsync("worker", database, new() { ["Media:Workers"] = "1" });
+        var video = await MediaSamples.VideoAsync(640, 360, fps: 25, seconds: 4);
+
+        var submitted = await web.Client.SubmitAsync(_alice, video, "video/mp4");
+        var polled = await web.Client.WaitForEndAsync(submitted.Id);
+
+        polled.Status.Should().Be("complete", web.Output + worker.Output);
+        polled.Blob!.Type.Should().Be("video/mp4");
+        (await worker.Client.GetFromJsonAsync<MediaTaskResponse>($"/media/{submitted.Id}"))!.Status.Should().Be("complete");
+        using var download = await web.Client.GetAsync(new Uri(polled.Blob.Url).PathAndQuery);
+        download.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await download.Content.ReadAsByteArrayAsync()).Length.Should().Be((int)polled.Blob.Size);
+        (await JobsLeftAsync(database)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task NodeKilledMidTranscode_OtherNodeFinishesAfterTheLease_OneResult()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        // The first node works slowly, so it is surely mid-job when killed; the second finishes the same job quickly.
+        using var first = await StartNodeAsync("first", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
+        var video = await MediaSamples.VideoAsync(1280, 720, fps: 10, seconds: 10);
+        var id = (await first.Client.SubmitAsync(_alice, video, "video/mp4")).Id;
+        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "first")).Count == 1, "the first node transcodes");
+        using var second = await StartNodeAsync("second", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "ultrafast" });
+        MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "second")).Should().BeEmpty("the first node's lease still holds the job");
+        first.Kill();
+
+        var task = await second.Client.WaitForEndAsync(id);
+
+        task.Status.Should().Be("complete", second.Output);
+        (await second.Client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().ContainSingle()
+            .Which.Sha256.Should().Be(task.Blob!.Sha256);
+        (await JobsLeftAsync(database)).Should().Be(0);
+        (await AttemptsAsync(database, id)).Should().Be(2, "the killed run and the finished one");
+    }
+
+    /// <summary>A node with its own work folder, sharing the blobs folder and the database with the others.</summary>
+    private Task<ServerProcess> StartNodeAsync(string name, string database, Dictionary<string, string> settings)
+    {
+        var home = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
+        settings["Database:Provider"] = "Postgres";
+        settings["Database:ConnectionString"] = database;
+        settings["Storage:Path"] = Path.Combine(_root, "blobs");
+        settings["Media:LeaseSeconds"] = LeaseSeconds;
+        return ServerProcess.StartAsync(home, settings);
+    }
+
+    private static async Task<long> JobsLeftAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM media_jobs");
+    }
+
+    private static async Task<long> AttemptsAsync(string database, string id)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        return await connection.ExecuteScalarAsync<long>("SELECT attempts FROM media_tasks WHERE id = @id", new { id });
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
+            await Task.Delay(50);
+        }
+    }
+}
