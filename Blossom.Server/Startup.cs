@@ -135,8 +135,6 @@ internal static class Startup
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
             var queue = app.Services.GetRequiredService<IMediaJobQueue>();
-            if (!queue.Durable && media.Workers == 0)
-                throw new InvalidOperationException("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.");
             if (queue is PostgresMediaJobQueue)
             {
                 // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.

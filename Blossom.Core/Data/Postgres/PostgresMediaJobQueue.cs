@@ -217,7 +217,17 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
                 "WHERE job_id = @JobId AND lease_id = @leaseId; SELECT pg_notify(@Channel, '')",
                 new { Job.JobId, leaseId = _leaseId, Channel }, cancellationToken);
 
-        public Task LoseAsync() => _lost.CancelAsync();
+        public async Task LoseAsync()
+        {
+            try
+            {
+                await _lost.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The worker let go of the claim meanwhile: nothing runs that could be stopped.
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
