@@ -10,8 +10,9 @@ namespace Blossom.Tests.Media;
 
 /// <summary>
 /// Two server processes on one PostgreSQL database and one storage folder behave as one server for
-/// media: a task is run by whichever node has a free worker, its changes reach a long-poll on any
-/// node, and a node killed mid-job leaves the job to the other after the lease.
+/// media: a task is run by whichever node has a free worker, requests for the same original on
+/// different nodes share one job, its changes reach a long-poll on any node, and a node killed
+/// mid-job leaves the job to the other after the lease.
 /// </summary>
 [Collection(PostgresTestGroup.Name)]
 public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
@@ -39,22 +40,30 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
     }
 
     [Fact]
-    public async Task TaskOnWebOnlyNode_RunsOnTheOther_LongPollOnTheFirstEndsAtCompletion()
+    public async Task TaskOnWebOnlyNode_RunsOnTheOther_LongPollOnTheFirstEndsAtCompletionAndALaterRequestShares()
     {
         var database = await postgres.CreateDatabaseAsync();
         using var web = await StartNodeAsync("web", database, new() { ["Media:Workers"] = "0" });
-        using var worker = await StartNodeAsync("worker", database, new() { ["Media:Workers"] = "1" });
+        // Slow enough that a second request for the same original arrives while the job runs.
+        using var worker = await StartNodeAsync("worker", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
         var video = await MediaSamples.VideoAsync(640, 360, fps: 25, seconds: 4);
+        var bob = new NostrSigner();
 
         var submitted = await web.Client.SubmitAsync(_alice, video, "video/mp4");
+        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "worker")).Count == 1, "the worker node transcodes");
+        var joined = await worker.Client.SubmitAsync(bob, video, "video/mp4");
         var polled = await web.Client.WaitForEndAsync(submitted.Id);
+        var joinedEnd = await web.Client.WaitForEndAsync(joined.Id);
 
         polled.Status.Should().Be("complete", web.Output + worker.Output);
         polled.Blob!.Type.Should().Be("video/mp4");
+        joined.Status.Should().Be("running", "the second request joins the job already running");
+        joinedEnd.Blob!.Sha256.Should().Be(polled.Blob.Sha256, "one job served both requests");
         (await worker.Client.GetFromJsonAsync<MediaTaskResponse>($"/media/{submitted.Id}"))!.Status.Should().Be("complete");
         using var download = await web.Client.GetAsync(new Uri(polled.Blob.Url).PathAndQuery);
         download.StatusCode.Should().Be(HttpStatusCode.OK);
         (await download.Content.ReadAsByteArrayAsync()).Length.Should().Be((int)polled.Blob.Size);
+        (await web.Client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{bob.Pubkey}")).Should().ContainSingle().Which.Sha256.Should().Be(polled.Blob.Sha256);
         (await JobsLeftAsync(database)).Should().Be(0);
     }
 
