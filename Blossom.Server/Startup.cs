@@ -8,8 +8,10 @@ using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
+using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
+using Blossom.Server.Blobs;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
@@ -24,12 +26,14 @@ internal static class Startup
     {
         services.AddBlossomOptions();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IBlobStore>(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
+        services.AddSingleton(CreateBlobStore);
+        services.AddSingleton<BlobRedirects>();
         services.AddBlossomDatabase();
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
+        services.AddHostedService<OrphanSweepService>();
         services.AddSingleton(sp => new QuotaReservations(
             sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
@@ -85,6 +89,15 @@ internal static class Startup
         services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
             ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
             : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+    }
+
+    /// <summary>The store <c>Storage:Kind</c> names; S3 keeps its temp files where the file system store would.</summary>
+    private static IBlobStore CreateBlobStore(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        return storage.Kind == "S3"
+            ? new S3BlobStore(storage.S3.ToStoreSettings(), Path.Combine(storage.Path, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
+            : new FileSystemBlobStore(storage.Path);
     }
 
     /// <summary>

@@ -1,7 +1,8 @@
 // Many small authenticated uploads at once: CLIENTS loops, each PUTting a distinct random blob
 // with its own kind 24242 token (t=upload, x=<its sha256>), for SECONDS or until COUNT are done.
 // Every token is signed before the clock starts, so the figures are the server's, not the signer's.
-//   NOSTR_SECRET=<hex> node bench/upload-load.mjs <base url> [clients=32] [seconds=10] [count=10000] [bytes=1024]
+//   NOSTR_SECRET=<hex> node bench/upload-load.mjs <base url>[,<base url>...] [clients=32] [seconds=10] [count=10000] [bytes=1024]
+// Several base URLs (nodes of one cluster) share the clients round-robin.
 // Prints shell assignments: uploads, seconds, per_second, p50_ms, p99_ms, max_ms, failed, statuses.
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -47,18 +48,18 @@ for (let i = 0; i < total; i++) {
   });
 }
 
-const url = new URL("/upload", base).toString();
+const urls = base.split(",").map((b) => new URL("/upload", b).toString());
 const statuses = {};
-async function put(job) {
-  const res = await fetch(url, { method: "PUT", body: job.body, headers: job.headers });
+async function put(job, client) {
+  const res = await fetch(urls[client % urls.length], { method: "PUT", body: job.body, headers: job.headers });
   await res.arrayBuffer();
   statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   return res.status;
 }
 
 let next = 0;
-await Promise.all(Array.from({ length: nClients }, async () => {
-  while (next < warmups) await put(jobs[next++]);
+await Promise.all(Array.from({ length: nClients }, async (_, client) => {
+  while (next < warmups) await put(jobs[next++], client);
 }));
 for (const key of Object.keys(statuses)) delete statuses[key];
 
@@ -66,11 +67,11 @@ const latencies = [];
 let failed = 0;
 const start = performance.now();
 const deadline = start + Number(seconds) * 1000;
-await Promise.all(Array.from({ length: nClients }, async () => {
+await Promise.all(Array.from({ length: nClients }, async (_, client) => {
   while (next < total && performance.now() < deadline) {
     const job = jobs[next++];
     const t0 = performance.now();
-    const status = await put(job).catch(() => 0);
+    const status = await put(job, client).catch(() => 0);
     latencies.push(performance.now() - t0);
     if (status !== 201) failed++;
   }

@@ -24,7 +24,7 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || derived is not null)
+        if (!created || derived is not null || !inspector.Reads(type))
             return (blob, created);
         var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
         if (file is null)
@@ -130,6 +130,43 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// How old stored bytes without an index row must be before <see cref="SweepOrphansAsync"/> removes
+    /// them: a commit stores the bytes before it adds the row, and a commit on another server process
+    /// is not under this one's locks; an hour outlasts any commit, however slow its database.
+    /// </summary>
+    public static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes stored blobs that have no index row, left by a crash between a commit's bytes and its
+    /// row or between a delete's row and its bytes: nobody could get, list, count or delete them.
+    /// Each is looked up again under its lock, so a commit of the same bytes meanwhile keeps them.
+    /// Returns how many were removed.
+    /// </summary>
+    public async Task<int> SweepOrphansAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - OrphanGracePeriod;
+        var removed = 0;
+        await foreach (var stored in store.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is not null)
+                continue;
+            var gate = LockFor(stored.Sha256);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
+                    && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false))
+                    removed++;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        return removed;
     }
 
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);

@@ -28,15 +28,21 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
 
     private readonly SemaphoreSlim _slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
+    public bool Reads(string mediaType) => MediaKinds.Of(mediaType) switch
+    {
+        MediaKind.Image => true,
+        MediaKind.Video => probeVideo,
+        _ => false,
+    };
+
     public async Task<BlobMetadata?> InspectAsync(string path, string mediaType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mediaType);
-        return MediaKinds.Of(mediaType) switch
-        {
-            MediaKind.Image => await InspectImageAsync(path, cancellationToken).ConfigureAwait(false),
-            MediaKind.Video when probeVideo => await InspectVideoAsync(path, cancellationToken).ConfigureAwait(false),
-            _ => null,
-        };
+        if (!Reads(mediaType))
+            return null;
+        return MediaKinds.Of(mediaType) == MediaKind.Image
+            ? await InspectImageAsync(path, cancellationToken).ConfigureAwait(false)
+            : await InspectVideoAsync(path, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _slots.Dispose();

@@ -30,12 +30,16 @@ internal static class RetrievalEndpoints
     /// the end. Small blobs in a local file are read in one synchronous read from the page cache: the
     /// streaming path costs a thread-pool hop per read, several times the cost of the read itself at
     /// this size. A store whose stream cannot seek serves ranges through ranged reads of its own.
+    /// With <c>Storage:S3:Redirect</c> set, a known blob is answered with a redirect to the bucket instead.
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> GetBlobAsync(
-        string blob, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, BlossomError>> GetBlobAsync(
+        string blob, BlobService blobs, BlobRedirects redirects, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
+        // 307, not 302: a client must repeat the same method (HEAD stays HEAD).
+        if (record is not null && await redirects.ForAsync(record).ConfigureAwait(false) is { } location)
+            return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         if (record is null || await blobs.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return BlossomError.NotFound("Blob not found");
 

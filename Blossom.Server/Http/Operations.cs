@@ -4,6 +4,7 @@ using System.Text;
 using Blossom.Core;
 using Blossom.Server.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using IPNetwork = System.Net.IPNetwork;
@@ -31,11 +32,15 @@ internal static class Operations
     /// <summary>
     /// Prometheus metrics at <c>/metrics</c> through OpenTelemetry: HTTP requests (count and latency
     /// by route and status), Kestrel connections, and the server's own <see cref="BlossomMetrics"/>.
+    /// <c>target_info</c> names the node (<c>service_instance_id</c>, from <c>Node:Name</c>), the
+    /// OpenMetrics way for a scraper to tell the nodes of one cluster apart and label their series.
     /// </summary>
     public static IServiceCollection AddBlossomMetrics(this IServiceCollection services)
     {
         services.AddSingleton<BlossomMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddDetector(sp => new NodeResource(sp.GetRequiredService<IOptions<NodeOptions>>().Value.NameOrHost)))
+            .WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddMeter("Microsoft.AspNetCore.Server.Kestrel", BlossomMetrics.MeterName)
             .AddPrometheusExporter());
@@ -108,4 +113,10 @@ internal static class Operations
         ArgumentNullException.ThrowIfNull(app);
         return app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.TrustForwardedHeaders ? app.UseForwardedHeaders() : app;
     }
+}
+
+/// <summary>Names the service and this node, as OpenTelemetry's resource that every exported series belongs to.</summary>
+internal sealed class NodeResource(string node) : IResourceDetector
+{
+    public Resource Detect() => new([new("service.name", "blossom"), new("service.instance.id", node)]);
 }

@@ -16,13 +16,69 @@ public sealed class StorageOptions
 {
     public const string Section = "Blossom:Storage";
 
-    /// <summary>Only <c>FileSystem</c> exists today.</summary>
-    [RegularExpression("^FileSystem$", ErrorMessage = "Storage:Kind must be FileSystem.")]
+    /// <summary><c>FileSystem</c> (default): blobs under <see cref="Path"/>. <c>S3</c>: blobs in the bucket of <see cref="S3"/>.</summary>
+    [RegularExpression("^(FileSystem|S3)$", ErrorMessage = "Storage:Kind must be FileSystem or S3.")]
     public string Kind { get; set; } = "FileSystem";
 
-    /// <summary>Folder of the blobs, relative to the working directory unless absolute. Default <c>data/blobs</c>.</summary>
+    /// <summary>
+    /// Folder of the blobs, relative to the working directory unless absolute. Default <c>data/blobs</c>.
+    /// With <c>S3</c>, only uploads being received and copies made for the media tools live here: one folder per node.
+    /// </summary>
     [Required]
     public string Path { get; set; } = "data/blobs";
+
+    /// <summary><c>Blossom:Storage:S3</c>, used when <see cref="Kind"/> is <c>S3</c>.</summary>
+    public S3StorageOptions S3 { get; set; } = new();
+}
+
+/// <summary>How blob GETs on S3 are answered.</summary>
+public enum S3RedirectMode
+{
+    /// <summary>The server streams the bytes from the bucket, with Range, ETag and 304 as on the file system.</summary>
+    None,
+    /// <summary>307 to <c>&lt;PublicUrl&gt;/&lt;Prefix&gt;&lt;sha256&gt;</c>, a bucket or CDN that serves objects to anyone.</summary>
+    PublicUrl,
+    /// <summary>307 to a presigned URL of the object, for a private bucket that clients can reach.</summary>
+    Presigned,
+}
+
+/// <summary><c>Blossom:Storage:S3</c>: the S3-compatible bucket (AWS, MinIO, Garage, Ceph, R2...).</summary>
+public sealed class S3StorageOptions
+{
+    /// <summary>The S3 API's URL, e.g. <c>https://s3.eu-west-1.amazonaws.com</c> or <c>http://minio:9000</c>. Required.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>The bucket; it must exist. Required.</summary>
+    public string Bucket { get; set; } = "";
+
+    /// <summary>The region requests are signed for. Default <c>us-east-1</c>, which S3-compatible servers accept.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Both empty (default): the AWS SDK's own credential chain (environment, instance role).</summary>
+    public string AccessKey { get; set; } = "";
+
+    public string SecretKey { get; set; } = "";
+
+    /// <summary>Address buckets as <c>endpoint/bucket</c>. Default true: what most S3-compatible servers need, and AWS accepts.</summary>
+    public bool ForcePathStyle { get; set; } = true;
+
+    /// <summary>Put before every object key, e.g. <c>blossom/</c>, to share a bucket. Default empty.</summary>
+    public string Prefix { get; set; } = "";
+
+    /// <summary>Base URL where the bucket's objects are public, e.g. a CDN. Empty (default): none.</summary>
+    public string PublicUrl { get; set; } = "";
+
+    /// <summary>Default (unset): <c>PublicUrl</c> when <see cref="PublicUrl"/> is set, otherwise <c>None</c>.</summary>
+    public S3RedirectMode? Redirect { get; set; }
+
+    /// <summary>How long a presigned redirect stays valid. Default 1 hour; at most 7 days, as S3 allows.</summary>
+    public int PresignedUrlSeconds { get; set; } = 3600;
+
+    /// <summary>Blobs larger than this go up as a multipart upload in parts of this size. Default 16 MiB; at least 5 MiB, as S3 demands.</summary>
+    public long PartSizeBytes { get; set; } = Blossom.Core.Storage.S3.S3StoreSettings.DefaultPartSizeBytes;
+
+    /// <summary>The redirect mode in force, <see cref="Redirect"/>'s default applied.</summary>
+    public S3RedirectMode RedirectMode => Redirect ?? (PublicUrl.Length > 0 ? S3RedirectMode.PublicUrl : S3RedirectMode.None);
 }
 
 /// <summary><c>Blossom:Database</c>: the metadata index.</summary>
@@ -333,6 +389,21 @@ public sealed class LogsOptions
     /// <summary><c>Simple</c> (default, for people) or <c>Json</c> (one JSON object per line, with the request id, for collectors).</summary>
     [RegularExpression("^(Simple|Json)$", ErrorMessage = "Logs:Format must be Simple or Json.")]
     public string Format { get; set; } = "Simple";
+}
+
+/// <summary><c>Blossom:Node</c>: this server process among several on one database and bucket.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Blossom:Node";
+
+    /// <summary>
+    /// Names this node in <c>/metrics</c> and in the leases of the media jobs it runs. Empty
+    /// (default): the host name, which a container or machine per node makes unique.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._:-]{0,64}$", ErrorMessage = "Node:Name may hold letters, digits and . _ : - (at most 64).")]
+    public string Name { get; set; } = "";
+
+    public string NameOrHost => Name.Length > 0 ? Name : Environment.MachineName;
 }
 
 /// <summary><c>Blossom:Metrics</c>: who may read <c>/metrics</c>. Both rules apply when both are set.</summary>

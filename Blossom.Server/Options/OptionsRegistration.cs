@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
+using Blossom.Core.Storage.S3;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server.Options;
@@ -11,6 +12,7 @@ internal static class OptionsRegistration
     {
         Bind<BlossomOptions>(services, BlossomOptions.Section);
         Bind<StorageOptions>(services, StorageOptions.Section);
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         Bind<DatabaseOptions>(services, DatabaseOptions.Section);
         Bind<UploadOptions>(services, UploadOptions.Section);
         Bind<ListOptions>(services, ListOptions.Section);
@@ -19,6 +21,7 @@ internal static class OptionsRegistration
         Bind<ProxyOptions>(services, ProxyOptions.Section);
         Bind<LogsOptions>(services, LogsOptions.Section);
         Bind<MetricsOptions>(services, MetricsOptions.Section);
+        Bind<NodeOptions>(services, NodeOptions.Section);
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         Bind<MirrorOptions>(services, MirrorOptions.Section);
@@ -39,6 +42,10 @@ internal static class OptionsRegistration
     public static MediaRecipe ToRecipe(this MediaImageOptions image, MediaVideoOptions video) => new(
         new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
         new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds));
+
+    /// <summary>The bucket settings as the S3 store's.</summary>
+    public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>
+        new(s3.Endpoint, s3.Bucket, s3.Region, s3.AccessKey, s3.SecretKey, s3.ForcePathStyle, s3.Prefix, s3.PartSizeBytes);
 
     private static void Bind<T>(IServiceCollection services, string section) where T : class =>
         services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
@@ -84,6 +91,43 @@ internal sealed class MediaOptionsValidator(IOptions<DatabaseOptions> database) 
         options.Enabled && options.Workers == 0 && database.Value.Provider != DatabaseOptions.Postgres
             ? ValidateOptionsResult.Fail("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.")
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    private const int MaxPresignedSeconds = 7 * 24 * 3600;
+    private const long MaxPartSizeBytes = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The S3 settings only matter, and are only checked, when <c>Storage:Kind</c> is <c>S3</c>.</summary>
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        if (options.Kind != "S3")
+            return ValidateOptionsResult.Success;
+        var s3 = options.S3;
+        var failures = new List<string>();
+        if (!IsHttpUrl(s3.Endpoint))
+            failures.Add($"Storage:S3:Endpoint '{s3.Endpoint}' must be the S3 API's absolute http(s) URL, e.g. https://s3.eu-west-1.amazonaws.com, when Storage:Kind=S3.");
+        if (string.IsNullOrWhiteSpace(s3.Bucket))
+            failures.Add("Storage:S3:Bucket must name an existing bucket when Storage:Kind=S3.");
+        if (string.IsNullOrWhiteSpace(s3.Region))
+            failures.Add("Storage:S3:Region must not be empty; us-east-1 suits most S3-compatible servers.");
+        if ((s3.AccessKey.Length == 0) != (s3.SecretKey.Length == 0))
+            failures.Add("Storage:S3:AccessKey and Storage:S3:SecretKey go together: set both, or neither to use the AWS SDK's credential chain.");
+        if (s3.Prefix.StartsWith('/'))
+            failures.Add($"Storage:S3:Prefix '{s3.Prefix}' must not start with '/': keys are relative to the bucket.");
+        if (s3.PublicUrl.Length > 0 && !IsHttpUrl(s3.PublicUrl))
+            failures.Add($"Storage:S3:PublicUrl '{s3.PublicUrl}' must be empty or an absolute http(s) URL.");
+        if (s3.RedirectMode == S3RedirectMode.PublicUrl && s3.PublicUrl.Length == 0)
+            failures.Add("Storage:S3:Redirect=PublicUrl needs Storage:S3:PublicUrl.");
+        if (s3.PresignedUrlSeconds is < 1 or > MaxPresignedSeconds)
+            failures.Add($"Storage:S3:PresignedUrlSeconds must be between 1 and {MaxPresignedSeconds} (7 days, the most S3 signs for).");
+        if (s3.PartSizeBytes is < S3StoreSettings.MinPartSizeBytes or > MaxPartSizeBytes)
+            failures.Add($"Storage:S3:PartSizeBytes must be between {S3StoreSettings.MinPartSizeBytes} (5 MiB) and {MaxPartSizeBytes} (5 GiB), the part sizes S3 accepts.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 }
 
 internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Diagnostics;
 using Blossom.Core.Auth;
+using Blossom.Core.Blobs;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
 
@@ -62,5 +64,57 @@ public sealed class BlobStoreTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Restart_StoredBlobWithoutIndexRow_RemovedOnceOldIndexedAndRecentKept()
+    {
+        var root = Directory.CreateTempSubdirectory("blossom-sweep-").FullName;
+        try
+        {
+            var data = BlossomRequests.RandomBlob(10_000);
+            BlobDescriptor blob;
+            string storage;
+            using (var first = new BlossomApplication(dataRoot: root))
+            {
+                blob = await first.Start().UploadAsync(new NostrSigner(), data, "application/octet-stream");
+                storage = first.StoragePath;
+            }
+            // What a crash between a blob's bytes and its index row leaves: files nobody can get or delete.
+            var longAgo = DateTime.UtcNow - BlobService.OrphanGracePeriod - TimeSpan.FromMinutes(5);
+            var orphan = PlantBlob(storage, BlossomRequests.RandomBlob(5000));
+            File.SetLastWriteTimeUtc(orphan, longAgo);
+            // Within the grace period: it may be an upload whose row is being written right now.
+            var recent = PlantBlob(storage, BlossomRequests.RandomBlob(5000));
+            File.SetLastWriteTimeUtc(BlobPath(storage, blob.Sha256), longAgo);
+
+            using var second = new BlossomApplication(dataRoot: root);
+            var client = second.Start();
+
+            var clock = Stopwatch.StartNew();
+            while (!second.Logs.Entries.Any(e => e.Message == "Storage: removed 1 stored blob(s) without an index row"))
+            {
+                clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the start-up sweep logs what it removed");
+                await Task.Delay(50);
+            }
+            File.Exists(orphan).Should().BeFalse();
+            File.Exists(recent).Should().BeTrue();
+            (await client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static string BlobPath(string storage, string sha256) => Path.Combine(storage, sha256[..2], sha256[2..4], sha256);
+
+    private static string PlantBlob(string storage, byte[] data)
+    {
+        var path = BlobPath(storage, BlossomRequests.Sha256(data));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, data);
+        return path;
     }
 }

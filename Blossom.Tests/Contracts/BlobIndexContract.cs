@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Data;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Contracts;
@@ -13,8 +14,11 @@ public abstract class BlobIndexContract : ContractSuite
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _index = Database.BlobIndex(Clock);
+        _index = CreateIndex(Database);
     }
+
+    /// <summary>The index under test on <paramref name="database"/>.</summary>
+    protected virtual IBlobIndex CreateIndex(ContractDatabase database) => database.BlobIndex(Clock);
 
     [Fact]
     public async Task FindAsync_UnknownBlob_Null() =>
@@ -127,6 +131,7 @@ public abstract class BlobIndexContract : ContractSuite
     public async Task SetMetadataAsync_KnownBlob_FoundWithIt()
     {
         await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().Be(Blob(1, 100));
 
         await _index.SetMetadataAsync(Hash(1), new BlobMetadata(1920, 1080, "LEHV6nWB2yk8"), CancellationToken.None);
 
@@ -162,8 +167,10 @@ public abstract class BlobIndexContract : ContractSuite
     public async Task RemoveAsync_DropsTheBlobAndItsOwners_FalseWhenUnknown()
     {
         await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().NotBeNull();
 
         (await _index.RemoveAsync(Hash(1), CancellationToken.None)).Should().BeTrue();
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().BeNull();
         (await _index.RemoveAsync(Hash(1), CancellationToken.None)).Should().BeFalse();
         (await _index.OwnersAsync(Hash(1), CancellationToken.None)).Should().BeEmpty();
         (await _index.ListAsync(new BlobListQuery(Alice, null, 10, null, null), CancellationToken.None)).Should().BeEmpty();
@@ -182,6 +189,23 @@ public abstract class BlobIndexContract : ContractSuite
 public sealed class SqliteBlobIndexContract : BlobIndexContract
 {
     protected override Task<ContractDatabase> OpenDatabaseAsync() => ContractDatabase.SqliteAsync();
+}
+
+/// <summary>The record cache the server puts in front of SQLite: every answer as the index's own, right after each change.</summary>
+public sealed class CachingBlobIndexContract : BlobIndexContract, IDisposable
+{
+    private readonly List<CachingBlobIndex> _caches = [];
+
+    protected override Task<ContractDatabase> OpenDatabaseAsync() => ContractDatabase.SqliteAsync();
+
+    protected override IBlobIndex CreateIndex(ContractDatabase database)
+    {
+        var cache = new CachingBlobIndex(base.CreateIndex(database), capacity: 100);
+        _caches.Add(cache);
+        return cache;
+    }
+
+    public void Dispose() => _caches.ForEach(c => c.Dispose());
 }
 
 [Collection(PostgresTestGroup.Name)]

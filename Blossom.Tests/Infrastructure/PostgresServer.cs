@@ -31,6 +31,7 @@ public sealed class PostgresServer : IAsyncLifetime
         _bin = FindBinaries();
         _port = FreePort();
         var runAs = Environment.UserName == "root" ? "postgres" : null;
+        // The cluster's files belong to the user that runs it; that user must also be able to reach the temp folder.
         if (runAs is not null)
             await RunAsync(null, "chown", runAs, _root);
         await RunAsync(runAs, Path.Combine(_bin, "initdb"), "-D", DataPath, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync");
@@ -140,7 +141,7 @@ public sealed class PostgresServer : IAsyncLifetime
                 throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {CommandDeadline}.");
             }
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stdout}{await stderr}. {Install}");
+                throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stdout}{await stderr}");
         }
     }
 }

@@ -85,6 +85,17 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Metrics_TargetInfoNamesTheNode()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Node:Name"] = "blossom-b" });
+        var client = app.Start();
+
+        var text = await client.GetStringAsync("/metrics");
+
+        text.Should().MatchRegex(@"target_info\{[^}]*service_instance_id=""blossom-b""[^}]*\} 1");
+    }
+
+    [Fact]
     public async Task Metrics_NotDrawnFromThePerIpRequestBudget()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:RateLimit:PerIpPerMinute"] = "2" });

@@ -11,8 +11,9 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:MaxSizeBytes", "-1", "MaxSizeBytes")]
     [InlineData("Blossom:Upload:AllowedPubkeys:0", "npub1notHex", "AllowedPubkeys")]
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
-    [InlineData("Blossom:Storage:Kind", "S3", "Storage:Kind")]
     [InlineData("Blossom:Database:Provider", "MySql", "Database:Provider")]
+    [InlineData("Blossom:Storage:Kind", "Azure", "Storage:Kind")]
+    [InlineData("Blossom:Storage:Kind", "S3", "Storage:S3:Endpoint")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
     [InlineData("Blossom:Auth:ServerNames:0", "https://cdn.example.com", "Auth:ServerNames")]
     [InlineData("Blossom:Auth:ServerNames:0", "cdn.example.com:8080", "Auth:ServerNames")]
@@ -57,5 +58,21 @@ public sealed class SettingsValidationTests
         var start = () => app.Start();
 
         start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Database:ConnectionString").And.Contain("Host=");
+    }
+
+    [Fact]
+    public void Start_S3PartsSmallerThanS3Allows_FailsNamingTheSetting()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Storage:Kind"] = "S3",
+            ["Blossom:Storage:S3:Endpoint"] = "http://127.0.0.1:9",
+            ["Blossom:Storage:S3:Bucket"] = "blobs",
+            ["Blossom:Storage:S3:PartSizeBytes"] = "1048576",
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Storage:S3:PartSizeBytes");
     }
 }

@@ -58,8 +58,9 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             }
             finally
             {
-                // Also released when the connection closes; unlocking here returns a clean session to the pool.
-                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                // Also released when the pool resets the session; unlocking here lets a waiting node go on at once.
+                if (connection.State == System.Data.ConnectionState.Open)
+                    await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
             }
         }
     }

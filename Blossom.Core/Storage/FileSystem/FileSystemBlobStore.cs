@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
 using Blossom.Core.Blobs;
 
 namespace Blossom.Core.Storage.FileSystem;
@@ -10,8 +9,6 @@ namespace Blossom.Core.Storage.FileSystem;
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
-    // Large enough that per-call costs vanish, small enough that two per upload cost little memory.
-    private const int BufferSize = 1024 * 1024;
     private readonly string _root;
     private readonly string _temp;
 
@@ -85,12 +82,16 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult<ILocalBlobFile?>(File.Exists(path) ? new StoredFile(path) : null);
     }
 
-    public IAsyncEnumerable<StoredBlob> EnumerateAsync(CancellationToken cancellationToken) =>
-        new DirectoryInfo(_root).EnumerateFiles("*", SearchOption.AllDirectories)
+    public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in new DirectoryInfo(_root).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             // Only names a commit gives: temp files and probes are not blobs, nor is a stray file elsewhere.
-            .Where(f => BlobHash.IsValid(f.Name) && f.FullName == PathOf(f.Name))
-            .Select(f => new StoredBlob(f.Name, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
-            .ToAsyncEnumerable();
+            if (BlobHash.IsValid(file.Name) && file.FullName == PathOf(file.Name))
+                yield return new StoredBlob(file.Name, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+    }
 
     public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
@@ -122,49 +123,6 @@ public sealed class FileSystemBlobStore : IBlobStore
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    /// <summary>A forward-only window of <paramref name="length"/> bytes from a file's current position.</summary>
-    private sealed class RangeStream(FileStream file, long length) : Stream
-    {
-        private long _remaining = length;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = file.Read(buffer[..(int)Math.Min(buffer.Length, _remaining)]);
-            _remaining -= read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await file.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken).ConfigureAwait(false);
-            _remaining -= read;
-            return read;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                file.Dispose();
-            base.Dispose(disposing);
-        }
-    }
-
     private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
     {
         private ReceivedBlob? _received;
@@ -174,41 +132,8 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
-            using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            // Two buffers: while one is written to disk on the thread pool, the next is read and
-            // hashed here, so the disk write overlaps the network and the hash instead of following them.
-            byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
-            var writing = Task.CompletedTask;
-            try
-            {
-                long length = 0;
-                for (var current = 0; ; current ^= 1)
-                {
-                    var buffer = buffers[current];
-                    var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                        break;
-                    length += read;
-                    if (length > maxLength)
-                        throw new BlobTooLargeException(maxLength);
-                    sha256.AppendData(buffer, 0, read);
-                    await writing.ConfigureAwait(false);
-                    var offset = length - read;
-                    writing = Task.Run(() => RandomAccess.Write(handle, buffer.AsSpan(0, read), offset), cancellationToken);
-                }
-                await writing.ConfigureAwait(false);
-                // The bytes must be on disk before the rename makes them a blob.
-                RandomAccess.FlushToDisk(handle);
-                _received = new ReceivedBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), length);
-                return _received;
-            }
-            finally
-            {
-                // A write still running owns its buffer; its failure, if any, is not this one's cause.
-                await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                foreach (var buffer in buffers)
-                    ArrayPool<byte>.Shared.Return(buffer);
-            }
+            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: true, cancellationToken).ConfigureAwait(false);
+            return _received;
         }
 
         public Task<bool> CommitAsync(CancellationToken cancellationToken)
