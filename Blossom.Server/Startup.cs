@@ -44,10 +44,10 @@ internal static class Startup
             return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
         services.AddBlossomMediaQueue();
-        // Originals live beside the blobs, in the storage every node shares, so whichever node takes a job finds its original.
+        services.AddKeyedSingleton(MediaTaskService.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
         services.AddSingleton(sp => new MediaTaskService(
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
-            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, MediaTaskService.OriginalsFolder)),
+            sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
             sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
@@ -98,6 +98,21 @@ internal static class Startup
         return storage.Kind == "S3"
             ? new S3BlobStore(storage.S3.ToStoreSettings(), Path.Combine(storage.Path, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
             : new FileSystemBlobStore(storage.Path);
+    }
+
+    /// <summary>
+    /// The media originals live beside the blobs, in the storage every node shares, so whichever
+    /// node takes a job finds its original: <c>Storage:Path/originals</c>, or the bucket under
+    /// <c>&lt;Prefix&gt;originals/</c>, where the blob store's listing (one level, hashes only) never sees them.
+    /// </summary>
+    private static IBlobStore CreateOriginalsStore(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var local = Path.Combine(storage.Path, MediaTaskService.OriginalsFolder);
+        return storage.Kind == "S3"
+            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaTaskService.OriginalsFolder}/" },
+                Path.Combine(local, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
+            : new FileSystemBlobStore(local);
     }
 
     /// <summary>
