@@ -9,13 +9,13 @@ using Npgsql;
 namespace Blossom.Tests.Media;
 
 /// <summary>
-/// Two server processes on one PostgreSQL database and one storage folder behave as one server for
-/// media: a task is run by whichever node has a free worker, requests for the same original on
-/// different nodes share one job, its changes reach a long-poll on any node, and a node killed
-/// mid-job leaves the job to the other after the lease.
+/// Two server processes on one PostgreSQL database and one S3 bucket behave as one server: a blob
+/// uploaded on one is read and deleted on the other; a media task is run by whichever node has a
+/// free worker, requests for the same original on different nodes share one job, its changes reach
+/// a long-poll on any node, and a node killed mid-job leaves the job to the other after the lease.
 /// </summary>
-[Collection(PostgresTestGroup.Name)]
-public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
+[Collection(ClusterTestGroup.Name)]
+public sealed class MediaTwoNodeTests(PostgresServer postgres, S3Server s3) : IDisposable
 {
     private const string LeaseSeconds = "3";
 
@@ -42,10 +42,10 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
     [Fact]
     public async Task TaskOnWebOnlyNode_RunsOnTheOther_LongPollOnTheFirstEndsAtCompletionAndALaterRequestShares()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        using var web = await StartNodeAsync("web", database, new() { ["Media:Workers"] = "0" });
+        var (database, bucket) = await NewClusterAsync();
+        using var web = await StartNodeAsync("web", database, bucket, new() { ["Media:Workers"] = "0" });
         // Slow enough that a second request for the same original arrives while the job runs.
-        using var worker = await StartNodeAsync("worker", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
+        using var worker = await StartNodeAsync("worker", database, bucket, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
         var video = await MediaSamples.VideoAsync(640, 360, fps: 25, seconds: 4);
         var bob = new NostrSigner();
 
@@ -70,13 +70,13 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
     [Fact]
     public async Task NodeKilledMidTranscode_OtherNodeFinishesAfterTheLease_OneResult()
     {
-        var database = await postgres.CreateDatabaseAsync();
+        var (database, bucket) = await NewClusterAsync();
         // The first node works slowly, so it is surely mid-job when killed; the second finishes the same job quickly.
-        using var first = await StartNodeAsync("first", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
+        using var first = await StartNodeAsync("first", database, bucket, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
         var video = await MediaSamples.VideoAsync(1280, 720, fps: 10, seconds: 10);
         var id = (await first.Client.SubmitAsync(_alice, video, "video/mp4")).Id;
         await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "first")).Count == 1, "the first node transcodes");
-        using var second = await StartNodeAsync("second", database, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "ultrafast" });
+        using var second = await StartNodeAsync("second", database, bucket, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "ultrafast" });
         MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "second")).Should().BeEmpty("the first node's lease still holds the job");
         first.Kill();
 
@@ -89,13 +89,38 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres) : IDisposable
         (await AttemptsAsync(database, id)).Should().Be(2, "the killed run and the finished one");
     }
 
-    /// <summary>A node with its own work folder, sharing the blobs folder and the database with the others.</summary>
-    private Task<ServerProcess> StartNodeAsync(string name, string database, Dictionary<string, string> settings)
+    [Fact]
+    public async Task Blob_UploadedOnOneNode_ReadAndDeletedOnTheOther()
+    {
+        var (database, bucket) = await NewClusterAsync();
+        using var a = await StartNodeAsync("a", database, bucket, new());
+        using var b = await StartNodeAsync("b", database, bucket, new());
+        var data = BlossomRequests.RandomBlob(100_000);
+
+        var blob = await a.Client.UploadAsync(_alice, data, "image/png");
+        var read = await b.Client.GetByteArrayAsync($"/{blob.Sha256}.png");
+        var listed = await b.Client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}");
+        using var delete = await b.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+            .WithToken(_alice.Token(Blossom.Core.Auth.AuthorizationVerb.Delete, [blob.Sha256])));
+        using var afterDelete = await a.Client.GetAsync($"/{blob.Sha256}.png");
+
+        read.Should().Equal(data);
+        listed.Should().ContainSingle().Which.Sha256.Should().Be(blob.Sha256);
+        delete.StatusCode.Should().Be(HttpStatusCode.NoContent, delete.Reason());
+        afterDelete.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await s3.KeysAsync(bucket)).Should().NotContain(blob.Sha256);
+    }
+
+    private async Task<(string Database, string Bucket)> NewClusterAsync() => (await postgres.CreateDatabaseAsync(), await s3.CreateBucketAsync());
+
+    /// <summary>A node with its own work and temp folders, sharing the database and the bucket with the others.</summary>
+    private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket, Dictionary<string, string> settings)
     {
         var home = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
+        foreach (var (key, value) in s3.Settings(bucket))
+            settings[key["Blossom:".Length..]] = value!;
         settings["Database:Provider"] = "Postgres";
         settings["Database:ConnectionString"] = database;
-        settings["Storage:Path"] = Path.Combine(_root, "blobs");
         settings["Media:LeaseSeconds"] = LeaseSeconds;
         return ServerProcess.StartAsync(home, settings);
     }
