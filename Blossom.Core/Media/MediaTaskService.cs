@@ -46,8 +46,8 @@ public sealed class MediaTaskService
     private const string FailedRepeatedly = "This media failed repeatedly; the server gave up on it";
     private const string ServerFailed = "The server failed to optimize this media; try again later";
 
-    // Starts of a job that did not end (the server died meanwhile) before recovery gives up: media
-    // that crashes the tool's host at every start would otherwise take the server down forever.
+    // Starts of a job that did not end (its server died meanwhile) before the job is given up: media
+    // that crashes the tool's host at every start would otherwise take the servers down forever.
     private const int MaxAttempts = 3;
 
     private readonly IMediaTaskStore _tasks;
@@ -135,14 +135,22 @@ public sealed class MediaTaskService
                 return (MediaAdmission.Accepted, task);
             }
 
-            // Queued before the task row exists, which is safe under the lock: a worker that takes
-            // the job at once needs the lock to end it, and finds the task by then.
-            if (!await _queue.TryEnqueueAsync(new MediaJob(Guid.NewGuid(), sha256, type, kind), cancellationToken).ConfigureAwait(false))
+            if (await _queue.CountWaitingAsync(cancellationToken).ConfigureAwait(false) >= _queue.Capacity)
             {
                 await Originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
                 return (MediaAdmission.QueueFull, null);
             }
+            // The task row comes first: a worker may take the job at once, and counts its attempt
+            // and reports progress on the original's running tasks without taking the lock.
             await _tasks.InsertAsync(task, cancellationToken).ConfigureAwait(false);
+            // Under the lock the queue cannot have filled since the check; should it refuse all the
+            // same, the request is refused like any other.
+            if (!await _queue.TryEnqueueAsync(new MediaJob(Guid.NewGuid(), sha256, type, kind), cancellationToken).ConfigureAwait(false))
+            {
+                await _tasks.CancelAsync([id], "The media queue is full", cancellationToken).ConfigureAwait(false);
+                await Originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+                return (MediaAdmission.QueueFull, null);
+            }
             return (MediaAdmission.Accepted, task);
         }
     }
@@ -359,6 +367,13 @@ public sealed class MediaTaskService
                     return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
                 }
                 var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+                // A job whose task rows never came (its node died between queueing and inserting) has
+                // nobody to own the result: nothing is stored.
+                if (tasks.Count == 0)
+                {
+                    await ForgetJobAsync(claim).ConfigureAwait(false);
+                    return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
+                }
                 string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
                 var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
                 await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, blob.Sha256, cancellationToken).ConfigureAwait(false);
