@@ -5,6 +5,7 @@ using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
@@ -34,8 +35,8 @@ internal static class Startup
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
         services.AddSingleton<BlobService>();
         services.AddHostedService<OrphanSweepService>();
-        services.AddSingleton(sp => new QuotaReservations(
-            sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
+        services.AddSingleton<BlobIngest>();
+        services.AddSingleton(sp => new UploaderPolicy(sp.GetRequiredService<IModerationStore>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedPubkeys));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
         services.AddSingleton(sp =>
@@ -89,6 +90,17 @@ internal static class Startup
         services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
             ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
             : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // What must hold across nodes: with PostgreSQL, its advisory locks; with SQLite (one process), memory.
+        services.AddSingleton<IBlobLocks>(sp => UsesPostgres(sp)
+            ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
+            : new StripedBlobLocks());
+        services.AddSingleton<IQuotaReservations>(sp =>
+        {
+            var quotaBytes = sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey;
+            return UsesPostgres(sp)
+                ? new PostgresQuotaReservations(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString, sp.GetRequiredService<IBlobIndex>(), quotaBytes)
+                : new QuotaReservations(sp.GetRequiredService<IBlobIndex>(), quotaBytes);
+        });
     }
 
     /// <summary>The store <c>Storage:Kind</c> names; S3 keeps its temp files where the file system store would.</summary>

@@ -2,13 +2,11 @@ namespace Blossom.Core.Blobs;
 
 /// <summary>
 /// Keeps the store and the index in step. Commit and delete of one hash are serialized, so an
-/// upload that re-adds a blob can never interleave with the delete of its last owner.
+/// upload that re-adds a blob can never interleave with the delete of its last owner
+/// (<see cref="IBlobLocks"/>, shared by every process on the same store and index).
 /// </summary>
-public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspector inspector, BlossomMetrics metrics, TimeProvider time)
+public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks locks, IBlobInspector inspector, BlossomMetrics metrics, TimeProvider time)
 {
-    // Striped by the hash's first byte: a bounded set of locks, and different blobs rarely wait on each other.
-    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1))];
-
     public IBlobStore Store => store;
 
     public Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken) => index.FindAsync(sha256, cancellationToken);
@@ -43,9 +41,8 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(received);
-        var gate = LockFor(received.Sha256);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var section = await locks.EnterAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
+        await using (section.ConfigureAwait(false))
         {
             var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
@@ -65,10 +62,6 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
                 throw;
             }
         }
-        finally
-        {
-            gate.Release();
-        }
     }
 
     /// <summary>Reads a file's picture size and placeholder, as a new blob of that type would get them.</summary>
@@ -80,17 +73,12 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     /// </summary>
     public async Task<BlobRecord?> AddOwnersAsync(string sha256, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
     {
-        var gate = LockFor(sha256);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
+        await using (section.ConfigureAwait(false))
         {
             return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && await store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not null
                 ? await index.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false)
                 : null;
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 
@@ -100,42 +88,32 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     /// </summary>
     public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var gate = LockFor(sha256);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
+        await using (section.ConfigureAwait(false))
         {
             var removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
             if (removal == OwnerRemoval.RemovedLastOwner)
                 await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
             return removal;
         }
-        finally
-        {
-            gate.Release();
-        }
     }
 
     /// <summary>Removes a blob whoever owns it (the operator's delete); false when there was none.</summary>
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
-        var gate = LockFor(sha256);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
+        await using (section.ConfigureAwait(false))
         {
             var indexed = await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false);
             var stored = await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
             return indexed || stored;
         }
-        finally
-        {
-            gate.Release();
-        }
     }
 
     /// <summary>
     /// How old stored bytes without an index row must be before <see cref="SweepOrphansAsync"/> removes
-    /// them: a commit stores the bytes before it adds the row, and a commit on another server process
-    /// is not under this one's locks; an hour outlasts any commit, however slow its database.
+    /// them: a commit stores the bytes before it adds the row, and a file-system store shared by
+    /// processes that do not share locks is possible; an hour outlasts any commit, however slow its database.
     /// </summary>
     public static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
 
@@ -153,17 +131,12 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
         {
             if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is not null)
                 continue;
-            var gate = LockFor(stored.Sha256);
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var section = await locks.EnterAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
+            await using (section.ConfigureAwait(false))
             {
                 if (await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
                     && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false))
                     removed++;
-            }
-            finally
-            {
-                gate.Release();
             }
         }
         return removed;
@@ -174,8 +147,6 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobInspect
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);
 
     public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);
-
-    private SemaphoreSlim LockFor(string sha256) => _locks[Convert.ToByte(sha256[..2], 16)];
 }
 
 /// <summary>A blob made from another (optimized media): the original's hash and the result's inspected metadata.</summary>

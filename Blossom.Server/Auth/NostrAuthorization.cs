@@ -1,5 +1,5 @@
 using Blossom.Core.Auth;
-using Blossom.Core.Moderation;
+using Blossom.Core.Ingest;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Authentication;
@@ -68,11 +68,10 @@ internal static class NostrAuthorization
 /// </summary>
 internal sealed record AllowedUploaderRequirement(bool AllowsAnonymous) : IAuthorizationRequirement;
 
-internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, IModerationStore moderation) : AuthorizationHandler<AllowedUploaderRequirement>
+internal sealed class AllowedUploaderHandler(UploaderPolicy policy) : AuthorizationHandler<AllowedUploaderRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AllowedUploaderRequirement requirement)
     {
-        var allowed = options.Value.AllowedPubkeys;
         var pubkey = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
         if (pubkey is null && requirement.AllowsAnonymous)
         {
@@ -81,10 +80,8 @@ internal sealed class AllowedUploaderHandler(IOptions<UploadOptions> options, IM
             else
                 context.Fail(); // a token was sent and failed: the challenge answers 401 with its reason
         }
-        else if (pubkey is null || (allowed.Count > 0 && !allowed.Contains(pubkey, StringComparer.Ordinal)))
-            context.Fail(new AuthorizationFailureReason(this, "This server does not accept uploads from your pubkey"));
-        else if (await moderation.IsBlockedAsync(pubkey, CancellationToken.None).ConfigureAwait(false))
-            context.Fail(new AuthorizationFailureReason(this, "Your pubkey is blocked on this server"));
+        else if (await policy.CheckAsync(pubkey, CancellationToken.None).ConfigureAwait(false) is { } refusal)
+            context.Fail(new AuthorizationFailureReason(this, refusal.Reason));
         else
             context.Succeed(requirement);
     }

@@ -2,6 +2,7 @@
 using System.Globalization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
@@ -57,34 +58,27 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaTaskService pipeline, QuotaReservations quotas, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
+        HttpContext context, MediaTaskService pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
         CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
         var request = context.Request;
         var mediaType = MediaTypes.Normalize(request.ContentType);
         var owner = context.GetAuthorizationEvent()?.Pubkey;
-        if (Refusal(uploadOptions.Value, media, mediaType, request.ContentLength) is { } refusal)
+        var limits = uploadOptions.Value.Limits(media.MaxSizeBytes);
+        if (Refusal(limits, mediaType, request.ContentLength) is { } refusal)
             return refusal;
         if (await Busy(pipeline, owner, cancellationToken).ConfigureAwait(false) is { } busy)
             return busy;
-        // The original's size stands in for the result's, which is not known yet and rarely larger. It
-        // is held while this request runs; the result counts for the owner once committed.
-        using var quota = await quotas.ReserveAsync(owner, null, request.ContentLength, cancellationToken).ConfigureAwait(false);
-        if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
-            return overQuota;
 
-        var (body, error) = await RequestBlob.ReceiveAsync(context, pipeline.Originals, media.MaxSizeBytes, UploadPolicy.TooLarge(media.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
-        if (body is null)
-            return error!;
-        MediaAdmission admission;
-        MediaTask? task;
-        await using (body.ConfigureAwait(false))
-        {
-            if (!await quota.ResizeAsync(null, body.Blob.Size, cancellationToken).ConfigureAwait(false))
-                return UploadPolicy.QuotaRefusal(quota)!;
-            (admission, task) = await pipeline.SubmitAsync(body.Pending, body.Blob, mediaType, owner, cancellationToken).ConfigureAwait(false);
-        }
+        // The original's size stands in for the result's, which is not known yet and rarely larger:
+        // it counts against the owner's quota until the task is created; the result counts once committed.
+        var original = RequestBlob.Describe(context, mediaType, ownsBody: false);
+        var submitted = await ingest.IngestAsync(original, limits, pipeline.Originals,
+            (pending, received, token) => pipeline.SubmitAsync(pending, received, mediaType, owner, token), cancellationToken).ConfigureAwait(false);
+        if (submitted.Refusal is { } ingestRefusal)
+            return ingestRefusal.ToBlossomError();
+        var (admission, task) = submitted.Value;
         if (task is null)
             return AdmissionError(admission)!; // no task only when refused
 
@@ -117,7 +111,7 @@ internal static partial class MediaEndpoints
         var (announced, error) = UploadRequirementsEndpoints.ReadAnnouncement(context.Request);
         if (announced is not { } media)
             return error!;
-        return Refusal(uploadOptions.Value, mediaOptions.Value, media.Type, media.Length)
+        return Refusal(uploadOptions.Value.Limits(mediaOptions.Value.MaxSizeBytes), media.Type, media.Length)
             ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false)
             ?? (Results<Ok, BlossomError>)TypedResults.Ok();
     }
@@ -168,8 +162,8 @@ internal static partial class MediaEndpoints
     private static partial void LogHoldFailed(ILogger logger, Exception exception, string id);
 
     /// <summary>Refuses by type and announced size: server policy first, then what the optimizer takes.</summary>
-    private static BlossomError? Refusal(UploadOptions upload, MediaOptions media, string mediaType, long? length) =>
-        UploadPolicy.Check(upload, mediaType, length, media.MaxSizeBytes)
+    private static BlossomError? Refusal(IngestLimits limits, string mediaType, long? length) =>
+        UploadPolicy.Check(limits, mediaType, length)
         ?? (MediaKinds.Of(mediaType) is null
             ? BlossomError.UnsupportedType($"The media optimizer takes images, video and audio, not {mediaType}; store other files with PUT /upload")
             : null);

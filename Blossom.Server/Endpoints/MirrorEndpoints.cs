@@ -2,6 +2,7 @@
 using System.Text.Json;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
 using Blossom.Core.Mirror;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
@@ -38,7 +39,7 @@ internal static class MirrorEndpoints
     /// is kept unless the hash is one the token names.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> MirrorAsync(
-        HttpContext context, BlobService blobs, QuotaReservations quotas, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
+        HttpContext context, BlobIngest ingest, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
         PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
@@ -46,8 +47,8 @@ internal static class MirrorEndpoints
         if (url is null)
             return invalid!;
         var authorization = context.GetAuthorizationEvent();
-        var owner = authorization?.Pubkey;
 
+        // The whole mirror, from the origin's first byte to the commit, runs within the timeout.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timeout = TimeSpan.FromSeconds(mirrorOptions.Value.TimeoutSeconds);
         deadline.CancelAfter(timeout);
@@ -58,27 +59,21 @@ internal static class MirrorEndpoints
             if (!response.IsSuccessStatusCode)
                 return BlossomError.BadGateway($"The origin answered {(int)response.StatusCode} {response.ReasonPhrase}");
 
-            var mediaType = TypeOf(response, url);
-            var length = response.Content.Headers.ContentLength;
-            if (UploadPolicy.Check(options, mediaType, length, options.MaxSizeBytes) is { } refusal)
-                return refusal;
-            using var quota = await quotas.ReserveAsync(owner, null, length, cancellationToken).ConfigureAwait(false);
-            if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
-                return overQuota;
-
-            var pending = await blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (pending.ConfigureAwait(false))
+            var mirrored = new IngestRequest(
+                token => new ValueTask<Stream>(response.Content.ReadAsStreamAsync(token)), TypeOf(response, url), response.Content.Headers.ContentLength,
+                authorization?.Pubkey, Announced: null, authorization?.BlobHashes);
+            var result = await ingest.IngestBlobAsync(mirrored, options.Limits(options.MaxSizeBytes), deadline.Token).ConfigureAwait(false);
+            if (result.Refusal is { } refusal)
             {
-                var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-                var received = await pending.ReceiveAsync(body, options.MaxSizeBytes, deadline.Token).ConfigureAwait(false);
-                if (authorization is not null && !authorization.Covers(received.Sha256))
-                    return BlossomError.Conflict($"The mirrored blob's sha256 is {received.Sha256}, which the token's x tags do not name");
-                if (!await quota.ResizeAsync(received.Sha256, received.Size, cancellationToken).ConfigureAwait(false))
-                    return UploadPolicy.QuotaRefusal(quota)!;
-                var (blob, created) = await blobs.CommitAsync(pending, received, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
-                var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
-                return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
+                // Here the token's x tags are the only word on what the origin should deliver, so a
+                // different blob is a conflict with the origin, not a fault of the token.
+                return refusal.Kind == IngestRefusalKind.HashNotAuthorized
+                    ? BlossomError.Conflict($"The mirrored blob's sha256 is {refusal.Sha256}, which the token's x tags do not name")
+                    : refusal.ToBlossomError();
             }
+            var (blob, created) = result.Value;
+            var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
+            return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
         }
         catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)
         {
@@ -95,10 +90,6 @@ internal static class MirrorEndpoints
         catch (IOException e) when (!cancellationToken.IsCancellationRequested && !OutOfSpace.Is(e))
         {
             return BlossomError.BadGateway($"The origin's answer broke off: {e.Message}");
-        }
-        catch (BlobTooLargeException)
-        {
-            return UploadPolicy.TooLarge(options.MaxSizeBytes);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -1,6 +1,6 @@
 // BUD-02: PUT /upload.
 using Blossom.Core.Blobs;
-using Blossom.Server.Auth;
+using Blossom.Core.Ingest;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,30 +24,15 @@ internal static class UploadEndpoints
     /// hash only once complete and checked, so memory stays flat and no torn blob is ever visible.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
-        HttpContext context, BlobService blobs, QuotaReservations quotas, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
-        var request = context.Request;
-        var mediaType = MediaTypes.Normalize(request.ContentType);
-        if (UploadPolicy.Check(options, mediaType, request.ContentLength, options.MaxSizeBytes) is { } refusal)
-            return refusal;
-        var owner = context.GetAuthorizationEvent()?.Pubkey;
-        var announced = BlobRequest.Sha256Header(request) is { Valid: true } header ? header.Value : null;
-        // Held until the blob is in the index (or discarded), so concurrent uploads cannot share the same room.
-        using var quota = await quotas.ReserveAsync(owner, announced, request.ContentLength, cancellationToken).ConfigureAwait(false);
-        if (UploadPolicy.QuotaRefusal(quota) is { } overQuota)
-            return overQuota;
-
-        var (body, error) = await RequestBlob.ReceiveAsync(context, blobs.Store, options.MaxSizeBytes, UploadPolicy.TooLarge(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
-        if (body is null)
-            return error!;
-        await using (body.ConfigureAwait(false))
-        {
-            if (!await quota.ResizeAsync(body.Blob.Sha256, body.Blob.Size, cancellationToken).ConfigureAwait(false))
-                return UploadPolicy.QuotaRefusal(quota)!;
-            var (blob, created) = await blobs.CommitAsync(body.Pending, body.Blob, mediaType, owner is null ? [] : [owner], cancellationToken).ConfigureAwait(false);
-            var descriptor = BlobDescriptor.From(blob, baseUrl.For(request));
-            return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
-        }
+        var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType));
+        var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
+            return refusal.ToBlossomError();
+        var (blob, created) = result.Value;
+        var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
+        return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 }

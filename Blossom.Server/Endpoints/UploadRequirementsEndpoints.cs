@@ -27,7 +27,7 @@ internal static class UploadRequirementsEndpoints
         var (announced, error) = ReadAnnouncement(request);
         if (announced is not { } upload)
             return error!;
-        return UploadPolicy.Check(options.Value, upload.Type, upload.Length, options.Value.MaxSizeBytes) is { } refusal ? refusal : TypedResults.Ok();
+        return UploadPolicy.Check(options.Value.Limits(options.Value.MaxSizeBytes), upload.Type, upload.Length) is { } refusal ? refusal : TypedResults.Ok();
     }
 
     /// <summary>The blob a preflight announces in <c>X-SHA-256</c>, <c>X-Content-Type</c> and <c>X-Content-Length</c> (BUD-06, BUD-05).</summary>

@@ -1,6 +1,7 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Moderation;
 using Blossom.Tests.Infrastructure;
@@ -17,6 +18,12 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public abstract IModerationStore Moderation(TimeProvider time);
 
+    /// <summary>The blob sections of one node on this database; each call is another node.</summary>
+    public abstract IBlobLocks BlobLocks();
+
+    /// <summary>The per-pubkey quota of one node on this database; each call is another node.</summary>
+    public abstract IQuotaReservations Quotas(IBlobIndex index, long quotaBytes);
+
     public abstract ValueTask DisposeAsync();
 
     /// <summary>A SQLite file in a temp folder, deleted on dispose.</summary>
@@ -31,7 +38,8 @@ public abstract class ContractDatabase : IAsyncDisposable
     public static async Task<ContractDatabase> PostgresAsync(PostgresServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var database = new Postgres(new PostgresDatabase(await server.CreateDatabaseAsync()));
+        var connectionString = await server.CreateDatabaseAsync();
+        var database = new Postgres(new PostgresDatabase(connectionString), connectionString);
         await database.Database.MigrateAsync(CancellationToken.None);
         return database;
     }
@@ -46,6 +54,11 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
 
+        // SQLite serves one process: its sections and reservations are that process's memory.
+        public override IBlobLocks BlobLocks() => new StripedBlobLocks();
+
+        public override IQuotaReservations Quotas(IBlobIndex index, long quotaBytes) => new QuotaReservations(index, quotaBytes);
+
         public override ValueTask DisposeAsync()
         {
             SqliteConnection.ClearAllPools();
@@ -54,8 +67,10 @@ public abstract class ContractDatabase : IAsyncDisposable
         }
     }
 
-    private sealed class Postgres(PostgresDatabase database) : ContractDatabase
+    private sealed class Postgres(PostgresDatabase database, string connectionString) : ContractDatabase
     {
+        private readonly List<IAsyncDisposable> _nodes = [];
+
         public PostgresDatabase Database => database;
 
         public override IBlobIndex BlobIndex(TimeProvider time) => new PostgresBlobIndex(database, time);
@@ -64,7 +79,22 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
 
-        public override ValueTask DisposeAsync() => database.DisposeAsync();
+        public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
+
+        public override IQuotaReservations Quotas(IBlobIndex index, long quotaBytes) => Node(new PostgresQuotaReservations(connectionString, index, quotaBytes));
+
+        public override async ValueTask DisposeAsync()
+        {
+            foreach (var node in _nodes)
+                await node.DisposeAsync();
+            await database.DisposeAsync();
+        }
+
+        private T Node<T>(T node) where T : IAsyncDisposable
+        {
+            _nodes.Add(node);
+            return node;
+        }
     }
 }
 

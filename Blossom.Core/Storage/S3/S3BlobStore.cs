@@ -33,6 +33,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     private readonly S3StoreSettings _settings;
     private readonly string _temp;
     private readonly ILogger _logger;
+    private readonly AmazonS3Client _client;
 
     // Blobs whose upload is committed but not yet disposed: its temp file holds their bytes, so the
     // inspection that follows a commit reads it instead of downloading the object it just sent.
@@ -55,13 +56,10 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
-        Client = settings.AccessKey.Length == 0
+        _client = settings.AccessKey.Length == 0
             ? new AmazonS3Client(config)
             : new AmazonS3Client(new BasicAWSCredentials(settings.AccessKey, settings.SecretKey), config);
     }
-
-    /// <summary>The client, for redirects the server signs.</summary>
-    internal AmazonS3Client Client { get; }
 
     /// <summary>The object key of a blob.</summary>
     public string KeyOf(string sha256)
@@ -83,7 +81,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             File.Delete(leftover);
         try
         {
-            await Client.HeadBucketAsync(new HeadBucketRequest { BucketName = _settings.Bucket }, cancellationToken).ConfigureAwait(false);
+            await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = _settings.Bucket }, cancellationToken).ConfigureAwait(false);
             await CheckWritableAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
@@ -98,7 +96,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.None);
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.None);
         return Task.FromResult<IPendingBlob>(new PendingUpload(this, path, handle));
     }
 
@@ -106,7 +104,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     {
         try
         {
-            var head = await Client.GetObjectMetadataAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+            var head = await _client.GetObjectMetadataAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
             return head.ContentLength;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -129,7 +127,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         GetObjectResponse response;
         try
         {
-            response = await Client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -186,7 +184,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         // A deleted blob is no longer handed out from an upload's temp file; its users keep theirs.
         lock (_sharedGate)
             _shared.Remove(sha256);
-        await Client.DeleteObjectAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+        await _client.DeleteObjectAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -197,7 +195,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         var request = new ListObjectsV2Request { BucketName = _settings.Bucket, Prefix = _settings.Prefix, Delimiter = "/" };
         do
         {
-            var page = await Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.S3Objects ?? [])
             {
                 var sha256 = item.Key[_settings.Prefix.Length..];
@@ -213,19 +211,19 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         var key = _settings.Prefix + "probe-" + Guid.NewGuid().ToString("N");
-        await Client.PutObjectAsync(new PutObjectRequest
+        await _client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _settings.Bucket,
             Key = key,
             ContentBody = "probe",
             UseChunkEncoding = false,
         }, cancellationToken).ConfigureAwait(false);
-        await Client.DeleteObjectAsync(_settings.Bucket, key, cancellationToken).ConfigureAwait(false);
+        await _client.DeleteObjectAsync(_settings.Bucket, key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A URL that fetches the blob without credentials for <paramref name="lifetime"/>, served with <paramref name="contentType"/>.</summary>
     public Task<string> PresignAsync(string sha256, string contentType, TimeSpan lifetime) =>
-        Client.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        _client.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
             BucketName = _settings.Bucket,
             Key = KeyOf(sha256),
@@ -235,7 +233,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             ResponseHeaderOverrides = new ResponseHeaderOverrides { ContentType = contentType },
         });
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose() => _client.Dispose();
 
     /// <summary>Sends a received file as the blob's object: one PUT, or a multipart upload when larger than a part.</summary>
     private async Task UploadAsync(string path, ReceivedBlob blob, CancellationToken cancellationToken)
@@ -243,7 +241,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         var key = KeyOf(blob.Sha256);
         if (blob.Size <= _settings.PartSizeBytes)
         {
-            await Client.PutObjectAsync(new PutObjectRequest
+            await _client.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = _settings.Bucket,
                 Key = key,
@@ -256,14 +254,14 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
         var partSize = Math.Max(_settings.PartSizeBytes, (blob.Size + MaxParts - 1) / MaxParts);
         var parts = (int)((blob.Size + partSize - 1) / partSize);
-        var upload = await Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _settings.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        var upload = await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _settings.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         try
         {
             var etags = new PartETag[parts];
             await Parallel.ForEachAsync(Enumerable.Range(1, parts), new ParallelOptions { MaxDegreeOfParallelism = PartsInFlight, CancellationToken = cancellationToken }, async (number, token) =>
             {
                 var position = (number - 1) * partSize;
-                var part = await Client.UploadPartAsync(new UploadPartRequest
+                var part = await _client.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = _settings.Bucket,
                     Key = key,
@@ -276,7 +274,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 }, token).ConfigureAwait(false);
                 etags[number - 1] = new PartETag(number, part.ETag);
             }).ConfigureAwait(false);
-            await Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _settings.Bucket,
                 Key = key,
@@ -296,7 +294,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     {
         try
         {
-            await Client.AbortMultipartUploadAsync(_settings.Bucket, key, uploadId, CancellationToken.None).ConfigureAwait(false);
+            await _client.AbortMultipartUploadAsync(_settings.Bucket, key, uploadId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
@@ -314,7 +312,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         {
             do
             {
-                var page = await Client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+                var page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
                 foreach (var upload in (page.MultipartUploads ?? []).Where(u => u.Initiated is { } started && started.ToUniversalTime() < before && BlobHash.IsValid(u.Key[_settings.Prefix.Length..])))
                     await AbortAsync(upload.Key, upload.UploadId).ConfigureAwait(false);
                 (request.KeyMarker, request.UploadIdMarker) = page.IsTruncated == true ? (page.NextKeyMarker, page.NextUploadIdMarker) : (null, null);

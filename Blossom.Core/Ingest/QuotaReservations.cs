@@ -1,4 +1,6 @@
-namespace Blossom.Core.Blobs;
+using Blossom.Core.Blobs;
+
+namespace Blossom.Core.Ingest;
 
 /// <summary>
 /// The per-pubkey storage quota, enforced across concurrent writes. A write reserves its bytes
@@ -10,24 +12,19 @@ namespace Blossom.Core.Blobs;
 /// <remarks>
 /// A committed blob is counted twice for the moment between its index row and the release of its
 /// reservation: a concurrent write may be refused at the very edge of the quota, never admitted past it.
-/// Reservations live in memory; a restart ends every write that held one.
+/// Reservations live in this process's memory: right for one node, and a restart ends every write
+/// that held one. Several nodes need a reservation that all of them see.
 /// </remarks>
-public sealed class QuotaReservations(IBlobIndex index, long quotaBytes)
+public sealed class QuotaReservations(IBlobIndex index, long quotaBytes) : IQuotaReservations
 {
     // The check and the reservation of one pubkey happen under one stripe, so no two writes see the same room.
     private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly Dictionary<string, long> _reserved = new(StringComparer.Ordinal);
     private readonly Lock _reservedLock = new();
 
-    /// <summary>Bytes one pubkey may own; 0 means no quota.</summary>
     public long QuotaBytes => quotaBytes;
 
-    /// <summary>
-    /// Reserves <paramref name="bytes"/> for <paramref name="pubkey"/>'s write of <paramref name="sha256"/>
-    /// (null when not known yet). Nothing is reserved without a quota, a pubkey or a size, nor for a blob
-    /// the pubkey already owns (it costs nothing more). Dispose the reservation once the blob is committed or discarded.
-    /// </summary>
-    public async Task<QuotaReservation> ReserveAsync(string? pubkey, string? sha256, long? bytes, CancellationToken cancellationToken)
+    public async Task<IQuotaReservation> ReserveAsync(string? pubkey, string? sha256, long? bytes, CancellationToken cancellationToken)
     {
         var reservation = new QuotaReservation(this, pubkey);
         await reservation.ResizeAsync(sha256, bytes, cancellationToken).ConfigureAwait(false);

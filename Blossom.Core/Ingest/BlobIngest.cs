@@ -1,0 +1,95 @@
+using Blossom.Core.Blobs;
+
+namespace Blossom.Core.Ingest;
+
+/// <summary>
+/// The one way bytes become a stored blob, whichever surface they came through: the type and size
+/// rules, the owner's quota, the body streamed through the hash into a store's temporary space, the
+/// checks of its hash against what the client announced and authorized, then the commit. A refusal
+/// is a value (<see cref="IngestRefusal"/>) that each surface turns into its own error answer; a
+/// refused body is discarded.
+/// </summary>
+public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
+{
+    /// <summary>
+    /// The rules an upload can be judged by before its body: type and announced size. The preflights
+    /// use them alone; null when the upload may proceed.
+    /// </summary>
+    public static IngestRefusal? Check(IngestLimits limits, string type, long? length)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(type);
+        if (MediaTypes.IsMultipart(type))
+            return new(IngestRefusalKind.TypeNotAllowed, "Send the file's raw bytes as the request body, not multipart form data");
+        if (!MediaTypes.IsAllowed(type, limits.AllowedTypes))
+            return new(IngestRefusalKind.TypeNotAllowed, $"This server does not accept {type}; allowed: {string.Join(", ", limits.AllowedTypes)}");
+        if (length > limits.MaxSizeBytes)
+            return TooLarge(limits);
+        return null;
+    }
+
+    /// <summary>Stores the body as a blob of the blob store, owned by the request's owner (an upload, a mirror).</summary>
+    public Task<IngestResult<(BlobRecord Blob, bool Created)>> IngestBlobAsync(IngestRequest request, IngestLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string[] owners = request.Owner is null ? [] : [request.Owner];
+        return IngestAsync(request, limits, blobs.Store,
+            (pending, received, token) => blobs.CommitAsync(pending, received, request.Type, owners, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Receives the body into <paramref name="store"/> and hands it to <paramref name="commit"/>
+    /// once every rule passed. The owner's quota room is held from before the body until the commit
+    /// returned, so concurrent writes cannot share it.
+    /// </summary>
+    public async Task<IngestResult<T>> IngestAsync<T>(IngestRequest request, IngestLimits limits, IBlobStore store, IngestCommit<T> commit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(commit);
+        if (Check(limits, request.Type, request.Length) is { } refused)
+            return Refused<T>(refused);
+        var announced = request.Announced is { } given && BlobHash.IsValid(given.Value) ? given.Value : null;
+        var quota = await quotas.ReserveAsync(request.Owner, request.OwnsBody ? announced : null, request.Length, cancellationToken).ConfigureAwait(false);
+        await using (quota.ConfigureAwait(false))
+        {
+            if (!quota.Granted)
+                return Refused<T>(QuotaExceeded(quota));
+            if (request.Body is null)
+                return Refused<T>(new(IngestRefusalKind.BodyRequired, "Content-Length is required"));
+            if (request.Announced is { } invalid && announced is null)
+                return Refused<T>(new(IngestRefusalKind.InvalidHash, $"{invalid.Name} must be a 64-character hex sha256"));
+
+            var pending = await store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            await using (pending.ConfigureAwait(false))
+            {
+                ReceivedBlob received;
+                try
+                {
+                    var body = await request.Body(cancellationToken).ConfigureAwait(false);
+                    received = await pending.ReceiveAsync(body, limits.MaxSizeBytes, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BlobTooLargeException)
+                {
+                    return Refused<T>(TooLarge(limits));
+                }
+                if (announced is not null && announced != received.Sha256)
+                    return Refused<T>(new(IngestRefusalKind.HashMismatch, $"{request.Announced!.Name} does not match the body, whose sha256 is {received.Sha256}", received.Sha256));
+                // Without an announced hash the authorization could only be checked now that the hash is known.
+                if (request.AuthorizedSha256 is { } authorized && !authorized.Contains(received.Sha256))
+                    return Refused<T>(new(IngestRefusalKind.HashNotAuthorized, "Authorization event x tags do not include the blob hash", received.Sha256));
+                if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken).ConfigureAwait(false))
+                    return Refused<T>(QuotaExceeded(quota));
+                return new(await commit(pending, received, cancellationToken).ConfigureAwait(false), null);
+            }
+        }
+    }
+
+    private static IngestResult<T> Refused<T>(IngestRefusal refusal) => new(default!, refusal);
+
+    private static IngestRefusal TooLarge(IngestLimits limits) =>
+        new(IngestRefusalKind.TooLarge, $"Blob is larger than this server's limit of {limits.MaxSizeBytes} bytes");
+
+    private IngestRefusal QuotaExceeded(IQuotaReservation quota) =>
+        new(IngestRefusalKind.QuotaExceeded, $"Storage quota exceeded: your blobs take {quota.UsedBytes} of {quotas.QuotaBytes} bytes and this one needs {quota.RequestedBytes}");
+}

@@ -1,0 +1,23 @@
+using Blossom.Core.Ingest;
+
+namespace Blossom.Server.Http;
+
+/// <summary>An ingest refusal as a Blossom error: its status, and its reason as <c>X-Reason</c>.</summary>
+internal static class IngestErrors
+{
+    public static BlossomError ToBlossomError(this IngestRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return refusal.Kind switch
+        {
+            IngestRefusalKind.PubkeyNotAllowed or IngestRefusalKind.PubkeyBlocked => BlossomError.Forbidden(refusal.Reason),
+            IngestRefusalKind.BodyRequired => BlossomError.LengthRequired(refusal.Reason),
+            IngestRefusalKind.InvalidHash => BlossomError.BadRequest(refusal.Reason),
+            IngestRefusalKind.TypeNotAllowed => BlossomError.UnsupportedType(refusal.Reason),
+            IngestRefusalKind.TooLarge or IngestRefusalKind.QuotaExceeded => BlossomError.TooLarge(refusal.Reason),
+            IngestRefusalKind.HashMismatch => BlossomError.Conflict(refusal.Reason),
+            IngestRefusalKind.HashNotAuthorized => BlossomError.Unauthorized(refusal.Reason),
+            _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "An ingest refusal without a Blossom answer"),
+        };
+    }
+}
