@@ -1,5 +1,6 @@
 using Blossom.Core.Media;
 using Blossom.Tests.Infrastructure;
+using Dapper;
 
 namespace Blossom.Tests.Contracts;
 
@@ -44,6 +45,32 @@ public sealed class PostgresMediaChangeNotifierContractTests(PostgresServer serv
         await Notifier.NotifyAsync(ids, CancellationToken.None);
 
         await Task.WhenAll(signals).WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task ListenerConnectionKilled_WaitersWokenToReadAgain_ThenNotificationsArriveAgain()
+    {
+        var other = await StartNodeAsync();
+        var id = Guid.NewGuid().ToString();
+        var waiting = Notifier.Subscribe(id);
+
+        // What a database restart or a dropped connection does to the listening session.
+        await using (var connection = await other.Database.OpenAsync(CancellationToken.None))
+            (await connection.ExecuteScalarAsync<int>(
+                "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"))
+                .Should().BeGreaterThan(0);
+
+        await waiting.WaitAsync(Deadline); // notifications may have been missed: the waiter reads its task again
+        var later = Guid.NewGuid().ToString();
+        var afterReconnect = Notifier.Subscribe(later);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Told until heard: the listener may still be connecting again when the first is sent.
+        while (!afterReconnect.IsCompleted)
+        {
+            clock.Elapsed.Should().BeLessThan(Deadline, "the listener connects again");
+            await other.Notifier.NotifyAsync([later], CancellationToken.None);
+            await Task.WhenAny(afterReconnect, Task.Delay(100));
+        }
     }
 
     private async Task<PostgresMediaNode> StartNodeAsync()

@@ -123,11 +123,25 @@ public sealed partial class PostgresListener : IAsyncDisposable
         if (!_handlers.TryGetValue(channel, out var handlers))
             return;
         foreach (var handler in handlers)
-            handler(payload);
+        {
+            try
+            {
+                handler(payload);
+            }
+            // A handler's failure (one whose owner is being disposed at shutdown, say) is its own:
+            // the connection and the other handlers go on.
+            catch (Exception e)
+            {
+                LogHandlerFailed(e, channel);
+            }
+        }
     }
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "Postgres: the notification connection broke; connecting again")]
     private partial void LogLost(Exception exception);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "Postgres: a handler of {Channel} failed")]
+    private partial void LogHandlerFailed(Exception exception, string channel);
 
     [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Postgres: the notification connection is back")]
     private partial void LogReconnected();
