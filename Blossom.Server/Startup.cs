@@ -42,9 +42,14 @@ internal static class Startup
         services.AddSingleton(sp =>
         {
             var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
-            return new MediaPipelineSettings(media.QueueCapacity, media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
+            return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
-        services.AddSingleton<MediaPipeline>();
+        services.AddBlossomMediaQueue();
+        services.AddKeyedSingleton(MediaTaskService.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
+        services.AddSingleton(sp => new MediaTaskService(
+            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
+            sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
+            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<ServerNames>();
@@ -108,6 +113,45 @@ internal static class Startup
     }
 
     /// <summary>
+    /// The media originals live beside the blobs, in the storage every node shares, so whichever
+    /// node takes a job finds its original: <c>Storage:Path/originals</c>, or the bucket under
+    /// <c>&lt;Prefix&gt;originals/</c>, where the blob store's listing (one level, hashes only) never sees them.
+    /// </summary>
+    private static IBlobStore CreateOriginalsStore(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var local = Path.Combine(storage.Path, MediaTaskService.OriginalsFolder);
+        return storage.Kind == "S3"
+            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaTaskService.OriginalsFolder}/" },
+                Path.Combine(local, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
+            : new FileSystemBlobStore(local);
+    }
+
+    /// <summary>
+    /// The media job queue and change notifier: in this process with SQLite; shared by every node
+    /// through the database with PostgreSQL, so any node's worker runs any node's task.
+    /// </summary>
+    private static void AddBlossomMediaQueue(this IServiceCollection services)
+    {
+        static bool UsesPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
+        services.AddSingleton(sp => new PostgresListener(
+            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
+        services.AddSingleton<IMediaJobQueue>(sp =>
+        {
+            var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
+            return UsesPostgres(sp)
+                ? new PostgresMediaJobQueue(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>(), media.QueueCapacity,
+                    TimeSpan.FromSeconds(media.LeaseSeconds), $"{Environment.MachineName}:{Environment.ProcessId}", sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<PostgresMediaJobQueue>>())
+                : new InProcessMediaJobQueue(media.QueueCapacity);
+        });
+        services.AddSingleton<IMediaChangeNotifier>(sp => UsesPostgres(sp)
+            ? new PostgresMediaChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
+            : new InProcessMediaChangeNotifier());
+    }
+
+    /// <summary>
     /// Checks native dependencies, applies migrations and sweeps interrupted uploads before the
     /// first request, so a server that listens is a server that works.
     /// </summary>
@@ -130,9 +174,15 @@ internal static class Startup
             {
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
-            var pipeline = app.Services.GetRequiredService<MediaPipeline>();
-            await pipeline.InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => pipeline.QueueLength);
+            var queue = app.Services.GetRequiredService<IMediaJobQueue>();
+            if (queue is PostgresMediaJobQueue)
+            {
+                // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.
+                app.Services.GetRequiredService<IMediaChangeNotifier>();
+                await app.Services.GetRequiredService<PostgresListener>().StartAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            }
+            await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
         }
     }
 }

@@ -58,7 +58,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaPipeline pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
+        HttpContext context, MediaTaskService pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
         CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
@@ -106,7 +106,7 @@ internal static partial class MediaEndpoints
 
     /// <summary>BUD-05's preflight: the announced type and size against the optimizer and its limits.</summary>
     internal static async Task<Results<Ok, BlossomError>> CheckMediaAsync(
-        HttpContext context, MediaPipeline pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
+        HttpContext context, MediaTaskService pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
     {
         var (announced, error) = UploadRequirementsEndpoints.ReadAnnouncement(context.Request);
         if (announced is not { } media)
@@ -117,7 +117,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
-        string id, string? wait, HttpRequest request, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, string? wait, HttpRequest request, MediaTaskService pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
@@ -128,7 +128,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> CancelTaskAsync(
-        string id, HttpContext context, MediaPipeline pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, HttpContext context, MediaTaskService pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var requester = context.GetAuthorizationEvent()!.Pubkey;
         var (outcome, task) = await pipeline.CancelAsync(id, requester, cancellationToken).ConfigureAwait(false);
@@ -145,7 +145,7 @@ internal static partial class MediaEndpoints
     /// Holds the request until the task ends or <paramref name="limit"/> passes. The task exists by
     /// now and runs on whatever happens here: its id serves the client better than an error would.
     /// </summary>
-    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaPipeline pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
+    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaTaskService pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -168,7 +168,7 @@ internal static partial class MediaEndpoints
             ? BlossomError.UnsupportedType($"The media optimizer takes images, video and audio, not {mediaType}; store other files with PUT /upload")
             : null);
 
-    private static async Task<BlossomError?> Busy(MediaPipeline pipeline, string? owner, CancellationToken cancellationToken) =>
+    private static async Task<BlossomError?> Busy(MediaTaskService pipeline, string? owner, CancellationToken cancellationToken) =>
         AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false));
 
     private static BlossomError? AdmissionError(MediaAdmission admission) => admission switch

@@ -10,9 +10,11 @@ namespace Blossom.Server.Media;
 /// interrupted, and the loop that forgets ended tasks after <c>Media:TaskRetention</c>.
 /// </summary>
 internal sealed partial class MediaWorkerService(
-    MediaPipeline pipeline, IOptions<MediaOptions> options, BlossomMetrics metrics, TimeProvider time, ILogger<MediaWorkerService> logger)
+    MediaTaskService media, IOptions<MediaOptions> options, BlossomMetrics metrics, TimeProvider time, ILogger<MediaWorkerService> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled)
@@ -21,7 +23,7 @@ internal sealed partial class MediaWorkerService(
         loops.Add(ForgetEndedAsync(stoppingToken));
         try
         {
-            var (requeued, givenUp) = await pipeline.RecoverAsync(stoppingToken).ConfigureAwait(false);
+            var (requeued, givenUp) = await media.RecoverAsync(stoppingToken).ConfigureAwait(false);
             if (requeued > 0)
                 LogRecovered(requeued);
             if (givenUp > 0)
@@ -36,32 +38,52 @@ internal sealed partial class MediaWorkerService(
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        await foreach (var job in pipeline.Jobs.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        while (true)
         {
-            var started = time.GetTimestamp();
-            MediaJobOutcome outcome;
+            IMediaJobClaim claim;
             try
             {
-                outcome = await pipeline.RunAsync(job, stoppingToken).ConfigureAwait(false);
+                claim = await media.ClaimAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // Ending the job's tasks failed too (the database, say): they stay running until the
-                // next start recovers them, and this worker goes on with the next job.
-                LogFailed(e, job.OriginalSha256, job.Kind);
+                // A shared queue is a database that may be away for a moment: this worker tries
+                // again shortly instead of ending for good.
+                LogClaimFailed(e);
+                await Task.Delay(ClaimRetry, time, stoppingToken).ConfigureAwait(false);
                 continue;
             }
-            var duration = time.GetElapsedTime(started);
-            var elapsed = duration.TotalMilliseconds;
-            if (outcome.Status != MediaTaskStatus.Running)
-                metrics.MediaJobEnded(job.Kind.ToString().ToLowerInvariant(), outcome.Status.ToString().ToLowerInvariant(), duration, outcome.Rejection?.ToolFailed == true);
-            if (outcome.Failure is { } failure)
-                LogFailed(failure, job.OriginalSha256, job.Kind);
-            else if (outcome.Rejection is { } rejection)
-                LogRejected(job.OriginalSha256, job.Kind, rejection.Message, rejection.Detail);
-            else
-                LogEnded(job.OriginalSha256, job.Kind, outcome.Status, elapsed);
+            await using (claim.ConfigureAwait(false))
+                await RunAsync(claim, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task RunAsync(IMediaJobClaim claim, CancellationToken stoppingToken)
+    {
+        var job = claim.Job;
+        var started = time.GetTimestamp();
+        MediaJobOutcome outcome;
+        try
+        {
+            outcome = await media.RunAsync(claim, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Ending the job's tasks failed too (the database, say): they stay running until the
+            // next start recovers them, and this worker goes on with the next job.
+            LogFailed(e, job.OriginalSha256, job.Kind);
+            return;
+        }
+        var duration = time.GetElapsedTime(started);
+        var elapsed = duration.TotalMilliseconds;
+        if (outcome.Status != MediaTaskStatus.Running)
+            metrics.MediaJobEnded(job.Kind.ToString().ToLowerInvariant(), outcome.Status.ToString().ToLowerInvariant(), duration, outcome.Rejection?.ToolFailed == true);
+        if (outcome.Failure is { } failure)
+            LogFailed(failure, job.OriginalSha256, job.Kind);
+        else if (outcome.Rejection is { } rejection)
+            LogRejected(job.OriginalSha256, job.Kind, rejection.Message, rejection.Detail);
+        else
+            LogEnded(job.OriginalSha256, job.Kind, outcome.Status, elapsed);
     }
 
     private async Task ForgetEndedAsync(CancellationToken stoppingToken)
@@ -73,7 +95,7 @@ internal sealed partial class MediaWorkerService(
         {
             try
             {
-                var forgotten = await pipeline.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
+                var forgotten = await media.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
                 if (forgotten > 0)
                     LogForgotten(forgotten);
             }
@@ -99,6 +121,9 @@ internal sealed partial class MediaWorkerService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Media: {Sha256} ({Kind}) failed")]
     private partial void LogFailed(Exception exception, string sha256, MediaKind kind);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Media: taking a job from the queue failed; trying again")]
+    private partial void LogClaimFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Media: forgetting ended tasks failed")]
     private partial void LogForgetFailed(Exception exception);

@@ -245,8 +245,12 @@ public sealed class MediaOptions
     [Range(1, long.MaxValue)]
     public long MaxSizeBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>Jobs optimized at once. Default half the cores, at least one: ffmpeg and libvips use several threads each.</summary>
-    [Range(1, 256)]
+    /// <summary>
+    /// Jobs optimized at once. Default half the cores, at least one: ffmpeg and libvips use several
+    /// threads each. 0 makes a web-only node that takes no jobs (needs <c>Database:Provider=Postgres</c>,
+    /// whose queue the other nodes work).
+    /// </summary>
+    [Range(0, 256)]
     public int Workers { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Jobs waiting for a worker; beyond it <c>PUT /media</c> answers 503. Default 64.</summary>
@@ -261,7 +265,7 @@ public sealed class MediaOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan TaskRetention { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Local folder for originals and outputs in progress. Default <c>data/media</c>.</summary>
+    /// <summary>This node's folder for outputs in progress (originals live under <c>Storage:Path</c>). Default <c>data/media</c>.</summary>
     [Required]
     public string WorkPath { get; set; } = "data/media";
 
@@ -272,6 +276,14 @@ public sealed class MediaOptions
     /// </summary>
     [Range(0, 1800)]
     public int InlineWaitSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// With <c>Database:Provider=Postgres</c>: how long a node holds a job without renewing its claim
+    /// (it renews every third of it while the job runs). A node that dies leaves its job to another
+    /// node after at most this long. Default 30 s.
+    /// </summary>
+    [Range(3, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
 }
 
 /// <summary><c>Blossom:Media:Image</c>: what images become.</summary>

@@ -28,6 +28,7 @@ internal static class OptionsRegistration
         Bind<AdminOptions>(services, AdminOptions.Section);
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         Bind<MediaOptions>(services, MediaOptions.Section);
+        services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
         Bind<MediaImageOptions>(services, MediaImageOptions.Section);
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
@@ -81,6 +82,15 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
             return ValidateOptionsResult.Fail($"Database:ConnectionString is not {Example}: {e.Message}");
         }
     }
+}
+
+internal sealed class MediaOptionsValidator(IOptions<DatabaseOptions> database) : IValidateOptions<MediaOptions>
+{
+    // A web-only node hands its tasks to the others through the queue they share; alone, its tasks would never run.
+    public ValidateOptionsResult Validate(string? name, MediaOptions options) =>
+        options.Enabled && options.Workers == 0 && database.Value.Provider != DatabaseOptions.Postgres
+            ? ValidateOptionsResult.Fail("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.")
+            : ValidateOptionsResult.Success;
 }
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,8 +20,11 @@ public sealed class MediaPipelineTests
         using var app = new BlossomApplication();
         app.Start();
         var time = new CountingTimeProvider();
-        var settings = new MediaPipelineSettings(QueueCapacity: 1, MaxRunningTasksPerOwner: 1, Path.Combine(app.DataRoot, "counted"), app.Services.GetRequiredService<MediaRecipe>());
-        using var pipeline = new MediaPipeline(app.Services.GetRequiredService<IMediaTaskStore>(), app.Services.GetRequiredService<BlobService>(),
+        var work = Path.Combine(app.DataRoot, "counted");
+        var settings = new MediaTaskSettings(MaxRunningTasksPerOwner: 1, work, app.Services.GetRequiredService<MediaRecipe>());
+        using var queue = new InProcessMediaJobQueue(capacity: 1);
+        var pipeline = new MediaTaskService(app.Services.GetRequiredService<IMediaTaskStore>(), queue, new InProcessMediaChangeNotifier(),
+            new FileSystemBlobStore(Path.Combine(work, "originals")), app.Services.GetRequiredService<BlobService>(),
             app.Services.GetRequiredService<IMediaOptimizer>(), settings, time);
         await pipeline.InitializeAsync(CancellationToken.None);
         var owner = new NostrSigner().Pubkey;
@@ -43,7 +47,7 @@ public sealed class MediaPipelineTests
         time.Created.Should().Be(Waits);
     }
 
-    private static async Task<MediaTask> SubmitAsync(MediaPipeline pipeline, byte[] original, string owner)
+    private static async Task<MediaTask> SubmitAsync(MediaTaskService pipeline, byte[] original, string owner)
     {
         var pending = await pipeline.Originals.BeginWriteAsync(CancellationToken.None);
         await using (pending)

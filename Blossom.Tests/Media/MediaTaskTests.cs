@@ -177,7 +177,7 @@ public sealed class MediaTaskTests
             request.Content = new HeldContent(image, "image/png", release.Task);
             return client.SendAsync(request);
         }).ToList();
-        var temporary = Path.Combine(app.MediaWorkPath, "originals", ".tmp");
+        var temporary = Path.Combine(app.StoragePath, "originals", ".tmp");
 
         // A request's body file exists once it passed every check made before the body.
         await WaitForAsync(() => Directory.EnumerateFiles(temporary).Count() == Requests, "every request waits for its body past the early checks");
@@ -194,7 +194,7 @@ public sealed class MediaTaskTests
                 refused.Reason().Should().Contain("too many unfinished media tasks");
             }
             Directory.EnumerateFiles(temporary).Should().BeEmpty("refused originals are discarded");
-            Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories)
+            Directory.EnumerateFiles(Path.Combine(app.StoragePath, "originals"), "*", SearchOption.AllDirectories)
                 .Where(f => !f.Contains("/.tmp/", StringComparison.Ordinal)).Should().HaveCount(3, "only Bob's video and Alice's two accepted images are kept");
         }
         finally
@@ -225,7 +225,7 @@ public sealed class MediaTaskTests
 
             done.Status.Should().Be("complete", done.Message);
             (await again.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().ContainSingle().Which.Type.Should().Be("video/mp4");
-            Directory.EnumerateFiles(Path.Combine(second.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories)
+            Directory.EnumerateFiles(Path.Combine(second.StoragePath, "originals"), "*", SearchOption.AllDirectories)
                 .Where(f => !f.Contains("/.tmp/", StringComparison.Ordinal)).Should().BeEmpty("the original goes once its job ends");
         }
         finally
@@ -247,7 +247,7 @@ public sealed class MediaTaskTests
                 var client = first.Start();
                 id = (await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(1280, 720, fps: 5, seconds: 20), "video/mp4")).Id;
                 await client.WaitUntilAsync(id, t => t.Message == "Transcoding video");
-                Directory.Delete(Path.Combine(first.MediaWorkPath, "originals"), recursive: true);
+                Directory.Delete(Path.Combine(first.StoragePath, "originals"), recursive: true);
             }
 
             using var second = new BlossomApplication(null, dataRoot);
@@ -503,7 +503,7 @@ public sealed class MediaTaskTests
         using var response = await client.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.Conflict);
-        Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "originals"), "*", SearchOption.AllDirectories).Should().BeEmpty();
+        Directory.EnumerateFiles(Path.Combine(app.StoragePath, "originals"), "*", SearchOption.AllDirectories).Should().BeEmpty();
     }
 
     /// <summary>Stands in for a tool that throws what the pipeline does not expect: libvips' own error type.</summary>

@@ -19,6 +19,8 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Auth:ServerNames:0", "cdn.example.com:8080", "Auth:ServerNames")]
     [InlineData("Blossom:Auth:MaxTokenLifetimeSeconds", "0", "MaxTokenLifetimeSeconds")]
     [InlineData("Blossom:Metrics:AllowedNetworks:0", "intranet", "Metrics:AllowedNetworks")]
+    [InlineData("Blossom:Media:LeaseSeconds", "1", "LeaseSeconds")]
+    [InlineData("Blossom:Media:Workers", "0", "Database:Provider=Postgres")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });
