@@ -5,6 +5,9 @@ using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
+// Operator commands run instead of the server.
+if (CopyDataCommand.IsInvoked(args)) return await CopyDataCommand.RunAsync(args);
+
 // The landing page ships beside the binaries, so it is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.AddBlossomLogging();
@@ -44,6 +47,7 @@ if (media.Enabled)
 app.MapAdminEndpoints();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the integration tests' host factory.</summary>
 public partial class Program;

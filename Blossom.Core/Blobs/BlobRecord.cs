@@ -52,6 +52,14 @@ public interface IBlobIndex
     /// <summary>All blobs, newest first, after the blob <paramref name="cursor"/> when given, each with its owners.</summary>
     Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes in a blob as another index listed it (<see cref="ListAllAsync"/>), for moving a server's
+    /// data: the record as given unless the blob is known, and each owner since when it became one,
+    /// keeping a later time this index already has, so a delete signed before an owner's upload is
+    /// still refused and taking the same blob in twice changes nothing.
+    /// </summary>
+    Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken);
+
     /// <summary>The pubkeys owning a blob.</summary>
     Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken);
 
@@ -78,8 +86,15 @@ public interface IBlobInspector
     Task<BlobMetadata?> InspectAsync(string path, string mediaType, CancellationToken cancellationToken);
 }
 
-/// <summary>A blob and who owns it, for the operator.</summary>
-public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<string> Owners);
+/// <summary>A blob and who owns it, for the operator and for moving a server's data.</summary>
+/// <param name="Blob">The blob's record.</param>
+/// <param name="Owners">Oldest ownership first.</param>
+public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<BlobOwner> Owners);
+
+/// <summary>One owner of a blob.</summary>
+/// <param name="Pubkey">The owner.</param>
+/// <param name="Added">Unix seconds of the owner's latest upload of the blob: deletes it signed before are refused.</param>
+public sealed record BlobOwner(string Pubkey, long Added);
 
 /// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs.</param>
 /// <param name="OwnsBlob">Whether the pubkey already owns the blob asked about.</param>

@@ -31,6 +31,13 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
         return await inner.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        await inner.ImportAsync(blob, cancellationToken).ConfigureAwait(false);
+        _records.Remove(blob.Blob.Sha256);
+    }
+
     public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
     {
         await inner.SetMetadataAsync(sha256, metadata, cancellationToken).ConfigureAwait(false);

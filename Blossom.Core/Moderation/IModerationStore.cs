@@ -8,6 +8,12 @@ public interface IModerationStore
     /// <summary>Blocks <paramref name="pubkey"/>, or gives an existing block the new reason (keeping when it began).</summary>
     Task BlockAsync(string pubkey, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes in a block as another store listed it (<see cref="BlockedAsync"/>), keeping when it began,
+    /// for moving a server's data; a pubkey this store already blocks keeps its own block.
+    /// </summary>
+    Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken);
+
     /// <summary>False when the pubkey was not blocked.</summary>
     Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken);
 

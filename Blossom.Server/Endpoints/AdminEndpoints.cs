@@ -36,7 +36,7 @@ internal static class AdminEndpoints
             return BlossomError.BadRequest("cursor must be a sha256");
         var page = await blobs.ListAllAsync(cursor, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false);
         var url = baseUrl.For(request);
-        return TypedResults.Ok<IReadOnlyList<AdminBlob>>([.. page.Select(b => new AdminBlob(BlobDescriptor.From(b.Blob, url), b.Owners, []))]);
+        return TypedResults.Ok<IReadOnlyList<AdminBlob>>([.. page.Select(b => new AdminBlob(BlobDescriptor.From(b.Blob, url), [.. b.Owners.Select(o => o.Pubkey)], []))]);
     }
 
     internal static async Task<Results<Ok<AdminBlob>, BlossomError>> GetBlobAsync(

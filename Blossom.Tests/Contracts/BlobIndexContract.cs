@@ -159,8 +159,38 @@ public abstract class BlobIndexContract : ContractSuite
         var first = await _index.ListAllAsync(null, 2, CancellationToken.None);
         var second = await _index.ListAllAsync(first[^1].Blob.Sha256, 2, CancellationToken.None);
 
-        first.Select(b => (b.Blob.Sha256, string.Join(',', b.Owners.Order()))).Should().Equal((Hash(3), Bob), (Hash(2), string.Join(',', new[] { Alice, Bob }.Order())));
-        second.Select(b => (b.Blob, b.Owners.Single())).Should().Equal((Blob(1, 100), Alice));
+        first.Select(b => (b.Blob.Sha256, string.Join(',', b.Owners.Select(o => o.Pubkey).Order()))).Should().Equal((Hash(3), Bob), (Hash(2), string.Join(',', new[] { Alice, Bob }.Order())));
+        second.Select(b => (b.Blob, b.Owners.Single())).Should().Equal((Blob(1, 100), new BlobOwner(Alice, Clock.UnixSeconds)));
+    }
+
+    [Fact]
+    public async Task ImportAsync_ListedEntry_FoundListedAndOwnedSinceTheGivenTimes()
+    {
+        var record = new BlobRecord(Hash(1), 1234, "image/png", 100, 640, 480, "LKO2?U%2Tw=w", Hash(9));
+        var entry = new OwnedBlob(record, [new BlobOwner(Alice, 500), new BlobOwner(Bob, 700)]);
+
+        await _index.ImportAsync(entry, CancellationToken.None);
+
+        (await _index.FindAsync(Hash(1), CancellationToken.None)).Should().Be(record);
+        (await _index.ListAllAsync(null, 10, CancellationToken.None)).Should().ContainSingle().Which.Should().BeEquivalentTo(entry, o => o.WithStrictOrdering());
+        (await _index.ListAsync(new BlobListQuery(Bob, null, 10, null, null), CancellationToken.None)).Should().Equal(record);
+        (await _index.RemoveOwnerAsync(Hash(1), Bob, 699, CancellationToken.None)).Should().Be(OwnerRemoval.AuthorizedBeforeUpload);
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, 500, CancellationToken.None)).Should().Be(OwnerRemoval.Removed);
+    }
+
+    [Fact]
+    public async Task ImportAsync_KnownBlobAndOwners_KeepsTheRecordAndEachOwnersLaterTime()
+    {
+        Clock.UnixSeconds = 1000;
+        var first = await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        var entry = new OwnedBlob(Blob(1, 50) with { Type = "text/plain" }, [new BlobOwner(Alice, 900), new BlobOwner(Bob, 1100)]);
+
+        await _index.ImportAsync(entry, CancellationToken.None);
+        await _index.ImportAsync(entry, CancellationToken.None);
+
+        (await _index.ListAllAsync(null, 10, CancellationToken.None)).Should().ContainSingle().Which.Should().BeEquivalentTo(
+            new OwnedBlob(first, [new BlobOwner(Alice, 1000), new BlobOwner(Bob, 1100)]), o => o.WithStrictOrdering());
+        (await _index.ListAsync(new BlobListQuery(Bob, null, 10, null, null), CancellationToken.None)).Should().Equal(first);
     }
 
     [Fact]

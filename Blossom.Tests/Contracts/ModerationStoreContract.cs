@@ -37,6 +37,20 @@ public abstract class ModerationStoreContract : ContractSuite
     }
 
     [Fact]
+    public async Task ImportBlockAsync_KeepsItsTime_AnExistingBlockStays()
+    {
+        Clock.UnixSeconds = 300;
+        await _moderation.BlockAsync(Bob, "abuse", CancellationToken.None);
+
+        await _moderation.ImportBlockAsync(new BlockedPubkey(Alice, "spam", 100), CancellationToken.None);
+        await _moderation.ImportBlockAsync(new BlockedPubkey(Alice, "spam", 100), CancellationToken.None);
+        await _moderation.ImportBlockAsync(new BlockedPubkey(Bob, "other", 50), CancellationToken.None);
+
+        (await _moderation.IsBlockedAsync(Alice, CancellationToken.None)).Should().BeTrue();
+        (await _moderation.BlockedAsync(CancellationToken.None)).Should().Equal(new BlockedPubkey(Bob, "abuse", 300), new BlockedPubkey(Alice, "spam", 100));
+    }
+
+    [Fact]
     public async Task AddReportAsync_AReportersRepeat_AddsNothing_AnotherReporterCounts()
     {
         var first = Report("e1", Alice, 100);

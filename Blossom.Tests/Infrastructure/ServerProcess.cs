@@ -10,6 +10,7 @@ namespace Blossom.Tests.Infrastructure;
 internal sealed class ServerProcess : IDisposable
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan CommandDeadline = TimeSpan.FromMinutes(3);
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -20,15 +21,7 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Starts <c>dotnet Blossom.Server.dll</c> on a free loopback port; returns once <c>/healthz</c> answers 200.</summary>
     public static async Task<ServerProcess> StartAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataRoot };
-        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "Blossom.Server.dll"), "--urls", "http://127.0.0.1:0"])
-            start.ArgumentList.Add(argument);
-        start.Environment["Blossom__Storage__Path"] = Path.Combine(dataRoot, "blobs");
-        start.Environment["Blossom__Database__ConnectionString"] = $"Data Source={Path.Combine(dataRoot, "blossom.db")}";
-        start.Environment["Blossom__Media__WorkPath"] = Path.Combine(dataRoot, "media");
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            start.Environment["Blossom__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
-
+        var start = StartInfo(dataRoot, settings, "--urls", "http://127.0.0.1:0");
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         var server = new ServerProcess(process, new HttpClient { Timeout = TimeSpan.FromMinutes(5) });
@@ -54,6 +47,43 @@ internal sealed class ServerProcess : IDisposable
             server.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet Blossom.Server.dll</c> with <paramref name="arguments"/> (a command such as <c>copy-data</c>)
+    /// to its end, as an operator would; returns its exit code and all it wrote.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings, params string[] arguments)
+    {
+        using var process = Process.Start(StartInfo(dataRoot, settings, arguments))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(CommandDeadline);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Blossom.Server.dll {string.Join(' ', arguments)} did not end within {CommandDeadline}:\n{await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The server's data under <paramref name="dataRoot"/>, then <paramref name="settings"/> (keys without <c>Blossom:</c>) over it.</summary>
+    private static ProcessStartInfo StartInfo(string dataRoot, IReadOnlyDictionary<string, string>? settings, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataRoot };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Blossom.Server.dll"));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["Blossom__Storage__Path"] = Path.Combine(dataRoot, "blobs");
+        start.Environment["Blossom__Database__ConnectionString"] = $"Data Source={Path.Combine(dataRoot, "blossom.db")}";
+        start.Environment["Blossom__Media__WorkPath"] = Path.Combine(dataRoot, "media");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment["Blossom__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        return start;
     }
 
     /// <summary>What the server wrote, for failure messages.</summary>

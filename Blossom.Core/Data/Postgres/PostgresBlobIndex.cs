@@ -26,10 +26,24 @@ public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider ti
         }
     }
 
-    public async Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    public Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owners);
+        // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
+        var added = time.GetUtcNow().ToUnixTimeSeconds();
+        return StoreAsync(blob, [.. owners.Select(owner => new BlobOwner(owner, added))], cancellationToken);
+    }
+
+    public Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        ArgumentNullException.ThrowIfNull(owners);
+        return StoreAsync(blob.Blob, blob.Owners, cancellationToken);
+    }
+
+    /// <summary>The blob's record unless it is known, and each owner at the later of its two times; returns the stored record.</summary>
+    private async Task<BlobRecord> StoreAsync(BlobRecord blob, IReadOnlyCollection<BlobOwner> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -42,11 +56,9 @@ public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider ti
                     "VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256) " +
                     $"ON CONFLICT (sha256) DO UPDATE SET sha256 = b.sha256 RETURNING {Columns}",
                     blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var added = time.GetUtcNow().ToUnixTimeSeconds();
-                // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = EXCLUDED.added",
-                    owners.Select(owner => new { owner, stored.Sha256, stored.Uploaded, added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = GREATEST(o.added, EXCLUDED.added)",
+                    owners.Select(owner => new { owner.Pubkey, stored.Sha256, stored.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
             }
@@ -146,15 +158,17 @@ public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider ti
         await using (connection.ConfigureAwait(false))
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
-            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, long? Width, long? Height, string? Blurhash, string? OriginalSha256, string[]? Owners)>(new CommandDefinition(
+            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, long? Width, long? Height, string? Blurhash, string? OriginalSha256, string[] Owners, long[] Added)>(new CommandDefinition(
                 $"""
-                SELECT b.sha256, b.size, b.type, b.uploaded, b.width, b.height, b.blurhash, b.original_sha256, ARRAY(SELECT o.pubkey FROM owners o WHERE o.sha256 = b.sha256 ORDER BY o.added)
+                SELECT b.sha256, b.size, b.type, b.uploaded, b.width, b.height, b.blurhash, b.original_sha256,
+                    ARRAY(SELECT o.pubkey FROM owners o WHERE o.sha256 = b.sha256 ORDER BY o.added, o.pubkey),
+                    ARRAY(SELECT o.added FROM owners o WHERE o.sha256 = b.sha256 ORDER BY o.added, o.pubkey)
                 FROM blobs b {after}
                 ORDER BY b.uploaded DESC, b.sha256 DESC
                 LIMIT @limit
                 """,
                 new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded, r.Width, r.Height, r.Blurhash, r.OriginalSha256), r.Owners ?? []))];
+            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded, r.Width, r.Height, r.Blurhash, r.OriginalSha256), [.. r.Owners.Zip(r.Added, (pubkey, added) => new BlobOwner(pubkey, added))]))];
         }
     }
 

@@ -27,6 +27,18 @@ public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvi
         }
     }
 
+    public async Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@Pubkey, @Reason, @Blocked) ON CONFLICT (pubkey) DO NOTHING",
+                block, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

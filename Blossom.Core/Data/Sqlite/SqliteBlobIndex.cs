@@ -21,10 +21,24 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         }
     }
 
-    public async Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    public Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owners);
+        // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
+        var added = time.GetUtcNow().ToUnixTimeSeconds();
+        return StoreAsync(blob, [.. owners.Select(owner => new BlobOwner(owner, added))], cancellationToken);
+    }
+
+    public Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        ArgumentNullException.ThrowIfNull(owners);
+        return StoreAsync(blob.Blob, blob.Owners, cancellationToken);
+    }
+
+    /// <summary>The blob's record unless it is known, and each owner at the later of its two times; returns the stored record.</summary>
+    private async Task<BlobRecord> StoreAsync(BlobRecord blob, IReadOnlyCollection<BlobOwner> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -36,11 +50,9 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
                     blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var stored = await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
                     $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var added = time.GetUtcNow().ToUnixTimeSeconds();
-                // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@owner, @Sha256, @Uploaded, @added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = excluded.added",
-                    owners.Select(owner => new { owner, stored.Sha256, stored.Uploaded, added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = MAX(added, excluded.added)",
+                    owners.Select(owner => new { owner.Pubkey, stored.Sha256, stored.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
             }
@@ -136,15 +148,14 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
         await using (connection.ConfigureAwait(false))
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
-            var rows = await connection.QueryAsync<(string Sha256, long Size, string Type, long Uploaded, long? Width, long? Height, string? Blurhash, string? OriginalSha256, string? Owners)>(new CommandDefinition(
-                $"""
-                SELECT b.sha256, b.size, b.type, b.uploaded, b.width, b.height, b.blurhash, b.original_sha256, (SELECT group_concat(o.pubkey) FROM owners o WHERE o.sha256 = b.sha256)
-                FROM blobs b {after}
-                ORDER BY b.uploaded DESC, b.sha256 DESC
-                LIMIT @limit
-                """,
-                new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return [.. rows.Select(r => new OwnedBlob(new BlobRecord(r.Sha256, r.Size, r.Type, r.Uploaded, r.Width, r.Height, r.Blurhash, r.OriginalSha256), r.Owners?.Split(',') ?? []))];
+            var blobs = (await connection.QueryAsync<BlobRecord>(new CommandDefinition(
+                $"SELECT {Columns} FROM blobs b {after} ORDER BY b.uploaded DESC, b.sha256 DESC LIMIT @limit",
+                new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            var owners = (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
+                "SELECT sha256, pubkey, added FROM owners WHERE sha256 IN @hashes ORDER BY added, pubkey",
+                new { hashes = blobs.Select(b => b.Sha256).ToList() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
+            return [.. blobs.Select(b => new OwnedBlob(b, [.. owners[b.Sha256]]))];
         }
     }
 
