@@ -97,8 +97,8 @@ public sealed class MediaTaskService
     /// <summary>
     /// Creates the task for a received original: complete at once when the same original was
     /// optimized before under the same recipe, joined to the running job for it, or queued as a new
-    /// job. Refused (no task, the original left uncommitted) when the queue filled up or the owner
-    /// reached the limit of unfinished tasks while the body arrived.
+    /// job. Refused (no task, the original not kept) when the queue filled up or the owner reached
+    /// the limit of unfinished tasks while the body arrived.
     /// </summary>
     public async Task<(MediaAdmission Outcome, MediaTask? Task)> SubmitAsync(IPendingBlob original, ReceivedBlob received, string type, string? owner, CancellationToken cancellationToken)
     {
@@ -106,27 +106,34 @@ public sealed class MediaTaskService
         ArgumentNullException.ThrowIfNull(received);
         var kind = MediaKinds.Of(type) ?? throw new ArgumentException($"{type} is not a media type the optimizer takes", nameof(type));
         var sha256 = received.Sha256;
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var id = Guid.NewGuid().ToString();
         string[] owners = owner is null ? [] : [owner];
+
+        if (await CompleteFromEarlierResultAsync(id, sha256, type, owner, owners, cancellationToken).ConfigureAwait(false) is { } earlier)
+            return (MediaAdmission.Accepted, earlier);
+        // Stored before the lock, which every node's submissions, cancellations and completions
+        // share: on S3 this is an upload of the whole original. When a job for it already runs,
+        // this rewrites the same bytes. A request refused below removes it again.
+        await original.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
         await using (gate.ConfigureAwait(false))
         {
-            if (await _tasks.FindResultAsync(sha256, _settings.Recipe.Fingerprint, cancellationToken).ConfigureAwait(false) is { } resultSha256
-                && await _blobs.AddOwnersAsync(resultSha256, owners, cancellationToken).ConfigureAwait(false) is { } result)
+            // A job for the same original may have completed while this one was stored.
+            if (await CompleteFromEarlierResultAsync(id, sha256, type, owner, owners, cancellationToken).ConfigureAwait(false) is { } completed)
             {
-                var done = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Complete, 100, "Optimized before: this original was uploaded earlier", result, false, now, now);
-                await _tasks.InsertAsync(done, cancellationToken).ConfigureAwait(false);
-                return (MediaAdmission.Accepted, done);
+                await DiscardOriginalUnlessQueuedAsync(sha256, cancellationToken).ConfigureAwait(false);
+                return (MediaAdmission.Accepted, completed);
             }
             // Checked again here because the check before the body let in every request whose body
             // was still arriving; under the lock, concurrent submissions count each other.
             if (await HasTooManyTasksAsync(owner, cancellationToken).ConfigureAwait(false))
+            {
+                await DiscardOriginalUnlessQueuedAsync(sha256, cancellationToken).ConfigureAwait(false);
                 return (MediaAdmission.TooManyTasks, null);
+            }
 
-            // Kept until the job ends; when a job for it already runs, this is a no-op.
-            await original.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             var task = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Running, 0, "Queued", null, false, now, now);
             // The task joins the original's job: completion ends every running task of the original.
             if (await _queue.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not null)
@@ -153,6 +160,25 @@ public sealed class MediaTaskService
             }
             return (MediaAdmission.Accepted, task);
         }
+    }
+
+    /// <summary>A task complete at once, when this original was optimized before under the same recipe and the result is still stored.</summary>
+    private async Task<MediaTask?> CompleteFromEarlierResultAsync(string id, string sha256, string type, string? owner, string[] owners, CancellationToken cancellationToken)
+    {
+        if (await _tasks.FindResultAsync(sha256, _settings.Recipe.Fingerprint, cancellationToken).ConfigureAwait(false) is not { } resultSha256
+            || await _blobs.AddOwnersAsync(resultSha256, owners, cancellationToken).ConfigureAwait(false) is not { } result)
+            return null;
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var done = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Complete, 100, "Optimized before: this original was uploaded earlier", result, false, now, now);
+        await _tasks.InsertAsync(done, cancellationToken).ConfigureAwait(false);
+        return done;
+    }
+
+    /// <summary>Under the lock: removes an original this request stored, unless a job (another request's) needs it.</summary>
+    private async Task DiscardOriginalUnlessQueuedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        if (await _queue.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
+            await Originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> HasTooManyTasksAsync(string? owner, CancellationToken cancellationToken) =>
