@@ -39,9 +39,11 @@ s3="http://127.0.0.1:$s3_port"
 mkdir -p "$work/s3"
 node Blossom.Tests/Services/node_modules/s3rver/bin/s3rver.js -d "$work/s3" -a 127.0.0.1 -p "$s3_port" --no-vhost-buckets -s >"$work/s3.log" 2>&1 &
 bench_track $!
-s3_curl() { curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER "$@"; }
+# s3rver wants x-amz-content-sha256 on every signed request; the payload itself is not signed.
+s3_auth=(--aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
+s3_curl() { curl -sS "${s3_auth[@]}" "$@"; }
 for _ in $(seq 100); do s3_curl -o /dev/null "$s3/" 2>/dev/null && break; sleep 0.1; done
-s3_curl -o /dev/null -X PUT "$s3/$bucket"
+s3_curl -f -o /dev/null -X PUT "$s3/$bucket"
 
 mkdir -p "$work/pg"
 chmod o+x "$work"
@@ -70,7 +72,7 @@ curl -sf -o /dev/null "$base/$(bench_sha "$work/warm")"
 # --- 1: 512 MiB upload through the server vs curl straight to the bucket ------------------------------------
 s3_put() { # file key -> seconds; fails unless 200
   local reply
-  reply=$(s3_curl -o /dev/null -w '%{http_code} %{time_total}' -X PUT -T "$1" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$s3/$bucket/$2")
+  reply=$(s3_curl -o /dev/null -w '%{http_code} %{time_total}' -X PUT -T "$1" "$s3/$bucket/$2")
   [ "${reply% *}" = 200 ] || { echo "curl PUT to the bucket answered ${reply% *}" >&2; exit 1; }
   echo "${reply#* }"
 }
@@ -100,11 +102,11 @@ for i in $(seq "$reps"); do
   step "2. GET of $big_mib MiB through the server vs from the bucket, repetition $i of $reps"
   hash=${big_hashes[$((i - 1))]}
   if [ $((i % 2)) = 1 ]; then
-    ref_s=$(get "$s3/$bucket/reference-$i" $((big_mib * MiB)) --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER)
+    ref_s=$(get "$s3/$bucket/reference-$i" $((big_mib * MiB)) "${s3_auth[@]}")
     ours_s=$(get "$base/$hash" $((big_mib * MiB)))
   else
     ours_s=$(get "$base/$hash" $((big_mib * MiB)))
-    ref_s=$(get "$s3/$bucket/reference-$i" $((big_mib * MiB)) --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER)
+    ref_s=$(get "$s3/$bucket/reference-$i" $((big_mib * MiB)) "${s3_auth[@]}")
   fi
   get_ours+=("$(bench_mibps $((big_mib * MiB)) "$ours_s")"); get_ref+=("$(bench_mibps $((big_mib * MiB)) "$ref_s")")
 done
