@@ -134,20 +134,10 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         using (process)
         {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var deadline = new CancellationTokenSource(CommandDeadline);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {CommandDeadline}.");
-            }
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stdout}{await stderr}");
+            var command = $"{program} {string.Join(' ', arguments)}";
+            var (exitCode, output) = await ProgramRun.WaitAsync(process, command, CommandDeadline);
+            if (exitCode != 0)
+                throw new InvalidOperationException($"{command} exited {exitCode}: {output}");
         }
     }
 }

@@ -56,19 +56,7 @@ internal sealed class ServerProcess : IDisposable
     public static async Task<(int ExitCode, string Output)> RunAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings, params string[] arguments)
     {
         using var process = Process.Start(StartInfo(dataRoot, settings, arguments))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(CommandDeadline);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Blossom.Server.dll {string.Join(' ', arguments)} did not end within {CommandDeadline}:\n{await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        return await ProgramRun.WaitAsync(process, $"Blossom.Server.dll {string.Join(' ', arguments)}", CommandDeadline);
     }
 
     /// <summary>The server's data under <paramref name="dataRoot"/>, then <paramref name="settings"/> (keys without <c>Blossom:</c>) over it.</summary>

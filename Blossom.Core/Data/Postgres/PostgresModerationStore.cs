@@ -1,102 +1,26 @@
+using System.Data.Common;
 using Blossom.Core.Moderation;
 using Dapper;
 
 namespace Blossom.Core.Data.Postgres;
 
-/// <summary>All SQL about blocks and reports, on the database every node shares.</summary>
-public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvider time) : IModerationStore
+/// <summary>Blocks and reports on the database every node shares.</summary>
+public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvider time)
+    : SqlModerationStore(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), time)
 {
-    public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<string>> InsertFreshReportsAsync(
+        DbConnection connection, DbTransaction transaction, ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM blocked_pubkeys WHERE pubkey = @pubkey)", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-    }
-
-    public async Task BlockAsync(string pubkey, string reason, CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@pubkey, @reason, @now) ON CONFLICT (pubkey) DO UPDATE SET reason = EXCLUDED.reason",
-                new { pubkey, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-    }
-
-    public async Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@Pubkey, @Reason, @Blocked) ON CONFLICT (pubkey) DO NOTHING",
-                block, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-    }
-
-    public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM blocked_pubkeys WHERE pubkey = @pubkey", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
-        }
-    }
-
-    public async Task<IReadOnlyList<BlockedPubkey>> BlockedAsync(CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return (await connection.QueryAsync<BlockedPubkey>(new CommandDefinition(
-                "SELECT pubkey AS Pubkey, reason AS Reason, blocked AS Blocked FROM blocked_pubkeys ORDER BY blocked DESC", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
-        }
-    }
-
-    public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(blobs);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO report_events (event_id, reporter, content, event, received) VALUES (@EventId, @Reporter, @Content, @Event, @Received) ON CONFLICT (event_id) DO NOTHING",
-                    report, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                // The unique (sha256, reporter) index decides what is fresh, also against a report of the same blob arriving on another node now.
-                var fresh = (await connection.QueryAsync<string>(new CommandDefinition(
-                    "INSERT INTO blob_reports (event_id, sha256, reporter, kind) SELECT @eventId, r.sha256, @reporter, r.kind FROM unnest(@hashes, @kinds) AS r (sha256, kind) " +
-                    "ON CONFLICT DO NOTHING RETURNING sha256",
-                    new { eventId = report.EventId, reporter = report.Reporter, hashes = blobs.Select(b => b.Sha256).ToArray(), kinds = blobs.Select(b => b.Kind).ToArray() },
-                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
-                // Nothing fresh: the rollback on dispose keeps the event out too.
-                if (fresh.Count == 0)
-                    return [];
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return [.. blobs.Select(b => b.Sha256).Where(fresh.Contains)];
-            }
-        }
-    }
-
-    public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var filter = sha256 is null ? "" : "WHERE b.sha256 = @sha256";
-            return (await connection.QueryAsync<BlobReport>(new CommandDefinition(
-                "SELECT e.event_id AS EventId, b.sha256 AS Sha256, e.reporter AS Reporter, b.kind AS Kind, e.content AS Content, e.event AS Event, e.received AS Received " +
-                $"FROM blob_reports b JOIN report_events e ON e.event_id = b.event_id {filter} ORDER BY e.received DESC, e.event_id, b.sha256 LIMIT @limit",
-                new { sha256, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
-        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO report_events (event_id, reporter, content, event, received) VALUES (@EventId, @Reporter, @Content, @Event, @Received) ON CONFLICT (event_id) DO NOTHING",
+            report, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // A look-up first, as on SQLite, would not see a report of the same blob arriving on another node
+        // now: the unique (sha256, reporter) index decides what is fresh, and RETURNING names it.
+        var fresh = (await connection.QueryAsync<string>(new CommandDefinition(
+            "INSERT INTO blob_reports (event_id, sha256, reporter, kind) SELECT @eventId, r.sha256, @reporter, r.kind FROM unnest(@hashes, @kinds) AS r (sha256, kind) " +
+            "ON CONFLICT DO NOTHING RETURNING sha256",
+            new { eventId = report.EventId, reporter = report.Reporter, hashes = blobs.Select(b => b.Sha256).ToArray(), kinds = blobs.Select(b => b.Kind).ToArray() },
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        return [.. blobs.Select(b => b.Sha256).Where(fresh.Contains)];
     }
 }

@@ -1,0 +1,195 @@
+using System.Data.Common;
+using Blossom.Core.Blobs;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>
+/// All SQL about blobs and owners, the same statements in SQLite and PostgreSQL but for how a blob's
+/// record is stored and what its row lock is spelled.
+/// </summary>
+public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time) : IBlobIndex
+{
+    /// <summary>A blob's record from the <c>blobs</c> table aliased <c>b</c>.</summary>
+    protected const string Columns =
+        "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256";
+
+    public abstract Task MigrateAsync(CancellationToken cancellationToken);
+
+    public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<BlobRecord>(
+                new CommandDefinition($"SELECT {Columns} FROM blobs b WHERE b.sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owners);
+        // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
+        var added = time.GetUtcNow().ToUnixTimeSeconds();
+        return StoreAsync(blob, [.. owners.Select(owner => new BlobOwner(owner, added))], cancellationToken);
+    }
+
+    public Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return StoreAsync(blob.Blob, blob.Owners, cancellationToken);
+    }
+
+    /// <summary>The blob's record unless it is known, and each owner at the later of its two times; returns the stored record.</summary>
+    private async Task<BlobRecord> StoreAsync(BlobRecord blob, IReadOnlyCollection<BlobOwner> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var stored = await InsertBlobAsync(connection, transaction, blob, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {dialect.Greatest}(o.added, excluded.added)",
+                    owners.Select(owner => new { owner.Pubkey, stored.Sha256, stored.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return stored;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            long? cursorUploaded = null;
+            if (query.Cursor is not null)
+            {
+                cursorUploaded = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                    "SELECT uploaded FROM owners WHERE pubkey = @Pubkey AND sha256 = @Cursor", query, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (cursorUploaded is null)
+                    return null;
+            }
+            // Only the predicates in use go into the SQL, so each is a range on the (pubkey, uploaded, sha256) index.
+            var conditions = new List<string> { "o.pubkey = @Pubkey" };
+            if (cursorUploaded is not null) conditions.Add("(o.uploaded, o.sha256) < (@cursorUploaded, @Cursor)");
+            if (query.Since is not null) conditions.Add("o.uploaded >= @Since");
+            if (query.Until is not null) conditions.Add("o.uploaded <= @Until");
+            var page = await connection.QueryAsync<BlobRecord>(new CommandDefinition(
+                $"""
+                SELECT {Columns}
+                FROM owners o JOIN blobs b ON b.sha256 = o.sha256
+                WHERE {string.Join(" AND ", conditions)}
+                ORDER BY o.uploaded DESC, o.sha256 DESC
+                LIMIT @Limit
+                """,
+                new { query.Pubkey, query.Cursor, cursorUploaded, query.Since, query.Until, query.Limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return page.AsList();
+        }
+    }
+
+    public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // The blob's row is locked before its owners change, so two owners leaving at once on two
+                // nodes cannot each leave the blob to the other and orphan it.
+                var exists = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                    $"SELECT sha256 FROM blobs WHERE sha256 = @sha256{dialect.ForUpdate}", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
+                if (!exists)
+                    return OwnerRemoval.BlobNotFound;
+                var removed = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256 AND added <= @authorizedAt", new { pubkey, sha256, authorizedAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (removed == 0)
+                {
+                    var owned = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                        "SELECT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256 AND pubkey = @pubkey)",
+                        new { sha256, pubkey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    return owned ? OwnerRemoval.AuthorizedBeforeUpload : OwnerRemoval.NotOwner;
+                }
+                var orphaned = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM blobs WHERE sha256 = @sha256 AND NOT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256)",
+                    new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return orphaned == 1 ? OwnerRemoval.RemovedLastOwner : OwnerRemoval.Removed;
+            }
+        }
+    }
+
+    public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE blobs SET width = @Width, height = @Height, blurhash = @Blurhash WHERE sha256 = @sha256",
+                new { sha256, metadata.Width, metadata.Height, metadata.Blurhash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // SUM of bigint is numeric in PostgreSQL, and it has no MAX of booleans: both cast to bigint.
+            var (used, owns) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT CAST(COALESCE(SUM(b.size), 0) AS bigint), CAST(COALESCE(MAX(CASE WHEN o.sha256 = @sha256 THEN 1 ELSE 0 END), 0) AS bigint) " +
+                "FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = @pubkey",
+                new { pubkey, sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new StorageUsage(used, owns != 0);
+        }
+    }
+
+    public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
+            var blobs = (await connection.QueryAsync<BlobRecord>(new CommandDefinition(
+                $"SELECT {Columns} FROM blobs b {after} ORDER BY b.uploaded DESC, b.sha256 DESC LIMIT @limit",
+                new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            var owners = (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
+                $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
+                new { hashes = blobs.Select(b => b.Sha256).ToArray() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
+            return [.. blobs.Select(b => new OwnedBlob(b, [.. owners[b.Sha256]]))];
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT pubkey FROM owners WHERE sha256 = @sha256 ORDER BY added", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        }
+    }
+
+    public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Owners go by ON DELETE CASCADE.
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }
+    }
+
+    public abstract Task CheckReachableAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inside <paramref name="transaction"/>, stores the blob's record unless it is known; returns the stored record.</summary>
+    protected abstract Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken);
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace Blossom.Core.Data;
+
+/// <summary>The few spellings SQLite and PostgreSQL do not share, for the stores written once for both.</summary>
+public sealed class SqlDialect
+{
+    public static readonly SqlDialect Sqlite = new("max", "IN {0}", "");
+
+    public static readonly SqlDialect Postgres = new("GREATEST", "= ANY({0})", " FOR UPDATE");
+
+    private readonly string _anyOf;
+
+    private SqlDialect(string greatest, string anyOf, string forUpdate)
+    {
+        Greatest = greatest;
+        _anyOf = anyOf;
+        ForUpdate = forUpdate;
+    }
+
+    /// <summary>The larger of two values: SQLite's max(a, b) is scalar with two arguments, PostgreSQL's max is only an aggregate.</summary>
+    public string Greatest { get; }
+
+    /// <summary>
+    /// "equals one of" an array parameter, to follow a column: Dapper expands the array into
+    /// <c>IN (@p1, @p2, …)</c> for SQLite, while Npgsql sends it as one array, which only <c>= ANY</c> takes.
+    /// </summary>
+    public string AnyOf(string parameter) => string.Format(CultureInfo.InvariantCulture, _anyOf, parameter);
+
+    /// <summary>
+    /// Ends a SELECT whose rows stay locked until the transaction ends: PostgreSQL's <c>FOR UPDATE</c>,
+    /// as several nodes write at once; nothing in SQLite, which has no row locks and whose
+    /// BEGIN IMMEDIATE transactions already hold the database's one write lock.
+    /// </summary>
+    public string ForUpdate { get; }
+}

@@ -1,0 +1,122 @@
+using System.Data.Common;
+using Blossom.Core.Blobs;
+using Blossom.Core.Media;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>All SQL about media tasks and the results they produced, the same statements in SQLite and PostgreSQL.</summary>
+public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time) : IMediaTaskStore
+{
+    public Task InsertAsync(MediaTask task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return ExecuteAsync(MediaTaskRow.Insert, MediaTaskRow.From(task), cancellationToken);
+    }
+
+    public async Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync($"{MediaTaskRow.Select} WHERE t.id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    public Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken) =>
+        QueryAsync($"{MediaTaskRow.Select} WHERE t.status = 'running' ORDER BY t.created", null, cancellationToken);
+
+    public Task<IReadOnlyList<MediaTask>> RunningForOriginalAsync(string originalSha256, CancellationToken cancellationToken) =>
+        QueryAsync($"{MediaTaskRow.Select} WHERE t.original_sha256 = @originalSha256 AND t.status = 'running'", new { originalSha256 }, cancellationToken);
+
+    public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT CAST(count(*) AS integer) FROM media_tasks WHERE owner = @owner AND status = 'running'", new { owner }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public Task ReportProgressAsync(string originalSha256, int progress, string message, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE media_tasks SET progress = @progress, message = @message, updated = @now WHERE original_sha256 = @originalSha256 AND status = 'running'",
+            new { originalSha256, progress, message, now = Now() }, cancellationToken);
+
+    public Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(result);
+        return ExecuteAsync(
+            "UPDATE media_tasks SET status = 'complete', progress = 100, message = @message, result_sha256 = @Sha256, result_size = @Size, " +
+            $"result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
+            new { ids = ids.ToArray(), result.Sha256, result.Size, result.Type, result.Uploaded, resultCreated, message, now = Now() }, cancellationToken);
+    }
+
+    public Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return ExecuteAsync(
+            $"UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
+            new { ids = ids.ToArray(), message, now = Now() }, cancellationToken);
+    }
+
+    public Task CountAttemptAsync(string originalSha256, int delta, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"UPDATE media_tasks SET attempts = {dialect.Greatest}(attempts + @delta, 0) WHERE original_sha256 = @originalSha256 AND status = 'running'",
+            new { originalSha256, delta }, cancellationToken);
+
+    public async Task<int> CancelAttemptedAsync(int maxAttempts, string message, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE status = 'running' AND attempts >= @maxAttempts",
+                new { maxAttempts, message, now = Now() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM media_tasks WHERE status <> 'running' AND updated < @cutoff", new { cutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<string?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "SELECT result_sha256 FROM media_results WHERE original_sha256 = @originalSha256 AND recipe = @recipe",
+                new { originalSha256, recipe }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public Task SaveResultAsync(string originalSha256, string recipe, string resultSha256, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO media_results (original_sha256, recipe, result_sha256) VALUES (@originalSha256, @recipe, @resultSha256) " +
+            "ON CONFLICT (original_sha256, recipe) DO UPDATE SET result_sha256 = excluded.result_sha256",
+            new { originalSha256, recipe, resultSha256 }, cancellationToken);
+
+    private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
+
+    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<MediaTask>> QueryAsync(string sql, object? parameters, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<MediaTaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToTask())];
+        }
+    }
+}

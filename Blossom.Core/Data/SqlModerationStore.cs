@@ -1,0 +1,106 @@
+using System.Data.Common;
+using Blossom.Core.Moderation;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>
+/// All SQL about blocks and reports. SQLite and PostgreSQL run the same statements, except for how a
+/// report's fresh blobs are told apart from the ones its reporter reported before, which each database
+/// answers in its own way.
+/// </summary>
+public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnection>> open, TimeProvider time) : IModerationStore
+{
+    public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM blocked_pubkeys WHERE pubkey = @pubkey)", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task BlockAsync(string pubkey, string reason, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@pubkey, @reason, @now) ON CONFLICT (pubkey) DO UPDATE SET reason = excluded.reason",
+                new { pubkey, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@Pubkey, @Reason, @Blocked) ON CONFLICT (pubkey) DO NOTHING",
+                block, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM blocked_pubkeys WHERE pubkey = @pubkey", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }
+    }
+
+    public async Task<IReadOnlyList<BlockedPubkey>> BlockedAsync(CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return (await connection.QueryAsync<BlockedPubkey>(new CommandDefinition(
+                "SELECT pubkey AS Pubkey, reason AS Reason, blocked AS Blocked FROM blocked_pubkeys ORDER BY blocked DESC", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(blobs);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var fresh = await InsertFreshReportsAsync(connection, transaction, report, blobs, cancellationToken).ConfigureAwait(false);
+                // Nothing fresh: the rollback on dispose keeps the event out too.
+                if (fresh.Count == 0)
+                    return [];
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return fresh;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var filter = sha256 is null ? "" : "WHERE b.sha256 = @sha256";
+            return (await connection.QueryAsync<BlobReport>(new CommandDefinition(
+                "SELECT e.event_id AS EventId, b.sha256 AS Sha256, e.reporter AS Reporter, b.kind AS Kind, e.content AS Content, e.event AS Event, e.received AS Received " +
+                $"FROM blob_reports b JOIN report_events e ON e.event_id = b.event_id {filter} ORDER BY e.received DESC, e.event_id, b.sha256 LIMIT @limit",
+                new { sha256, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        }
+    }
+
+    /// <summary>
+    /// Inside <paramref name="transaction"/>, stores the report's event and the blobs its reporter had
+    /// not reported yet; returns those blobs' hashes in the report's order (none: the caller rolls back).
+    /// </summary>
+    protected abstract Task<IReadOnlyList<string>> InsertFreshReportsAsync(
+        DbConnection connection, DbTransaction transaction, ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken);
+}
