@@ -2,7 +2,7 @@
 # The server on S3 + PostgreSQL, beside the same S3 server reached straight with curl, in one run:
 #   1. PUT /upload of 512 MiB with Storage:Kind=S3    vs curl PUT of the same file straight to the bucket
 #   2. GET of that blob through the server            vs curl GET of the object straight from the bucket
-#   3. 1 KiB authenticated uploads/s, 32 clients: SQLite + files, PostgreSQL + S3 on one node, and on
+#   3. 1 KiB authenticated uploads/s, 32 clients: SQLite + files, PostgreSQL + files, PostgreSQL + S3 on one node, and on
 #      two nodes sharing that database and bucket (the clients alternate between the nodes)
 # The S3 server is s3rver (Blossom.Tests/Services, as in the tests), PostgreSQL a throwaway cluster
 # from Debian's postgresql with its default durability (fsync, synchronous_commit on).
@@ -53,11 +53,12 @@ pg_port=$(bench_free_port)
 "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w start \
   -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" >/dev/null
 "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U blossom blossom
-cluster=(Blossom__Storage__Kind=S3 Blossom__Storage__S3__Endpoint="$s3" Blossom__Storage__S3__Bucket="$bucket"
+on_s3=(Blossom__Storage__Kind=S3 Blossom__Storage__S3__Endpoint="$s3" Blossom__Storage__S3__Bucket="$bucket"
   Blossom__Storage__S3__Region=us-east-1 Blossom__Storage__S3__AccessKey=S3RVER Blossom__Storage__S3__SecretKey=S3RVER
-  Blossom__Storage__S3__ForcePathStyle=true
-  Blossom__Database__Provider=Postgres Blossom__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=blossom;Database=blossom"
-  Blossom__Upload__MaxSizeBytes=$((2 * 1024 * MiB)))
+  Blossom__Storage__S3__ForcePathStyle=true)
+on_postgres=(Blossom__Database__Provider=Postgres
+  Blossom__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=blossom;Database=blossom")
+cluster=("${on_s3[@]}" "${on_postgres[@]}" Blossom__Upload__MaxSizeBytes=$((2 * 1024 * MiB)))
 
 step "input files"
 for i in $(seq "$reps"); do head -c $((big_mib * MiB)) /dev/urandom >"$work/big$i"; done
@@ -126,6 +127,9 @@ bench_start_server "${cluster[@]}" Blossom__Storage__Path="$work/data/blobs-b" B
 load "PostgreSQL + S3, two nodes" "$node_a,$base"
 bench_stop_server
 server=$server_a
+bench_stop_server
+bench_start_server "${on_postgres[@]}" Blossom__Storage__Path="$work/data/blobs-pg"
+load "PostgreSQL + files, one node" "$base"
 bench_stop_server
 bench_start_server
 load "SQLite + files, one node" "$base"
