@@ -76,7 +76,6 @@ internal static class Startup
     /// <summary>The stores on the database <c>Database:Provider</c> names; only the one chosen is ever opened.</summary>
     private static void AddBlossomDatabase(this IServiceCollection services)
     {
-        static bool UsesPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip. Only
@@ -102,6 +101,9 @@ internal static class Startup
                 : new QuotaReservations(sp.GetRequiredService<IBlobIndex>(), quotaBytes);
         });
     }
+
+    private static bool UsesPostgres(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
 
     /// <summary>The store <c>Storage:Kind</c> names; S3 keeps its temp files where the file system store would.</summary>
     private static IBlobStore CreateBlobStore(IServiceProvider services)
@@ -133,7 +135,6 @@ internal static class Startup
     /// </summary>
     private static void AddBlossomMediaQueue(this IServiceCollection services)
     {
-        static bool UsesPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
         services.AddSingleton(sp => new PostgresListener(
             sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
