@@ -40,17 +40,24 @@ internal static class RetrievalEndpoints
         // 307, not 302: a client must repeat the same method (HEAD stays HEAD).
         if (record is not null && await redirects.ForAsync(record).ConfigureAwait(false) is { } location)
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
-        if (record is null || await blobs.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        if (record is null)
             return BlossomError.NotFound("Blob not found");
-
-        var response = context.Response;
-        InertBlobHeaders.Apply(response, record.Type);
-        response.Headers.CacheControl = Immutable;
-        var length = content.Length;
-        if (context.Request.Headers.Range.Count > 0)
-            response.OnStarting(() => ExplainUnsatisfiableRange(response, length));
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
+        // HEAD and a matching If-None-Match send no bytes: the store is asked whether it has the
+        // blob, not for its bytes, which an object store would start sending only to be cut off.
+        if (!SendsBytes(context.Request, entityTag))
+        {
+            if (await blobs.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
+                return BlossomError.NotFound("Blob not found");
+            ApplyBlobHeaders(context, record.Type, size);
+            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+        }
+        if (await blobs.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+            return BlossomError.NotFound("Blob not found");
+
+        var length = content.Length;
+        ApplyBlobHeaders(context, record.Type, length);
         if (length > SmallBlobBytes)
         {
             if (content.Stream.CanSeek)
@@ -65,7 +72,7 @@ internal static class RetrievalEndpoints
                     return BlossomError.NotFound("Blob not found");
                 content = rest;
             }
-            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, content, start), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, length, content, start), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         await using (content.ConfigureAwait(false))
         {
@@ -76,6 +83,24 @@ internal static class RetrievalEndpoints
                 await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
             return TypedResults.Bytes(bytes, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
+    }
+
+    private static void ApplyBlobHeaders(HttpContext context, string type, long length)
+    {
+        var response = context.Response;
+        InertBlobHeaders.Apply(response, type);
+        response.Headers.CacheControl = Immutable;
+        if (context.Request.Headers.Range.Count > 0)
+            response.OnStarting(() => ExplainUnsatisfiableRange(response, length));
+    }
+
+    /// <summary>Whether the answer carries bytes: not for HEAD, nor for a GET the client's copy satisfies (304).</summary>
+    private static bool SendsBytes(HttpRequest request, EntityTagHeaderValue entityTag)
+    {
+        if (!HttpMethods.IsGet(request.Method))
+            return false;
+        var known = request.GetTypedHeaders().IfNoneMatch;
+        return known is not { Count: > 0 } || !known.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(entityTag, useStrongComparison: false));
     }
 
     /// <summary>

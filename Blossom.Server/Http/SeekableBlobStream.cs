@@ -6,10 +6,10 @@ namespace Blossom.Server.Http;
 /// A stored blob as a seekable stream, for stores whose reads only go forward (an object store's
 /// GET): the framework's range processing needs a length and seeks to a range's start, and this
 /// answers that seek with a ranged read from there. Reads that continue where the last ended keep
-/// the open read; HEAD and 304 answers read nothing. <paramref name="firstOffset"/> is where
-/// <paramref name="first"/> starts in the blob.
+/// the open read; HEAD and 304 answers read nothing. <paramref name="first"/>, when given, is a
+/// read already open at <paramref name="firstOffset"/>; without it the first read opens one.
 /// </summary>
-internal sealed class SeekableBlobStream(IBlobStore store, string sha256, BlobContent first, long firstOffset = 0) : Stream
+internal sealed class SeekableBlobStream(IBlobStore store, string sha256, long length, BlobContent? first = null, long firstOffset = 0) : Stream
 {
     private BlobContent? _content = first;
     // Where the open read stands, and where the next read is wanted.
@@ -19,7 +19,7 @@ internal sealed class SeekableBlobStream(IBlobStore store, string sha256, BlobCo
     public override bool CanRead => true;
     public override bool CanSeek => true;
     public override bool CanWrite => false;
-    public override long Length { get; } = first.Length;
+    public override long Length { get; } = length;
 
     public override long Position
     {

@@ -84,7 +84,7 @@ public sealed class SeekableBlobStreamTests : IAsyncLifetime
     [Fact]
     public async Task Read_SeekBackAndForth_BytesOfEachPosition()
     {
-        await using var stream = new SeekableBlobStream(_store, _sha256, (await OpenForwardOnlyAsync())!);
+        await using var stream = new SeekableBlobStream(_store, _sha256, _data.Length, (await OpenForwardOnlyAsync())!);
         var buffer = new byte[1000];
 
         stream.Seek(200_000, SeekOrigin.Begin);
@@ -120,7 +120,7 @@ public sealed class SeekableBlobStreamTests : IAsyncLifetime
         context.Response.Body = body;
         var content = (await OpenForwardOnlyAsync())!;
 
-        await TypedResults.Stream(new SeekableBlobStream(_store, _sha256, content), "application/octet-stream",
+        await TypedResults.Stream(new SeekableBlobStream(_store, _sha256, content.Length, content), "application/octet-stream",
             entityTag: new EntityTagHeaderValue($"\"{_sha256}\""), enableRangeProcessing: true).ExecuteAsync(context);
 
         return (context.Response, body.ToArray());
