@@ -37,6 +37,7 @@ app.MapBlossomMetrics();
 app.MapInfoEndpoints();
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
+app.MapPathUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);
 app.MapManagementEndpoints(list);
 if (mirror.Enabled)

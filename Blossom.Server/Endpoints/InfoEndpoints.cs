@@ -22,7 +22,7 @@ internal static class InfoEndpoints
         IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
         IOptions<MirrorOptions> mirror, IOptions<ListOptions> list)
     {
-        List<string> buds = ["01", "02", "06", "08", "09", "11", "12"];
+        List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13"];
         if (mirror.Value.Enabled)
             buds.Add("04");
         if (media.Value.Enabled)

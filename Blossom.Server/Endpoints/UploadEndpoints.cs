@@ -23,11 +23,20 @@ internal static class UploadEndpoints
     /// The body streams through a hash into a temp file beside the store and is renamed under its
     /// hash only once complete and checked, so memory stays flat and no torn blob is ever visible.
     /// </summary>
-    internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
-        HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    internal static Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
+        HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken) =>
+        StoreBodyAsync(context, announced: null, ingest, uploadOptions, baseUrl, cancellationToken);
+
+    /// <summary>
+    /// Stores the request body as a blob and answers 201 (new) or 200 (already stored, the uploader
+    /// now owns it too). <paramref name="announced"/>: the hash the body must have, when the route
+    /// names it (BUD-13); null takes it from <c>X-SHA-256</c>, when sent.
+    /// </summary>
+    internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> StoreBodyAsync(
+        HttpContext context, AnnouncedHash? announced, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
-        var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType));
+        var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType), announced: announced);
         var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
         if (result.Refusal is { } refusal)
             return refusal.ToBlossomError();

@@ -10,12 +10,19 @@ namespace Blossom.Server.Endpoints;
 internal static class UploadPolicy
 {
     /// <summary>Both verbs of <c>/upload</c> sit behind the same token rule: <c>t=upload</c>, <c>x</c> = <c>X-SHA-256</c>.</summary>
-    public static RouteGroupBuilder MapUploadGroup(this IEndpointRouteBuilder app, UploadOptions options)
+    public static RouteGroupBuilder MapUploadGroup(this IEndpointRouteBuilder app, UploadOptions options) =>
+        app.MapGroup("/upload").RequireUploadAuthorization(options, NostrAuthorizationMetadata.HashFromHeader);
+
+    /// <summary>
+    /// The token rule of every blob upload: <c>t=upload</c> whose <c>x</c> names <paramref name="impliedHash"/>,
+    /// required or optional as <c>Upload:RequireAuth</c> says, with the pubkey lists and blocks.
+    /// </summary>
+    public static RouteGroupBuilder RequireUploadAuthorization(this RouteGroupBuilder group, UploadOptions options, Func<HttpRequest, string?> impliedHash)
     {
-        var group = app.MapGroup("/upload");
+        ArgumentNullException.ThrowIfNull(options);
         return options.RequireAuth
-            ? group.RequireNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader)
-            : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
+            ? group.RequireNostrAuthorization(AuthorizationVerb.Upload, XTagRule.Required, impliedHash)
+            : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, impliedHash);
     }
 
     /// <summary><c>Upload:AllowedTypes</c> with a size limit: <c>Upload:MaxSizeBytes</c>, or <c>Media:MaxSizeBytes</c> for originals.</summary>

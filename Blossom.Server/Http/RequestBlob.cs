@@ -4,19 +4,20 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Blossom.Server.Http;
 
-/// <summary>What <c>PUT /upload</c> and <c>PUT /media</c> tell the ingest about their request.</summary>
+/// <summary>What <c>PUT /upload</c>, <c>PUT /&lt;sha256&gt;</c> and <c>PUT /media</c> tell the ingest about their request.</summary>
 internal static class RequestBlob
 {
     /// <summary>
     /// The request as an upload: its body, <c>Content-Length</c>, the token's pubkey and x tags, and
-    /// <c>X-SHA-256</c>. A request whose framing says it has no body has none to store.
+    /// <c>X-SHA-256</c>, or the hash the route itself names (<paramref name="announced"/>), which then
+    /// is the one the body must have. A request whose framing says it has no body has none to store.
     /// </summary>
-    public static IngestRequest Describe(HttpContext context, string mediaType, bool ownsBody = true)
+    public static IngestRequest Describe(HttpContext context, string mediaType, bool ownsBody = true, AnnouncedHash? announced = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
         var authorization = context.GetAuthorizationEvent();
-        var announced = BlobRequest.Sha256Header(request) is { Present: true } header ? new AnnouncedHash(BlobRequest.Sha256HeaderName, header.Value) : null;
+        announced ??= BlobRequest.Sha256Header(request) is { Present: true } header ? new AnnouncedHash(BlobRequest.Sha256HeaderName, header.Value) : null;
         var hasBody = request.ContentLength is not null || context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false };
         return new IngestRequest(hasBody ? _ => OpenBody(context) : null, mediaType, request.ContentLength, authorization?.Pubkey, announced, authorization?.BlobHashes, ownsBody);
     }

@@ -1,0 +1,43 @@
+// BUD-13: PUT /<sha256>
+using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
+using Blossom.Server.Auth;
+using Blossom.Server.Http;
+using Blossom.Server.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Endpoints;
+
+internal static class PathUploadEndpoints
+{
+    /// <summary>What an answer about the path's hash calls it.</summary>
+    private const string PathHashName = "The sha256 in the path";
+
+    public static RouteGroupBuilder MapPathUploadEndpoints(this IEndpointRouteBuilder app, UploadOptions options)
+    {
+        // Same pattern as GET/HEAD/DELETE /<sha256>[.ext], another method; /upload, /media and
+        // /mirror are literal segments, which the router prefers, and are not hex anyway.
+        var group = app.MapGroup("").WithTags("BUD-13 path upload")
+            .RequireUploadAuthorization(options, NostrAuthorizationMetadata.HashFromRoute);
+        group.MapPut(BlobRoute.Pattern, PutBlobAsync)
+            .WithName("PathUpload")
+            .WithSummary("Stores the request body under the hash the path names (any extension is ignored); 409 when the body's hash differs.");
+        return group;
+    }
+
+    /// <summary>
+    /// <c>PUT /upload</c> with the hash announced by the path instead of <c>X-SHA-256</c>: the same
+    /// streamed, hashed, two-phase write, so a body whose hash differs is answered 409 and never
+    /// becomes visible. The route accepts hex of either case, as reads do, so that a hash the
+    /// draft forbids (uppercase) is told why instead of getting a bare 404.
+    /// </summary>
+    internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutBlobAsync(
+        string blob, HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        var sha256 = blob[..BlobHash.HexLength];
+        if (!BlobHash.IsValid(sha256))
+            return BlossomError.BadRequest($"{PathHashName} must be 64 lowercase hex characters");
+        return await UploadEndpoints.StoreBodyAsync(context, new AnnouncedHash(PathHashName, sha256), ingest, uploadOptions, baseUrl, cancellationToken).ConfigureAwait(false);
+    }
+}
