@@ -53,7 +53,11 @@ internal static class Startup
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<ServerNames>();
-        services.AddRouting(o => o.SetParameterPolicy<BlobRoute>(BlobRoute.ConstraintName));
+        services.AddRouting(o =>
+        {
+            o.SetParameterPolicy<BlobRoute>(BlobRoute.ConstraintName);
+            o.SetParameterPolicy<BlobAddressRoute>(BlobAddressRoute.ConstraintName);
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddNostrAuthorization();
         services.AddBlossomRateLimits();

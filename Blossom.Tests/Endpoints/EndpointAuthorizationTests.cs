@@ -24,13 +24,14 @@ public sealed class EndpointAuthorizationTests : IDisposable
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Intersect(WriteMethods).Select(m => (Method: m, e.RoutePattern.RawText!)))
             .ToList();
 
-        writes.Should().Contain([("PUT", "/upload/"), ("PUT", "/{blob:blob}"), ("DELETE", "/{blob:blob}"), ("PUT", "/media/"), ("DELETE", "/media/{id}/"), ("PUT", "/mirror/"), ("DELETE", "/admin/blobs/{sha256}")]);
+        writes.Should().Contain([("PUT", "/upload/"), ("PUT", "/{blob:blobaddress}"), ("DELETE", "/{blob:blob}"), ("PUT", "/media/"), ("DELETE", "/media/{id}/"), ("PUT", "/mirror/"), ("DELETE", "/admin/blobs/{sha256}")]);
         foreach (var (method, pattern) in writes)
         {
             // A report needs no token: its body is itself a signed event, checked like one (400 when not).
             if (pattern == "/report/")
                 continue;
-            var path = pattern.Replace("{blob:blob}", new string('a', 64), StringComparison.Ordinal).Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            var path = pattern.Replace("{blob:blob}", new string('a', 64), StringComparison.Ordinal).Replace("{blob:blobaddress}", new string('a', 64), StringComparison.Ordinal)
+                .Replace("{id}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
                 .Replace("{sha256}", new string('a', 64), StringComparison.Ordinal).Replace("{pubkey}", new string('a', 64), StringComparison.Ordinal);
             using var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([1, 2, 3]) });
             response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, $"{method} {pattern} must demand a token");

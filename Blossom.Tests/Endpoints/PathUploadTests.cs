@@ -100,13 +100,17 @@ public sealed class PathUploadTests : IDisposable
         Directory.EnumerateFiles(_app.StoragePath, "*", SearchOption.AllDirectories).Should().BeEmpty("no temp file is left behind");
     }
 
-    [Fact]
-    public async Task Put_UppercaseHashInPath_400WithReason()
+    [Theory]
+    [InlineData("upper")]
+    [InlineData("nothex")]
+    [InlineData("nothex.png")]
+    public async Task Put_PathHashNotLowercaseHex_400WithReason(string form)
     {
         var data = BlossomRequests.RandomBlob();
         var hash = BlossomRequests.Sha256(data);
+        var path = form == "upper" ? hash.ToUpperInvariant() : new string('g', 64) + form["nothex".Length..];
 
-        using var response = await _client.SendAsync(PathUpload($"/{hash.ToUpperInvariant()}", data, _alice.Token(AuthorizationVerb.Upload, [hash])));
+        using var response = await _client.SendAsync(PathUpload($"/{path}", data, _alice.Token(AuthorizationVerb.Upload, [hash])));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         response.Reason().Should().Contain("lowercase hex");
