@@ -53,26 +53,19 @@ internal static class RetrievalEndpoints
             ApplyBlobHeaders(context, record.Type, size);
             return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
-        if (await blobs.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        // A range is read from where it starts (the index knows the size), and opened here rather
+        // than once the answer is under way: a delete that came in between is still a 404, not a
+        // broken 206. Small blobs are read whole, below.
+        var start = record.Size > SmallBlobBytes ? RangeStart(context.Request, record.Size) : 0;
+        if (await blobs.Store.OpenReadAsync(sha256, start, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return BlossomError.NotFound("Blob not found");
 
         var length = content.Length;
         ApplyBlobHeaders(context, record.Type, length);
         if (length > SmallBlobBytes)
         {
-            if (content.Stream.CanSeek)
-                return TypedResults.Stream(content.Stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
-            // A forward-only read is opened again where the range starts, here rather than once the
-            // answer is under way: a delete that came in between is still a 404, not a broken 206.
-            var start = RangeStart(context.Request, length);
-            if (start > 0)
-            {
-                await content.DisposeAsync().ConfigureAwait(false);
-                if (await blobs.Store.OpenReadAsync(sha256, start, null, cancellationToken).ConfigureAwait(false) is not { } rest)
-                    return BlossomError.NotFound("Blob not found");
-                content = rest;
-            }
-            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, length, content, start), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            var stream = start == 0 && content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, sha256, length, content, start);
+            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         await using (content.ConfigureAwait(false))
         {
