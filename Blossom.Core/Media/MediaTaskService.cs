@@ -174,7 +174,7 @@ public sealed class MediaTaskService
         return done;
     }
 
-    /// <summary>Under the lock: removes an original this request stored, unless a job (another request's) needs it.</summary>
+    /// <summary>Under the lock: removes an original unless a job needs it.</summary>
     private async Task DiscardOriginalUnlessQueuedAsync(string sha256, CancellationToken cancellationToken)
     {
         if (await _queue.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
@@ -439,8 +439,7 @@ public sealed class MediaTaskService
     {
         if (await claim.HoldsAsync(CancellationToken.None).ConfigureAwait(false))
             await _queue.RemoveAsync(claim.Job, CancellationToken.None).ConfigureAwait(false);
-        if (await _queue.FindAsync(claim.Job.OriginalSha256, CancellationToken.None).ConfigureAwait(false) is null)
-            await Originals.DeleteAsync(claim.Job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
+        await DiscardOriginalUnlessQueuedAsync(claim.Job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static string CompletedMessage(MediaKind kind) => kind switch
