@@ -23,7 +23,8 @@ step() { echo "== $* (load $(bench_loadavg))" >&2; }
 pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
 as_postgres=()
 pg_stop() { [ -f "$work/pg/data/postmaster.pid" ] && "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; }
-trap 'status=$?; pg_stop; (exit $status); bench_cleanup' EXIT
+# set +e: under errexit the (exit) that hands bench_cleanup the status would end the trap itself.
+trap 'status=$?; pg_stop; set +e; (exit $status); bench_cleanup' EXIT
 
 step "tools and build"
 bench_need curl curl
