@@ -96,7 +96,7 @@ ref_image() {
 # (Blossom.Core/Media/AudioVideoOptimizer.cs), the frame around them with its OptimizeAsync and
 # FfmpegProcess.RunAsync (which adds -t, the duration limit plus a second, and -progress pipe:1
 # -nostats before the output). fps= is there
-# because the source's 60 fps is above MaxFps; scale= because the height is capped at MaxHeight.
+# because the source's 60 fps is above MaxFps; scale= because the short side (a landscape clip's height) is capped at MaxHeight.
 ref_video() {
   local start end
   start=$(date +%s.%N)

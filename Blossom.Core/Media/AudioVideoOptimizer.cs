@@ -56,12 +56,18 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         }
     }
 
-    /// <summary>The ffmpeg arguments between input and output for a video stream, public so benchmarks run exactly these.</summary>
-    public IReadOnlyList<string> VideoArgumentsFor(int displayedHeight, double framesPerSecond)
+    /// <summary>
+    /// The ffmpeg arguments between input and output for a video stream, public so benchmarks run
+    /// exactly these. The limit applies to the short side, as "1080p" means for a phone held upright:
+    /// a 1080x1920 portrait clip stays 1080x1920 under a 1080 limit instead of shrinking to 608x1080.
+    /// </summary>
+    public IReadOnlyList<string> VideoArgumentsFor(int displayedWidth, int displayedHeight, double framesPerSecond)
     {
-        var height = Math.Min(displayedHeight, recipe.MaxHeight);
-        height -= height % 2;
-        var filters = string.Create(CultureInfo.InvariantCulture, $"scale=-2:{height}");
+        var shortSide = Math.Min(Math.Min(displayedWidth, displayedHeight), recipe.MaxHeight);
+        shortSide -= shortSide % 2;
+        var filters = displayedWidth < displayedHeight
+            ? string.Create(CultureInfo.InvariantCulture, $"scale={shortSide}:-2")
+            : string.Create(CultureInfo.InvariantCulture, $"scale=-2:{shortSide}");
         if (framesPerSecond > recipe.MaxFps + 0.01)
             filters += string.Create(CultureInfo.InvariantCulture, $",fps={recipe.MaxFps}");
         return
@@ -81,10 +87,10 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         if (width > recipe.MaxInputDimension || height > recipe.MaxInputDimension)
             throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
                 $"Video of {width}x{height} is larger than this server's limit of {recipe.MaxInputDimension} pixels a side"));
-        // ffmpeg turns the picture upright before filtering, so scale by the height as shown.
-        var displayedHeight = DisplayedSize(video).Height;
+        // ffmpeg turns the picture upright before filtering, so scale by the size as shown.
+        var (displayedWidth, displayedHeight) = DisplayedSize(video);
         var fps = video.AverageFrameRate > 0 ? video.AverageFrameRate : video.RealFrameRate;
-        return (VideoArgumentsFor(displayedHeight, fps), ".mp4", "video/mp4");
+        return (VideoArgumentsFor(displayedWidth, displayedHeight, fps), ".mp4", "video/mp4");
     }
 
     private (IReadOnlyList<string>, string, string) AudioArguments() =>

@@ -13,7 +13,7 @@ namespace Blossom.Core.Media;
 public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int Quality, long MaxPixels, long MaxDecodeBytes, int MaxFrames);
 
 /// <summary>How video and audio are optimized: H.264 + AAC in MP4, or AAC in M4A for audio alone.</summary>
-/// <param name="MaxHeight">Taller video is scaled down to this height; never upscaled.</param>
+/// <param name="MaxHeight">Video whose short side (the height of landscape video, the width of portrait) is longer is scaled down to it; never upscaled.</param>
 /// <param name="MaxFps">Faster frame rates are reduced to this.</param>
 /// <param name="Crf">libx264 constant rate factor (0 to 51, lower is better).</param>
 /// <param name="Preset">libx264 preset, e.g. <c>fast</c>.</param>
@@ -31,7 +31,7 @@ public sealed record MediaRecipe(ImageRecipe Image, VideoRecipe Video)
     /// it are the ones in force.
     /// </summary>
     public string Fingerprint => string.Create(CultureInfo.InvariantCulture,
-        $"v1;image:{Image.MaxWidth}x{Image.MaxHeight},{Image.Format},q{Image.Quality};video:{Video.MaxHeight}p,{Video.MaxFps}fps,crf{Video.Crf},{Video.Preset},aac{Video.AudioBitrateKbps}");
+        $"v1;image:{Image.MaxWidth}x{Image.MaxHeight},{Image.Format},q{Image.Quality};video:short{Video.MaxHeight},{Video.MaxFps}fps,crf{Video.Crf},{Video.Preset},aac{Video.AudioBitrateKbps}");
 }
 
 /// <summary>The kinds of media the optimizer takes, by declared MIME type.</summary>

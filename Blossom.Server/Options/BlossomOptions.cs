@@ -331,7 +331,11 @@ public sealed class MediaVideoOptions
 {
     public const string Section = "Blossom:Media:Video";
 
-    /// <summary>Taller video is scaled down to this height. Default 1080.</summary>
+    /// <summary>
+    /// The "p" of the result: video whose short side (the height of landscape video, the width of
+    /// portrait video) is longer is scaled down to it, so a 1080x1920 phone clip stays as it is under
+    /// 1080. The name predates portrait video and is kept. Default 1080.
+    /// </summary>
     [Range(144, 4320)]
     public int MaxHeight { get; set; } = 1080;
 

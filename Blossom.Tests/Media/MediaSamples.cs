@@ -117,14 +117,30 @@ internal static class MediaSamples
         }
     }
 
-    /// <summary>An H.264 + AAC MP4 made by ffmpeg from its test sources.</summary>
-    public static async Task<byte[]> VideoAsync(int width, int height, int fps, double seconds, string preset = "ultrafast")
+    /// <summary>
+    /// An H.264 + AAC MP4 made by ffmpeg from its test sources; <paramref name="rotation"/> (degrees)
+    /// is written as the stream's display rotation, as phones record upright video.
+    /// </summary>
+    public static async Task<byte[]> VideoAsync(int width, int height, int fps, double seconds, string preset = "ultrafast", int rotation = 0)
     {
         var frequency = 200 + Interlocked.Increment(ref _seed) % 2000;
-        return await FfmpegAsync(".mp4",
+        var video = await FfmpegAsync(".mp4",
             "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
             "-f", "lavfi", "-i", $"sine=frequency={frequency}:duration={seconds}",
             "-c:v", "libx264", "-preset", preset, "-crf", "28", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest");
+        if (rotation == 0)
+            return video;
+        // ffmpeg 5 writes a rotation only when it copies the stream, not while encoding it.
+        var encoded = Path.Combine(Path.GetTempPath(), $"blossom-sample-{Guid.NewGuid():N}.mp4");
+        await File.WriteAllBytesAsync(encoded, video);
+        try
+        {
+            return await FfmpegAsync(".mp4", "-i", encoded, "-map", "0", "-c", "copy", "-metadata:s:v:0", $"rotate={rotation}");
+        }
+        finally
+        {
+            File.Delete(encoded);
+        }
     }
 
     /// <summary>

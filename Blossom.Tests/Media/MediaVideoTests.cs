@@ -39,6 +39,29 @@ public sealed class MediaVideoTests
         IndexOf(bytes, "moov"u8).Should().BeLessThan(IndexOf(bytes, "mdat"u8), "+faststart puts the index first");
     }
 
+    [Theory]
+    [InlineData(540, 960, 0, 540, 960)] // a portrait clip at the limit stays as it is (not 304x540)
+    [InlineData(720, 1280, 0, 540, 960)] // a larger one: its short side, the width, comes down to the limit
+    [InlineData(1280, 720, 90, 540, 960)] // a phone's recording: landscape frames shown upright
+    [InlineData(720, 720, 0, 540, 540)] // square
+    [InlineData(1280, 720, 0, 960, 540)] // landscape: the height, as before
+    public async Task Clip_LimitAppliesToTheShortSide_ShapeKept(int width, int height, int rotation, int expectedWidth, int expectedHeight)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Media:Video:MaxHeight"] = "540",
+            ["Blossom:Media:Video:Preset"] = "ultrafast",
+        });
+        var client = app.Start();
+
+        var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(width, height, fps: 10, seconds: 1, rotation: rotation), "video/mp4");
+        var done = await client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        var video = (await client.ProbeAsync(done.Blob!)).GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("codec_type").GetString() == "video");
+        (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()).Should().Be((expectedWidth, expectedHeight));
+    }
+
     [Fact]
     public async Task SmallClip_IsNeverUpscaled()
     {
