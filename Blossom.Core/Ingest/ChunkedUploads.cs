@@ -28,6 +28,9 @@ public enum ChunkOutcome
 public sealed record ChunkResult(ChunkOutcome Outcome, BlobRecord? Blob, IngestRefusal? Refusal);
 
 /// <summary>What the server holds of a partial upload, so a client can resume it without local state.</summary>
+/// <param name="Owner">The uploader's pubkey; null for an anonymous upload.</param>
+/// <param name="Type">The upload's declared type.</param>
+/// <param name="Length">The upload's declared length.</param>
 /// <param name="ContiguousBytes">How many bytes from 0 are held without a gap.</param>
 /// <param name="Held">The held byte ranges, by start, merged where they touch.</param>
 /// <param name="ExpiresAt">When the upload is discarded unless a chunk arrives.</param>
