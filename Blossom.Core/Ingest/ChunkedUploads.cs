@@ -64,9 +64,10 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         ArgumentOutOfRangeException.ThrowIfNegative(request.ChunkLength);
         if (BlobIngest.Check(limits, request.Type, request.Length) is { } refused)
             return Refused(refused);
-        if (request.Offset + request.ChunkLength > request.Length)
+        // Compared without adding: an offset near long.MaxValue plus the chunk's length would wrap around and pass.
+        if (request.Offset > request.Length - request.ChunkLength)
             return Refused(new(IngestRefusalKind.OutsideUpload,
-                $"The chunk's bytes {request.Offset}-{request.Offset + request.ChunkLength - 1} lie outside the upload's {request.Length} bytes"));
+                $"The chunk's bytes {request.Offset}-{(decimal)request.Offset + request.ChunkLength - 1} lie outside the upload's {request.Length} bytes"));
         // Someone who has the blob already has nothing to prove: a chunk resent after the upload completed lands here.
         if (await OwnedBlobAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false) is { } owned)
             return new(ChunkOutcome.Existing, owned, null);

@@ -361,13 +361,16 @@ public sealed class ChunkedUploadTests : IDisposable
     [Theory]
     [InlineData(9_000, 2_000)]
     [InlineData(10_000, 1)]
-    public async Task Patch_ChunkOutsideUploadLength_416(int offset, int length)
+    [InlineData(long.MaxValue, 1)]
+    public async Task Patch_ChunkOutsideUploadLength_416(long offset, int length)
     {
         var data = BlossomRequests.RandomBlob(10_000);
         var hash = BlossomRequests.Sha256(data);
-        using var request = Chunk(hash, new byte[offset + length], offset, length, _alice.Token(AuthorizationVerb.Upload, [hash]));
+        using var request = Chunk(hash, new byte[length], 0, length, _alice.Token(AuthorizationVerb.Upload, [hash]));
         request.Headers.Remove("Upload-Length");
         request.Headers.Add("Upload-Length", "10000");
+        request.Headers.Remove("Upload-Offset");
+        request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
 
         using var response = await _client.SendAsync(request);
 
