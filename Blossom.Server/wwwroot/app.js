@@ -94,7 +94,7 @@ function showInfo(data) {
   rows.push(["Mirroring (BUD-04)", data.mirror ? "yes" : "no"], ["Listing blobs needs a token", data.listRequiresAuth ? "yes" : "no"]);
   const chunked = data.chunkedUpload;
   rows.push(["Uploads in chunks (BUD-14)", chunked && chunked.supported
-    ? `yes: up to ${humanSize(chunked.maxChunkBytes)} per chunk, kept ${humanDuration(chunked.partialTimeoutSeconds)} between chunks`
+    ? `yes: up to ${humanSize(chunked.maxChunkBytes)} per chunk; an unfinished upload is kept ${humanDuration(chunked.partialTimeoutSeconds)} after its last chunk`
     : "no"]);
   for (const [name, value] of rows) table.append(row(name, value));
   els.limits.replaceChildren(table);
