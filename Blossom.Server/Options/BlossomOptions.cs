@@ -128,6 +128,13 @@ public sealed class UploadOptions
     /// <summary>Bytes one pubkey's blobs may take in all (uploads, mirrors, media results). 0: no quota.</summary>
     [Range(0, long.MaxValue)]
     public long QuotaBytesPerPubkey { get; set; }
+
+    /// <summary>
+    /// Seconds a multi-part upload (BUD-14) may go without a chunk before it and its bytes are discarded.
+    /// Default 60, as the draft recommends; a restart does not reset the clock.
+    /// </summary>
+    [Range(1, 86400)]
+    public int PartialTimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary><c>Blossom:RateLimit</c>: requests per minute, answered 429 with <c>Retry-After</c> beyond. 0 turns a limit off.</summary>

@@ -151,7 +151,16 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             cancellationToken.ThrowIfCancellationRequested();
             if (!BlobHash.IsValid(folder.Name))
                 continue;
-            var written = folder.EnumerateFiles().Select(f => f.LastWriteTimeUtc).Append(folder.LastWriteTimeUtc).Max();
+            DateTime written;
+            try
+            {
+                written = folder.EnumerateFiles().Select(f => f.LastWriteTimeUtc).Append(folder.LastWriteTimeUtc).Max();
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Completed or discarded while listed.
+                continue;
+            }
             yield return new StoredBlob(folder.Name, new DateTimeOffset(written, TimeSpan.Zero));
         }
     }
