@@ -150,7 +150,7 @@ public sealed class RateLimitOptions
     [Range(0, 1_000_000)]
     public int PerIpPerMinute { get; set; } = 600;
 
-    /// <summary>Requests carrying one pubkey's tokens per minute. Default 120.</summary>
+    /// <summary>Requests carrying one pubkey's tokens per minute, chunks of multi-part uploads excepted. Default 120.</summary>
     [Range(0, 1_000_000)]
     public int PerPubkeyPerMinute { get; set; } = 120;
 
@@ -164,6 +164,14 @@ public sealed class RateLimitOptions
     /// <summary>Reports (BUD-09, no token needed) from one IP address per minute. Default 10.</summary>
     [Range(0, 1_000_000)]
     public int ReportsPerIpPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// Chunks of multi-part uploads (BUD-14 <c>PATCH</c>) from one IP address per minute, counted here
+    /// instead of <c>PerIpPerMinute</c> and not against <c>PerPubkeyPerMinute</c>. Default 3000: a
+    /// 1 GiB upload in 8 MiB chunks is 128 requests, and 3000 leaves room for small chunks and retries.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ChunksPerIpPerMinute { get; set; } = 3000;
 }
 
 /// <summary><c>Blossom:Mirror</c> (BUD-04).</summary>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
 using Microsoft.Win32.SafeHandles;
+using static Blossom.Core.Storage.StreamCopy;
 
 namespace Blossom.Core.Storage.FileSystem;
 
@@ -106,7 +107,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             }
             using (hash)
             {
-                foreach (var (chunk, from, count) in Missing(chunks, covered, length))
+                foreach (var (chunk, from, count) in PartialChunks.Cover(chunks.Where(c => c.Part != SpinePart), covered, length))
                 {
                     using var source = new FileStream(Path.Combine(FolderOf(sha256), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
                     source.Position = from - chunk.Offset;
@@ -228,51 +229,6 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             spine.End += appended;
         }
         return new PartialChunk(offset, length, SpinePart);
-    }
-
-    /// <summary>
-    /// The pieces of chunk files that fill [<paramref name="from"/>, <paramref name="length"/>): at each
-    /// point, the chunk starting at or before it that reaches furthest.
-    /// </summary>
-    private static IEnumerable<(PartialChunk Chunk, long From, long Count)> Missing(IReadOnlyList<PartialChunk> chunks, long from, long length)
-    {
-        var files = chunks.Where(c => c.Part != SpinePart).ToList();
-        for (var cursor = from; cursor < length;)
-        {
-            var next = files.Where(c => c.Offset <= cursor && c.End > cursor).MaxBy(c => c.End)
-                ?? throw new InvalidOperationException($"No recorded chunk holds byte {cursor}.");
-            var end = Math.Min(next.End, length);
-            yield return (next, cursor, end - cursor);
-            cursor = end;
-        }
-    }
-
-    /// <summary>
-    /// Copies exactly <paramref name="count"/> bytes of <paramref name="source"/> to <paramref name="target"/>
-    /// at <paramref name="targetOffset"/> (nowhere when null), through <paramref name="hash"/> when given.
-    /// Throws <see cref="EndOfStreamException"/> when the source ends early.
-    /// </summary>
-    private static async Task CopyAsync(Stream source, SafeFileHandle? target, long targetOffset, long count, IncrementalHash? hash, CancellationToken cancellationToken)
-    {
-        if (count == 0)
-            return;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(BufferSize, count));
-        try
-        {
-            for (long done = 0; done < count;)
-            {
-                var want = (int)Math.Min(buffer.Length, count - done);
-                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: true, cancellationToken).ConfigureAwait(false);
-                hash?.AppendData(buffer, 0, read);
-                if (target is not null)
-                    await RandomAccess.WriteAsync(target, buffer.AsMemory(0, read), targetOffset + done, cancellationToken).ConfigureAwait(false);
-                done += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     /// <summary>Hashes the first <paramref name="count"/> bytes of <paramref name="file"/>.</summary>
