@@ -177,6 +177,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
 
     public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ForgetVanishedSpines();
         if (!Directory.Exists(_root))
             yield break;
         foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
@@ -199,6 +200,24 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     }
 
     /// <summary>
+    /// Lets go of the spines whose folder another process removed (it completed or discarded their upload),
+    /// which nothing here would ask for again; the sweep's listing comes here regularly.
+    /// </summary>
+    private void ForgetVanishedSpines()
+    {
+        lock (_spinesLock)
+        {
+            foreach (var (sha256, spine) in _spines.Where(s => Vanished(s.Key, s.Value)).ToList())
+            {
+                _spines.Remove(sha256);
+                spine.Retire(disposeWhenIdle: true);
+            }
+        }
+    }
+
+    private bool Vanished(string sha256, Spine spine) => !File.Exists(Path.Combine(FolderOf(sha256), spine.Name));
+
+    /// <summary>
     /// The spine, held for this append, when the chunk starts at or before its end and no other chunk
     /// appends to it; a chunk at 0 of an upload without a spine in this process starts one. Null: the chunk
     /// gets a file.
@@ -210,7 +229,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             if (_spines.TryGetValue(sha256, out var spine))
             {
                 // Another process removed the upload's folder: the spine is of an upload that is gone.
-                if (!File.Exists(Path.Combine(FolderOf(sha256), spine.Name)))
+                if (Vanished(sha256, spine))
                 {
                     _spines.Remove(sha256);
                     spine.Retire(disposeWhenIdle: true);
