@@ -119,6 +119,7 @@ internal static class Startup
         services.AddSingleton<IPartialUploadStore>(sp => sp.GetRequiredService<IBlobStore>() switch
         {
             FileSystemBlobStore files => new FileSystemPartialUploadStore(files, sp.GetRequiredService<BlossomMetrics>()),
+            S3BlobStore bucket => new S3PartialUploadStore(bucket),
             var other => throw new NotSupportedException($"Multi-part uploads have no chunk store for {other.GetType().Name}."),
         });
         services.AddSingleton(sp => new ChunkedUploadSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UploadOptions>>().Value.PartialTimeoutSeconds)));

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Blossom.Core;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -90,7 +91,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var first = Send(app, data, 0, 2000, body: slow);
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
         var second = Send(app, data, 0, 4000);
-        await UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(PartialFolder(app, data)).Any(f => Path.GetFileName(f) != "spine")), "the second chunk should be written to a file of its own");
+        await UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(PartialFolder(app, data)).Any(f => !Path.GetFileName(f).StartsWith("spine-", StringComparison.Ordinal))), "the second chunk should be written to a file of its own");
         second.IsCompleted.Should().BeFalse("the completion waits until the spine's appender has left");
         slow.Release();
 
@@ -304,7 +305,32 @@ public sealed class ChunkedUploadsTests : IDisposable
         Succeeded(await Send(second, data, 3000, 1000)).Outcome.Should().Be(ChunkOutcome.Created);
 
         await ShouldBeStoredAsync(second, data, owner: Alice);
-        reread.Total.Should().Be(4000, "the spine from before the restart is hashed again, and the chunks after it were files");
+        reread.Total.Should().Be(4000, "without the spine's running hash, which went with the process, the blob is rebuilt from its chunks");
+    }
+
+    [Fact]
+    public async Task ReceiveChunk_TwoNodesOnOneFolder_EitherCompletesFromTheOthersChunks()
+    {
+        var app = Start();
+        // A second node: its own chunk store (and spines) over the same folder and database.
+        var services = app.Services;
+        var secondStore = new FileSystemPartialUploadStore((FileSystemBlobStore)Blobs(app).Store, services.GetRequiredService<BlossomMetrics>());
+        var second = new ChunkedUploads(services.GetRequiredService<IPartialUploadIndex>(), secondStore, Blobs(app),
+            services.GetRequiredService<IQuotaReservations>(), TimeProvider.System, Uploads(app).Settings);
+        var data = BlossomRequests.RandomBlob(3000);
+
+        Succeeded(await Send(app, data, 0, 1000));
+        Succeeded(await Send(app, data, 1000, 1000));
+        var completed = await second.ReceiveChunkAsync(Chunk(data, 2000, 1000), Limits, CancellationToken.None);
+
+        Succeeded(completed).Outcome.Should().Be(ChunkOutcome.Created, "the second node reads the first node's spine without writing into it");
+        await ShouldBeStoredAsync(app, data, owner: Alice);
+
+        // The first node's spine went with the folder; a new upload of the same bytes must not find it.
+        Succeeded(await Send(app, data, 0, 1500, owner: Bob)).Outcome.Should().Be(ChunkOutcome.Accepted);
+        var again = await second.ReceiveChunkAsync(Chunk(data, 1500, 1500, owner: Bob), Limits, CancellationToken.None);
+        Succeeded(again).Outcome.Should().Be(ChunkOutcome.Existing);
+        await ShouldBeStoredAsync(app, data, owner: Bob);
     }
 
     private BlossomApplication Start(Dictionary<string, string?>? settings = null, string? root = null)

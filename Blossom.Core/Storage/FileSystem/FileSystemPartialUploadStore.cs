@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
 using Microsoft.Win32.SafeHandles;
+using static Blossom.Core.Storage.StreamCopy;
 
 namespace Blossom.Core.Storage.FileSystem;
 
@@ -16,15 +17,18 @@ namespace Blossom.Core.Storage.FileSystem;
 /// the spine when the upload completes.
 /// </summary>
 /// <remarks>
-/// The spine's hash must describe exactly its bytes, since the blob is committed under it: one appender at a
-/// time, bytes below the spine's end are skipped, never rewritten, and a failed append is cut off again. The
-/// running hash lives in this process only; after a restart the spine stops growing and is hashed anew when
-/// the upload completes.
+/// The blob is committed under the hash computed here, so that hash must describe exactly the bytes that
+/// are renamed: a spine has one appender at a time, all in the process that created it (its name is unique,
+/// so no other process or later upload of the same hash writes into it), bytes below its end are skipped,
+/// never rewritten, and a failed append is cut off again. The running hash lives in that process only: a
+/// completion elsewhere, or after a restart, copies every piece into a new file while hashing it, and a
+/// spine without its process does not grow. Its bytes below its recorded end never change, so any process
+/// may read them.
 /// </remarks>
 public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, BlossomMetrics metrics) : IPartialUploadStore
 {
-    /// <summary>The part name of bytes held in the spine.</summary>
-    public const string SpinePart = "spine";
+    /// <summary>How the names of spines start; a spine's byte <c>n</c> is byte <c>n</c> of the upload.</summary>
+    public const string SpinePrefix = "spine-";
 
     private const int BufferSize = 1024 * 1024;
 
@@ -80,50 +84,80 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             if (_spines.Remove(sha256, out spine))
                 spine.Retire();
         }
-        if (spine is not null)
+        if (spine is null)
+            return await RebuildAsync(sha256, length, chunks, cancellationToken).ConfigureAwait(false);
+        using (spine)
+        {
             await spine.IdleAsync().ConfigureAwait(false);
-        var path = SpinePathOf(sha256);
-        var covered = chunks.Where(c => c.Part == SpinePart).Select(c => c.End).DefaultIfEmpty(0).Max();
-        var file = spine?.File ?? File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite);
+            return chunks.Any(c => c.Part == spine.Name)
+                ? await CompleteSpineAsync(sha256, spine, length, chunks, cancellationToken).ConfigureAwait(false)
+                : await RebuildAsync(sha256, length, chunks, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// This process's spine, its hash continued: cut to what is recorded of it, then the pieces it lacks
+    /// appended from the other chunks. Chunks that came in order are not read again.
+    /// </summary>
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> CompleteSpineAsync(string sha256, Spine spine, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    {
+        var covered = chunks.Where(c => c.Part == spine.Name).Max(c => c.End);
+        // Past the recorded end lie bytes nobody counts on (an append whose record failed): they go first,
+        // so that whatever the hash describes is exactly what the file holds.
+        RandomAccess.SetLength(spine.File, covered);
+        IncrementalHash hash;
+        if (spine.Hash is { } running && spine.End == covered)
+        {
+            hash = running;
+            spine.Hash = null;
+        }
+        else
+        {
+            hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await HashAsync(spine.File, covered, hash, cancellationToken).ConfigureAwait(false);
+            metrics.PartialBytesReread(covered);
+        }
+        using (hash)
+        {
+            await CopyPiecesAsync(sha256, spine.File, PartialChunks.Cover(chunks.Where(c => c.Part != spine.Name), covered, length), hash, cancellationToken).ConfigureAwait(false);
+            RandomAccess.FlushToDisk(spine.File);
+            var received = new ReceivedBlob(Convert.ToHexStringLower(hash.GetHashAndReset()), length);
+            return (blobs.Adopt(Path.Combine(FolderOf(sha256), spine.Name), received), received);
+        }
+    }
+
+    /// <summary>
+    /// The blob copied from its chunks into a new file while hashing it: when the spine's process is gone
+    /// (a restart) or is another node, whose spine may still be appended to past what is recorded of it.
+    /// </summary>
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> RebuildAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(FolderOf(sha256), $"blob-{Guid.NewGuid():N}");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
-            // Past the recorded end lie bytes nobody counts on (a failed append, a crash): they go first, so
-            // that whatever the hash describes is exactly what the file holds.
-            RandomAccess.SetLength(file, covered);
-            // The running hash serves only when it describes exactly the recorded bytes; otherwise (a restart,
-            // a chunk whose record failed) the spine is hashed again up to what is recorded.
-            IncrementalHash hash;
-            if (spine?.Hash is { } running && spine.End == covered)
-            {
-                hash = running;
-                spine.Hash = null;
-            }
-            else
-            {
-                hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                await HashAsync(file, covered, hash, cancellationToken).ConfigureAwait(false);
-                metrics.PartialBytesReread(covered);
-            }
-            using (hash)
-            {
-                foreach (var (chunk, from, count) in Missing(chunks, covered, length))
-                {
-                    using var source = new FileStream(Path.Combine(FolderOf(sha256), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                    source.Position = from - chunk.Offset;
-                    await CopyAsync(source, file, from, count, hash, cancellationToken).ConfigureAwait(false);
-                    metrics.PartialBytesReread(count);
-                }
-                RandomAccess.FlushToDisk(file);
-                var received = new ReceivedBlob(Convert.ToHexStringLower(hash.GetHashAndReset()), length);
-                return (blobs.Adopt(path, received), received);
-            }
+            using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+            await CopyPiecesAsync(sha256, file, PartialChunks.Cover(chunks, 0, length), hash, cancellationToken).ConfigureAwait(false);
+            RandomAccess.FlushToDisk(file);
         }
-        finally
+        catch
         {
-            if (spine is null)
-                file.Dispose();
-            else
-                spine.Dispose();
+            File.Delete(path);
+            throw;
+        }
+        var received = new ReceivedBlob(Convert.ToHexStringLower(hash.GetHashAndReset()), length);
+        return (blobs.Adopt(path, received), received);
+    }
+
+    /// <summary>Copies each piece from its chunk's file to the same position of <paramref name="target"/>, hashing it.</summary>
+    private async Task CopyPiecesAsync(string sha256, SafeFileHandle target, IEnumerable<(PartialChunk Chunk, long From, long Count)> pieces, IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        foreach (var (chunk, from, count) in pieces)
+        {
+            using var source = new FileStream(Path.Combine(FolderOf(sha256), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            source.Position = chunk.Part.StartsWith(SpinePrefix, StringComparison.Ordinal) ? from : from - chunk.Offset;
+            await CopyAsync(source, target, from, count, hash, cancellationToken).ConfigureAwait(false);
+            metrics.PartialBytesReread(count);
         }
     }
 
@@ -143,6 +177,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
 
     public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ForgetVanishedSpines();
         if (!Directory.Exists(_root))
             yield break;
         foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
@@ -165,8 +200,27 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     }
 
     /// <summary>
+    /// Lets go of the spines whose folder another process removed (it completed or discarded their upload),
+    /// which nothing here would ask for again; the sweep's listing comes here regularly.
+    /// </summary>
+    private void ForgetVanishedSpines()
+    {
+        lock (_spinesLock)
+        {
+            foreach (var (sha256, spine) in _spines.Where(s => Vanished(s.Key, s.Value)).ToList())
+            {
+                _spines.Remove(sha256);
+                spine.Retire(disposeWhenIdle: true);
+            }
+        }
+    }
+
+    private bool Vanished(string sha256, Spine spine) => !File.Exists(Path.Combine(FolderOf(sha256), spine.Name));
+
+    /// <summary>
     /// The spine, held for this append, when the chunk starts at or before its end and no other chunk
-    /// appends to it; a chunk at 0 of an upload without a spine starts one. Null: the chunk gets a file.
+    /// appends to it; a chunk at 0 of an upload without a spine in this process starts one. Null: the chunk
+    /// gets a file.
     /// </summary>
     private Spine? EnterSpine(string sha256, long offset)
     {
@@ -174,18 +228,30 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         {
             if (_spines.TryGetValue(sha256, out var spine))
             {
-                if (!spine.TryEnter())
+                // Another process removed the upload's folder: the spine is of an upload that is gone.
+                if (Vanished(sha256, spine))
+                {
+                    _spines.Remove(sha256);
+                    spine.Retire(disposeWhenIdle: true);
+                }
+                else if (!spine.TryEnter())
+                {
                     return null;
-                if (offset <= spine.End)
+                }
+                else if (offset <= spine.End)
+                {
                     return spine;
-                spine.Exit();
-                return null;
+                }
+                else
+                {
+                    spine.Exit();
+                    return null;
+                }
             }
-            // A spine without its running hash (written before a restart) does not grow.
-            var path = SpinePathOf(sha256);
-            if (offset != 0 || File.Exists(path))
+            if (offset != 0)
                 return null;
-            spine = new Spine(File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite));
+            var name = $"{SpinePrefix}{Guid.NewGuid():N}";
+            spine = new Spine(name, File.OpenHandle(Path.Combine(FolderOf(sha256), name), FileMode.CreateNew, FileAccess.ReadWrite));
             spine.TryEnter();
             _spines.Add(sha256, spine);
             return spine;
@@ -194,8 +260,8 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
 
     /// <summary>
     /// Appends what of the chunk lies past the spine's end, hashing it into a copy of the running hash that
-    /// replaces it only once every byte is written and flushed; a failed append is cut off again. The chunk
-    /// is recorded whole: the bytes below the end were in the spine already.
+    /// replaces it only once every byte is written and flushed; a failed append is cut off again. What is
+    /// recorded is the whole spine, [0, end), which holds the chunk: bytes below the end were there already.
     /// </summary>
     private static async Task<PartialChunk> AppendAsync(Spine spine, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
@@ -227,52 +293,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             spine.Hash = hash;
             spine.End += appended;
         }
-        return new PartialChunk(offset, length, SpinePart);
-    }
-
-    /// <summary>
-    /// The pieces of chunk files that fill [<paramref name="from"/>, <paramref name="length"/>): at each
-    /// point, the chunk starting at or before it that reaches furthest.
-    /// </summary>
-    private static IEnumerable<(PartialChunk Chunk, long From, long Count)> Missing(IReadOnlyList<PartialChunk> chunks, long from, long length)
-    {
-        var files = chunks.Where(c => c.Part != SpinePart).ToList();
-        for (var cursor = from; cursor < length;)
-        {
-            var next = files.Where(c => c.Offset <= cursor && c.End > cursor).MaxBy(c => c.End)
-                ?? throw new InvalidOperationException($"No recorded chunk holds byte {cursor}.");
-            var end = Math.Min(next.End, length);
-            yield return (next, cursor, end - cursor);
-            cursor = end;
-        }
-    }
-
-    /// <summary>
-    /// Copies exactly <paramref name="count"/> bytes of <paramref name="source"/> to <paramref name="target"/>
-    /// at <paramref name="targetOffset"/> (nowhere when null), through <paramref name="hash"/> when given.
-    /// Throws <see cref="EndOfStreamException"/> when the source ends early.
-    /// </summary>
-    private static async Task CopyAsync(Stream source, SafeFileHandle? target, long targetOffset, long count, IncrementalHash? hash, CancellationToken cancellationToken)
-    {
-        if (count == 0)
-            return;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(BufferSize, count));
-        try
-        {
-            for (long done = 0; done < count;)
-            {
-                var want = (int)Math.Min(buffer.Length, count - done);
-                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: true, cancellationToken).ConfigureAwait(false);
-                hash?.AppendData(buffer, 0, read);
-                if (target is not null)
-                    await RandomAccess.WriteAsync(target, buffer.AsMemory(0, read), targetOffset + done, cancellationToken).ConfigureAwait(false);
-                done += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return new PartialChunk(0, spine.End, spine.Name);
     }
 
     /// <summary>Hashes the first <paramref name="count"/> bytes of <paramref name="file"/>.</summary>
@@ -299,20 +320,20 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     private string FolderOf(string sha256) =>
         BlobHash.IsValid(sha256) ? Path.Combine(_root, sha256) : throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
 
-    private string SpinePathOf(string sha256) => Path.Combine(FolderOf(sha256), SpinePart);
-
     /// <summary>
     /// The growing file of an upload's in-order bytes, its running hash and its end, entered by one
     /// appender at a time. Retired when the upload completes or goes; its file handle is closed by whoever
     /// leaves it last.
     /// </summary>
-    private sealed class Spine(SafeFileHandle file) : IDisposable
+    private sealed class Spine(string name, SafeFileHandle file) : IDisposable
     {
         private readonly Lock _lock = new();
         private bool _busy;
         private bool _retired;
         private bool _disposeWhenIdle;
         private TaskCompletionSource? _idle;
+
+        public string Name { get; } = name;
 
         public SafeFileHandle File { get; } = file;
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using Amazon.S3.Model;
 using Blossom.Core.Blobs;
@@ -19,9 +18,6 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     /// <summary>The folder under the store's prefix; the blob store's listing (one level, hashes only) never sees it.</summary>
     public const string Folder = "partial/";
 
-    // Large enough that per-call costs vanish, small enough to cost little memory per chunk in flight.
-    private const int BufferSize = 1024 * 1024;
-
     private string Root => blobs.Settings.Prefix + Folder;
 
     /// <summary>Aborts multipart uploads of chunks that a process which died left; the chunks already stored stay.</summary>
@@ -40,7 +36,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         try
         {
             using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-                await CopyExactlyAsync(body, handle, length, cancellationToken).ConfigureAwait(false);
+                await StreamCopy.CopyAsync(body, handle, 0, length, null, cancellationToken).ConfigureAwait(false);
             await blobs.UploadFileAsync(path, key, length, cancellationToken).ConfigureAwait(false);
             return new PartialChunk(offset, length, part);
         }
@@ -53,7 +49,8 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        var source = new ChunkRangesStream(blobs, FolderOf(sha256), Cover(length, chunks));
+        var ranges = PartialChunks.Cover(chunks, 0, length).Select(r => new ChunkRange(r.Chunk.Part, r.From - r.Chunk.Offset, r.Count)).ToList();
+        var source = new ChunkRangesStream(blobs, FolderOf(sha256), ranges);
         await using (source.ConfigureAwait(false))
         {
             var pending = await blobs.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -126,54 +123,6 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         if (!BlobHash.IsValid(sha256))
             throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
         return $"{Root}{sha256}/";
-    }
-
-    /// <summary>Copies exactly <paramref name="length"/> bytes of <paramref name="body"/> to the start of the file; throws when it ends before.</summary>
-    private static async Task CopyExactlyAsync(Stream body, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            for (long written = 0; written < length;)
-            {
-                var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, length - written)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                    throw new EndOfStreamException($"The chunk ended after {written} of its {length} bytes.");
-                await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), written, cancellationToken).ConfigureAwait(false);
-                written += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>
-    /// Which chunk supplies which bytes of [0, <paramref name="length"/>): from each position, the chunk
-    /// that starts at or before it and reaches furthest, so overlaps are read once and as few chunks as possible.
-    /// </summary>
-    private static List<ChunkRange> Cover(long length, IReadOnlyList<PartialChunk> chunks)
-    {
-        var byOffset = chunks.OrderBy(c => c.Offset).ToList();
-        var ranges = new List<ChunkRange>();
-        var next = 0;
-        for (long position = 0; position < length;)
-        {
-            PartialChunk? furthest = null;
-            // A chunk passed over here ends before the one chosen, so no later position needs it.
-            for (; next < byOffset.Count && byOffset[next].Offset <= position; next++)
-            {
-                if (furthest is null || byOffset[next].End > furthest.End)
-                    furthest = byOffset[next];
-            }
-            if (furthest is null || furthest.End <= position)
-                throw new InvalidOperationException($"No chunk holds byte {position} of the upload.");
-            var count = Math.Min(furthest.End, length) - position;
-            ranges.Add(new ChunkRange(furthest.Part, position - furthest.Offset, count));
-            position += count;
-        }
-        return ranges;
     }
 
     /// <summary><see cref="Count"/> bytes from <see cref="From"/> of the chunk object <see cref="Part"/>.</summary>
