@@ -50,6 +50,8 @@ public readonly record struct PartialRange(long Start, long Length)
 /// </summary>
 public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStore store, BlobService blobs, IQuotaReservations quotas, TimeProvider time, ChunkedUploadSettings settings)
 {
+    private readonly StripedBlobLocks _starts = new();
+
     public ChunkedUploadSettings Settings => settings;
 
     /// <summary>
@@ -149,13 +151,24 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         var upload = await index.FindAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
         if (upload is null)
         {
-            var quota = await quotas.ReserveAsync(request.Owner, request.Sha256, request.Length, cancellationToken).ConfigureAwait(false);
-            await using (quota.ConfigureAwait(false))
+            // Chunks sent in parallel from the start all find no upload, and each reserving the whole length
+            // counted it once per chunk, refusing all but one for quota. Taking turns, the later ones find the
+            // first one's row. (Across nodes, the quota's database lock already makes them take turns.)
+            var starting = await _starts.EnterAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
+            await using (starting.ConfigureAwait(false))
             {
-                if (!quota.Granted)
-                    return (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
-                var now = time.GetUtcNow();
-                (upload, _) = await index.StartAsync(new PartialUpload(request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken).ConfigureAwait(false);
+                upload = await index.FindAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
+                if (upload is null)
+                {
+                    var quota = await quotas.ReserveAsync(request.Owner, request.Sha256, request.Length, cancellationToken).ConfigureAwait(false);
+                    await using (quota.ConfigureAwait(false))
+                    {
+                        if (!quota.Granted)
+                            return (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
+                        var now = time.GetUtcNow();
+                        (upload, _) = await index.StartAsync(new PartialUpload(request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
         }
         if (upload.Owner != request.Owner)
