@@ -37,7 +37,8 @@ internal static class ChunkedUploadEndpoints
             .MapPatch(BlobAddressRoute.Pattern, PatchBlobAsync)
             .WithName("ChunkedUpload")
             .WithSummary("Stores one chunk of a blob at Upload-Offset; 204 until the chunks cover Upload-Length, then 201/200 with the descriptor, or 409 when the bytes' hash is not the path's.");
-        // A browser's preflight carries no token, and a client asks before it has one.
+        // No token: a client asks before it has one. (A browser's CORS preflight never reaches this
+        // route: the cross-origin middleware answers it, with the same methods allowed.)
         app.MapGroup("").WithTags("BUD-14 multi-part upload").WithIpRateLimit(IpRateLimit.Unlimited)
             .MapMethods(BlobAddressRoute.Pattern, [HttpMethods.Options], AllowedMethodsOf)
             .WithName("BlobMethods")
