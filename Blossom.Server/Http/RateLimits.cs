@@ -82,8 +82,11 @@ internal sealed class IpRateLimit
     /// <summary>Writes, lists, mirror, media and its task polls, admin: <c>RateLimit:PerIpPerMinute</c>.</summary>
     public static IpRateLimit Requests { get; } = new("requests", o => o.PerIpPerMinute);
 
-    /// <summary>BUD-01 blob GET/HEAD: <c>RateLimit:ReadsPerIpPerMinute</c>, off by default.</summary>
-    public static IpRateLimit Reads { get; } = new("reads", o => o.ReadsPerIpPerMinute);
+    /// <summary>
+    /// BUD-01 blob GET/HEAD: <c>RateLimit:ReadsPerIpPerMinute</c>, off by default; not the pubkey limit,
+    /// which an upload token sent to ask about a partial upload would otherwise draw from.
+    /// </summary>
+    public static IpRateLimit Reads { get; } = new("reads", o => o.ReadsPerIpPerMinute, countsPerPubkey: false);
 
     /// <summary>BUD-09 reports, which need no token: <c>RateLimit:ReportsPerIpPerMinute</c>.</summary>
     public static IpRateLimit Reports { get; } = new("reports", o => o.ReportsPerIpPerMinute);
