@@ -38,6 +38,7 @@ app.MapInfoEndpoints();
 app.MapRetrievalEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapPathUploadEndpoints(upload);
+app.MapChunkedUploadEndpoints(upload);
 app.MapUploadRequirementsEndpoints(upload);
 app.MapManagementEndpoints(list);
 if (mirror.Enabled)

@@ -36,6 +36,7 @@ internal static class Startup
         services.AddSingleton<BlobService>();
         services.AddHostedService<OrphanSweepService>();
         services.AddSingleton<BlobIngest>();
+        services.AddBlossomChunkedUploads();
         services.AddSingleton(sp => new UploaderPolicy(sp.GetRequiredService<IModerationStore>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedPubkeys));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
@@ -106,6 +107,26 @@ internal static class Startup
         });
     }
 
+    /// <summary>
+    /// Multi-part uploads (BUD-14): their state in the database every node shares, their chunks beside the
+    /// blobs (the store's temp folder, or the bucket), and the sweep of those that went idle.
+    /// </summary>
+    private static void AddBlossomChunkedUploads(this IServiceCollection services)
+    {
+        services.AddSingleton<IPartialUploadIndex>(sp => UsesPostgres(sp)
+            ? new PostgresPartialUploadIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqlitePartialUploadIndex(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IPartialUploadStore>(sp => sp.GetRequiredService<IBlobStore>() switch
+        {
+            FileSystemBlobStore files => new FileSystemPartialUploadStore(files, sp.GetRequiredService<BlossomMetrics>()),
+            S3BlobStore bucket => new S3PartialUploadStore(bucket),
+            var other => throw new NotSupportedException($"Multi-part uploads have no chunk store for {other.GetType().Name}."),
+        });
+        services.AddSingleton(sp => new ChunkedUploadSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UploadOptions>>().Value.PartialTimeoutSeconds)));
+        services.AddSingleton<ChunkedUploads>();
+        services.AddHostedService<PartialUploadSweepService>();
+    }
+
     private static bool UsesPostgres(IServiceProvider services) =>
         services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
 
@@ -166,6 +187,7 @@ internal static class Startup
         app.Services.GetRequiredService<ServerNames>().WarnWhenNoneConfigured();
         await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        await app.Services.GetRequiredService<IPartialUploadStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
         if (media.Enabled)
         {

@@ -142,11 +142,14 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
         await using (connection.ConfigureAwait(false))
         {
             // SUM of bigint is numeric in PostgreSQL, and it has no MAX of booleans: both cast to bigint.
-            var (used, owns) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-                "SELECT CAST(COALESCE(SUM(b.size), 0) AS bigint), CAST(COALESCE(MAX(CASE WHEN o.sha256 = @sha256 THEN 1 ELSE 0 END), 0) AS bigint) " +
+            // The pubkey's partial uploads (BUD-14) hold room for their whole length while they last, but
+            // not the one of the asked hash: that is the blob being asked about, counted once by the caller.
+            var (used, owns, partial) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
+                "SELECT CAST(COALESCE(SUM(b.size), 0) AS bigint), CAST(COALESCE(MAX(CASE WHEN o.sha256 = @sha256 THEN 1 ELSE 0 END), 0) AS bigint), " +
+                "(SELECT CAST(COALESCE(SUM(p.length), 0) AS bigint) FROM partial_uploads p WHERE p.owner = @pubkey AND (@sha256 IS NULL OR p.sha256 <> @sha256)) " +
                 "FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = @pubkey",
                 new { pubkey, sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return new StorageUsage(used, owns != 0);
+            return new StorageUsage(used + partial, owns != 0);
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
         await using (quota.ConfigureAwait(false))
         {
             if (!quota.Granted)
-                return Refused<T>(QuotaExceeded(quota));
+                return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
             if (request.Body is null)
                 return Refused<T>(new(IngestRefusalKind.BodyRequired, "Content-Length is required"));
             if (request.Announced is { } invalid && announced is null)
@@ -79,7 +79,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
                 if (request.AuthorizedSha256 is { } authorized && !authorized.Contains(received.Sha256))
                     return Refused<T>(new(IngestRefusalKind.HashNotAuthorized, "Authorization event x tags do not include the blob hash", received.Sha256));
                 if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken).ConfigureAwait(false))
-                    return Refused<T>(QuotaExceeded(quota));
+                    return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
                 return new(await commit(pending, received, cancellationToken).ConfigureAwait(false), null);
             }
         }
@@ -90,6 +90,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
     private static IngestRefusal TooLarge(IngestLimits limits) =>
         new(IngestRefusalKind.TooLarge, $"Blob is larger than this server's limit of {limits.MaxSizeBytes} bytes");
 
-    private IngestRefusal QuotaExceeded(IQuotaReservation quota) =>
-        new(IngestRefusalKind.QuotaExceeded, $"Storage quota exceeded: your blobs take {quota.UsedBytes} of {quotas.QuotaBytes} bytes and this one needs {quota.RequestedBytes}");
+    /// <summary>The refusal of a write the owner's quota has no room for, with the figures.</summary>
+    internal static IngestRefusal QuotaExceeded(IQuotaReservation quota, long quotaBytes) =>
+        new(IngestRefusalKind.QuotaExceeded, $"Storage quota exceeded: your blobs take {quota.UsedBytes} of {quotaBytes} bytes and this one needs {quota.RequestedBytes}");
 }

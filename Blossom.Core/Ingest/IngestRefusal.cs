@@ -32,6 +32,21 @@ public enum IngestRefusalKind
 
     /// <summary>The uploader's authorization does not name the body's hash.</summary>
     HashNotAuthorized,
+
+    /// <summary>A chunk's range reaches past the upload's declared length.</summary>
+    OutsideUpload,
+
+    /// <summary>A chunk declares another length or type than the upload it belongs to.</summary>
+    InconsistentUpload,
+
+    /// <summary>The partial upload was started by another pubkey (or anonymously, and this chunk is not).</summary>
+    NotYourUpload,
+
+    /// <summary>The chunk's body ended before its declared length.</summary>
+    ChunkIncomplete,
+
+    /// <summary>The partial upload was discarded (idle too long) while the chunk arrived; the upload must start again.</summary>
+    UploadExpired,
 }
 
 /// <summary>A refused upload: what kind of refusal, a short reason a person can read, and the body's hash once known.</summary>

@@ -22,7 +22,7 @@ internal static class InfoEndpoints
         IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
         IOptions<MirrorOptions> mirror, IOptions<ListOptions> list)
     {
-        List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13"];
+        List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13", "14"];
         if (mirror.Value.Enabled)
             buds.Add("04");
         if (media.Value.Enabled)
@@ -34,7 +34,9 @@ internal static class InfoEndpoints
             new MediaInfo(media.Value.Enabled, media.Value.Mode.ToString().ToLowerInvariant(), media.Value.MaxSizeBytes,
                 image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds),
             mirror.Value.Enabled,
-            list.Value.RequireAuth));
+            list.Value.RequireAuth,
+            // A chunk is limited by the blob's own limit only: a client picks a size its proxies let through.
+            new ChunkedUploadInfo(Supported: true, upload.Value.MaxSizeBytes, upload.Value.PartialTimeoutSeconds)));
     }
 }
 
@@ -43,7 +45,14 @@ public sealed record ServerInfo(
     [property: JsonPropertyName("upload")] UploadInfo Upload,
     [property: JsonPropertyName("media")] MediaInfo Media,
     [property: JsonPropertyName("mirror")] bool Mirror,
-    [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth);
+    [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth,
+    [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload);
+
+/// <summary>BUD-14: multi-part uploads, the largest chunk, and how long a partial upload may idle before it is discarded.</summary>
+public sealed record ChunkedUploadInfo(
+    [property: JsonPropertyName("supported")] bool Supported,
+    [property: JsonPropertyName("maxChunkBytes")] long MaxChunkBytes,
+    [property: JsonPropertyName("partialTimeoutSeconds")] int PartialTimeoutSeconds);
 
 public sealed record UploadInfo(
     [property: JsonPropertyName("requiresAuth")] bool RequiresAuth,

@@ -12,7 +12,7 @@ namespace Blossom.Server.Endpoints;
 internal static class PathUploadEndpoints
 {
     /// <summary>What an answer about the path's hash calls it.</summary>
-    private const string PathHashName = "The sha256 in the path";
+    internal const string PathHashName = "The sha256 in the path";
 
     public static RouteGroupBuilder MapPathUploadEndpoints(this IEndpointRouteBuilder app, UploadOptions options)
     {
@@ -42,6 +42,6 @@ internal static class PathUploadEndpoints
 
     // A malformed path names no hash a token could: the token then passes on its verb alone and
     // the handler answers 400, rather than a 401 that blames the token's x tags.
-    private static string? PathHash(HttpRequest request) =>
+    internal static string? PathHash(HttpRequest request) =>
         request.RouteValues[BlobRoute.Parameter] is string path ? BlobAddressRoute.ValidHashOf(path) : null;
 }

@@ -1,6 +1,9 @@
 // BUD-01: GET /<sha256>[.ext] and HEAD /<sha256>[.ext].
 using System.Globalization;
+using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
+using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
@@ -16,7 +19,9 @@ internal static class RetrievalEndpoints
 
     public static RouteGroupBuilder MapRetrievalEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("BUD-01 retrieval").WithIpRateLimit(IpRateLimit.Reads);
+        // Reads need no token; an upload token, when sent, identifies the uploader of a partial upload (BUD-14 resume).
+        var group = app.MapGroup("").WithTags("BUD-01 retrieval").WithIpRateLimit(IpRateLimit.Reads)
+            .WithMetadata(new NostrAuthorizationMetadata([AuthorizationVerb.Upload], XTagRule.Required, NostrAuthorizationMetadata.HashFromRoute));
         group.MapMethods(BlobRoute.Pattern, [HttpMethods.Get, HttpMethods.Head], GetBlobAsync)
             .WithName("GetBlob")
             .WithSummary("The blob's bytes, with ranges, ETag and caching; any extension is accepted.");
@@ -31,9 +36,10 @@ internal static class RetrievalEndpoints
     /// streaming path costs a thread-pool hop per read, several times the cost of the read itself at
     /// this size. A store whose stream cannot seek serves ranges through ranged reads of its own.
     /// With <c>Storage:S3:Redirect</c> set, a known blob is answered with a redirect to the bucket instead.
+    /// A blob still being uploaded in chunks is not found, with what is held of it for its uploader.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, BlossomError>> GetBlobAsync(
-        string blob, BlobService blobs, BlobRedirects redirects, HttpContext context, CancellationToken cancellationToken)
+        string blob, BlobService blobs, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
@@ -41,7 +47,10 @@ internal static class RetrievalEndpoints
         if (record is not null && await redirects.ForAsync(record).ConfigureAwait(false) is { } location)
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         if (record is null)
+        {
+            await ChunkedUploadEndpoints.DescribePartialUploadAsync(context, sha256, uploads, cancellationToken).ConfigureAwait(false);
             return BlossomError.NotFound("Blob not found");
+        }
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
         // HEAD and a matching If-None-Match send no bytes: the store is asked whether it has the

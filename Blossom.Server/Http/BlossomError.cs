@@ -26,6 +26,7 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
     public static BlossomError LengthRequired(string reason) => new(StatusCodes.Status411LengthRequired, reason);
     public static BlossomError TooLarge(string reason) => new(StatusCodes.Status413PayloadTooLarge, reason);
     public static BlossomError UnsupportedType(string reason) => new(StatusCodes.Status415UnsupportedMediaType, reason);
+    public static BlossomError RangeNotSatisfiable(string reason) => new(StatusCodes.Status416RangeNotSatisfiable, reason);
     public static BlossomError BadGateway(string reason) => new(StatusCodes.Status502BadGateway, reason);
     public static BlossomError Unprocessable(string reason) => new(StatusCodes.Status422UnprocessableEntity, reason);
     public static BlossomError TooManyRequests(string reason, TimeSpan retryAfter) => new(StatusCodes.Status429TooManyRequests, reason) { RetryAfter = retryAfter };

@@ -1,3 +1,5 @@
+using Blossom.Server.Endpoints;
+
 namespace Blossom.Server.Http;
 
 /// <summary>
@@ -6,6 +8,10 @@ namespace Blossom.Server.Http;
 /// </summary>
 internal static class CrossOriginHeaders
 {
+    // What a multi-part upload (BUD-14) sends, and what a resuming client reads from HEAD /<sha256>.
+    private const string UploadHeaders = $"{ChunkedUploadEndpoints.UploadTypeHeader}, {ChunkedUploadEndpoints.UploadLengthHeader}, {ChunkedUploadEndpoints.UploadOffsetHeader}";
+    private const string ResumeHeaders = $"{UploadHeaders}, {ChunkedUploadEndpoints.UploadRangesHeader}, {ChunkedUploadEndpoints.UploadExpiresHeader}";
+
     public static IApplicationBuilder UseCrossOriginHeaders(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {
         // OnStarting, so the headers survive the exception handler clearing a failed response.
@@ -14,16 +20,20 @@ internal static class CrossOriginHeaders
             var headers = ((HttpResponse)state).Headers;
             headers.AccessControlAllowOrigin = "*";
             // "*" exposes every header to browsers that know it; the names are for those that do not.
-            headers.AccessControlExposeHeaders = $"*, {BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied";
+            headers.AccessControlExposeHeaders = $"*, {BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied, Allow, {ResumeHeaders}";
             return Task.CompletedTask;
         }, context.Response);
 
         if (!HttpMethods.IsOptions(context.Request.Method))
             return next(context);
         var headers = context.Response.Headers;
-        headers.AccessControlAllowHeaders = "Authorization, *";
-        headers.AccessControlAllowMethods = "GET, HEAD, PUT, DELETE";
+        // "*" allows any header only to requests without credentials; the names are for the rest.
+        headers.AccessControlAllowHeaders = $"Authorization, Content-Type, {UploadHeaders}, *";
+        headers.AccessControlAllowMethods = "GET, HEAD, PUT, PATCH, DELETE";
         headers.AccessControlMaxAge = "86400";
+        // A route that answers OPTIONS itself (a blob's address lists its methods in Allow) does so.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Options) == true)
+            return next(context);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     });

@@ -48,7 +48,8 @@ internal static class RateLimits
         ArgumentNullException.ThrowIfNull(app);
         var perPubkey = app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerPubkeyPerMinute;
         return app.UseRateLimiter(Refusing(PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            perPubkey > 0 && context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } pubkey
+            perPubkey > 0 && context.GetEndpoint()?.Metadata.GetMetadata<IpRateLimit>()?.CountsPerPubkey != false
+            && context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } pubkey
                 ? RateLimitPartition.GetFixedWindowLimiter(pubkey, _ => Limit(perPubkey))
                 : RateLimitPartition.GetNoLimiter(""))));
     }
@@ -75,21 +76,34 @@ internal sealed class IpRateLimit
 {
     private readonly Func<RateLimitOptions, int> _permits;
 
-    private IpRateLimit(string name, Func<RateLimitOptions, int> permits) => (Name, _permits) = (name, permits);
+    private IpRateLimit(string name, Func<RateLimitOptions, int> permits, bool countsPerPubkey = true) =>
+        (Name, _permits, CountsPerPubkey) = (name, permits, countsPerPubkey);
 
     /// <summary>Writes, lists, mirror, media and its task polls, admin: <c>RateLimit:PerIpPerMinute</c>.</summary>
     public static IpRateLimit Requests { get; } = new("requests", o => o.PerIpPerMinute);
 
-    /// <summary>BUD-01 blob GET/HEAD: <c>RateLimit:ReadsPerIpPerMinute</c>, off by default.</summary>
-    public static IpRateLimit Reads { get; } = new("reads", o => o.ReadsPerIpPerMinute);
+    /// <summary>
+    /// BUD-01 blob GET/HEAD: <c>RateLimit:ReadsPerIpPerMinute</c>, off by default; not the pubkey limit,
+    /// which an upload token sent to ask about a partial upload would otherwise draw from.
+    /// </summary>
+    public static IpRateLimit Reads { get; } = new("reads", o => o.ReadsPerIpPerMinute, countsPerPubkey: false);
 
     /// <summary>BUD-09 reports, which need no token: <c>RateLimit:ReportsPerIpPerMinute</c>.</summary>
     public static IpRateLimit Reports { get; } = new("reports", o => o.ReportsPerIpPerMinute);
+
+    /// <summary>
+    /// BUD-14 chunks: <c>RateLimit:ChunksPerIpPerMinute</c>, and not <c>PerPubkeyPerMinute</c>: one
+    /// upload of a large blob is hundreds of requests, which the uploader's token limit would cut off.
+    /// </summary>
+    public static IpRateLimit Chunks { get; } = new("chunks", o => o.ChunksPerIpPerMinute, countsPerPubkey: false);
 
     /// <summary>Cheap answers a client needs before anything else, never refused.</summary>
     public static IpRateLimit Unlimited { get; } = new("unlimited", _ => 0);
 
     public string Name { get; }
+
+    /// <summary>Whether requests with a token also draw from <c>RateLimit:PerPubkeyPerMinute</c>.</summary>
+    public bool CountsPerPubkey { get; }
 
     /// <summary>0 means no limit.</summary>
     public int PermitsPerMinute(RateLimitOptions settings) => _permits(settings);

@@ -128,6 +128,13 @@ public sealed class UploadOptions
     /// <summary>Bytes one pubkey's blobs may take in all (uploads, mirrors, media results). 0: no quota.</summary>
     [Range(0, long.MaxValue)]
     public long QuotaBytesPerPubkey { get; set; }
+
+    /// <summary>
+    /// Seconds a multi-part upload (BUD-14) may go without a chunk before it and its bytes are discarded.
+    /// Default 60, as the draft recommends; a restart does not reset the clock.
+    /// </summary>
+    [Range(1, 86400)]
+    public int PartialTimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary><c>Blossom:RateLimit</c>: requests per minute, answered 429 with <c>Retry-After</c> beyond. 0 turns a limit off.</summary>
@@ -143,7 +150,7 @@ public sealed class RateLimitOptions
     [Range(0, 1_000_000)]
     public int PerIpPerMinute { get; set; } = 600;
 
-    /// <summary>Requests carrying one pubkey's tokens per minute. Default 120.</summary>
+    /// <summary>Requests carrying one pubkey's tokens per minute, chunks of multi-part uploads excepted. Default 120.</summary>
     [Range(0, 1_000_000)]
     public int PerPubkeyPerMinute { get; set; } = 120;
 
@@ -157,6 +164,14 @@ public sealed class RateLimitOptions
     /// <summary>Reports (BUD-09, no token needed) from one IP address per minute. Default 10.</summary>
     [Range(0, 1_000_000)]
     public int ReportsPerIpPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// Chunks of multi-part uploads (BUD-14 <c>PATCH</c>) from one IP address per minute, counted here
+    /// instead of <c>PerIpPerMinute</c> and not against <c>PerPubkeyPerMinute</c>. Default 3000: a
+    /// 1 GiB upload in 8 MiB chunks is 128 requests, and 3000 leaves room for small chunks and retries.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ChunksPerIpPerMinute { get; set; } = 3000;
 }
 
 /// <summary><c>Blossom:Mirror</c> (BUD-04).</summary>

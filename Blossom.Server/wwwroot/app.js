@@ -1,5 +1,12 @@
 // The landing page: shows /info and uploads one file, signed by a NIP-07 extension (window.nostr).
+// A file larger than one chunk goes in chunks (BUD-14 PATCH /<sha256>) when the server offers it, so it
+// passes proxies that cap request bodies, and a failed chunk is sent again instead of the whole file.
 "use strict";
+
+/** Bytes per chunk: well under the 100 MB many proxies allow, few enough requests for a large file. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+/** How often a chunk is sent again after a network error, 429 or 5xx before the upload gives up. */
+const CHUNK_ATTEMPTS = 5;
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -85,6 +92,10 @@ function showInfo(data) {
     );
   }
   rows.push(["Mirroring (BUD-04)", data.mirror ? "yes" : "no"], ["Listing blobs needs a token", data.listRequiresAuth ? "yes" : "no"]);
+  const chunked = data.chunkedUpload;
+  rows.push(["Uploads in chunks (BUD-14)", chunked && chunked.supported
+    ? `yes: up to ${humanSize(chunked.maxChunkBytes)} per chunk; an unfinished upload is kept ${humanDuration(chunked.partialTimeoutSeconds)} after its last chunk`
+    : "no"]);
   for (const [name, value] of rows) table.append(row(name, value));
   els.limits.replaceChildren(table);
 }
@@ -126,7 +137,7 @@ function base64url(text) {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function authorization(verb, file, sha256) {
+async function authorization(verb, file, sha256, lifetimeSeconds = 300) {
   if (!hasSigner()) return null;
   const now = Math.floor(Date.now() / 1000);
   await window.nostr.getPublicKey();
@@ -134,7 +145,7 @@ async function authorization(verb, file, sha256) {
     kind: 24242,
     created_at: now,
     content: `Upload ${file.name}`,
-    tags: [["t", verb], ["expiration", String(now + 300)], ["x", sha256]],
+    tags: [["t", verb], ["expiration", String(now + lifetimeSeconds)], ["x", sha256]],
   });
   return `Nostr ${base64url(JSON.stringify(signed))}`;
 }
@@ -162,6 +173,71 @@ function put(path, file, sha256, auth) {
     xhr.onerror = () => reject(new Error("The upload failed: network error"));
     xhr.send(file);
   });
+}
+
+/** Whether a file goes in chunks: larger than one, stored as is, on a server that takes chunks. */
+function goesInChunks(file, media) {
+  return !media && file.size > CHUNK_BYTES && Boolean(info && info.chunkedUpload && info.chunkedUpload.supported);
+}
+
+/** The file's SHA-256, read a chunk at a time so a large file is never in memory whole. */
+async function hashInPieces(file) {
+  const hash = new Sha256();
+  for (let offset = 0; offset < file.size; offset += CHUNK_BYTES) {
+    hash.update(new Uint8Array(await file.slice(offset, offset + CHUNK_BYTES).arrayBuffer()));
+    setStatus(`Hashing the file… ${Math.round((Math.min(offset + CHUNK_BYTES, file.size) / file.size) * 100)}%`);
+  }
+  return hash.hex();
+}
+
+/** Sends one chunk; resolves with the status and, once the blob is complete, its descriptor. */
+function patchChunk(sha256, file, offset, auth, onProgress) {
+  const chunk = file.slice(offset, offset + CHUNK_BYTES);
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PATCH", `/${sha256}`);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.setRequestHeader("Upload-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("Upload-Length", String(file.size));
+    xhr.setRequestHeader("Upload-Offset", String(offset));
+    if (auth) xhr.setRequestHeader("Authorization", auth);
+    xhr.upload.onprogress = (event) => onProgress(event.loaded);
+    xhr.onload = () => resolve({ xhr, status: xhr.status });
+    xhr.onerror = () => resolve({ xhr: null, status: 0 });
+    xhr.send(chunk);
+  });
+}
+
+function pause(milliseconds) {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+/**
+ * Uploads the file in chunks, one after the other, each retried after a network error, 429 or 5xx
+ * (waiting as Retry-After says, else longer each time); answers the descriptor the last chunk brings.
+ */
+async function uploadInChunks(file, sha256, auth) {
+  let answer = null;
+  for (let offset = 0; offset < file.size; offset += CHUNK_BYTES) {
+    for (let attempt = 1; ; attempt++) {
+      const { xhr, status } = await patchChunk(sha256, file, offset, auth, (sent) => {
+        els.uploadProgress.value = Math.round(((offset + sent) / file.size) * 100);
+      });
+      if (status >= 200 && status < 300) {
+        if (status !== 204) answer = JSON.parse(xhr.responseText);
+        break;
+      }
+      const transient = status === 0 || status === 429 || status >= 500;
+      if (!transient || attempt >= CHUNK_ATTEMPTS) throw xhr ? failure(xhr, status) : new Error("The upload failed: network error");
+      const retryAfter = Number(xhr && xhr.getResponseHeader("Retry-After"));
+      setStatus(`Chunk at ${humanSize(offset)} failed (${status ? `HTTP ${status}` : "network error"}); sending it again (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})…`);
+      await pause(retryAfter > 0 ? retryAfter * 1000 : 1000 * 2 ** (attempt - 1));
+    }
+    setStatus(`Uploading in chunks… ${humanSize(Math.min(offset + CHUNK_BYTES, file.size))} of ${humanSize(file.size)}`);
+  }
+  if (!answer) throw new Error("The server took every chunk but did not answer with the stored blob");
+  els.uploadProgress.value = 100;
+  return answer;
 }
 
 async function followTask(task) {
@@ -207,12 +283,14 @@ async function upload(event) {
   els.uploadProgress.value = 0;
   els.taskProgress.value = 0;
   try {
+    const chunked = goesInChunks(file, media);
     setStatus("Hashing the file…");
-    const sha256 = toHex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+    const sha256 = chunked ? await hashInPieces(file) : toHex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
     setStatus("Waiting for the signature from your Nostr extension…");
-    const auth = await authorization(media ? "media" : "upload", file, sha256);
+    // One token serves every chunk, so it must outlive the whole upload.
+    const auth = await authorization(media ? "media" : "upload", file, sha256, chunked ? 3600 : 300);
     setStatus("Uploading…");
-    const answer = await put(media ? "/media" : "/upload", file, sha256, auth);
+    const answer = chunked ? await uploadInChunks(file, sha256, auth) : await put(media ? "/media" : "/upload", file, sha256, auth);
     if (media && !answer.sha256) {
       setStatus("Uploaded; optimizing…");
       showBlob(await followTask(answer), "Optimized");

@@ -42,34 +42,4 @@ public sealed class LargeUploadTests
         // Client and server share this process; together they may grow by buffers, never by the blob.
         growth.Should().BeLessThan(64L * 1024 * 1024, memory.Describe());
     }
-
-    /// <summary>Deterministic bytes produced on demand, so the test never holds the blob either.</summary>
-    private sealed class PatternStream(long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = (int)Math.Min(buffer.Length, length - _position);
-            for (var i = 0; i < n; i++)
-                buffer[i] = (byte)((_position + i) * 31 % 251);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

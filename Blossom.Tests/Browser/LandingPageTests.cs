@@ -24,4 +24,18 @@ public sealed class LandingPageTests
         exitCode.Should().Be(0, output);
         output.Should().Contain("landing page: upload and media ok");
     }
+
+    [Fact]
+    public async Task LandingPage_FileLargerThanAChunk_UploadedInChunksRetryingTheOneThatFailed()
+    {
+        using var app = new BlossomApplication();
+        app.Start();
+        var install = await NodeScript.EnsureInstalledAsync(ScriptFolder);
+        install.ExitCode.Should().Be(0, "npm ci installs the pinned playwright-core and nostr-tools: {0}", install.Output);
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "landing.mjs", app.BaseAddress.ToString().TrimEnd('/'), "-", "chunked");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("landing page: chunked upload ok");
+    }
 }

@@ -18,6 +18,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public abstract IModerationStore Moderation(TimeProvider time);
 
+    public abstract IPartialUploadIndex PartialUploads();
+
     /// <summary>The blob sections of one node on this database; each call is another node.</summary>
     public abstract IBlobLocks BlobLocks();
 
@@ -54,6 +56,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
 
+        public override IPartialUploadIndex PartialUploads() => new SqlitePartialUploadIndex(Database);
+
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
 
@@ -78,6 +82,8 @@ public abstract class ContractDatabase : IAsyncDisposable
         public override IMediaTaskStore MediaTasks(TimeProvider time) => new PostgresMediaTaskStore(database, time);
 
         public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
+
+        public override IPartialUploadIndex PartialUploads() => new PostgresPartialUploadIndex(database);
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 

@@ -23,4 +23,17 @@ public sealed class JsClientInteropTests
         exitCode.Should().Be(0, output);
         output.Should().Contain("interop: upload, get, list, delete, uploadMedia ok");
     }
+
+    [Fact]
+    public async Task Fetch_ChunkedUploadWithPatchAsABrowserClientSendsIt_Succeeds()
+    {
+        using var app = new BlossomApplication();
+        app.Start();
+        (await NodeScript.EnsureInstalledAsync(ScriptFolder)).ExitCode.Should().Be(0, "npm ci installs the pinned JS client");
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "chunked-upload.mjs", app.BaseAddress.ToString().TrimEnd('/'));
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("interop: chunked upload with PATCH ok");
+    }
 }

@@ -11,6 +11,7 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Upload:MaxSizeBytes", "-1", "MaxSizeBytes")]
     [InlineData("Blossom:Upload:AllowedPubkeys:0", "npub1notHex", "AllowedPubkeys")]
     [InlineData("Blossom:Upload:AllowedTypes:0", "images", "AllowedTypes")]
+    [InlineData("Blossom:Upload:PartialTimeoutSeconds", "0", "PartialTimeoutSeconds")]
     [InlineData("Blossom:Database:Provider", "MySql", "Database:Provider")]
     [InlineData("Blossom:Storage:Kind", "Azure", "Storage:Kind")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:S3:Endpoint")]

@@ -18,6 +18,9 @@ public sealed class FileSystemBlobStore : IBlobStore
         _temp = Path.Combine(_root, ".tmp");
     }
 
+    /// <summary>The store's temp folder: on the same file system as the blobs, so a file there becomes a blob by a rename.</summary>
+    internal string TempPath => _temp;
+
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_temp);
@@ -33,6 +36,12 @@ public sealed class FileSystemBlobStore : IBlobStore
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
         return Task.FromResult<IPendingBlob>(new PendingFile(this, path, handle));
     }
+
+    /// <summary>
+    /// Takes a finished file under <see cref="TempPath"/> whose bytes are <paramref name="received"/> (written,
+    /// hashed and flushed by its maker) as a pending blob: committing renames it, disposing without a commit deletes it.
+    /// </summary>
+    internal IPendingBlob Adopt(string path, ReceivedBlob received) => new PendingFile(this, path, null, received);
 
     public Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken)
     {
@@ -123,23 +132,23 @@ public sealed class FileSystemBlobStore : IBlobStore
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
+    private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, ReceivedBlob? received = null) : IPendingBlob
     {
-        private ReceivedBlob? _received;
+        private ReceivedBlob? _received = received;
         private bool _moved;
 
         public async Task<ReceivedBlob> ReceiveAsync(Stream source, long maxLength, CancellationToken cancellationToken)
         {
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
-            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: true, cancellationToken).ConfigureAwait(false);
+            _received = await HashingFileWriter.WriteAsync(handle!, source, maxLength, flushToDisk: true, cancellationToken).ConfigureAwait(false);
             return _received;
         }
 
         public Task<bool> CommitAsync(CancellationToken cancellationToken)
         {
             var received = _received ?? throw new InvalidOperationException("Nothing was received.");
-            handle.Dispose();
+            handle?.Dispose();
             var target = store.PathOf(received.Sha256);
             if (File.Exists(target))
                 return Task.FromResult(false);
@@ -159,7 +168,7 @@ public sealed class FileSystemBlobStore : IBlobStore
 
         public ValueTask DisposeAsync()
         {
-            handle.Dispose();
+            handle?.Dispose();
             if (!_moved)
                 File.Delete(tempPath);
             return ValueTask.CompletedTask;

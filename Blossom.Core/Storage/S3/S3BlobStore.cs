@@ -90,12 +90,12 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 $"The S3 bucket '{_settings.Bucket}' at '{_settings.Endpoint}' cannot be used: {Describe(e)}. " +
                 "Check Storage:S3:Endpoint, Storage:S3:Bucket (it must exist), Storage:S3:Region, Storage:S3:AccessKey, Storage:S3:SecretKey and Storage:S3:ForcePathStyle.", e);
         }
-        await AbortStaleUploadsAsync(cancellationToken).ConfigureAwait(false);
+        await AbortStaleUploadsAsync(_settings.Prefix, key => BlobHash.IsValid(key[_settings.Prefix.Length..]), cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+        var path = NewTempPath();
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.None);
         return Task.FromResult<IPendingBlob>(new PendingUpload(this, path, handle));
     }
@@ -235,11 +235,41 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>Sends a received file as the blob's object: one PUT, or a multipart upload when larger than a part.</summary>
-    private async Task UploadAsync(string path, ReceivedBlob blob, CancellationToken cancellationToken)
+    /// <summary>The client and bucket, for what keeps other objects beside the blobs (under <see cref="S3StoreSettings.Prefix"/>).</summary>
+    internal AmazonS3Client Client => _client;
+
+    internal S3StoreSettings Settings => _settings;
+
+    /// <summary>A new file name in the temp folder, which every start-up empties.</summary>
+    internal string NewTempPath() => Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// Bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of the
+    /// object <paramref name="key"/>, one ranged GET; fewer when the object is shorter.
+    /// </summary>
+    internal async Task<Stream> OpenRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
-        var key = KeyOf(blob.Sha256);
-        if (blob.Size <= _settings.PartSizeBytes)
+        var response = await _client.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = _settings.Bucket,
+            Key = key,
+            ByteRange = new ByteRange(offset, offset + length - 1),
+        }, cancellationToken).ConfigureAwait(false);
+        // Bounded: some S3-compatible servers answer a range that ends at byte 0 with the whole rest.
+        return new RangeStream(response.ResponseStream, length);
+    }
+
+    /// <summary>Sends a received file as the blob's object.</summary>
+    private Task UploadAsync(string path, ReceivedBlob blob, CancellationToken cancellationToken) =>
+        UploadFileAsync(path, KeyOf(blob.Sha256), blob.Size, cancellationToken);
+
+    /// <summary>
+    /// Sends the file at <paramref name="path"/> (<paramref name="size"/> bytes) as the object <paramref name="key"/>:
+    /// one PUT, or a multipart upload when larger than a part.
+    /// </summary>
+    internal async Task UploadFileAsync(string path, string key, long size, CancellationToken cancellationToken)
+    {
+        if (size <= _settings.PartSizeBytes)
         {
             await _client.PutObjectAsync(new PutObjectRequest
             {
@@ -252,8 +282,8 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             return;
         }
 
-        var partSize = Math.Max(_settings.PartSizeBytes, (blob.Size + MaxParts - 1) / MaxParts);
-        var parts = (int)((blob.Size + partSize - 1) / partSize);
+        var partSize = Math.Max(_settings.PartSizeBytes, (size + MaxParts - 1) / MaxParts);
+        var parts = (int)((size + partSize - 1) / partSize);
         var upload = await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _settings.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -269,7 +299,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                     PartNumber = number,
                     FilePath = path,
                     FilePosition = position,
-                    PartSize = Math.Min(partSize, blob.Size - position),
+                    PartSize = Math.Min(partSize, size - position),
                     UseChunkEncoding = false,
                 }, token).ConfigureAwait(false);
                 etags[number - 1] = new PartETag(number, part.ETag);
@@ -303,17 +333,17 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
-    /// <summary>Aborts multipart uploads under the prefix that a process which died left behind.</summary>
-    private async Task AbortStaleUploadsAsync(CancellationToken cancellationToken)
+    /// <summary>Aborts multipart uploads under <paramref name="prefix"/> of keys that are <paramref name="ours"/>, which a process that died left behind.</summary>
+    internal async Task AbortStaleUploadsAsync(string prefix, Func<string, bool> ours, CancellationToken cancellationToken)
     {
         var before = DateTime.UtcNow - StaleUploadAge;
-        var request = new ListMultipartUploadsRequest { BucketName = _settings.Bucket, Prefix = _settings.Prefix };
+        var request = new ListMultipartUploadsRequest { BucketName = _settings.Bucket, Prefix = prefix };
         try
         {
             do
             {
                 var page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
-                foreach (var upload in (page.MultipartUploads ?? []).Where(u => u.Initiated is { } started && started.ToUniversalTime() < before && BlobHash.IsValid(u.Key[_settings.Prefix.Length..])))
+                foreach (var upload in (page.MultipartUploads ?? []).Where(u => u.Initiated is { } started && started.ToUniversalTime() < before && ours(u.Key)))
                     await AbortAsync(upload.Key, upload.UploadId).ConfigureAwait(false);
                 (request.KeyMarker, request.UploadIdMarker) = page.IsTruncated == true ? (page.NextKeyMarker, page.NextUploadIdMarker) : (null, null);
             }

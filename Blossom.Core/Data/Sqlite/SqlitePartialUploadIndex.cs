@@ -1,0 +1,5 @@
+namespace Blossom.Core.Data.Sqlite;
+
+/// <summary>Partial uploads (BUD-14) in the SQLite file.</summary>
+public sealed class SqlitePartialUploadIndex(SqliteDatabase database)
+    : SqlPartialUploadIndex(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), SqlDialect.Sqlite);
