@@ -7,10 +7,6 @@ using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Blobs;
 
-/// <summary>Runs alone: other tests in this process would move the working set it measures.</summary>
-[CollectionDefinition(nameof(MemoryMeasurement), DisableParallelization = true)]
-public sealed class MemoryMeasurement;
-
 /// <summary>A blob far larger than any buffer streams through with flat memory.</summary>
 [Collection(nameof(MemoryMeasurement))]
 public sealed class LargeUploadTests

@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Blossom.Core.Auth;
 using Blossom.Server.Http;
-using Blossom.Tests.Blobs;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Endpoints;
