@@ -51,7 +51,9 @@ public sealed class ChunkedUploadMemoryTests
         var blob = (await answer.Content.ReadFromJsonAsync<BlobDescriptor>())!;
         blob.Size.Should().Be(Size);
         blob.Sha256.Should().Be(hash);
-        new FileInfo(Path.Combine(app.StoragePath, hash[..2], hash[2..4], hash)).Length.Should().Be(Size);
+        using var stored = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/{hash}"));
+        stored.StatusCode.Should().Be(HttpStatusCode.OK);
+        stored.Content.Headers.ContentLength.Should().Be(Size);
         // Client and server share this process; together they may grow by buffers, never by the blob or a chunk's worth per chunk.
         growth.Should().BeLessThan(64L * 1024 * 1024, memory.Describe());
     }
