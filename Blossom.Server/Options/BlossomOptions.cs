@@ -367,6 +367,27 @@ public sealed class MediaVideoOptions
     /// </summary>
     [Range(1, 604_800)]
     public int MaxTranscodeSeconds { get; set; } = 7200;
+
+    /// <summary>
+    /// Whether optimized video also gets an HLS ladder (MPEG-TS segments, variant and master
+    /// playlists, each a blob of the uploader's, named by relative hash paths). Default false: it
+    /// costs an encode per rendition and fills the uploader's list with segments.
+    /// </summary>
+    public bool Hls { get; set; }
+
+    /// <summary>
+    /// The ladder's short sides (the height of landscape video, the width of portrait, as for
+    /// <see cref="MaxHeight"/>). Those at or above the MP4's short side become one rendition of the
+    /// MP4's size: never above the source. Empty means 1080, 720, 480.
+    /// </summary>
+    public int[] HlsHeights { get; set; } = [];
+
+    /// <summary>HLS segment length. Default 6 s, Apple's recommendation: short enough to switch renditions often, long enough to stay efficient.</summary>
+    [Range(1, 60)]
+    public int HlsSegmentSeconds { get; set; } = 6;
+
+    /// <summary>The ladder when <see cref="HlsHeights"/> is empty.</summary>
+    public static readonly IReadOnlyList<int> DefaultHlsHeights = [1080, 720, 480];
 }
 
 /// <summary><c>Blossom:Proxy</c>: running behind a reverse proxy.</summary>

@@ -31,6 +31,7 @@ internal static class OptionsRegistration
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
         Bind<MediaImageOptions>(services, MediaImageOptions.Section);
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
+        services.AddSingleton<IValidateOptions<MediaVideoOptions>, MediaVideoOptionsValidator>();
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
@@ -41,7 +42,8 @@ internal static class OptionsRegistration
     /// <summary>The media settings as the core's recipe.</summary>
     public static MediaRecipe ToRecipe(this MediaImageOptions image, MediaVideoOptions video) => new(
         new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
-        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds));
+        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds,
+            video.Hls ? new HlsRecipe(video.HlsHeights.Length > 0 ? video.HlsHeights : MediaVideoOptions.DefaultHlsHeights, video.HlsSegmentSeconds) : null));
 
     /// <summary>The bucket settings as the S3 store's.</summary>
     public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>
@@ -179,4 +181,12 @@ internal static class NetworkList
             .Select(p => $"{setting} entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
             ? ValidateOptionsResult.Fail(failures)
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class MediaVideoOptionsValidator : IValidateOptions<MediaVideoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MediaVideoOptions options) =>
+        options.HlsHeights.All(h => h is >= 144 and <= 4320)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Media:Video:HlsHeights must list short sides from 144 to 4320; it lists {string.Join(", ", options.HlsHeights)}.");
 }
