@@ -9,6 +9,7 @@ using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
+using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
@@ -49,7 +50,8 @@ internal static class Startup
         services.AddSingleton(sp => new MediaTaskService(
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
             sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
-            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<PreviewService>()));
         services.AddHostedService<MediaWorkerService>();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<ServerNames>();

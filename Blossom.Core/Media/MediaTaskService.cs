@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Blossom.Core.Blobs;
+using Blossom.Core.Previews;
 
 namespace Blossom.Core.Media;
 
@@ -57,14 +58,16 @@ public sealed class MediaTaskService
     private readonly IMediaOptimizer _optimizer;
     private readonly MediaTaskSettings _settings;
     private readonly TimeProvider _time;
+    // Makes the poster frame of each optimized video; none when previews are off.
+    private readonly PreviewService? _previews;
     private readonly string _outputFolder;
 
     public MediaTaskService(
         IMediaTaskStore tasks, IMediaJobQueue queue, IMediaChangeNotifier changes, IBlobStore originals, BlobService blobs,
-        IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time)
+        IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time, PreviewService? previews = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        (_tasks, _queue, _changes, Originals, _blobs, _optimizer, _settings, _time) = (tasks, queue, changes, originals, blobs, optimizer, settings, time);
+        (_tasks, _queue, _changes, Originals, _blobs, _optimizer, _settings, _time, _previews) = (tasks, queue, changes, originals, blobs, optimizer, settings, time, previews);
         _outputFolder = Path.GetFullPath(Path.Combine(settings.WorkPath, "output"));
     }
 
@@ -405,6 +408,9 @@ public sealed class MediaTaskService
             var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
             try
             {
+                BlobRecord blob;
+                bool created;
+                string? master;
                 var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
                 await using (gate.ConfigureAwait(false))
                 {
@@ -424,10 +430,29 @@ public sealed class MediaTaskService
                         return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
                     }
                     string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
-                    var master = streaming is null ? null : await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false);
-                    var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
-                    await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master?.Sha256), cancellationToken).ConfigureAwait(false);
-                    await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), master?.Sha256, cancellationToken).ConfigureAwait(false);
+                    master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false)).Sha256;
+                    (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
+                    // Saved now, so a request for the same original while the poster is made completes from
+                    // this result (owning it) instead of joining a job that is about to end.
+                    await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken).ConfigureAwait(false);
+                }
+
+                // The poster is made outside the lock (it takes a second or so) and before the tasks
+                // complete, so the finished task's descriptor names it. Without one the result stands.
+                if (_previews is not null && job.Kind == MediaKind.Video && PreviewService.Supports(blob.Type))
+                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken).ConfigureAwait(false);
+
+                var end = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
+                await using (end.ConfigureAwait(false))
+                {
+                    // Requesters who canceled meanwhile keep their canceled tasks (and own the stored result).
+                    if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await ForgetJobAsync(claim).ConfigureAwait(false);
+                        return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
+                    }
+                    var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+                    await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), master, cancellationToken).ConfigureAwait(false);
                     await ForgetJobAsync(claim).ConfigureAwait(false);
                     await _changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
                     return new MediaJobOutcome(job, MediaTaskStatus.Complete);
