@@ -9,7 +9,7 @@ public interface IPreviewIndex
     /// <summary>The hash of the preview blob made of <paramref name="sourceSha256"/> for <paramref name="spec"/>, or null.</summary>
     Task<string?> FindAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Records a preview; recording the same one again changes nothing.</summary>
+    /// <summary>Records a preview; a row for the same source and spec now names this blob.</summary>
     Task AddAsync(string sourceSha256, PreviewSpec spec, string previewSha256, CancellationToken cancellationToken);
 
     /// <summary>Every preview recorded for a source.</summary>
@@ -17,4 +17,7 @@ public interface IPreviewIndex
 
     /// <summary>Forgets every preview of a source; returns their hashes.</summary>
     Task<IReadOnlyList<string>> RemoveForSourceAsync(string sourceSha256, CancellationToken cancellationToken);
+
+    /// <summary>Whether some source still has this blob as a preview.</summary>
+    Task<bool> IsPreviewAsync(string previewSha256, CancellationToken cancellationToken);
 }

@@ -36,12 +36,13 @@ public sealed class PreviewSizes
     /// <summary>
     /// The smallest allowed box at least as large as the request in both dimensions, else the
     /// largest; a missing dimension takes the other's value; neither: <see cref="DefaultBox"/>.
+    /// An animated preview is always WebP, the one format here that animates.
     /// </summary>
     public PreviewSpec Snap(int? width, int? height, PreviewMethod method, PreviewFormat format, bool animated)
     {
         var (w, h) = (width ?? height, height ?? width) is (int a, int b) ? (a, b) : DefaultBox;
         var box = Allowed.FirstOrDefault(s => s.Width >= w && s.Height >= h, Largest);
-        return new PreviewSpec(box.Width, box.Height, method, format, animated);
+        return new PreviewSpec(box.Width, box.Height, method, animated ? PreviewFormat.Webp : format, animated);
     }
 
     /// <summary>Reads "WxH" entries (e.g. <c>320x240</c>); null with the reason when one is not a positive size.</summary>

@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
+using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,8 @@ internal static class OptionsRegistration
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        Bind<PreviewOptions>(services, PreviewOptions.Section);
+        services.AddSingleton<IValidateOptions<PreviewOptions>, PreviewOptionsValidator>();
         return services;
     }
 
@@ -44,6 +47,13 @@ internal static class OptionsRegistration
         new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
         new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds,
             video.Hls ? new HlsRecipe(video.HlsHeights.Length > 0 ? video.HlsHeights : MediaVideoOptions.DefaultHlsHeights, video.HlsSegmentSeconds) : null));
+
+    /// <summary>The preview boxes as the core's: the defaults when none are set.</summary>
+    public static PreviewSizes ToSizes(this PreviewOptions options) =>
+        new(options.Sizes.Count == 0 ? PreviewSizes.Defaults : PreviewSizes.Parse(options.Sizes, out _)!);
+
+    public static PreviewLimits ToLimits(this PreviewOptions options) =>
+        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds));
 
     /// <summary>The bucket settings as the S3 store's.</summary>
     public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>
@@ -93,6 +103,14 @@ internal sealed class MediaOptionsValidator(IOptions<DatabaseOptions> database) 
         options.Enabled && options.Workers == 0 && database.Value.Provider != DatabaseOptions.Postgres
             ? ValidateOptionsResult.Fail("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.")
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PreviewOptions options) =>
+        options.Sizes.Count == 0 || PreviewSizes.Parse(options.Sizes, out var problem) is not null
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Previews:Sizes: {problem}; give sizes such as 320x240.");
 }
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
