@@ -51,7 +51,7 @@ internal static class Startup
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
             sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
             sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<PreviewService>()));
+            sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaWorkerService>();
         services.AddBlossomPreviews();
         services.AddSingleton<PublicBaseUrl>();
