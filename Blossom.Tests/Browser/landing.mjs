@@ -1,11 +1,12 @@
 // The landing page in headless Chromium: reads /info, uploads a PNG as is, then optimized to WebP,
-// signed by a fake NIP-07 extension. Usage: node landing.mjs <server url> <screenshot path or "-">
+// signed by a fake NIP-07 extension; given a video file, also optimizes it and plays the result in
+// the page. Usage: node landing.mjs <server url> <screenshot path or "-"> [video file]
 import { deflateSync } from "node:zlib";
 import { randomBytes, createHash } from "node:crypto";
 import { chromium } from "playwright-core";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
 
-const [server, screenshot = "-"] = process.argv.slice(2);
+const [server, screenshot = "-", videoFile] = process.argv.slice(2);
 if (!server) {
   console.error("usage: node landing.mjs <server url> <screenshot path or ->");
   process.exit(2);
@@ -114,6 +115,33 @@ try {
   check(optimized.href.endsWith(".webp"), `media: the result ${optimized.href} should be WebP`);
   check(optimized.body.subarray(8, 12).toString("ascii") === "WEBP", "media: the result should be a WebP file");
   check(await page.locator("#task-progress").evaluate((p) => p.value) === 100, "media: the task progress should reach 100");
+
+  if (videoFile) {
+    await page.locator("#file").setInputFiles(videoFile);
+    await page.locator("#mode-media").check();
+    await page.locator("#upload").click();
+    const video = page.locator("#result video");
+    await Promise.race([
+      video.waitFor(),
+      page.locator("#status.error").waitFor().then(async () => {
+        throw new Error(`video: ${await page.locator("#status").innerText()}`);
+      }),
+    ]);
+    // Muted, so headless Chromium lets it start without a gesture; playing means time advances.
+    const played = await video.evaluate((v) => new Promise((resolve) => {
+      v.muted = true;
+      v.addEventListener("error", () => resolve({ error: `media error ${v.error && v.error.code}` }));
+      v.addEventListener("timeupdate", () => {
+        if (v.currentTime > 0.5) resolve({ src: v.currentSrc, time: v.currentTime, width: v.videoWidth });
+      });
+      v.play().catch((error) => resolve({ error: String(error) }));
+    }));
+    check(!played.error, `video: the result should play: ${played.error}`);
+    check(played.width > 0, "video: the result should have a picture");
+    const text = await page.locator("#result").innerText();
+    check(text.includes("HLS master playlist"), `video: the page should name the HLS master playlist: ${text}`);
+    console.log(`landing page: video ok, played ${played.src.endsWith(".m3u8") ? "the HLS ladder" : "the MP4"}`);
+  }
 
   if (screenshot !== "-") {
     await page.locator("#result img").evaluate((img) => img.decode());
