@@ -132,6 +132,43 @@ public sealed partial class MediaHlsTests
         (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}"))!.Streaming.Should().BeNull();
     }
 
+    [Fact]
+    public async Task Hls_RestartMidLadder_TheJobRunsAgain_LeftoversRemoved_CompletesWithItsLadder()
+    {
+        var dataRoot = Directory.CreateTempSubdirectory("blossom-hls-restart-").FullName;
+        try
+        {
+            var output = Path.Combine(dataRoot, "media", "output");
+            string id;
+            var slow = Ladder("360", "240", "180");
+            slow["Blossom:Media:Video:Preset"] = "veryslow";
+            using (var first = new BlossomApplication(slow, dataRoot))
+            {
+                var client = first.Start();
+                id = (await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(640, 360, fps: 10, seconds: 20), "video/mp4")).Id;
+                await WaitForAsync(() => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.ts", SearchOption.AllDirectories).Any(), "the ladder is half written");
+            }
+            // What a killed server would leave: a half-written ladder that no stop cleaned up.
+            Directory.CreateDirectory(Path.Combine(output, "left-by-a-crash"));
+            await File.WriteAllBytesAsync(Path.Combine(output, "left-by-a-crash", "360_00000.ts"), [0x47]);
+
+            using var second = new BlossomApplication(Ladder("360", "240", "180"), dataRoot);
+            var again = second.Start();
+            var done = await again.WaitForEndAsync(id);
+
+            done.Status.Should().Be("complete", done.Message);
+            Directory.Exists(Path.Combine(output, "left-by-a-crash")).Should().BeFalse("the start removes what an earlier process left");
+            var (master, _) = await GetTextAsync(again, new Uri(done.Streaming!.Url));
+            ResolutionsIn(master).Should().Equal("640x360", "426x240", "320x180");
+            (await FfmpegAsync("-v", "error", "-xerror", "-i", done.Streaming.Url, "-map", "0", "-f", "null", "-")).Should().Be(0);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataRoot, recursive: true);
+        }
+    }
+
     [GeneratedRegex("^[0-9a-f]{64}\\.(m3u8|ts)$")]
     private static partial Regex HashPath();
 
