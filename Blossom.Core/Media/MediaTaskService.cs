@@ -408,42 +408,17 @@ public sealed class MediaTaskService
             var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
             try
             {
-                BlobRecord blob;
-                bool created;
-                string? master;
-                var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
-                await using (gate.ConfigureAwait(false))
-                {
-                    // A worker that lost the job (its requesters canceled, or its lease ran out and another
-                    // worker took it) writes nothing: the result is written once.
-                    if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        await ForgetJobAsync(claim).ConfigureAwait(false);
-                        return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
-                    }
-                    var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
-                    // A job whose task rows never came (its node died between queueing and inserting) has
-                    // nobody to own the result: nothing is stored.
-                    if (tasks.Count == 0)
-                    {
-                        await ForgetJobAsync(claim).ConfigureAwait(false);
-                        return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
-                    }
-                    string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
-                    master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false)).Sha256;
-                    (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
-                    // Saved now, so a request for the same original while the poster is made completes from
-                    // this result (owning it) instead of joining a job that is about to end.
-                    await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken).ConfigureAwait(false);
-                }
+                if (await StoreAsync(claim, pending, received, optimized.MediaType, derived, streaming, cancellationToken).ConfigureAwait(false) is not { } stored)
+                    return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
+                var (blob, created, master) = stored;
 
                 // The poster is made outside the lock (it takes a second or so) and before the tasks
                 // complete, so the finished task's descriptor names it. Without one the result stands.
                 if (_previews is not null && job.Kind == MediaKind.Video && PreviewService.Supports(blob.Type))
                     await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken).ConfigureAwait(false);
 
-                var end = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
-                await using (end.ConfigureAwait(false))
+                var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
+                await using (gate.ConfigureAwait(false))
                 {
                     // Requesters who canceled meanwhile keep their canceled tasks (and own the stored result).
                     if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
@@ -463,6 +438,43 @@ public sealed class MediaTaskService
                 if (streaming is not null)
                     await streaming.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: stores the result (and its HLS ladder) for the job's requesters and saves it
+    /// as the original's result; null, with the job forgotten, when there is nobody to store it for.
+    /// </summary>
+    private async Task<(BlobRecord Blob, bool Created, string? Master)?> StoreAsync(
+        IMediaJobClaim claim, IPendingBlob pending, ReceivedBlob received, string type, DerivedBlob derived, HlsPackage? streaming, CancellationToken cancellationToken)
+    {
+        var job = claim.Job;
+        var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (gate.ConfigureAwait(false))
+        {
+            // A worker that lost the job (its requesters canceled, or its lease ran out and another
+            // worker took it) writes nothing: the result is written once.
+            if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await ForgetJobAsync(claim).ConfigureAwait(false);
+                return null;
+            }
+            var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+            // A job whose task rows never came (its node died between queueing and inserting) has
+            // nobody to own the result: nothing is stored.
+            if (tasks.Count == 0)
+            {
+                await ForgetJobAsync(claim).ConfigureAwait(false);
+                return null;
+            }
+            string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
+            // The ladder first: once the result is saved, a repeated upload reuses the whole set.
+            var master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false)).Sha256;
+            var (blob, created) = await _blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived).ConfigureAwait(false);
+            // Saved now, so a request for the same original while the poster is made completes from
+            // this result (owning it) instead of joining a job that is about to end.
+            await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken).ConfigureAwait(false);
+            return (blob, created, master);
         }
     }
 
