@@ -247,7 +247,8 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         ];
         try
         {
-            await FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout), new Progress<int>(), cancellationToken).ConfigureAwait(false);
+            // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
+            await FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken).ConfigureAwait(false);
             // The frame is this server's own PNG: never the preview itself, however small.
             return RenderImage(frame, spec, outputFolder, allowSource: false, cancellationToken);
         }

@@ -145,6 +145,31 @@ public sealed class ThumbnailEngineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("image/jpeg")]
+    [InlineData("video/mp4")]
+    public async Task RenderAsync_TimeLimitOver_Refused(string type)
+    {
+        // No time at all: how much a render takes on a busy machine is no test's business.
+        var engine = new ThumbnailEngine(Limits with { Timeout = TimeSpan.Zero }, quality: 80);
+        var source = type == "video/mp4" ? await MediaSamples.VideoWithBlackStartAsync() : MediaSamples.PhoneJpeg();
+
+        var render = () => RenderAsync(engine, source, type, Spec(320, 240));
+
+        (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be("Making this preview took longer than this server's limit of 0 seconds");
+    }
+
+    [Fact]
+    public async Task FindLoad_Pdf_NoLoaderInThePackagedLibvips()
+    {
+        // Why PDFs have no preview: were a PDF loader ever packaged, this would say so.
+        var path = Path.Combine(_root, "page.pdf");
+        await File.WriteAllTextAsync(path, "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n" +
+            "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+        VipsImage.FindLoad(path).Should().BeNull();
+    }
+
+    [Theory]
     [InlineData("image/jpeg", true)]
     [InlineData("image/gif", true)]
     [InlineData("video/mp4", true)]
