@@ -25,6 +25,8 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Previews:Sizes:0", "0x240", "Previews:Sizes")]
     [InlineData("Blossom:Previews:Quality", "0", "Quality")]
     [InlineData("Blossom:Previews:TimeoutSeconds", "0", "TimeoutSeconds")]
+    [InlineData("Blossom:Media:Video:HlsHeights:1", "100", "Media:Video:HlsHeights")]
+    [InlineData("Blossom:Media:Video:HlsSegmentSeconds", "0", "HlsSegmentSeconds")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });
