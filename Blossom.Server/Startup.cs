@@ -9,6 +9,7 @@ using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
+using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
@@ -50,8 +51,10 @@ internal static class Startup
         services.AddSingleton(sp => new MediaTaskService(
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
             sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
-            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaWorkerService>();
+        services.AddBlossomPreviews();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<ServerNames>();
         services.AddRouting(o =>
@@ -126,6 +129,34 @@ internal static class Startup
         services.AddSingleton<ChunkedUploads>();
         services.AddHostedService<PartialUploadSweepService>();
     }
+
+    /// The thumbnail engine and preview service. The (source, spec) sections are locks of their own,
+    /// apart from the blob locks: a preview is committed, taking its blob's section, inside its pair's.
+    /// </summary>
+    private static void AddBlossomPreviews(this IServiceCollection services)
+    {
+        services.AddSingleton<IPreviewIndex>(sp => UsesPostgres(sp)
+            ? new PostgresPreviewIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqlitePreviewIndex(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddKeyedSingleton<IBlobLocks>(PreviewLocksKey, (sp, _) => UsesPostgres(sp)
+            ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
+            : new StripedBlobLocks());
+        services.AddSingleton(sp =>
+        {
+            var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
+            return new ThumbnailEngine(previews.ToLimits(), previews.Quality);
+        });
+        services.AddSingleton(sp =>
+        {
+            var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
+            return new PreviewService(sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IPreviewIndex>(), sp.GetRequiredService<ThumbnailEngine>(),
+                sp.GetRequiredKeyedService<IBlobLocks>(PreviewLocksKey),
+                new PreviewSettings(previews.ToSizes(), previews.Concurrency, sp.GetRequiredService<IOptions<MediaOptions>>().Value.WorkPath),
+                sp.GetRequiredService<ILogger<PreviewService>>());
+        });
+    }
+
+    private const string PreviewLocksKey = "previews";
 
     private static bool UsesPostgres(IServiceProvider services) =>
         services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
@@ -210,6 +241,28 @@ internal static class Startup
             }
             await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
+        }
+        if (app.Services.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled)
+            await CheckPreviewToolsAsync(media, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Previews need libvips, and ffmpeg for video frames, whether or not media optimization is on;
+    /// with it on, both were checked and set up above.
+    /// </summary>
+    private static async Task CheckPreviewToolsAsync(MediaOptions media, CancellationToken cancellationToken)
+    {
+        if (media.Enabled)
+            return;
+        if (await FfmpegProcess.CheckAvailableAsync(cancellationToken).ConfigureAwait(false) is { } problem)
+            throw new InvalidOperationException($"Previews:Enabled needs ffmpeg for video previews: {problem}. Install it or set Blossom:Previews:Enabled=false.");
+        try
+        {
+            ImageOptimizer.Initialize(media.Workers);
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        {
+            throw new InvalidOperationException("Previews:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Previews:Enabled=false to run without it.", e);
         }
     }
 }

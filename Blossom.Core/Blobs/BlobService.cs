@@ -111,6 +111,22 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
     }
 
     /// <summary>
+    /// Removes a blob nobody owns (a preview whose source went), checked under the lock so an upload
+    /// of the same bytes meanwhile keeps it; false when it is owned or gone.
+    /// </summary>
+    public async Task<bool> RemoveUnownedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
+        await using (section.ConfigureAwait(false))
+        {
+            if ((await index.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Count > 0 || !await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
+                return false;
+            await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// How old stored bytes without an index row must be before <see cref="SweepOrphansAsync"/> removes
     /// them: a commit stores the bytes before it adds the row, and a file-system store shared by
     /// processes that do not share locks is possible; an hour outlasts any commit, however slow its database.

@@ -38,14 +38,14 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
             "UPDATE media_tasks SET progress = @progress, message = @message, updated = @now WHERE original_sha256 = @originalSha256 AND status = 'running'",
             new { originalSha256, progress, message, now = Now() }, cancellationToken);
 
-    public Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, CancellationToken cancellationToken)
+    public Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, string? streamingSha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(result);
         return ExecuteAsync(
             "UPDATE media_tasks SET status = 'complete', progress = 100, message = @message, result_sha256 = @Sha256, result_size = @Size, " +
-            $"result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
-            new { ids = ids.ToArray(), result.Sha256, result.Size, result.Type, result.Uploaded, resultCreated, message, now = Now() }, cancellationToken);
+            $"result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, streaming_sha256 = @streamingSha256, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
+            new { ids = ids.ToArray(), result.Sha256, result.Size, result.Type, result.Uploaded, resultCreated, message, streamingSha256, now = Now() }, cancellationToken);
     }
 
     public Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken)
@@ -82,22 +82,25 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
         }
     }
 
-    public async Task<string?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
+    public async Task<MediaResult?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                "SELECT result_sha256 FROM media_results WHERE original_sha256 = @originalSha256 AND recipe = @recipe",
+            return await connection.QuerySingleOrDefaultAsync<MediaResult>(new CommandDefinition(
+                "SELECT result_sha256 AS ResultSha256, streaming_sha256 AS StreamingSha256 FROM media_results WHERE original_sha256 = @originalSha256 AND recipe = @recipe",
                 new { originalSha256, recipe }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 
-    public Task SaveResultAsync(string originalSha256, string recipe, string resultSha256, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "INSERT INTO media_results (original_sha256, recipe, result_sha256) VALUES (@originalSha256, @recipe, @resultSha256) " +
-            "ON CONFLICT (original_sha256, recipe) DO UPDATE SET result_sha256 = excluded.result_sha256",
-            new { originalSha256, recipe, resultSha256 }, cancellationToken);
+    public Task SaveResultAsync(string originalSha256, string recipe, MediaResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return ExecuteAsync(
+            "INSERT INTO media_results (original_sha256, recipe, result_sha256, streaming_sha256) VALUES (@originalSha256, @recipe, @ResultSha256, @StreamingSha256) " +
+            "ON CONFLICT (original_sha256, recipe) DO UPDATE SET result_sha256 = excluded.result_sha256, streaming_sha256 = excluded.streaming_sha256",
+            new { originalSha256, recipe, result.ResultSha256, result.StreamingSha256 }, cancellationToken);
+    }
 
     private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
 

@@ -7,6 +7,7 @@ namespace Blossom.Core.Media;
 /// <summary>
 /// Video to H.264 + AAC in MP4 (faststart), audio alone to AAC in M4A. ffprobe first, so absurd
 /// inputs are refused before any work; metadata (GPS among it) is dropped; nothing is upscaled.
+/// With <see cref="VideoRecipe.Hls"/>, the same ffmpeg run also writes an HLS ladder of the video.
 /// </summary>
 public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 {
@@ -40,18 +41,23 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
 
         var (arguments, extension, mediaType) = video is null ? AudioArguments() : VideoArguments(video);
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + extension);
+        (HlsLadder Ladder, IReadOnlyList<IReadOnlyList<string>> Outputs)? ladder = video is not null && recipe.Hls is not null ? Ladder(video, Path.ChangeExtension(output, null)) : null;
         string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments, output];
         // The probed duration only passed the check above: the run is bounded by the limit too, since
         // a header may lie (or, in browser recordings, be missing).
-        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds));
+        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds), ladder?.Outputs);
         try
         {
+            if (ladder is not null)
+                Directory.CreateDirectory(ladder.Value.Ladder.Folder);
             await FfmpegProcess.RunAsync(run, progress, cancellationToken).ConfigureAwait(false);
-            return new OptimizedMedia(output, mediaType);
+            return new OptimizedMedia(output, mediaType, Streaming: ladder?.Ladder);
         }
-        catch (Exception e) when (e is MediaRejectedException or OperationCanceledException)
+        catch (Exception)
         {
             File.Delete(output);
+            if (ladder is not null && Directory.Exists(ladder.Value.Ladder.Folder))
+                Directory.Delete(ladder.Value.Ladder.Folder, recursive: true);
             throw;
         }
     }
@@ -61,10 +67,51 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
     /// exactly these. The limit applies to the short side, as "1080p" means for a phone held upright:
     /// a 1080x1920 portrait clip stays 1080x1920 under a 1080 limit instead of shrinking to 608x1080.
     /// </summary>
-    public IReadOnlyList<string> VideoArgumentsFor(int displayedWidth, int displayedHeight, double framesPerSecond)
+    public IReadOnlyList<string> VideoArgumentsFor(int displayedWidth, int displayedHeight, double framesPerSecond) =>
+        [.. Encoding(displayedWidth, displayedHeight, ShortSide(displayedWidth, displayedHeight), framesPerSecond), "-movflags", "+faststart"];
+
+    /// <summary>
+    /// The short sides of the HLS renditions for a video shown at this size, largest first: the
+    /// recipe's heights below the MP4's own short side, and the MP4's size in place of those at or above it.
+    /// </summary>
+    public IReadOnlyList<int> HlsShortSidesFor(int displayedWidth, int displayedHeight)
+    {
+        var hls = recipe.Hls ?? throw new InvalidOperationException("The recipe makes no HLS ladder.");
+        var top = ShortSide(displayedWidth, displayedHeight);
+        var below = hls.Heights.Select(h => h - h % 2).Where(h => h < top);
+        return [.. (hls.Heights.Any(h => h >= top) ? below.Prepend(top) : below).Distinct().OrderDescending()];
+    }
+
+    /// <summary>
+    /// The HLS outputs of a video shown at this size, each the ffmpeg options of one rendition then
+    /// its media playlist (<c>&lt;folder&gt;/&lt;short side&gt;.m3u8</c>, segments beside it); public so
+    /// benchmarks run exactly these. Encoded as the MP4 is, with a keyframe at every segment boundary.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> HlsOutputsFor(int displayedWidth, int displayedHeight, double framesPerSecond, string folder)
+    {
+        var hls = recipe.Hls ?? throw new InvalidOperationException("The recipe makes no HLS ladder.");
+        var seconds = hls.SegmentSeconds.ToString(CultureInfo.InvariantCulture);
+        return [.. HlsShortSidesFor(displayedWidth, displayedHeight).Select(side => (IReadOnlyList<string>)
+        [
+            .. Encoding(displayedWidth, displayedHeight, side, framesPerSecond),
+            "-force_key_frames", $"expr:gte(t,n_forced*{seconds})",
+            "-f", "hls", "-hls_time", seconds, "-hls_playlist_type", "vod", "-hls_list_size", "0", "-hls_segment_type", "mpegts",
+            "-hls_flags", "independent_segments",
+            "-hls_segment_filename", Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{side}_%05d.ts")),
+            Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{side}.m3u8")),
+        ])];
+    }
+
+    /// <summary>The MP4's short side: the source's, down to the limit, even for yuv420p.</summary>
+    private int ShortSide(int displayedWidth, int displayedHeight)
     {
         var shortSide = Math.Min(Math.Min(displayedWidth, displayedHeight), recipe.MaxHeight);
-        shortSide -= shortSide % 2;
+        return shortSide - shortSide % 2;
+    }
+
+    /// <summary>H.264 + AAC of the first video and audio stream, the video scaled to <paramref name="shortSide"/>, metadata dropped.</summary>
+    private IReadOnlyList<string> Encoding(int displayedWidth, int displayedHeight, int shortSide, double framesPerSecond)
+    {
         var filters = displayedWidth < displayedHeight
             ? string.Create(CultureInfo.InvariantCulture, $"scale={shortSide}:-2")
             : string.Create(CultureInfo.InvariantCulture, $"scale=-2:{shortSide}");
@@ -75,8 +122,23 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
             "-map", "0:V:0", "-map", "0:a:0?", "-vf", filters,
             "-c:v", "libx264", "-preset", recipe.Preset, "-crf", recipe.Crf.ToString(CultureInfo.InvariantCulture), "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", $"{recipe.AudioBitrateKbps.ToString(CultureInfo.InvariantCulture)}k",
-            "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart",
+            "-map_metadata", "-1", "-map_chapters", "-1",
         ];
+    }
+
+    /// <summary>The ladder of a video: where it goes, and the outputs that write it.</summary>
+    private (HlsLadder Ladder, IReadOnlyList<IReadOnlyList<string>> Outputs) Ladder(VideoStream video, string folder)
+    {
+        var (width, height) = DisplayedSize(video);
+        var fps = video.AverageFrameRate > 0 ? video.AverageFrameRate : video.RealFrameRate;
+        var renditions = HlsShortSidesFor(width, height).Select(side =>
+        {
+            // ffmpeg's scale=-2 rounds the long side to the nearest even number.
+            var longSide = (int)Math.Round((double)side * Math.Max(width, height) / Math.Min(width, height) / 2, MidpointRounding.AwayFromZero) * 2;
+            var (w, h) = width < height ? (side, longSide) : (longSide, side);
+            return new HlsRendition(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{side}.m3u8")), w, h);
+        });
+        return (new HlsLadder(folder, [.. renditions]), HlsOutputsFor(width, height, fps, folder));
     }
 
     private (IReadOnlyList<string>, string, string) VideoArguments(VideoStream video)

@@ -12,7 +12,12 @@ namespace Blossom.Core.Media;
 /// content that goes on past this is refused as too long, whatever the header said.
 /// </param>
 /// <param name="TimeLimit">Wall-clock time the run may take.</param>
-public sealed record FfmpegRun(IReadOnlyList<string> Arguments, string Noun, TimeSpan ExpectedDuration, TimeSpan MaxDuration, TimeSpan TimeLimit);
+/// <param name="MoreOutputs">
+/// Further outputs of the same run, each its options then its file: ffmpeg decodes the input once
+/// for all of them. Each is cut like the main one; success is judged on the main output.
+/// </param>
+public sealed record FfmpegRun(IReadOnlyList<string> Arguments, string Noun, TimeSpan ExpectedDuration, TimeSpan MaxDuration, TimeSpan TimeLimit,
+    IReadOnlyList<IReadOnlyList<string>>? MoreOutputs = null);
 
 /// <summary>
 /// Runs ffmpeg with an argument list (never a joined command line), reads its <c>-progress</c>
@@ -49,8 +54,15 @@ public static class FfmpegProcess
         foreach (var argument in run.Arguments.SkipLast(1))
             start.ArgumentList.Add(argument);
         // Progress goes to stdout as key=value lines; the output file stays the last argument.
-        foreach (var argument in (string[])["-t", Seconds(run.MaxDuration + CutMargin, "F3"), "-progress", "pipe:1", "-nostats", output])
+        var cut = Seconds(run.MaxDuration + CutMargin, "F3");
+        foreach (var argument in (string[])["-t", cut, "-progress", "pipe:1", "-nostats", output])
             start.ArgumentList.Add(argument);
+        // The progress ffmpeg reports is the furthest any output got, so the limit holds for them all.
+        foreach (var more in run.MoreOutputs ?? [])
+        {
+            foreach (var argument in (string[])[.. more.SkipLast(1), "-t", cut, more[^1]])
+                start.ArgumentList.Add(argument);
+        }
         var maxMicroseconds = (long)run.MaxDuration.TotalMicroseconds + ToleranceMicroseconds;
 
         using var timeLimit = new CancellationTokenSource(run.TimeLimit);

@@ -21,7 +21,20 @@ public sealed record ImageRecipe(int MaxWidth, int MaxHeight, string Format, int
 /// <param name="MaxInputDimension">Input wider or taller than this is refused after probing.</param>
 /// <param name="AudioBitrateKbps">AAC bitrate.</param>
 /// <param name="MaxTranscodeSeconds">Wall-clock time one ffmpeg run may take; then it is ended and the task canceled.</param>
-public sealed record VideoRecipe(int MaxHeight, int MaxFps, int Crf, string Preset, int MaxDurationSeconds, int MaxInputDimension, int AudioBitrateKbps, int MaxTranscodeSeconds);
+/// <param name="Hls">An HLS ladder besides the MP4, or none.</param>
+public sealed record VideoRecipe(int MaxHeight, int MaxFps, int Crf, string Preset, int MaxDurationSeconds, int MaxInputDimension, int AudioBitrateKbps, int MaxTranscodeSeconds, HlsRecipe? Hls = null);
+
+/// <summary>The adaptive ladder made besides the MP4 (HLS, MPEG-TS segments), encoded as the MP4 is.</summary>
+/// <param name="Heights">
+/// The short sides of the renditions. Those at or above the MP4's own short side collapse into one
+/// rendition of the MP4's size, so the ladder never goes above the source or the MP4.
+/// </param>
+/// <param name="SegmentSeconds">Segment length; every rendition has a keyframe at each multiple of it, so players switch between them at any segment.</param>
+public sealed record HlsRecipe(IReadOnlyList<int> Heights, int SegmentSeconds)
+{
+    /// <summary>Names the ladder in <see cref="MediaRecipe.Fingerprint"/>.</summary>
+    public string Fingerprint => string.Create(CultureInfo.InvariantCulture, $"hls:{string.Join('/', Heights)},{SegmentSeconds}s");
+}
 
 /// <summary>Everything that decides what an original becomes.</summary>
 public sealed record MediaRecipe(ImageRecipe Image, VideoRecipe Video)
@@ -31,7 +44,7 @@ public sealed record MediaRecipe(ImageRecipe Image, VideoRecipe Video)
     /// it are the ones in force.
     /// </summary>
     public string Fingerprint => string.Create(CultureInfo.InvariantCulture,
-        $"v1;image:{Image.MaxWidth}x{Image.MaxHeight},{Image.Format},q{Image.Quality};video:short{Video.MaxHeight},{Video.MaxFps}fps,crf{Video.Crf},{Video.Preset},aac{Video.AudioBitrateKbps}");
+        $"v1;image:{Image.MaxWidth}x{Image.MaxHeight},{Image.Format},q{Image.Quality};video:short{Video.MaxHeight},{Video.MaxFps}fps,crf{Video.Crf},{Video.Preset},aac{Video.AudioBitrateKbps}{(Video.Hls is { } hls ? ";" + hls.Fingerprint : "")}");
 }
 
 /// <summary>The kinds of media the optimizer takes, by declared MIME type.</summary>
@@ -64,7 +77,14 @@ public enum MediaKind
 /// <param name="Path">The output file.</param>
 /// <param name="MediaType">Its MIME type.</param>
 /// <param name="Message">What the finished task says, when it is more than that the media was optimized.</param>
-public sealed record OptimizedMedia(string Path, string MediaType, string? Message = null);
+/// <param name="Streaming">The HLS ladder written beside it, when the recipe asks for one; its folder goes with the output.</param>
+public sealed record OptimizedMedia(string Path, string MediaType, string? Message = null, HlsLadder? Streaming = null);
+
+/// <summary>An HLS ladder as ffmpeg wrote it: one media playlist per rendition, its segments beside it in <paramref name="Folder"/>.</summary>
+public sealed record HlsLadder(string Folder, IReadOnlyList<HlsRendition> Renditions);
+
+/// <summary>One rendition: its media playlist and its picture size, for the master playlist.</summary>
+public sealed record HlsRendition(string Playlist, int Width, int Height);
 
 /// <summary>
 /// The media cannot be optimized. The message says why in words a person understands and is shown

@@ -22,6 +22,7 @@ public enum MediaTaskStatus
 /// <param name="ResultCreated">Whether the result blob was new to the store when this task completed.</param>
 /// <param name="Created">Unix seconds of the request.</param>
 /// <param name="Updated">Unix seconds of the last change.</param>
+/// <param name="Streaming">The master playlist of the result's HLS ladder, when one was made and is still stored.</param>
 public sealed record MediaTask(
     string Id,
     string? Owner,
@@ -33,7 +34,8 @@ public sealed record MediaTask(
     BlobRecord? Result,
     bool ResultCreated,
     long Created,
-    long Updated)
+    long Updated,
+    BlobRecord? Streaming = null)
 {
     public bool IsRunning => Status == MediaTaskStatus.Running;
 }
@@ -54,8 +56,11 @@ public interface IMediaTaskStore
     /// <summary>Sets progress and message on the running tasks of an original.</summary>
     Task ReportProgressAsync(string originalSha256, int progress, string message, CancellationToken cancellationToken);
 
-    /// <summary>Ends the given tasks as complete with <paramref name="result"/>, those still running only.</summary>
-    Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Ends the given tasks as complete with <paramref name="result"/> (and the master playlist of its
+    /// HLS ladder, when one was made), those still running only.
+    /// </summary>
+    Task CompleteAsync(IReadOnlyCollection<string> ids, BlobRecord result, bool resultCreated, string message, string? streamingSha256, CancellationToken cancellationToken);
 
     /// <summary>Ends the given tasks as canceled with <paramref name="message"/>, those still running only.</summary>
     Task CancelAsync(IReadOnlyCollection<string> ids, string message, CancellationToken cancellationToken);
@@ -72,7 +77,10 @@ public interface IMediaTaskStore
     /// <summary>Forgets tasks that ended before <paramref name="cutoff"/> (unix seconds); returns how many.</summary>
     Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken);
 
-    Task<string?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken);
+    Task<MediaResult?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken);
 
-    Task SaveResultAsync(string originalSha256, string recipe, string resultSha256, CancellationToken cancellationToken);
+    Task SaveResultAsync(string originalSha256, string recipe, MediaResult result, CancellationToken cancellationToken);
 }
+
+/// <summary>What an original became under a recipe: the optimized blob, and the master playlist of its HLS ladder when one was made.</summary>
+public sealed record MediaResult(string ResultSha256, string? StreamingSha256 = null);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Blossom.Core.Blobs;
+using Blossom.Core.Previews;
 
 namespace Blossom.Core.Media;
 
@@ -57,14 +58,16 @@ public sealed class MediaTaskService
     private readonly IMediaOptimizer _optimizer;
     private readonly MediaTaskSettings _settings;
     private readonly TimeProvider _time;
+    // Makes the poster frame of each optimized video; none when previews are off.
+    private readonly PreviewService? _previews;
     private readonly string _outputFolder;
 
     public MediaTaskService(
         IMediaTaskStore tasks, IMediaJobQueue queue, IMediaChangeNotifier changes, IBlobStore originals, BlobService blobs,
-        IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time)
+        IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time, PreviewService? previews = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        (_tasks, _queue, _changes, Originals, _blobs, _optimizer, _settings, _time) = (tasks, queue, changes, originals, blobs, optimizer, settings, time);
+        (_tasks, _queue, _changes, Originals, _blobs, _optimizer, _settings, _time, _previews) = (tasks, queue, changes, originals, blobs, optimizer, settings, time, previews);
         _outputFolder = Path.GetFullPath(Path.Combine(settings.WorkPath, "output"));
     }
 
@@ -82,6 +85,8 @@ public sealed class MediaTaskService
         FfmpegProcess.KillStrays(_outputFolder);
         foreach (var leftover in Directory.EnumerateFiles(_outputFolder))
             File.Delete(leftover);
+        foreach (var ladder in Directory.EnumerateDirectories(_outputFolder))
+            Directory.Delete(ladder, recursive: true);
     }
 
     /// <summary>Whether a request from <paramref name="owner"/> may start now; checked before its body is read.</summary>
@@ -162,14 +167,31 @@ public sealed class MediaTaskService
         }
     }
 
-    /// <summary>A task complete at once, when this original was optimized before under the same recipe and the result is still stored.</summary>
+    /// <summary>
+    /// A task complete at once, when this original was optimized before under the same recipe and
+    /// the result (with its HLS ladder, when the recipe makes one) is still stored.
+    /// </summary>
     private async Task<MediaTask?> CompleteFromEarlierResultAsync(string id, string sha256, string type, string? owner, string[] owners, CancellationToken cancellationToken)
     {
-        if (await _tasks.FindResultAsync(sha256, _settings.Recipe.Fingerprint, cancellationToken).ConfigureAwait(false) is not { } resultSha256
-            || await _blobs.AddOwnersAsync(resultSha256, owners, cancellationToken).ConfigureAwait(false) is not { } result)
+        if (await _tasks.FindResultAsync(sha256, _settings.Recipe.Fingerprint, cancellationToken).ConfigureAwait(false) is not { } earlier)
+            return null;
+        BlobRecord? streaming = null;
+        if (earlier.StreamingSha256 is { } master)
+        {
+            // Every file of the set gets the owners, so no other owner's delete takes a segment from under them.
+            if (await HlsPackage.BlobsOfAsync(_blobs.Store, master, cancellationToken).ConfigureAwait(false) is not { } set)
+                return null;
+            foreach (var hash in set)
+            {
+                if (await _blobs.AddOwnersAsync(hash, owners, cancellationToken).ConfigureAwait(false) is not { } added)
+                    return null;
+                streaming ??= added;
+            }
+        }
+        if (await _blobs.AddOwnersAsync(earlier.ResultSha256, owners, cancellationToken).ConfigureAwait(false) is not { } result)
             return null;
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var done = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Complete, 100, "Optimized before: this original was uploaded earlier", result, false, now, now);
+        var done = new MediaTask(id, owner, sha256, type, MediaTaskStatus.Complete, 100, "Optimized before: this original was uploaded earlier", result, false, now, now, streaming);
         await _tasks.InsertAsync(done, cancellationToken).ConfigureAwait(false);
         return done;
     }
@@ -320,6 +342,8 @@ public sealed class MediaTaskService
         {
             if (optimized is not null)
                 File.Delete(optimized.Path);
+            if (optimized?.Streaming is { } ladder)
+                Directory.Delete(ladder.Folder, recursive: true);
         }
     }
 
@@ -381,33 +405,76 @@ public sealed class MediaTaskService
                 received = await pending.ReceiveAsync(file, long.MaxValue, cancellationToken).ConfigureAwait(false);
             var derived = new DerivedBlob(job.OriginalSha256,
                 await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
-
-            var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
-            await using (gate.ConfigureAwait(false))
+            var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
+            try
             {
-                // A worker that lost the job (its requesters canceled, or its lease ran out and another
-                // worker took it) writes nothing: the result is written once.
-                if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await ForgetJobAsync(claim).ConfigureAwait(false);
+                if (await StoreAsync(claim, pending, received, optimized.MediaType, derived, streaming, cancellationToken).ConfigureAwait(false) is not { } stored)
                     return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
-                }
-                var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
-                // A job whose task rows never came (its node died between queueing and inserting) has
-                // nobody to own the result: nothing is stored.
-                if (tasks.Count == 0)
+                var (blob, created, master) = stored;
+
+                // The poster is made outside the lock (it takes a second or so) and before the tasks
+                // complete, so the finished task's descriptor names it. Without one the result stands.
+                if (_previews is not null && job.Kind == MediaKind.Video && PreviewService.Supports(blob.Type))
+                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken).ConfigureAwait(false);
+
+                var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
+                await using (gate.ConfigureAwait(false))
                 {
+                    // Requesters who canceled meanwhile keep their canceled tasks (and own the stored result).
+                    if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await ForgetJobAsync(claim).ConfigureAwait(false);
+                        return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
+                    }
+                    var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+                    await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), master, cancellationToken).ConfigureAwait(false);
                     await ForgetJobAsync(claim).ConfigureAwait(false);
-                    return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
+                    await _changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
+                    return new MediaJobOutcome(job, MediaTaskStatus.Complete);
                 }
-                string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
-                var (blob, created) = await _blobs.CommitAsync(pending, received, optimized.MediaType, owners, cancellationToken, derived).ConfigureAwait(false);
-                await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, blob.Sha256, cancellationToken).ConfigureAwait(false);
-                await _tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), cancellationToken).ConfigureAwait(false);
-                await ForgetJobAsync(claim).ConfigureAwait(false);
-                await _changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
-                return new MediaJobOutcome(job, MediaTaskStatus.Complete);
             }
+            finally
+            {
+                if (streaming is not null)
+                    await streaming.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: stores the result (and its HLS ladder) for the job's requesters and saves it
+    /// as the original's result; null, with the job forgotten, when there is nobody to store it for.
+    /// </summary>
+    private async Task<(BlobRecord Blob, bool Created, string? Master)?> StoreAsync(
+        IMediaJobClaim claim, IPendingBlob pending, ReceivedBlob received, string type, DerivedBlob derived, HlsPackage? streaming, CancellationToken cancellationToken)
+    {
+        var job = claim.Job;
+        var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (gate.ConfigureAwait(false))
+        {
+            // A worker that lost the job (its requesters canceled, or its lease ran out and another
+            // worker took it) writes nothing: the result is written once.
+            if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await ForgetJobAsync(claim).ConfigureAwait(false);
+                return null;
+            }
+            var tasks = await _tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+            // A job whose task rows never came (its node died between queueing and inserting) has
+            // nobody to own the result: nothing is stored.
+            if (tasks.Count == 0)
+            {
+                await ForgetJobAsync(claim).ConfigureAwait(false);
+                return null;
+            }
+            string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
+            // The ladder first: once the result is saved, a repeated upload reuses the whole set.
+            var master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false)).Sha256;
+            var (blob, created) = await _blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived).ConfigureAwait(false);
+            // Saved now, so a request for the same original while the poster is made completes from
+            // this result (owning it) instead of joining a job that is about to end.
+            await _tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken).ConfigureAwait(false);
+            return (blob, created, master);
         }
     }
 

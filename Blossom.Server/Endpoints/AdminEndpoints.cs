@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Moderation;
+using Blossom.Core.Previews;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,10 +50,13 @@ internal static class AdminEndpoints
         return TypedResults.Ok(new AdminBlob(BlobDescriptor.From(blob, baseUrl.For(request)), owners, [.. reports.Select(AdminReport.From)]));
     }
 
-    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, CancellationToken cancellationToken) =>
-        BlobHash.IsValid(sha256) && await blobs.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false)
-            ? TypedResults.NoContent()
-            : BlossomError.NotFound("No such blob");
+    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, PreviewService previews, CancellationToken cancellationToken)
+    {
+        if (!BlobHash.IsValid(sha256) || !await blobs.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
+            return BlossomError.NotFound("No such blob");
+        await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
 
     internal static async Task<Ok<IReadOnlyList<AdminReport>>> ListReportsAsync(int? limit, IModerationStore moderation, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<AdminReport>>([.. (await moderation.ReportsAsync(null, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false)).Select(AdminReport.From)]);

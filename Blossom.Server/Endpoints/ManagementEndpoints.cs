@@ -2,6 +2,7 @@
 using System.Globalization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Previews;
 using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
@@ -56,10 +57,15 @@ internal static class ManagementEndpoints
         return TypedResults.Ok<IReadOnlyList<BlobDescriptor>>([.. page.Select(b => BlobDescriptor.From(b, prefix))]);
     }
 
-    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string blob, HttpContext context, BlobService blobs, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(
+        string blob, HttpContext context, BlobService blobs, PreviewService previews, CancellationToken cancellationToken)
     {
         var token = context.GetAuthorizationEvent()!;
-        return await blobs.DeleteAsync(BlobRoute.HashOf(blob), token.Pubkey, token.Event.CreatedAt, cancellationToken).ConfigureAwait(false) switch
+        var sha256 = BlobRoute.HashOf(blob);
+        var removal = await blobs.DeleteAsync(sha256, token.Pubkey, token.Event.CreatedAt, cancellationToken).ConfigureAwait(false);
+        if (removal == OwnerRemoval.RemovedLastOwner)
+            await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return removal switch
         {
             OwnerRemoval.BlobNotFound => BlossomError.NotFound("Blob not found"),
             OwnerRemoval.NotOwner => BlossomError.Forbidden("Only an owner of the blob may delete it"),

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json.Serialization;
 using Blossom.Core.Blobs;
+using Blossom.Core.Media;
 using Microsoft.AspNetCore.StaticFiles;
 
 namespace Blossom.Server.Http;
@@ -60,7 +61,7 @@ internal static class FileExtensions
         ["video/webm"] = ".webm", ["video/quicktime"] = ".mov", ["audio/mpeg"] = ".mp3", ["audio/mp4"] = ".m4a",
         ["audio/ogg"] = ".ogg", ["audio/wav"] = ".wav", ["text/plain"] = ".txt", ["text/html"] = ".html",
         ["application/json"] = ".json", ["application/pdf"] = ".pdf", ["application/zip"] = ".zip",
-        [MediaTypes.OctetStream] = ".bin",
+        [MediaTypes.OctetStream] = ".bin", [HlsPackage.PlaylistType] = ".m3u8", [HlsPackage.SegmentType] = ".ts",
     };
 
     private static readonly FrozenDictionary<string, string> ByType = BuildTable();

@@ -3,19 +3,28 @@ using Blossom.Core.Media;
 
 namespace Blossom.Server.Http;
 
-/// <summary>The task object of the seed BUD-05: <c>blob</c> is set when the task is complete.</summary>
+/// <summary>
+/// The task object of the seed BUD-05: <c>blob</c> is set when the task is complete. A video made
+/// with an HLS ladder also names its master playlist: <c>streaming</c>, the playlist's descriptor,
+/// and a NIP-94 <c>["streaming", url]</c> tag in <c>blob</c>, so a client that reads only the tags finds it too.
+/// </summary>
 public sealed record MediaTaskResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("progress")] int Progress,
     [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("blob"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Blob)
+    [property: JsonPropertyName("blob"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Blob,
+    [property: JsonPropertyName("streaming"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming = null)
 {
     public static MediaTaskResponse From(MediaTask task, string baseUrl)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return new(task.Id, task.Status.ToString().ToLowerInvariant(), task.Progress, task.Message,
-            task.Result is { } result && task.Status == MediaTaskStatus.Complete ? BlobDescriptor.From(result, baseUrl) : null);
+        var complete = task.Status == MediaTaskStatus.Complete;
+        var streaming = complete && task.Streaming is { } master ? BlobDescriptor.From(master, baseUrl) : null;
+        var blob = complete && task.Result is { } result ? BlobDescriptor.From(result, baseUrl) : null;
+        if (blob is not null && streaming is not null)
+            blob = blob with { Nip94 = [.. blob.Nip94 ?? [], ["streaming", streaming.Url]] };
+        return new(task.Id, task.Status.ToString().ToLowerInvariant(), task.Progress, task.Message, blob, streaming);
     }
 }
 
@@ -35,13 +44,14 @@ public sealed record CompletedMediaTaskResponse(
     [property: JsonPropertyName("size")] long Size,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("uploaded")] long Uploaded,
-    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94)
+    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94,
+    [property: JsonPropertyName("streaming"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming)
 {
     public static CompletedMediaTaskResponse From(MediaTaskResponse task, BlobDescriptor blob)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(blob);
-        return new(task.Id, task.Status, task.Progress, task.Message, blob, blob.Url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, blob.Nip94);
+        return new(task.Id, task.Status, task.Progress, task.Message, blob, blob.Url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, blob.Nip94, task.Streaming);
     }
 }
 

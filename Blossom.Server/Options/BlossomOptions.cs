@@ -382,6 +382,27 @@ public sealed class MediaVideoOptions
     /// </summary>
     [Range(1, 604_800)]
     public int MaxTranscodeSeconds { get; set; } = 7200;
+
+    /// <summary>
+    /// Whether optimized video also gets an HLS ladder (MPEG-TS segments, variant and master
+    /// playlists, each a blob of the uploader's, named by relative hash paths). Default false: it
+    /// costs an encode per rendition and fills the uploader's list with segments.
+    /// </summary>
+    public bool Hls { get; set; }
+
+    /// <summary>
+    /// The ladder's short sides (the height of landscape video, the width of portrait, as for
+    /// <see cref="MaxHeight"/>). Those at or above the MP4's short side become one rendition of the
+    /// MP4's size: never above the source. Empty means 1080, 720, 480.
+    /// </summary>
+    public int[] HlsHeights { get; set; } = [];
+
+    /// <summary>HLS segment length. Default 6 s, Apple's recommendation: short enough to switch renditions often, long enough to stay efficient.</summary>
+    [Range(1, 60)]
+    public int HlsSegmentSeconds { get; set; } = 6;
+
+    /// <summary>The ladder when <see cref="HlsHeights"/> is empty.</summary>
+    public static readonly IReadOnlyList<int> DefaultHlsHeights = [1080, 720, 480];
 }
 
 /// <summary><c>Blossom:Proxy</c>: running behind a reverse proxy.</summary>
@@ -439,4 +460,59 @@ public sealed class MetricsOptions
 
     /// <summary>When set, a scrape must also send <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public string BearerToken { get; set; } = "";
+}
+
+/// <summary><c>Blossom:Previews</c>: preview images of image and video blobs (BUD-14 draft), made once and stored as blobs.</summary>
+public sealed class PreviewOptions
+{
+    public const string Section = "Blossom:Previews";
+
+    /// <summary>Whether previews are offered. Needs libvips, and ffmpeg for video; checked at start-up. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The boxes previews are made in, as <c>WIDTHxHEIGHT</c>; every request is snapped to the smallest
+    /// that holds it (else the largest), so nobody can make the server render a million variants.
+    /// Empty: 32x32, 96x96, 320x240, 640x480, 800x600 and 1280x720, what large Matrix media repositories offer.
+    /// </summary>
+    public List<string> Sizes { get; set; } = [];
+
+    /// <summary>
+    /// false (default): a preview is made on its first request. true: the default preview is made
+    /// in the background after each image or video upload, mirror and media result.
+    /// </summary>
+    public bool Eager { get; set; }
+
+    /// <summary>WebP and JPEG encoder quality. Default 80.</summary>
+    [Range(1, 100)]
+    public int Quality { get; set; } = 80;
+
+    /// <summary>Previews made at once, apart from the media workers. Default half the cores, at least one.</summary>
+    [Range(1, 256)]
+    public int Concurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// How long one preview may take to make, and a request may wait for a free slot; then it is
+    /// refused (422, or 503 when every slot stayed busy). Default 30 s.
+    /// </summary>
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Larger blobs get no preview. Default 512 MiB, as <c>Media:MaxSizeBytes</c>.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxSourceBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Images with more pixels (an animated preview counts all frames) and videos with larger frames
+    /// get no preview; read from the header, before decoding. Default 100 megapixels.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxSourcePixels { get; set; } = 100_000_000;
+
+    /// <summary>
+    /// Longer videos get no preview. Default 3 hours: the frame is found by a seek, so a long video costs
+    /// little more than a short one; the limit is on what is decoded at all.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxVideoSeconds { get; set; } = 3 * 3600;
 }

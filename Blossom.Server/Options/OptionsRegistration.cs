@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
+using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
 using Microsoft.Extensions.Options;
 
@@ -31,17 +32,28 @@ internal static class OptionsRegistration
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
         Bind<MediaImageOptions>(services, MediaImageOptions.Section);
         Bind<MediaVideoOptions>(services, MediaVideoOptions.Section);
+        services.AddSingleton<IValidateOptions<MediaVideoOptions>, MediaVideoOptionsValidator>();
         services.AddSingleton<IValidateOptions<BlossomOptions>, BlossomOptionsValidator>();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        Bind<PreviewOptions>(services, PreviewOptions.Section);
+        services.AddSingleton<IValidateOptions<PreviewOptions>, PreviewOptionsValidator>();
         return services;
     }
 
     /// <summary>The media settings as the core's recipe.</summary>
     public static MediaRecipe ToRecipe(this MediaImageOptions image, MediaVideoOptions video) => new(
         new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format, image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
-        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds));
+        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset, video.MaxDurationSeconds, video.MaxInputDimension, video.AudioBitrateKbps, video.MaxTranscodeSeconds,
+            video.Hls ? new HlsRecipe(video.HlsHeights.Length > 0 ? video.HlsHeights : MediaVideoOptions.DefaultHlsHeights, video.HlsSegmentSeconds) : null));
+
+    /// <summary>The preview boxes as the core's: the defaults when none are set.</summary>
+    public static PreviewSizes ToSizes(this PreviewOptions options) =>
+        new(options.Sizes.Count == 0 ? PreviewSizes.Defaults : PreviewSizes.Parse(options.Sizes, out _)!);
+
+    public static PreviewLimits ToLimits(this PreviewOptions options) =>
+        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds));
 
     /// <summary>The bucket settings as the S3 store's.</summary>
     public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>
@@ -91,6 +103,14 @@ internal sealed class MediaOptionsValidator(IOptions<DatabaseOptions> database) 
         options.Enabled && options.Workers == 0 && database.Value.Provider != DatabaseOptions.Postgres
             ? ValidateOptionsResult.Fail("Media:Workers=0 makes a web-only node whose tasks other nodes run; that needs the queue they share, Database:Provider=Postgres. Set Media:Workers to 1 or more, or Media:Enabled=false.")
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PreviewOptions options) =>
+        options.Sizes.Count == 0 || PreviewSizes.Parse(options.Sizes, out var problem) is not null
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Previews:Sizes: {problem}; give sizes such as 320x240.");
 }
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
@@ -179,4 +199,12 @@ internal static class NetworkList
             .Select(p => $"{setting} entry '{p}' is not an IP address or CIDR network.").ToList() is { Count: > 0 } failures
             ? ValidateOptionsResult.Fail(failures)
             : ValidateOptionsResult.Success;
+}
+
+internal sealed class MediaVideoOptionsValidator : IValidateOptions<MediaVideoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MediaVideoOptions options) =>
+        options.HlsHeights.All(h => h is >= 144 and <= 4320)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Media:Video:HlsHeights must list short sides from 144 to 4320; it lists {string.Join(", ", options.HlsHeights)}.");
 }

@@ -251,7 +251,7 @@ async function followTask(task) {
   els.taskProgress.value = task.progress || 0;
   if (task.status === "complete" && task.blob) {
     els.taskProgress.value = 100;
-    return task.blob;
+    return task;
   }
   throw new Error(task.message || `The optimization ended: ${task.status}`);
 }
@@ -270,6 +270,37 @@ function showBlob(blob, label) {
     children.push(img);
   }
   els.result.replaceChildren(...children);
+}
+
+// A video result plays in the page. With an HLS ladder (task.streaming) the browser gets the master
+// playlist first where it plays HLS itself (Safari, Chromium on Android and recent desktop versions),
+// else the MP4; no player script is loaded. The poster is the descriptor's NIP-94 image tag.
+function showVideo(blob, streaming) {
+  if (!(blob.type || "").startsWith("video/")) return;
+  const video = document.createElement("video");
+  video.controls = true;
+  video.playsInline = true;
+  video.preload = "metadata";
+  const poster = (blob.nip94 || []).find((tag) => tag[0] === "image");
+  if (poster) video.poster = poster[1];
+  const sources = [];
+  if (streaming && video.canPlayType(streaming.type)) sources.push(streaming);
+  sources.push(blob);
+  for (const { url, type } of sources) {
+    const source = document.createElement("source");
+    source.src = url;
+    source.type = type;
+    video.append(source);
+  }
+  els.result.append(video);
+  if (streaming) {
+    const p = document.createElement("p");
+    const a = document.createElement("a");
+    a.href = streaming.url;
+    a.textContent = streaming.url;
+    p.append(`HLS master playlist${video.canPlayType(streaming.type) ? " (playing)" : " (this browser plays the MP4; HLS needs Safari or a player such as hls.js)"}: `, a);
+    els.result.append(p);
+  }
 }
 
 async function upload(event) {
@@ -293,10 +324,13 @@ async function upload(event) {
     const answer = chunked ? await uploadInChunks(file, sha256, auth) : await put(media ? "/media" : "/upload", file, sha256, auth);
     if (media && !answer.sha256) {
       setStatus("Uploaded; optimizing…");
-      showBlob(await followTask(answer), "Optimized");
+      const task = await followTask(answer);
+      showBlob(task.blob, "Optimized");
+      showVideo(task.blob, task.streaming);
     } else {
       if (media) els.taskProgress.value = 100;
       showBlob(answer, media ? "Optimized" : "Stored");
+      showVideo(answer, answer.streaming);
     }
     setStatus("Done.");
   } catch (error) {

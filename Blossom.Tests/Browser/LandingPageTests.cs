@@ -38,4 +38,28 @@ public sealed class LandingPageTests
         exitCode.Should().Be(0, output);
         output.Should().Contain("landing page: chunked upload ok");
     }
+
+    [Fact]
+    public async Task LandingPage_VideoWithHls_PlaysInTheVideoElement()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Media:Video:Hls"] = "true",
+            ["Blossom:Media:Video:HlsHeights:0"] = "240",
+            ["Blossom:Media:Video:HlsHeights:1"] = "180",
+            ["Blossom:Media:Video:HlsHeights:2"] = "180",
+            ["Blossom:Media:Video:HlsSegmentSeconds"] = "1",
+            ["Blossom:Media:Video:Preset"] = "ultrafast",
+        });
+        app.Start();
+        var install = await NodeScript.EnsureInstalledAsync(ScriptFolder);
+        install.ExitCode.Should().Be(0, "npm ci installs the pinned playwright-core and nostr-tools: {0}", install.Output);
+        var clip = Path.Combine(app.DataRoot, "clip.mp4");
+        await File.WriteAllBytesAsync(clip, await Media.MediaSamples.VideoAsync(320, 240, fps: 10, seconds: 3));
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "landing.mjs", app.BaseAddress.ToString().TrimEnd('/'), "-", "video", clip);
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("landing page: video ok");
+    }
 }

@@ -1,15 +1,16 @@
 // The landing page in headless Chromium: reads /info, uploads a PNG as is, then optimized to WebP,
 // signed by a fake NIP-07 extension; or (scenario "chunked") uploads a file larger than a chunk in
-// chunks, one of which fails once on the way and is sent again.
-// Usage: node landing.mjs <server url> <screenshot path or "-"> [media|chunked]
+// chunks, one of which fails once on the way and is sent again; or (scenario "video") also optimizes
+// the given video file and plays the result in the page.
+// Usage: node landing.mjs <server url> <screenshot path or "-"> [media|chunked|video <video file>]
 import { deflateSync } from "node:zlib";
 import { randomBytes, createHash } from "node:crypto";
 import { chromium } from "playwright-core";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
 
-const [server, screenshot = "-", scenario = "media"] = process.argv.slice(2);
+const [server, screenshot = "-", scenario = "media", videoFile] = process.argv.slice(2);
 if (!server) {
-  console.error("usage: node landing.mjs <server url> <screenshot path or -> [media|chunked]");
+  console.error("usage: node landing.mjs <server url> <screenshot path or -> [media|chunked|video <video file>]");
   process.exit(2);
 }
 
@@ -148,6 +149,33 @@ try {
   }
 
   await (scenario === "chunked" ? uploadInChunks() : uploadAsIsAndOptimized());
+
+  if (scenario === "video") {
+    await page.locator("#file").setInputFiles(videoFile);
+    await page.locator("#mode-media").check();
+    await page.locator("#upload").click();
+    const video = page.locator("#result video");
+    await Promise.race([
+      video.waitFor(),
+      page.locator("#status.error").waitFor().then(async () => {
+        throw new Error(`video: ${await page.locator("#status").innerText()}`);
+      }),
+    ]);
+    // Muted, so headless Chromium lets it start without a gesture; playing means time advances.
+    const played = await video.evaluate((v) => new Promise((resolve) => {
+      v.muted = true;
+      v.addEventListener("error", () => resolve({ error: `media error ${v.error && v.error.code}` }));
+      v.addEventListener("timeupdate", () => {
+        if (v.currentTime > 0.5) resolve({ src: v.currentSrc, time: v.currentTime, width: v.videoWidth });
+      });
+      v.play().catch((error) => resolve({ error: String(error) }));
+    }));
+    check(!played.error, `video: the result should play: ${played.error}`);
+    check(played.width > 0, "video: the result should have a picture");
+    const text = await page.locator("#result").innerText();
+    check(text.includes("HLS master playlist"), `video: the page should name the HLS master playlist: ${text}`);
+    console.log(`landing page: video ok, played ${played.src.endsWith(".m3u8") ? "the HLS ladder" : "the MP4"}`);
+  }
 
   if (screenshot !== "-") {
     await page.locator("#result").evaluate((result) => result.querySelector("img")?.decode());

@@ -71,7 +71,7 @@ public abstract class MediaTaskStoreContract : ContractSuite
         await _tasks.CancelAsync(["t2"], "canceled by its owner", CancellationToken.None);
         Clock.UnixSeconds = 130;
 
-        await _tasks.CompleteAsync(["t1", "t2"], result, resultCreated: true, "done", CancellationToken.None);
+        await _tasks.CompleteAsync(["t1", "t2"], result, resultCreated: true, "done", null, CancellationToken.None);
 
         var completed = await _tasks.FindAsync("t1", CancellationToken.None);
         completed.Should().Be(Running("t1", Alice, Original, created: 100) with
@@ -80,6 +80,23 @@ public abstract class MediaTaskStoreContract : ContractSuite
             Result = result with { Width = 1280, Height = 720 },
         });
         (await _tasks.FindAsync("t2", CancellationToken.None))!.Status.Should().Be(MediaTaskStatus.Canceled, "an ended task stays ended");
+    }
+
+    [Fact]
+    public async Task CompleteAsync_WithStreaming_TheTaskNamesTheMasterPlaylistWhileItIsStored()
+    {
+        var index = Database.BlobIndex(Clock);
+        var result = new BlobRecord(Result, 1000, "video/mp4", 120, OriginalSha256: Original);
+        var master = new BlobRecord(Other, 200, "application/vnd.apple.mpegurl", 120, OriginalSha256: Original);
+        await index.AddAsync(result, [Alice], CancellationToken.None);
+        await index.AddAsync(master, [Alice], CancellationToken.None);
+        await _tasks.InsertAsync(Running("t1", Alice, Original, created: 100), CancellationToken.None);
+
+        await _tasks.CompleteAsync(["t1"], result, resultCreated: true, "done", Other, CancellationToken.None);
+
+        (await _tasks.FindAsync("t1", CancellationToken.None))!.Streaming.Should().Be(master);
+        await index.RemoveAsync(Other, CancellationToken.None);
+        (await _tasks.FindAsync("t1", CancellationToken.None))!.Streaming.Should().BeNull("the playlist is gone");
     }
 
     [Fact]
@@ -119,10 +136,10 @@ public abstract class MediaTaskStoreContract : ContractSuite
     [Fact]
     public async Task SaveResultAsync_PerOriginalAndRecipe_LatestWins()
     {
-        await _tasks.SaveResultAsync(Original, "webp-q80", Other, CancellationToken.None);
-        await _tasks.SaveResultAsync(Original, "webp-q80", Result, CancellationToken.None);
+        await _tasks.SaveResultAsync(Original, "webp-q80", new MediaResult(Other), CancellationToken.None);
+        await _tasks.SaveResultAsync(Original, "webp-q80", new MediaResult(Result, Other), CancellationToken.None);
 
-        (await _tasks.FindResultAsync(Original, "webp-q80", CancellationToken.None)).Should().Be(Result);
+        (await _tasks.FindResultAsync(Original, "webp-q80", CancellationToken.None)).Should().Be(new MediaResult(Result, Other));
         (await _tasks.FindResultAsync(Original, "avif", CancellationToken.None)).Should().BeNull();
     }
 

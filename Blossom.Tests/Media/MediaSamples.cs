@@ -144,6 +144,20 @@ internal static class MediaSamples
     }
 
     /// <summary>
+    /// An H.264 MP4 of 320x240 that is black for its first half second, then ffmpeg's colour test
+    /// pattern for <paramref name="seconds"/>, as clips that fade in from black start.
+    /// </summary>
+    public static async Task<byte[]> VideoWithBlackStartAsync(double seconds = 2.5)
+    {
+        var seed = Interlocked.Increment(ref _seed);
+        return await FfmpegAsync(".mp4",
+            "-f", "lavfi", "-i", "color=black:size=320x240:rate=25:duration=0.5",
+            "-f", "lavfi", "-i", $"testsrc=size=320x240:rate=25:duration={seconds}",
+            "-filter_complex", "[0][1]concat=n=2:v=1:a=0[v]", "-map", "[v]",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata", $"comment={seed}");
+    }
+
+    /// <summary>
     /// A Matroska video of <paramref name="seconds"/> whose header claims one second: the segment's
     /// Duration and the tracks' DURATION tags, the two places ffprobe takes a length from, are patched.
     /// </summary>
