@@ -14,12 +14,20 @@ public sealed record BlobDescriptor(
     [property: JsonPropertyName("uploaded")] long Uploaded,
     [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
 {
-    public static BlobDescriptor From(BlobRecord blob, string baseUrl)
+    /// <summary>The descriptor of <paramref name="blob"/>; with <paramref name="previews"/>, its tags point at them.</summary>
+    public static BlobDescriptor From(BlobRecord blob, string baseUrl, BlobPreviews? previews = null)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        var url = $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
-        return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, Nip94Tags(blob, url));
+        var url = UrlOf(blob, baseUrl);
+        var tags = Nip94Tags(blob, url);
+        if (previews?.Thumb is { } thumb)
+            tags.Add(["thumb", UrlOf(thumb, baseUrl)]);
+        if (previews?.Poster is { } poster)
+            tags.Add(["image", UrlOf(poster, baseUrl)]);
+        return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, tags);
     }
+
+    private static string UrlOf(BlobRecord blob, string baseUrl) => $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
 
     /// <summary>Equal when every field is, the NIP-94 tags compared value by value.</summary>
     public bool Equals(BlobDescriptor? other) =>
@@ -48,6 +56,13 @@ public sealed record BlobDescriptor(
         return tags;
     }
 }
+
+/// <summary>
+/// The previews a descriptor names, when they exist: <paramref name="Thumb"/>, the default preview
+/// (NIP-94 <c>thumb</c>), and <paramref name="Poster"/>, a video's poster frame (NIP-94 <c>image</c>).
+/// Both are blobs, so their tags are blob URLs that any server holding them serves.
+/// </summary>
+public sealed record BlobPreviews(BlobRecord? Thumb, BlobRecord? Poster);
 
 /// <summary>The extension a descriptor URL carries for a MIME type (BUD-02 requires one).</summary>
 internal static class FileExtensions
