@@ -20,17 +20,23 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
     public async Task<BlobDescriptor> DescribeAsync(BlobRecord blob, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return BlobDescriptor.From(blob, baseUrl.For(request), await PreviewsOfAsync(blob, cancellationToken).ConfigureAwait(false));
+        var prefix = baseUrl.For(request);
+        return await WithPreviewsAsync(BlobDescriptor.From(blob, prefix), blob, prefix, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The task object; a complete task's <c>blob</c> with its preview tags.</summary>
+    /// <summary>The task object; a complete task's <c>blob</c> also with its preview tags.</summary>
     public async Task<MediaTaskResponse> DescribeAsync(MediaTask task, HttpRequest request, CancellationToken cancellationToken)
     {
-        var answer = MediaTaskResponse.From(task, baseUrl.For(request));
-        return answer.Blob is null || task.Result is not { } result
-            ? answer
-            : answer with { Blob = await DescribeAsync(result, request, cancellationToken).ConfigureAwait(false) };
+        ArgumentNullException.ThrowIfNull(task);
+        var prefix = baseUrl.For(request);
+        var answer = MediaTaskResponse.From(task, prefix);
+        return answer.Blob is { } descriptor && task.Result is { } result
+            ? answer with { Blob = await WithPreviewsAsync(descriptor, result, prefix, cancellationToken).ConfigureAwait(false) }
+            : answer;
     }
+
+    private async Task<BlobDescriptor> WithPreviewsAsync(BlobDescriptor descriptor, BlobRecord blob, string prefix, CancellationToken cancellationToken) =>
+        await PreviewsOfAsync(blob, cancellationToken).ConfigureAwait(false) is { } previews ? descriptor.WithPreviews(previews, prefix) : descriptor;
 
     private async Task<BlobPreviews?> PreviewsOfAsync(BlobRecord blob, CancellationToken cancellationToken)
     {

@@ -14,17 +14,23 @@ public sealed record BlobDescriptor(
     [property: JsonPropertyName("uploaded")] long Uploaded,
     [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
 {
-    /// <summary>The descriptor of <paramref name="blob"/>; with <paramref name="previews"/>, its tags point at them.</summary>
-    public static BlobDescriptor From(BlobRecord blob, string baseUrl, BlobPreviews? previews = null)
+    public static BlobDescriptor From(BlobRecord blob, string baseUrl)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var url = UrlOf(blob, baseUrl);
-        var tags = Nip94Tags(blob, url);
-        if (previews?.Thumb is { } thumb)
+        return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, Nip94Tags(blob, url));
+    }
+
+    /// <summary>The same descriptor with NIP-94 tags naming its previews after the tags it has.</summary>
+    public BlobDescriptor WithPreviews(BlobPreviews previews, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(previews);
+        List<IReadOnlyList<string>> tags = [.. Nip94 ?? []];
+        if (previews.Thumb is { } thumb)
             tags.Add(["thumb", UrlOf(thumb, baseUrl)]);
-        if (previews?.Poster is { } poster)
+        if (previews.Poster is { } poster)
             tags.Add(["image", UrlOf(poster, baseUrl)]);
-        return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, tags);
+        return this with { Nip94 = tags };
     }
 
     private static string UrlOf(BlobRecord blob, string baseUrl) => $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
