@@ -180,17 +180,6 @@ async function followTask(task) {
   throw new Error(task.message || `The optimization ended: ${task.status}`);
 }
 
-function showBlob(blob, label) {
-  const p = document.createElement("p");
-  const a = document.createElement("a");
-  a.href = blob.url;
-  a.textContent = blob.url;
-  p.append(`${label} (${humanSize(blob.size)}, ${blob.type || "unknown type"}): `, a);
-  const children = [p];
-  if (/^(image|video)\//.test(blob.type || "")) children.push(previewOf(blob));
-  els.result.replaceChildren(...children);
-}
-
 // The blob's preview, found as any client finds it: the descriptor's NIP-94 thumb tag once the preview
 // exists, else the Link rel="preview" of a HEAD request (the server makes the preview on first fetch).
 function previewOf(blob) {
@@ -209,6 +198,17 @@ function previewOf(blob) {
       .catch(() => img.remove());
   }
   return img;
+}
+
+function showBlob(blob, label) {
+  const p = document.createElement("p");
+  const a = document.createElement("a");
+  a.href = blob.url;
+  a.textContent = blob.url;
+  p.append(`${label} (${humanSize(blob.size)}, ${blob.type || "unknown type"}): `, a);
+  const children = [p];
+  if ((blob.type || "").startsWith("image/")) children.push(previewOf(blob));
+  els.result.replaceChildren(...children);
 }
 
 async function upload(event) {
