@@ -8,7 +8,7 @@ namespace Blossom.Core.Blobs;
 /// <param name="Width">Pixels across, for images and video whose size could be read.</param>
 /// <param name="Height">Pixels down.</param>
 /// <param name="Blurhash">A blurhash placeholder, for images where it was cheap to compute.</param>
-/// <param name="OriginalSha256">For optimized media, the hash of the upload it was made from.</param>
+/// <param name="OriginalSha256">For optimized media and previews, the hash of the blob it was made from.</param>
 public sealed record BlobRecord(string Sha256, long Size, string Type, long Uploaded,
     long? Width = null, long? Height = null, string? Blurhash = null, string? OriginalSha256 = null);
 

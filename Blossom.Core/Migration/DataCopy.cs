@@ -28,6 +28,8 @@ public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedByt
 /// that was interrupted is finished by running again, and a second run duplicates nothing. Bytes
 /// without an index entry are not copied: no one could get them, and the start-up sweep removes them.
 /// Media tasks and the record of what media was optimized into what are not copied: they are transient.
+/// Nor is the preview index: previews are blobs and copied as such, and the first request for one
+/// on the destination makes it again, which finds the same blob.
 /// </summary>
 public sealed partial class DataCopy(DataStores source, DataStores destination, ILogger<DataCopy> logger)
 {

@@ -68,10 +68,16 @@ public sealed partial class PreviewService(
     /// <summary>Whether blobs of this type can have previews.</summary>
     public static bool Supports(string mediaType) => ThumbnailEngine.Previews(mediaType);
 
-    /// <summary>The preview, made now when it does not exist yet.</summary>
+    /// <summary>Previews being made now (or waiting for their pair's section), at most <see cref="PreviewSettings.Concurrency"/>.</summary>
+    internal int Making => settings.Concurrency - _slots.CurrentCount;
+
+    /// <summary>
+    /// The preview, made now when it does not exist yet. A spec outside the allowed sizes is snapped
+    /// first, whoever built it, so no caller can have the server render boxes of its choosing.
+    /// </summary>
     public async Task<PreviewResult> GetOrCreateAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(spec);
+        spec = Snapped(spec);
         var source = await blobs.FindAsync(sourceSha256, cancellationToken).ConfigureAwait(false);
         if (source is null)
             return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
@@ -91,7 +97,7 @@ public sealed partial class PreviewService(
     /// <summary>The preview when it was made already; never makes one (for descriptors' tags).</summary>
     public async Task<BlobRecord?> FindAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        var previewSha256 = await index.FindAsync(sourceSha256, spec, cancellationToken).ConfigureAwait(false);
+        var previewSha256 = await index.FindAsync(sourceSha256, Snapped(spec), cancellationToken).ConfigureAwait(false);
         // A preview blob the operator removed is no preview: the next request makes it again.
         return previewSha256 is null ? null : await blobs.FindAsync(previewSha256, cancellationToken).ConfigureAwait(false);
     }
@@ -110,6 +116,12 @@ public sealed partial class PreviewService(
     }
 
     public void Dispose() => _slots.Dispose();
+
+    private PreviewSpec Snapped(PreviewSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return settings.Sizes.Snap(spec.Width, spec.Height, spec.Method, spec.Format, spec.Animated);
+    }
 
     private async Task<PreviewResult> MakeOnceAsync((string, PreviewSpec) key, BlobRecord source, PreviewSpec spec, Lazy<Task<PreviewResult>> flight)
     {
@@ -198,7 +210,7 @@ public sealed partial class PreviewService(
     /// A hash-shaped key for the (source, spec) pair, so the pair's section is taken like a blob's:
     /// the SHA-256 of the source's hash and the spec as the index stores it.
     /// </summary>
-    private static string LockKey(string sourceSha256, PreviewSpec spec) =>
+    internal static string LockKey(string sourceSha256, PreviewSpec spec) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"preview:{sourceSha256}:{spec.Width}x{spec.Height}:{spec.Method}:{spec.Format}:{spec.Animated}"))));
 

@@ -4,6 +4,7 @@ using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Moderation;
+using Blossom.Core.Previews;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -17,6 +18,8 @@ public abstract class ContractDatabase : IAsyncDisposable
     public abstract IMediaTaskStore MediaTasks(TimeProvider time);
 
     public abstract IModerationStore Moderation(TimeProvider time);
+
+    public abstract IPreviewIndex Previews();
 
     /// <summary>The blob sections of one node on this database; each call is another node.</summary>
     public abstract IBlobLocks BlobLocks();
@@ -54,6 +57,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
 
+        public override IPreviewIndex Previews() => new SqlitePreviewIndex(Database);
+
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
 
@@ -78,6 +83,8 @@ public abstract class ContractDatabase : IAsyncDisposable
         public override IMediaTaskStore MediaTasks(TimeProvider time) => new PostgresMediaTaskStore(database, time);
 
         public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
+
+        public override IPreviewIndex Previews() => new PostgresPreviewIndex(database);
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 

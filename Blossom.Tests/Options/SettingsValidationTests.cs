@@ -21,6 +21,10 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Metrics:AllowedNetworks:0", "intranet", "Metrics:AllowedNetworks")]
     [InlineData("Blossom:Media:LeaseSeconds", "1", "LeaseSeconds")]
     [InlineData("Blossom:Media:Workers", "0", "Database:Provider=Postgres")]
+    [InlineData("Blossom:Previews:Sizes:0", "320", "Previews:Sizes: '320' is not a size")]
+    [InlineData("Blossom:Previews:Sizes:0", "0x240", "Previews:Sizes")]
+    [InlineData("Blossom:Previews:Quality", "0", "Quality")]
+    [InlineData("Blossom:Previews:TimeoutSeconds", "0", "TimeoutSeconds")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });

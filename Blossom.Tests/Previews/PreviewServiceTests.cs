@@ -127,6 +127,38 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_EverySlotBusyForTheTimeLimit_TryAgainLater()
+    {
+        using var test = new PreviewServiceTests(new Dictionary<string, string?> { ["Blossom:Previews:Concurrency"] = "1", ["Blossom:Previews:TimeoutSeconds"] = "1" });
+        var first = await test._client.UploadAsync(test._alice, MediaSamples.PngWithAlpha(200, 100), "image/png");
+        var second = await test._client.UploadAsync(test._alice, MediaSamples.PngWithAlpha(200, 100), "image/png");
+        var spec = test._previews.DefaultSpec;
+        // Another node making the first preview holds its section: this node's one slot waits there.
+        var locks = test._app.Services.GetRequiredKeyedService<IBlobLocks>("previews");
+        var held = await locks.EnterAsync(PreviewService.LockKey(first.Sha256, spec), CancellationToken.None);
+        var waiting = test._previews.GetOrCreateAsync(first.Sha256, spec, CancellationToken.None);
+        await WaitForAsync(() => test._previews.Making == 1, "the first preview holds the only slot");
+
+        var refused = await test._previews.GetOrCreateAsync(second.Sha256, spec, CancellationToken.None);
+        await held.DisposeAsync();
+
+        refused.Should().Be(PreviewResult.Refused(PreviewRefusalKind.Busy, "Too many previews are being made; try again shortly"));
+        (await waiting).Kind.Should().Be(PreviewRefusalKind.None);
+        (await test._previews.GetOrCreateAsync(second.Sha256, spec, CancellationToken.None)).Kind.Should().Be(PreviewRefusalKind.None);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_SpecOutsideTheAllowedSizes_SnappedFirst()
+    {
+        var source = await _client.UploadAsync(_alice, MediaSamples.PngWithAlpha(800, 600), "image/png");
+
+        var odd = await _previews.GetOrCreateAsync(source.Sha256, new PreviewSpec(317, 10, PreviewMethod.Scale, PreviewFormat.Webp, false), CancellationToken.None);
+
+        odd.Preview!.Should().BeEquivalentTo(new { Width = 320L, Height = 240L });
+        (await _previews.FindAsync(source.Sha256, new PreviewSpec(320, 240, PreviewMethod.Scale, PreviewFormat.Webp, false), CancellationToken.None))!.Sha256.Should().Be(odd.Preview!.Sha256);
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_MediaDisabled_StillMakesVideoPreviews()
     {
         using var test = new PreviewServiceTests(new Dictionary<string, string?> { ["Blossom:Media:Enabled"] = "false" });
@@ -135,5 +167,15 @@ public sealed class PreviewServiceTests : IDisposable
         var result = await test._previews.GetOrCreateAsync(video.Sha256, test._previews.DefaultSpec, CancellationToken.None);
 
         result.Preview!.Should().BeEquivalentTo(new { Type = "image/webp", Width = 320L, Height = 240L });
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
+            await Task.Delay(10);
+        }
     }
 }
