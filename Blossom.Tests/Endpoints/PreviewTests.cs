@@ -51,6 +51,17 @@ public sealed class PreviewTests : IDisposable
     }
 
     [Fact]
+    public async Task GetBlob_PublicUrlSet_LinkUsesIt()
+    {
+        var (_, client) = Start(new() { ["Blossom:PublicUrl"] = "https://cdn.example.com/blossom" });
+        var blob = await client.UploadAsync(_alice, MediaSamples.PngWithAlpha(), "image/png");
+
+        using var response = await HeadAsync(client, $"/{blob.Sha256}");
+
+        response.Headers.GetValues("Link").Should().Equal($"<https://cdn.example.com/blossom/{blob.Sha256}/preview>; rel=\"preview\"");
+    }
+
+    [Fact]
     public async Task GetBlob_Video_LinksToItsPreview()
     {
         var (_, client) = Start();
