@@ -36,6 +36,7 @@ app.MapOpenApi();
 app.MapBlossomMetrics();
 app.MapInfoEndpoints();
 app.MapRetrievalEndpoints();
+app.MapPreviewEndpoints();
 app.MapUploadEndpoints(upload);
 app.MapPathUploadEndpoints(upload);
 app.MapChunkedUploadEndpoints(upload);

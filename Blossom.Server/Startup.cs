@@ -17,6 +17,7 @@ using Blossom.Server.Blobs;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
+using Blossom.Server.Previews;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
@@ -56,6 +57,9 @@ internal static class Startup
         services.AddHostedService<MediaWorkerService>();
         services.AddBlossomPreviews();
         services.AddSingleton<PublicBaseUrl>();
+        services.AddSingleton<EagerPreviews>();
+        services.AddHostedService<EagerPreviewService>();
+        services.AddSingleton<BlobDescriptions>();
         services.AddSingleton<ServerNames>();
         services.AddRouting(o =>
         {

@@ -1,5 +1,6 @@
 // What a client (and the landing page) needs to know before it uploads: the BUDs spoken and the limits.
 using System.Text.Json.Serialization;
+using Blossom.Core.Previews;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,7 +21,7 @@ internal static class InfoEndpoints
 
     internal static Ok<ServerInfo> GetInfo(
         IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
-        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list)
+        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list, IOptions<PreviewOptions> previewOptions, PreviewService previews)
     {
         List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13", "14"];
         if (mirror.Value.Enabled)
@@ -33,6 +34,7 @@ internal static class InfoEndpoints
             new UploadInfo(upload.Value.RequireAuth, upload.Value.MaxSizeBytes, upload.Value.AllowedTypes, upload.Value.QuotaBytesPerPubkey),
             new MediaInfo(media.Value.Enabled, media.Value.Mode.ToString().ToLowerInvariant(), media.Value.MaxSizeBytes,
                 image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds),
+            PreviewInfo.From(previewOptions.Value, previews.Sizes),
             mirror.Value.Enabled,
             list.Value.RequireAuth,
             // A chunk is limited by the blob's own limit only: a client picks a size its proxies let through.
@@ -44,6 +46,7 @@ public sealed record ServerInfo(
     [property: JsonPropertyName("buds")] IReadOnlyList<string> Buds,
     [property: JsonPropertyName("upload")] UploadInfo Upload,
     [property: JsonPropertyName("media")] MediaInfo Media,
+    [property: JsonPropertyName("previews")] PreviewInfo Previews,
     [property: JsonPropertyName("mirror")] bool Mirror,
     [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth,
     [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload);
@@ -70,3 +73,30 @@ public sealed record MediaInfo(
     [property: JsonPropertyName("videoMaxHeight")] int VideoMaxHeight,
     [property: JsonPropertyName("videoMaxFps")] int VideoMaxFps,
     [property: JsonPropertyName("maxDurationSeconds")] int MaxDurationSeconds);
+
+/// <summary>
+/// Blob previews: where they are (<c>url</c>, with <c>&lt;sha256&gt;</c> to fill in, and the query
+/// <c>w</c>, <c>h</c>, <c>method</c>, <c>format</c>, <c>animated</c>; GET/HEAD of a blob also names it in
+/// <c>Link: rel="preview"</c>), the boxes a request is snapped to, the methods and formats, the box
+/// of a request that names none, and whether they are made at upload.
+/// </summary>
+public sealed record PreviewInfo(
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("sizes")] IReadOnlyList<string> Sizes,
+    [property: JsonPropertyName("defaultSize")] string DefaultSize,
+    [property: JsonPropertyName("methods")] IReadOnlyList<string> Methods,
+    [property: JsonPropertyName("formats")] IReadOnlyList<string> Formats,
+    [property: JsonPropertyName("eager")] bool Eager)
+{
+    internal static PreviewInfo From(PreviewOptions options, PreviewSizes sizes) => new(
+        options.Enabled,
+        "/<sha256>" + PreviewEndpoints.Suffix,
+        [.. sizes.Allowed.Select(Box)],
+        Box(sizes.DefaultBox),
+        [.. Enum.GetNames<PreviewMethod>().Select(n => n.ToLowerInvariant())],
+        [.. Enum.GetNames<PreviewFormat>().Select(n => n.ToLowerInvariant())],
+        options.Eager);
+
+    private static string Box((int Width, int Height) size) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{size.Width}x{size.Height}");
+}

@@ -58,7 +58,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaTaskService pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl,
+        HttpContext context, MediaTaskService pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions,
         CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
@@ -93,7 +93,7 @@ internal static partial class MediaEndpoints
         if (!preference.RespondAsync && preference.Wait is { } applied)
             context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
 
-        var answer = MediaTaskResponse.From(task, baseUrl.For(request));
+        var answer = await descriptions.DescribeAsync(task, request, cancellationToken).ConfigureAwait(false);
         var location = $"/media/{task.Id}";
         return answer.Blob switch
         {
@@ -117,14 +117,14 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
-        string id, string? wait, HttpRequest request, MediaTaskService pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, string? wait, HttpRequest request, MediaTaskService pipeline, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
         var task = await pipeline.WaitForChangeAsync(id, timeout, cancellationToken).ConfigureAwait(false);
         return task is null
             ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
-            : TypedResults.Ok(MediaTaskResponse.From(task, baseUrl.For(request)));
+            : TypedResults.Ok(await descriptions.DescribeAsync(task, request, cancellationToken).ConfigureAwait(false));
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> CancelTaskAsync(

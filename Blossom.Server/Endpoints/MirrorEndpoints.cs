@@ -40,7 +40,7 @@ internal static class MirrorEndpoints
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> MirrorAsync(
         HttpContext context, BlobIngest ingest, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
-        PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
         var (url, invalid) = await ReadUrlAsync(context.Request, cancellationToken).ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal static class MirrorEndpoints
                     : refusal.ToBlossomError();
             }
             var (blob, created) = result.Value;
-            var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
+            var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken).ConfigureAwait(false);
             return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
         }
         catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)

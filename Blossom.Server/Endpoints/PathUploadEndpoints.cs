@@ -33,11 +33,11 @@ internal static class PathUploadEndpoints
     /// (uppercase, not hex) is told why instead of getting a bare 404.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutBlobAsync(
-        string blob, HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string blob, HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
             return BlossomError.BadRequest($"{PathHashName} must be 64 lowercase hex characters");
-        return await UploadEndpoints.StoreBodyAsync(context, new AnnouncedHash(PathHashName, sha256), ingest, uploadOptions, baseUrl, cancellationToken).ConfigureAwait(false);
+        return await UploadEndpoints.StoreBodyAsync(context, new AnnouncedHash(PathHashName, sha256), ingest, uploadOptions, descriptions, cancellationToken).ConfigureAwait(false);
     }
 
     // A malformed path names no hash a token could: the token then passes on its verb alone and

@@ -23,6 +23,7 @@ internal static class RetrievalEndpoints
         var group = app.MapGroup("").WithTags("BUD-01 retrieval").WithIpRateLimit(IpRateLimit.Reads)
             .WithMetadata(new NostrAuthorizationMetadata([AuthorizationVerb.Upload], XTagRule.Required, NostrAuthorizationMetadata.HashFromRoute));
         group.MapMethods(BlobRoute.Pattern, [HttpMethods.Get, HttpMethods.Head], GetBlobAsync)
+            .AddEndpointFilter<PreviewLinkFilter>()
             .WithName("GetBlob")
             .WithSummary("The blob's bytes, with ranges, ETag and caching; any extension is accepted.");
         return group;

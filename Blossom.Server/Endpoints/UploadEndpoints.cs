@@ -24,8 +24,8 @@ internal static class UploadEndpoints
     /// hash only once complete and checked, so memory stays flat and no torn blob is ever visible.
     /// </summary>
     internal static Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
-        HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken) =>
-        StoreBodyAsync(context, announced: null, ingest, uploadOptions, baseUrl, cancellationToken);
+        HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken) =>
+        StoreBodyAsync(context, announced: null, ingest, uploadOptions, descriptions, cancellationToken);
 
     /// <summary>
     /// Stores the request body as a blob and answers 201 (new) or 200 (already stored, the uploader
@@ -33,7 +33,7 @@ internal static class UploadEndpoints
     /// names it (BUD-13); null takes it from <c>X-SHA-256</c>, when sent.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> StoreBodyAsync(
-        HttpContext context, AnnouncedHash? announced, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        HttpContext context, AnnouncedHash? announced, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
         var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType), announced: announced);
@@ -41,7 +41,7 @@ internal static class UploadEndpoints
         if (result.Refusal is { } refusal)
             return refusal.ToBlossomError();
         var (blob, created) = result.Value;
-        var descriptor = BlobDescriptor.From(blob, baseUrl.For(context.Request));
+        var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken).ConfigureAwait(false);
         return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 }

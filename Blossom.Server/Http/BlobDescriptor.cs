@@ -18,9 +18,23 @@ public sealed record BlobDescriptor(
     public static BlobDescriptor From(BlobRecord blob, string baseUrl)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        var url = $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
+        var url = UrlOf(blob, baseUrl);
         return new(url, blob.Sha256, blob.Size, blob.Type, blob.Uploaded, Nip94Tags(blob, url));
     }
+
+    /// <summary>The same descriptor with NIP-94 tags naming its previews after the tags it has.</summary>
+    public BlobDescriptor WithPreviews(BlobPreviews previews, string baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(previews);
+        List<IReadOnlyList<string>> tags = [.. Nip94 ?? []];
+        if (previews.Thumb is { } thumb)
+            tags.Add(["thumb", UrlOf(thumb, baseUrl)]);
+        if (previews.Poster is { } poster)
+            tags.Add(["image", UrlOf(poster, baseUrl)]);
+        return this with { Nip94 = tags };
+    }
+
+    private static string UrlOf(BlobRecord blob, string baseUrl) => $"{baseUrl}/{blob.Sha256}{FileExtensions.For(blob.Type)}";
 
     /// <summary>Equal when every field is, the NIP-94 tags compared value by value.</summary>
     public bool Equals(BlobDescriptor? other) =>
@@ -49,6 +63,13 @@ public sealed record BlobDescriptor(
         return tags;
     }
 }
+
+/// <summary>
+/// The previews a descriptor names, when they exist: <paramref name="Thumb"/>, the default preview
+/// (NIP-94 <c>thumb</c>), and <paramref name="Poster"/>, a video's poster frame (NIP-94 <c>image</c>).
+/// Both are blobs, so their tags are blob URLs that any server holding them serves.
+/// </summary>
+public sealed record BlobPreviews(BlobRecord? Thumb, BlobRecord? Poster);
 
 /// <summary>The extension a descriptor URL carries for a MIME type (BUD-02 requires one).</summary>
 internal static class FileExtensions

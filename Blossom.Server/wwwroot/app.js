@@ -256,6 +256,26 @@ async function followTask(task) {
   throw new Error(task.message || `The optimization ended: ${task.status}`);
 }
 
+// The blob's preview, found as any client finds it: the descriptor's NIP-94 thumb tag once the preview
+// exists, else the Link rel="preview" of a HEAD request (the server makes the preview on first fetch).
+function previewOf(blob) {
+  const img = document.createElement("img");
+  img.alt = "Preview of the stored file";
+  img.style.display = "none"; // until there is a picture to show
+  img.onload = () => { img.style.display = ""; };
+  img.onerror = () => img.remove();
+  const thumb = (blob.nip94 || []).find((tag) => tag[0] === "thumb");
+  if (thumb) {
+    img.src = thumb[1];
+  } else {
+    fetch(blob.url, { method: "HEAD" })
+      .then((response) => /<([^>]*)>\s*;\s*rel="?preview"?/i.exec(response.headers.get("Link") || ""))
+      .then((link) => { if (link) img.src = link[1]; else img.remove(); })
+      .catch(() => img.remove());
+  }
+  return img;
+}
+
 function showBlob(blob, label) {
   const p = document.createElement("p");
   const a = document.createElement("a");
@@ -263,12 +283,7 @@ function showBlob(blob, label) {
   a.textContent = blob.url;
   p.append(`${label} (${humanSize(blob.size)}, ${blob.type || "unknown type"}): `, a);
   const children = [p];
-  if ((blob.type || "").startsWith("image/")) {
-    const img = document.createElement("img");
-    img.src = blob.url;
-    img.alt = "Preview of the stored image";
-    children.push(img);
-  }
+  if ((blob.type || "").startsWith("image/")) children.push(previewOf(blob));
   els.result.replaceChildren(...children);
 }
 
