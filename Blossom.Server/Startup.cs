@@ -134,6 +134,7 @@ internal static class Startup
         services.AddHostedService<PartialUploadSweepService>();
     }
 
+    /// <summary>
     /// The thumbnail engine and preview service. The (source, spec) sections are locks of their own,
     /// apart from the blob locks: a preview is committed, taking its blob's section, inside its pair's.
     /// </summary>

@@ -58,7 +58,7 @@ internal static class ChunkedUploadEndpoints
     /// which store it, and build and commit the blob when it was the last missing piece.
     /// </summary>
     internal static async Task<Results<NoContent, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PatchBlobAsync(
-        string blob, HttpContext context, ChunkedUploads uploads, IOptions<UploadOptions> uploadOptions, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string blob, HttpContext context, ChunkedUploads uploads, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         var request = context.Request;
         if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
@@ -81,7 +81,7 @@ internal static class ChunkedUploadEndpoints
             return refusal.ToBlossomError();
         if (result.Outcome == ChunkOutcome.Accepted || result.Blob is not { } stored)
             return TypedResults.NoContent();
-        var descriptor = BlobDescriptor.From(stored, baseUrl.For(request));
+        var descriptor = await descriptions.DescribeAsync(stored, request, cancellationToken).ConfigureAwait(false);
         return result.Outcome == ChunkOutcome.Created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 

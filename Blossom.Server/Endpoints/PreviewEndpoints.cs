@@ -80,13 +80,6 @@ internal static class PreviewEndpoints
         ArgumentNullException.ThrowIfNull(options);
         return options.Enabled && PreviewService.Supports(type) && (size ?? 0) <= options.MaxSourceBytes;
     }
-
-    /// <summary>A video's poster frame: the largest allowed box, scaled, WebP (NIP-94 <c>image</c>).</summary>
-    public static PreviewSpec PosterSpec(PreviewSizes sizes)
-    {
-        ArgumentNullException.ThrowIfNull(sizes);
-        return sizes.Snap(sizes.Largest.Width, sizes.Largest.Height, PreviewMethod.Scale, PreviewFormat.Webp, animated: false);
-    }
 }
 
 /// <summary>

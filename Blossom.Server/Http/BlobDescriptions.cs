@@ -46,7 +46,7 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
         if (thumb is null && options.Value.Eager)
             eager.Enqueue(blob.Sha256);
         var poster = MediaKinds.Of(blob.Type) == MediaKind.Video
-            ? await previews.FindAsync(blob.Sha256, PreviewEndpoints.PosterSpec(previews.Sizes), cancellationToken).ConfigureAwait(false)
+            ? await previews.FindAsync(blob.Sha256, VideoPoster.SpecFor(previews.Sizes), cancellationToken).ConfigureAwait(false)
             : null;
         return thumb is null && poster is null ? null : new BlobPreviews(thumb, poster);
     }

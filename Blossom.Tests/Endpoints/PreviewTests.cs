@@ -308,7 +308,7 @@ public sealed class PreviewTests : IDisposable
         var video = await MediaSamples.VideoAsync(320, 240, 10, 2);
         var blob = await client.UploadAsync(_alice, video, "video/mp4");
         var previews = app.Services.GetRequiredService<PreviewService>();
-        var poster = await previews.GetOrCreateAsync(blob.Sha256, PreviewEndpoints.PosterSpec(previews.Sizes), CancellationToken.None);
+        var poster = await previews.GetOrCreateAsync(blob.Sha256, Blossom.Core.Media.VideoPoster.SpecFor(previews.Sizes), CancellationToken.None);
         poster.Preview.Should().NotBeNull(poster.Refusal);
 
         var again = await client.UploadAsync(_alice, video, "video/mp4");
