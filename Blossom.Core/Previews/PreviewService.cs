@@ -85,6 +85,8 @@ public sealed partial class PreviewService(
             return PreviewResult.Refused(PreviewRefusalKind.Unsupported, $"Blobs of type {source.Type} have no preview: only images and video do");
         if (await FindAsync(sourceSha256, spec, cancellationToken).ConfigureAwait(false) is { } existing)
             return PreviewResult.Found(existing);
+        if (engine.SizeRefusal(source.Size) is { } refusal)
+            return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refusal);
 
         // The render is shared: it runs to its end (bounded by the time limit) even when the request
         // that started it goes away, since others may be waiting for it.
@@ -104,14 +106,16 @@ public sealed partial class PreviewService(
 
     /// <summary>
     /// When a source blob is gone: its previews are forgotten, and their blobs removed unless
-    /// someone owns them (the same bytes uploaded) or they are another source's preview too.
+    /// someone owns them (the same bytes uploaded) or they are another source's preview too; a
+    /// removed preview's own previews (someone asked for a preview of the preview) go the same way.
     /// </summary>
     public async Task ForgetSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
         foreach (var preview in await index.RemoveForSourceAsync(sourceSha256, cancellationToken).ConfigureAwait(false))
         {
-            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false))
-                await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false);
+            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false)
+                && await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false))
+                await ForgetSourceAsync(preview, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -146,6 +150,7 @@ public sealed partial class PreviewService(
 
     private async Task<PreviewResult> MakeAsync(BlobRecord source, PreviewSpec spec)
     {
+        // Every waiter shares this work, so no one request's cancellation ends it; the engine's time limit bounds it.
         var cancellationToken = CancellationToken.None;
         var section = await locks.EnterAsync(LockKey(source.Sha256, spec), cancellationToken).ConfigureAwait(false);
         await using (section.ConfigureAwait(false))

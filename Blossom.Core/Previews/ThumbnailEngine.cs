@@ -80,10 +80,8 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         var kind = MediaKinds.Of(sourceType);
         if (kind is not (MediaKind.Image or MediaKind.Video))
             throw new PreviewUnavailableException($"Blobs of type {sourceType} have no preview here: only images and video do");
-        var size = new FileInfo(sourcePath).Length;
-        if (size > limits.MaxSourceBytes)
-            throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
-                $"This blob of {size} bytes is larger than this server's limit of {limits.MaxSourceBytes} bytes for previews"));
+        if (SizeRefusal(new FileInfo(sourcePath).Length) is { } refusal)
+            throw new PreviewUnavailableException(refusal);
 
         using var timeLimit = new CancellationTokenSource(limits.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
@@ -99,6 +97,14 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
                 $"Making this preview took longer than this server's limit of {limits.Timeout.TotalSeconds:F0} seconds"));
         }
     }
+
+    /// <summary>
+    /// Why a source of this many bytes gets no preview, or null when it may have one: asked before a
+    /// store without local files is made to download a copy.
+    /// </summary>
+    public string? SizeRefusal(long bytes) => bytes > limits.MaxSourceBytes
+        ? string.Create(CultureInfo.InvariantCulture, $"This blob of {bytes} bytes is larger than this server's limit of {limits.MaxSourceBytes} bytes for previews")
+        : null;
 
     private RenderedPreview RenderImage(string sourcePath, PreviewSpec spec, string outputFolder, bool allowSource, CancellationToken cancellationToken)
     {

@@ -148,6 +148,19 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_SourceOverTheByteLimit_RefusedWithoutRendering()
+    {
+        using var test = new PreviewServiceTests(new Dictionary<string, string?> { ["Blossom:Previews:MaxSourceBytes"] = "1000" });
+        var source = await test._client.UploadAsync(test._alice, MediaSamples.PngWithAlpha(200, 100), "image/png");
+
+        var result = await test._previews.GetOrCreateAsync(source.Sha256, test._previews.DefaultSpec, CancellationToken.None);
+
+        result.Kind.Should().Be(PreviewRefusalKind.Unavailable);
+        result.Refusal.Should().Be($"This blob of {source.Size} bytes is larger than this server's limit of 1000 bytes for previews");
+        test._previews.Renders.Should().Be(0);
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_SpecOutsideTheAllowedSizes_SnappedFirst()
     {
         var source = await _client.UploadAsync(_alice, MediaSamples.PngWithAlpha(800, 600), "image/png");
