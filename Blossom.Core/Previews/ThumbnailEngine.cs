@@ -244,17 +244,17 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
 
         var seek = probe.Duration > TimeSpan.Zero && probe.Duration / 10 < FrameSeek ? probe.Duration / 10 : FrameSeek;
         var frame = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + ".png");
-        string[] arguments =
-        [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", seek.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
-            .. AudioVideoOptimizer.InputRestrictions, "-i", sourcePath,
-            "-map", "0:V:0", "-vf", string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), "-frames:v", "1",
-            "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", frame,
-        ];
         try
         {
-            // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
-            await FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CutFrameAsync(sourcePath, seek, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MediaRejectedException)
+            {
+                // Nothing after the seek: a video of one frame, or one whose header overstates its length.
+                await CutFrameAsync(sourcePath, TimeSpan.Zero, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+            }
             // The frame is this server's own PNG: never the preview itself, however small.
             return RenderImage(frame, spec, outputFolder, allowSource: false, cancellationToken);
         }
@@ -266,5 +266,18 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         {
             File.Delete(frame);
         }
+    }
+
+    private Task CutFrameAsync(string sourcePath, TimeSpan seek, string frame, TimeSpan maxDuration, CancellationToken cancellationToken)
+    {
+        string[] arguments =
+        [
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", seek.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
+            .. AudioVideoOptimizer.InputRestrictions, "-i", sourcePath,
+            "-map", "0:V:0", "-vf", string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), "-frames:v", "1",
+            "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", frame,
+        ];
+        // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
+        return FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken);
     }
 }

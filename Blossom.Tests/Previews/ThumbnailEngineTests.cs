@@ -78,6 +78,15 @@ public sealed class ThumbnailEngineTests : IDisposable
         image.Avg().Should().BeGreaterThan(60);
     }
 
+    [Fact]
+    public async Task RenderAsync_VideoOfOneFrame_PreviewIsThatFrame()
+    {
+        // One frame at 1 fps with a second of sound: the seek a tenth into it passes the only frame.
+        var preview = await RenderAsync(await MediaSamples.VideoAsync(160, 120, fps: 1, seconds: 1), "video/mp4", Spec(96, 96, format: PreviewFormat.Png));
+
+        (preview.MediaType, preview.Width, preview.Height).Should().Be(("image/png", 96, 72));
+    }
+
     [Theory]
     [InlineData(PreviewMethod.Scale, 320, 160)]
     [InlineData(PreviewMethod.Crop, 320, 240)]
