@@ -14,7 +14,11 @@ namespace Blossom.Core.Previews;
 /// </param>
 /// <param name="MaxVideoSeconds">Longer videos get none.</param>
 /// <param name="Timeout">Wall-clock time one preview may take to make.</param>
-public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout);
+/// <param name="MaxDecodeBytes">
+/// Images whose decoding would cost more bytes get none (see <see cref="ImageHeader.DecodeBytes"/>):
+/// a progressive JPEG is held whole however small its preview.
+/// </param>
+public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout, long MaxDecodeBytes = 512L * 1024 * 1024);
 
 /// <summary>A preview the engine made.</summary>
 /// <param name="Path">The file, in the output folder; the caller moves or deletes it. The source's own path when <paramref name="IsSource"/>.</param>
@@ -125,6 +129,12 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         if ((long)header.Width * header.Height * frames > limits.MaxSourcePixels)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Image of {header.Width}x{header.Height}{(frames > 1 ? $" x {frames} frames" : "")} is larger than this server's limit of {limits.MaxSourcePixels / 1_000_000} megapixels for previews"));
+        // A crop draws the picture to cover the box, so it shrinks less while decoding than a scale.
+        var (drawnWidth, drawnHeight) = spec.Method == PreviewMethod.Crop ? Covering(header.Upright, spec) : (spec.Width, spec.Height);
+        var decodeBytes = header.DecodeBytes(frames, drawnWidth, drawnHeight);
+        if (decodeBytes > limits.MaxDecodeBytes)
+            throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"Image of {header.Width}x{header.Height} needs {(decodeBytes + 999_999) / 1_000_000} MB to decode, more than this server's limit of {limits.MaxDecodeBytes / 1_000_000} MB"));
 
         // Animations stay animated only in WebP; PNG keeps transparency; JPEG has none.
         var format = animated ? PreviewFormat.Webp : spec.Format;
@@ -185,9 +195,8 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     /// </summary>
     private static VipsImage CropFrames(string sourcePath, ImageHeader header, PreviewSpec spec)
     {
-        var scale = Math.Min(1, Math.Max((double)spec.Width / header.Width, (double)spec.Height / header.Height));
-        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", (int)Math.Ceiling(header.Width * scale), height: (int)Math.Ceiling(header.Height * scale),
-            size: Enums.Size.Down, outputProfile: "srgb");
+        var (coverWidth, coverHeight) = Covering((header.Width, header.Height), spec);
+        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", coverWidth, height: coverHeight, size: Enums.Size.Down, outputProfile: "srgb");
         var pageHeight = scaled.PageHeight;
         var (width, height) = (Math.Min(spec.Width, scaled.Width), Math.Min(spec.Height, pageHeight));
         var (left, top) = ((scaled.Width - width) / 2, (pageHeight - height) / 2);
@@ -202,6 +211,13 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
             foreach (var frame in frames)
                 frame.Dispose();
         }
+    }
+
+    /// <summary>The size a picture is drawn in to cover the box, keeping its aspect; never larger than it is.</summary>
+    private static (int Width, int Height) Covering((int Width, int Height) picture, PreviewSpec spec)
+    {
+        var scale = Math.Min(1, Math.Max((double)spec.Width / picture.Width, (double)spec.Height / picture.Height));
+        return ((int)Math.Ceiling(picture.Width * scale), (int)Math.Ceiling(picture.Height * scale));
     }
 
     /// <summary>

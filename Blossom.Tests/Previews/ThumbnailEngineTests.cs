@@ -133,6 +133,18 @@ public sealed class ThumbnailEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RenderAsync_ImageCostingMoreToDecodeThanTheLimit_RefusedBeforeDecoding()
+    {
+        // A PNG is decoded whole: 2000 x 1000 x 4 bands = 8 MB.
+        var engine = new ThumbnailEngine(Limits with { MaxDecodeBytes = 4_000_000 }, quality: 80);
+
+        var render = () => RenderAsync(engine, MediaSamples.PngWithAlpha(2000, 1000), "image/png", Spec(96, 96));
+
+        (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be(
+            "Image of 2000x1000 needs 8 MB to decode, more than this server's limit of 4 MB");
+    }
+
+    [Fact]
     public async Task RenderAsync_SourceOverTheByteLimit_Refused()
     {
         var engine = new ThumbnailEngine(Limits with { MaxSourceBytes = 1000 }, quality: 80);
