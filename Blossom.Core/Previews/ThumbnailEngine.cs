@@ -113,7 +113,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     private RenderedPreview RenderImage(string sourcePath, PreviewSpec spec, string outputFolder, bool allowSource, CancellationToken cancellationToken)
     {
         var loader = VipsImage.FindLoad(sourcePath) ?? throw new PreviewUnavailableException("The image data is damaged or not an image");
-        if (ImageOptimizer.SafeLoaderFor(sourcePath) is null)
+        if (!ImageOptimizer.IsSafe(loader))
             throw new PreviewUnavailableException("Not an image format this server previews (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", loader);
         ImageHeader header;
         try

@@ -180,6 +180,17 @@ public sealed class ThumbnailEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RenderAsync_SvgDeclaredAsPng_RefusedByItsContent()
+    {
+        // SVG can pull in files beside it (other users' blobs): only the optimizer's loaders are used, whatever the declared type.
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"100\"><rect width=\"200\" height=\"100\" fill=\"red\"/></svg>"u8.ToArray();
+
+        var render = () => RenderAsync(svg, "image/png", Spec(96, 96));
+
+        (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be("Not an image format this server previews (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)");
+    }
+
+    [Fact]
     public async Task FindLoad_Pdf_NoLoaderInThePackagedLibvips()
     {
         // Why PDFs have no preview: were a PDF loader ever packaged, this would say so.
