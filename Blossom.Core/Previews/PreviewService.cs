@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Blossom.Core.Blobs;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Previews;
@@ -52,7 +53,15 @@ public sealed record PreviewResult(BlobRecord? Preview, string? Refusal, Preview
 public sealed partial class PreviewService(
     BlobService blobs, IPreviewIndex index, ThumbnailEngine engine, IBlobLocks locks, PreviewSettings settings, ILogger<PreviewService> logger) : IDisposable
 {
+    /// <summary>
+    /// How long a source that could not be previewed is answered so without trying again: asking
+    /// over and over for the preview of a damaged or pathological file costs one attempt per this
+    /// long, and a time limit missed on a busy moment is retried soon enough.
+    /// </summary>
+    private static readonly TimeSpan RefusalMemory = TimeSpan.FromMinutes(10);
+
     private readonly ConcurrentDictionary<(string Source, PreviewSpec Spec), Lazy<Task<PreviewResult>>> _flights = new();
+    private readonly MemoryCache _refusals = new(new MemoryCacheOptions { SizeLimit = 10_000 });
     private readonly SemaphoreSlim _slots = new(settings.Concurrency, settings.Concurrency);
     private readonly string _workFolder = Path.GetFullPath(Path.Combine(settings.WorkPath, "previews"));
     private long _renders;
@@ -87,6 +96,8 @@ public sealed partial class PreviewService(
             return PreviewResult.Found(existing);
         if (engine.SizeRefusal(source.Size) is { } refusal)
             return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refusal);
+        if (_refusals.TryGetValue((sourceSha256, spec), out string? refused))
+            return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refused!);
 
         // The render is shared: it runs to its end (bounded by the time limit) even when the request
         // that started it goes away, since others may be waiting for it.
@@ -119,7 +130,11 @@ public sealed partial class PreviewService(
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _refusals.Dispose();
+    }
 
     private PreviewSpec Snapped(PreviewSpec spec)
     {
@@ -172,6 +187,7 @@ public sealed partial class PreviewService(
                 catch (PreviewUnavailableException e)
                 {
                     LogUnavailable(logger, source.Sha256, e.Message, e.Detail);
+                    _refusals.Set((source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
                     return PreviewResult.Refused(PreviewRefusalKind.Unavailable, e.Message);
                 }
                 Interlocked.Increment(ref _renders);

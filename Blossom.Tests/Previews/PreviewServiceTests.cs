@@ -83,6 +83,19 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_SourceThatCannotBePreviewed_TriedOnceThenRemembered()
+    {
+        var broken = await _client.UploadAsync(_alice, MediaSamples.Junk(), "video/mp4");
+
+        var first = await _previews.GetOrCreateAsync(broken.Sha256, _previews.DefaultSpec, CancellationToken.None);
+        var second = await _previews.GetOrCreateAsync(broken.Sha256, _previews.DefaultSpec, CancellationToken.None);
+
+        second.Should().Be(first);
+        first.Should().Be(PreviewResult.Refused(PreviewRefusalKind.Unavailable, "Not a decodable video"));
+        _app.Logs.Entries.Where(e => e.Category == typeof(PreviewService).FullName && e.EventId.Id == 90).Should().ContainSingle("the second answer is remembered, not tried again");
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_PreviewLargerThanItsSource_TheSourceItself()
     {
         var png = await _client.UploadAsync(_alice, MediaSamples.Checkerboard("image/png", metadata: false), "image/png");
