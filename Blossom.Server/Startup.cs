@@ -149,7 +149,7 @@ internal static class Startup
         services.AddSingleton(sp =>
         {
             var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
-            return new ThumbnailEngine(previews.ToLimits(), previews.Quality);
+            return new ThumbnailEngine(previews.ToLimits(sp.GetRequiredService<IOptions<MediaImageOptions>>().Value), previews.Quality);
         });
         services.AddSingleton(sp =>
         {

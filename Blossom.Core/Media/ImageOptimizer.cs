@@ -28,7 +28,7 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
     /// <summary>The loader libvips would use for the file, when it is one an upload may reach; else null.</summary>
     internal static string? SafeLoaderFor(string path) => VipsImage.FindLoad(path) is { } loader && IsSafe(loader) ? loader : null;
 
-    private static bool IsSafe(string loader) => Loaders.Any(l => loader.StartsWith(l, StringComparison.Ordinal));
+    internal static bool IsSafe(string loader) => Loaders.Any(l => loader.StartsWith(l, StringComparison.Ordinal));
 
     /// <summary>
     /// Loads libvips and sets it up for a server: no operation cache (each image is seen once) and

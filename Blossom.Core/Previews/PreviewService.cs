@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Blossom.Core.Blobs;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Previews;
@@ -52,7 +53,15 @@ public sealed record PreviewResult(BlobRecord? Preview, string? Refusal, Preview
 public sealed partial class PreviewService(
     BlobService blobs, IPreviewIndex index, ThumbnailEngine engine, IBlobLocks locks, PreviewSettings settings, ILogger<PreviewService> logger) : IDisposable
 {
+    /// <summary>
+    /// How long a source that could not be previewed is answered so without trying again: asking
+    /// over and over for the preview of a damaged or pathological file costs one attempt per this
+    /// long, and a time limit missed on a busy moment is retried soon enough.
+    /// </summary>
+    private static readonly TimeSpan RefusalMemory = TimeSpan.FromMinutes(10);
+
     private readonly ConcurrentDictionary<(string Source, PreviewSpec Spec), Lazy<Task<PreviewResult>>> _flights = new();
+    private readonly MemoryCache _refusals = new(new MemoryCacheOptions { SizeLimit = 10_000 });
     private readonly SemaphoreSlim _slots = new(settings.Concurrency, settings.Concurrency);
     private readonly string _workFolder = Path.GetFullPath(Path.Combine(settings.WorkPath, "previews"));
     private long _renders;
@@ -85,6 +94,10 @@ public sealed partial class PreviewService(
             return PreviewResult.Refused(PreviewRefusalKind.Unsupported, $"Blobs of type {source.Type} have no preview: only images and video do");
         if (await FindAsync(sourceSha256, spec, cancellationToken).ConfigureAwait(false) is { } existing)
             return PreviewResult.Found(existing);
+        if (engine.SizeRefusal(source.Size) is { } refusal)
+            return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refusal);
+        if (_refusals.TryGetValue((sourceSha256, spec), out string? refused))
+            return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refused!);
 
         // The render is shared: it runs to its end (bounded by the time limit) even when the request
         // that started it goes away, since others may be waiting for it.
@@ -104,18 +117,24 @@ public sealed partial class PreviewService(
 
     /// <summary>
     /// When a source blob is gone: its previews are forgotten, and their blobs removed unless
-    /// someone owns them (the same bytes uploaded) or they are another source's preview too.
+    /// someone owns them (the same bytes uploaded) or they are another source's preview too; a
+    /// removed preview's own previews (someone asked for a preview of the preview) go the same way.
     /// </summary>
     public async Task ForgetSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
         foreach (var preview in await index.RemoveForSourceAsync(sourceSha256, cancellationToken).ConfigureAwait(false))
         {
-            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false))
-                await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false);
+            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false)
+                && await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false))
+                await ForgetSourceAsync(preview, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _refusals.Dispose();
+    }
 
     private PreviewSpec Snapped(PreviewSpec spec)
     {
@@ -146,6 +165,7 @@ public sealed partial class PreviewService(
 
     private async Task<PreviewResult> MakeAsync(BlobRecord source, PreviewSpec spec)
     {
+        // Every waiter shares this work, so no one request's cancellation ends it; the engine's time limit bounds it.
         var cancellationToken = CancellationToken.None;
         var section = await locks.EnterAsync(LockKey(source.Sha256, spec), cancellationToken).ConfigureAwait(false);
         await using (section.ConfigureAwait(false))
@@ -167,6 +187,7 @@ public sealed partial class PreviewService(
                 catch (PreviewUnavailableException e)
                 {
                     LogUnavailable(logger, source.Sha256, e.Message, e.Detail);
+                    _refusals.Set((source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
                     return PreviewResult.Refused(PreviewRefusalKind.Unavailable, e.Message);
                 }
                 Interlocked.Increment(ref _renders);

@@ -14,7 +14,11 @@ namespace Blossom.Core.Previews;
 /// </param>
 /// <param name="MaxVideoSeconds">Longer videos get none.</param>
 /// <param name="Timeout">Wall-clock time one preview may take to make.</param>
-public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout);
+/// <param name="MaxDecodeBytes">
+/// Images whose decoding would cost more bytes get none (see <see cref="ImageHeader.DecodeBytes"/>):
+/// a progressive JPEG is held whole however small its preview.
+/// </param>
+public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout, long MaxDecodeBytes = 512L * 1024 * 1024);
 
 /// <summary>A preview the engine made.</summary>
 /// <param name="Path">The file, in the output folder; the caller moves or deletes it. The source's own path when <paramref name="IsSource"/>.</param>
@@ -80,10 +84,8 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         var kind = MediaKinds.Of(sourceType);
         if (kind is not (MediaKind.Image or MediaKind.Video))
             throw new PreviewUnavailableException($"Blobs of type {sourceType} have no preview here: only images and video do");
-        var size = new FileInfo(sourcePath).Length;
-        if (size > limits.MaxSourceBytes)
-            throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
-                $"This blob of {size} bytes is larger than this server's limit of {limits.MaxSourceBytes} bytes for previews"));
+        if (SizeRefusal(new FileInfo(sourcePath).Length) is { } refusal)
+            throw new PreviewUnavailableException(refusal);
 
         using var timeLimit = new CancellationTokenSource(limits.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
@@ -100,10 +102,18 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         }
     }
 
+    /// <summary>
+    /// Why a source of this many bytes gets no preview, or null when it may have one: asked before a
+    /// store without local files is made to download a copy.
+    /// </summary>
+    public string? SizeRefusal(long bytes) => bytes > limits.MaxSourceBytes
+        ? string.Create(CultureInfo.InvariantCulture, $"This blob of {bytes} bytes is larger than this server's limit of {limits.MaxSourceBytes} bytes for previews")
+        : null;
+
     private RenderedPreview RenderImage(string sourcePath, PreviewSpec spec, string outputFolder, bool allowSource, CancellationToken cancellationToken)
     {
         var loader = VipsImage.FindLoad(sourcePath) ?? throw new PreviewUnavailableException("The image data is damaged or not an image");
-        if (ImageOptimizer.SafeLoaderFor(sourcePath) is null)
+        if (!ImageOptimizer.IsSafe(loader))
             throw new PreviewUnavailableException("Not an image format this server previews (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)", loader);
         ImageHeader header;
         try
@@ -119,6 +129,12 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         if ((long)header.Width * header.Height * frames > limits.MaxSourcePixels)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Image of {header.Width}x{header.Height}{(frames > 1 ? $" x {frames} frames" : "")} is larger than this server's limit of {limits.MaxSourcePixels / 1_000_000} megapixels for previews"));
+        // A crop draws the picture to cover the box, so it shrinks less while decoding than a scale.
+        var (drawnWidth, drawnHeight) = spec.Method == PreviewMethod.Crop ? Covering(header.Upright, spec) : (spec.Width, spec.Height);
+        var decodeBytes = header.DecodeBytes(frames, drawnWidth, drawnHeight);
+        if (decodeBytes > limits.MaxDecodeBytes)
+            throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"Image of {header.Width}x{header.Height} needs {(decodeBytes + 999_999) / 1_000_000} MB to decode, more than this server's limit of {limits.MaxDecodeBytes / 1_000_000} MB"));
 
         // Animations stay animated only in WebP; PNG keeps transparency; JPEG has none.
         var format = animated ? PreviewFormat.Webp : spec.Format;
@@ -179,9 +195,8 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     /// </summary>
     private static VipsImage CropFrames(string sourcePath, ImageHeader header, PreviewSpec spec)
     {
-        var scale = Math.Min(1, Math.Max((double)spec.Width / header.Width, (double)spec.Height / header.Height));
-        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", (int)Math.Ceiling(header.Width * scale), height: (int)Math.Ceiling(header.Height * scale),
-            size: Enums.Size.Down, outputProfile: "srgb");
+        var (coverWidth, coverHeight) = Covering((header.Width, header.Height), spec);
+        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", coverWidth, height: coverHeight, size: Enums.Size.Down, outputProfile: "srgb");
         var pageHeight = scaled.PageHeight;
         var (width, height) = (Math.Min(spec.Width, scaled.Width), Math.Min(spec.Height, pageHeight));
         var (left, top) = ((scaled.Width - width) / 2, (pageHeight - height) / 2);
@@ -196,6 +211,13 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
             foreach (var frame in frames)
                 frame.Dispose();
         }
+    }
+
+    /// <summary>The size a picture is drawn in to cover the box, keeping its aspect; never larger than it is.</summary>
+    private static (int Width, int Height) Covering((int Width, int Height) picture, PreviewSpec spec)
+    {
+        var scale = Math.Min(1, Math.Max((double)spec.Width / picture.Width, (double)spec.Height / picture.Height));
+        return ((int)Math.Ceiling(picture.Width * scale), (int)Math.Ceiling(picture.Height * scale));
     }
 
     /// <summary>
@@ -238,17 +260,17 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
 
         var seek = probe.Duration > TimeSpan.Zero && probe.Duration / 10 < FrameSeek ? probe.Duration / 10 : FrameSeek;
         var frame = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + ".png");
-        string[] arguments =
-        [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", seek.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
-            .. AudioVideoOptimizer.InputRestrictions, "-i", sourcePath,
-            "-map", "0:V:0", "-vf", string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), "-frames:v", "1",
-            "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", frame,
-        ];
         try
         {
-            // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
-            await FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CutFrameAsync(sourcePath, seek, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MediaRejectedException)
+            {
+                // Nothing after the seek: a video of one frame, or one whose header overstates its length.
+                await CutFrameAsync(sourcePath, TimeSpan.Zero, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+            }
             // The frame is this server's own PNG: never the preview itself, however small.
             return RenderImage(frame, spec, outputFolder, allowSource: false, cancellationToken);
         }
@@ -260,5 +282,18 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         {
             File.Delete(frame);
         }
+    }
+
+    private Task CutFrameAsync(string sourcePath, TimeSpan seek, string frame, TimeSpan maxDuration, CancellationToken cancellationToken)
+    {
+        string[] arguments =
+        [
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", seek.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
+            .. AudioVideoOptimizer.InputRestrictions, "-i", sourcePath,
+            "-map", "0:V:0", "-vf", string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), "-frames:v", "1",
+            "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", frame,
+        ];
+        // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
+        return FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken);
     }
 }

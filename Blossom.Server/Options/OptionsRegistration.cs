@@ -52,8 +52,9 @@ internal static class OptionsRegistration
     public static PreviewSizes ToSizes(this PreviewOptions options) =>
         new(options.Sizes.Count == 0 ? PreviewSizes.Defaults : PreviewSizes.Parse(options.Sizes, out _)!);
 
-    public static PreviewLimits ToLimits(this PreviewOptions options) =>
-        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds));
+    /// <summary>The preview limits as the core's; decoding is bounded by the media optimizer's budget, which bounds a worker's memory alike.</summary>
+    public static PreviewLimits ToLimits(this PreviewOptions options, MediaImageOptions image) =>
+        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds), image.MaxDecodeBytes);
 
     /// <summary>The bucket settings as the S3 store's.</summary>
     public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>

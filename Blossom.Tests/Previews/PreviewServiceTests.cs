@@ -83,6 +83,19 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_SourceThatCannotBePreviewed_TriedOnceThenRemembered()
+    {
+        var broken = await _client.UploadAsync(_alice, MediaSamples.Junk(), "video/mp4");
+
+        var first = await _previews.GetOrCreateAsync(broken.Sha256, _previews.DefaultSpec, CancellationToken.None);
+        var second = await _previews.GetOrCreateAsync(broken.Sha256, _previews.DefaultSpec, CancellationToken.None);
+
+        second.Should().Be(first);
+        first.Should().Be(PreviewResult.Refused(PreviewRefusalKind.Unavailable, "Not a decodable video"));
+        _app.Logs.Entries.Where(e => e.Category == typeof(PreviewService).FullName && e.EventId.Id == 90).Should().ContainSingle("the second answer is remembered, not tried again");
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_PreviewLargerThanItsSource_TheSourceItself()
     {
         var png = await _client.UploadAsync(_alice, MediaSamples.Checkerboard("image/png", metadata: false), "image/png");
@@ -145,6 +158,19 @@ public sealed class PreviewServiceTests : IDisposable
         refused.Should().Be(PreviewResult.Refused(PreviewRefusalKind.Busy, "Too many previews are being made; try again shortly"));
         (await waiting).Kind.Should().Be(PreviewRefusalKind.None);
         (await test._previews.GetOrCreateAsync(second.Sha256, spec, CancellationToken.None)).Kind.Should().Be(PreviewRefusalKind.None);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_SourceOverTheByteLimit_RefusedWithoutRendering()
+    {
+        using var test = new PreviewServiceTests(new Dictionary<string, string?> { ["Blossom:Previews:MaxSourceBytes"] = "1000" });
+        var source = await test._client.UploadAsync(test._alice, MediaSamples.PngWithAlpha(200, 100), "image/png");
+
+        var result = await test._previews.GetOrCreateAsync(source.Sha256, test._previews.DefaultSpec, CancellationToken.None);
+
+        result.Kind.Should().Be(PreviewRefusalKind.Unavailable);
+        result.Refusal.Should().Be($"This blob of {source.Size} bytes is larger than this server's limit of 1000 bytes for previews");
+        test._previews.Renders.Should().Be(0);
     }
 
     [Fact]

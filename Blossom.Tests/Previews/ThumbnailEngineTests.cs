@@ -78,6 +78,15 @@ public sealed class ThumbnailEngineTests : IDisposable
         image.Avg().Should().BeGreaterThan(60);
     }
 
+    [Fact]
+    public async Task RenderAsync_VideoOfOneFrame_PreviewIsThatFrame()
+    {
+        // One frame at 1 fps with a second of sound: the seek a tenth into it passes the only frame.
+        var preview = await RenderAsync(await MediaSamples.VideoAsync(160, 120, fps: 1, seconds: 1), "video/mp4", Spec(96, 96, format: PreviewFormat.Png));
+
+        (preview.MediaType, preview.Width, preview.Height).Should().Be(("image/png", 96, 72));
+    }
+
     [Theory]
     [InlineData(PreviewMethod.Scale, 320, 160)]
     [InlineData(PreviewMethod.Crop, 320, 240)]
@@ -124,6 +133,18 @@ public sealed class ThumbnailEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RenderAsync_ImageCostingMoreToDecodeThanTheLimit_RefusedBeforeDecoding()
+    {
+        // A PNG is decoded whole: 2000 x 1000 x 4 bands = 8 MB.
+        var engine = new ThumbnailEngine(Limits with { MaxDecodeBytes = 4_000_000 }, quality: 80);
+
+        var render = () => RenderAsync(engine, MediaSamples.PngWithAlpha(2000, 1000), "image/png", Spec(96, 96));
+
+        (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be(
+            "Image of 2000x1000 needs 8 MB to decode, more than this server's limit of 4 MB");
+    }
+
+    [Fact]
     public async Task RenderAsync_SourceOverTheByteLimit_Refused()
     {
         var engine = new ThumbnailEngine(Limits with { MaxSourceBytes = 1000 }, quality: 80);
@@ -156,6 +177,17 @@ public sealed class ThumbnailEngineTests : IDisposable
         var render = () => RenderAsync(engine, source, type, Spec(320, 240));
 
         (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be("Making this preview took longer than this server's limit of 0 seconds");
+    }
+
+    [Fact]
+    public async Task RenderAsync_SvgDeclaredAsPng_RefusedByItsContent()
+    {
+        // SVG can pull in files beside it (other users' blobs): only the optimizer's loaders are used, whatever the declared type.
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"100\"><rect width=\"200\" height=\"100\" fill=\"red\"/></svg>"u8.ToArray();
+
+        var render = () => RenderAsync(svg, "image/png", Spec(96, 96));
+
+        (await render.Should().ThrowAsync<PreviewUnavailableException>()).Which.Message.Should().Be("Not an image format this server previews (JPEG, PNG, WebP, GIF, TIFF, HEIF, AVIF)");
     }
 
     [Fact]
