@@ -126,6 +126,21 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task AdminDelete_Source_ItsPreviewsGo()
+    {
+        var operatorKey = new NostrSigner();
+        using var test = new PreviewServiceTests(new Dictionary<string, string?> { ["Blossom:Admin:Pubkeys:0"] = operatorKey.Pubkey });
+        var source = await test._client.UploadAsync(test._alice, MediaSamples.PngWithAlpha(800, 600), "image/png");
+        var preview = (await test._previews.GetOrCreateAsync(source.Sha256, test._previews.DefaultSpec, CancellationToken.None)).Preview!;
+
+        using var delete = await test._client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/admin/blobs/{source.Sha256}")
+            .WithToken(operatorKey.Token(AuthorizationVerb.Admin)));
+
+        delete.StatusCode.Should().Be(System.Net.HttpStatusCode.NoContent);
+        (await test._client.GetAsync($"/{preview.Sha256}")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_PreviewBlobRemovedByTheOperator_MadeAgain()
     {
         var source = await _client.UploadAsync(_alice, MediaSamples.PngWithAlpha(800, 600), "image/png");
