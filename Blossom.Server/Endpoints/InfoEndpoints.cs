@@ -33,7 +33,7 @@ internal static class InfoEndpoints
             buds,
             new UploadInfo(upload.Value.RequireAuth, upload.Value.MaxSizeBytes, upload.Value.AllowedTypes, upload.Value.QuotaBytesPerPubkey),
             new MediaInfo(media.Value.Enabled, media.Value.Mode.ToString().ToLowerInvariant(), media.Value.MaxSizeBytes,
-                image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds),
+                image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds, video.Value.Hls),
             PreviewInfo.From(previewOptions.Value, previews.Sizes),
             mirror.Value.Enabled,
             list.Value.RequireAuth,
@@ -72,7 +72,8 @@ public sealed record MediaInfo(
     [property: JsonPropertyName("imageFormat")] string ImageFormat,
     [property: JsonPropertyName("videoMaxHeight")] int VideoMaxHeight,
     [property: JsonPropertyName("videoMaxFps")] int VideoMaxFps,
-    [property: JsonPropertyName("maxDurationSeconds")] int MaxDurationSeconds);
+    [property: JsonPropertyName("maxDurationSeconds")] int MaxDurationSeconds,
+    [property: JsonPropertyName("videoHls")] bool VideoHls);
 
 /// <summary>
 /// Blob previews: where they are (<c>url</c>, with <c>&lt;sha256&gt;</c> to fill in, and the query

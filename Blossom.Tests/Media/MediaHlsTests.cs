@@ -67,6 +67,19 @@ public sealed partial class MediaHlsTests
         (await FfmpegAsync("-v", "error", "-xerror", "-i", masterUrl.ToString(), "-map", "0", "-f", "null", "-")).Should().Be(0);
     }
 
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public async Task Info_SaysWhetherVideoGetsAnHlsLadder(string setting, bool expected)
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Video:Hls"] = setting });
+        var client = app.Start();
+
+        var info = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/info");
+
+        info.GetProperty("media").GetProperty("videoHls").GetBoolean().Should().Be(expected);
+    }
+
     [Fact]
     public async Task Hls_480pSource_GetsNoLargerRendition()
     {
