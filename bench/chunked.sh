@@ -34,41 +34,17 @@ fresh() { cp "$work/src" "$work/$1"; head -c 32 /dev/urandom | dd of="$work/$1" 
 bench_start_server Blossom__Upload__MaxSizeBytes=$((2 * 1024 * MiB)) Blossom__RateLimit__ChunksPerIpPerMinute=0
 bench_keygen
 
-mkdir -p "$work/nginx"
-proxy_port=$(bench_free_port)
-proxy="http://127.0.0.1:$proxy_port"
-cat >"$work/nginx/nginx.conf" <<EOF
-$([ "$(id -u)" = 0 ] && echo "user root;")
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$proxy_port;
-    # The wall a hosted proxy puts in front of uploads (Cloudflare's free plans: 100 MB).
-    client_max_body_size 100m;
+# The wall a hosted proxy puts in front of uploads (Cloudflare's free plans: 100 MB); bodies go
+# through as they arrive, as a streaming upload server's proxy is set up.
+bench_nginx "    client_max_body_size 100m;
     location / {
       proxy_pass $base;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
       proxy_set_header Host \$host;
-      # Bodies go through as they arrive, as a streaming upload server's proxy is set up.
       proxy_request_buffering off;
-    }
-  }
-}
-EOF
-nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-bench_track $!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && break; sleep 0.1; done
+    }"
+proxy=$nginx_base
 
 chunked() { # base file lanes -> sets ch_s, ch_status, ch_retries, rss_peak_kib
   bench_rss_peak_during node tools/chunked-upload.mjs "$1" "$2" "$chunk_mib" "$3" >"$work/chunked.json"

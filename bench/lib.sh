@@ -5,6 +5,7 @@
 #   bench_build               Release build copied to $work/server (or $BENCH_SERVER_BUILD's copy)
 #   bench_start_server [Blossom__X=Y ...]   the copy on a free loopback port: $server (pid), $base
 #   bench_keygen              NOSTR_SECRET for bench_token
+# and, where a script needs them, bench_nginx (an nginx beside the server) and bench_media_samples.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bench_pids=()
@@ -159,3 +160,56 @@ bench_ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
 bench_mibps() { echo "$1 $2" | awk '{printf "%.0f", $1 / 1048576 / $2}'; } # bytes, seconds
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 bench_runs() { printf '%s\n' "$@" | awk -v f="${BENCH_RUNS_FORMAT:-%.2f}" '{printf "%s" f, (NR > 1 ? ", " : ""), $1}'; }
+
+# Starts nginx on a free loopback port with the given server-block directives (its listen line is
+# added); sets $nginx_port and $nginx_base. Its temp files and logs stay in $work/nginx.
+bench_nginx() {
+  mkdir -p "$work/nginx"
+  nginx_port=$(bench_free_port)
+  nginx_base="http://127.0.0.1:$nginx_port"
+  cat >"$work/nginx/nginx.conf" <<EOF
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  sendfile on;
+  tcp_nopush on;
+  access_log off;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+$1
+  }
+}
+EOF
+  nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+  bench_track $!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break; sleep 0.1; done
+}
+
+# The media inputs, numbers 0..$1: $work/img<i>.jpg (12 MP) and $work/vid<i>.mp4 (1080p60 with a tone).
+# The server dedupes: an original seen before gets its earlier result at once. So every timed
+# repetition needs its own bytes: the JPEGs differ by the noise seed, the clips by the tone's pitch.
+# Number 0 of each is a warm-up (JIT, first use of libvips and ffmpeg, disc cache), not counted;
+# its clip is 1 s, enough for that; the others are 10 s.
+bench_media_samples() {
+  local i seconds
+  for i in $(seq 0 "$1"); do
+    ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i testsrc2=size=4000x3000 \
+      -vf "noise=alls=20:allf=t:all_seed=$((i + 1))" -frames:v 1 -q:v 3 "$work/img$i.jpg"
+    seconds=$([ "$i" = 0 ] && echo 1 || echo 10)
+    ffmpeg -hide_banner -nostdin -loglevel error -y \
+      -f lavfi -i "testsrc2=size=1920x1080:rate=60:duration=$seconds" -f lavfi -i "sine=frequency=$((440 + i)):duration=$seconds" \
+      -c:v libx264 -preset ultrafast -crf 18 -c:a aac -shortest "$work/vid$i.mp4"
+  done
+  sync
+}

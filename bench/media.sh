@@ -27,19 +27,7 @@ if printf '%s\n' 8.15.0 "$ref_vips" | sort -V -C; then no_metadata=keep=none; el
 our_vips=$(grep -o -m1 '"NetVips.Native.linux-x64/[0-9.]*"' "$work/server/Blossom.Server.deps.json" | tr -d '"' | cut -d/ -f2)
 ffmpeg_version=$(ffmpeg -hide_banner -version | awk 'NR == 1 {print $3}')
 
-# The server dedupes: an original seen before gets its earlier result at once. So every timed
-# repetition needs its own bytes: the JPEGs differ by the noise seed, the clips by the tone's pitch.
-# Number 0 of each is a warm-up (JIT, first use of libvips and ffmpeg, disc cache), not counted;
-# its clip is 1 s, enough for that.
-for i in $(seq 0 "$reps"); do
-  ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i testsrc2=size=4000x3000 \
-    -vf "noise=alls=20:allf=t:all_seed=$((i + 1))" -frames:v 1 -q:v 3 "$work/img$i.jpg"
-  seconds=$([ "$i" = 0 ] && echo 1 || echo 10)
-  ffmpeg -hide_banner -nostdin -loglevel error -y \
-    -f lavfi -i "testsrc2=size=1920x1080:rate=60:duration=$seconds" -f lavfi -i "sine=frequency=$((440 + i)):duration=$seconds" \
-    -c:v libx264 -preset ultrafast -crf 18 -c:a aac -shortest "$work/vid$i.mp4"
-done
-sync
+bench_media_samples "$reps"
 
 # Workers=1: libvips then gets every core (Concurrency = cores / Workers), as vipsthumbnail does by
 # default; with more workers the server would use fewer threads per image than the reference.

@@ -25,16 +25,7 @@ bench_build
 ref_vips=$(vipsthumbnail --vips-version | awk '{print $2}')
 if printf '%s\n' 8.15.0 "$ref_vips" | sort -V -C; then no_metadata=keep=none; else no_metadata=strip; fi
 
-# Every repetition its own bytes (the server dedupes); number 0 is a warm-up, not counted.
-for i in $(seq 0 "$reps"); do
-  ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i testsrc2=size=4000x3000 \
-    -vf "noise=alls=20:allf=t:all_seed=$((i + 1))" -frames:v 1 -q:v 3 "$work/img$i.jpg"
-  seconds=$([ "$i" = 0 ] && echo 1 || echo 10)
-  ffmpeg -hide_banner -nostdin -loglevel error -y \
-    -f lavfi -i "testsrc2=size=1920x1080:rate=60:duration=$seconds" -f lavfi -i "sine=frequency=$((440 + i)):duration=$seconds" \
-    -c:v libx264 -preset ultrafast -crf 18 -c:a aac -shortest "$work/vid$i.mp4"
-done
-sync
+bench_media_samples "$reps"
 
 bench_start_server \
   Blossom__Media__Workers=1 Blossom__Previews__Quality=$quality \

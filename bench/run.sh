@@ -78,36 +78,7 @@ for i in $(seq "$reps"); do
 done
 
 # --- 2: GET of that blob vs nginx with sendfile -------------------------------------------------------
-mkdir -p "$work/nginx"
-nginx_port=$(bench_free_port)
-nginx_base="http://127.0.0.1:$nginx_port"
-cat >"$work/nginx/nginx.conf" <<EOF
-$([ "$(id -u)" = 0 ] && echo "user root;")
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  tcp_nopush on;
-  access_log off;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $work/data/blobs;
-  }
-}
-EOF
-nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-bench_track $!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break; sleep 0.1; done
+bench_nginx "    root $work/data/blobs;"
 
 nginx_url() { local p; p=$(bench_blob_path "$1"); echo "$nginx_base${p#"$work/data/blobs"}"; }
 get() { # url expected-bytes -> seconds
