@@ -155,6 +155,8 @@ bench_cpu_seconds() {
 }
 
 bench_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Runs a command, its output dropped; prints the seconds it took.
+bench_timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); bench_elapsed "$start" "$end"; }
 bench_elapsed() { echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'; }
 bench_ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
 bench_mibps() { echo "$1 $2" | awk '{printf "%.0f", $1 / 1048576 / $2}'; } # bytes, seconds
@@ -212,4 +214,31 @@ bench_media_samples() {
       -c:v libx264 -preset ultrafast -crf 18 -c:a aac -shortest "$work/vid$i.mp4"
   done
   sync
+}
+
+# PUT /media of a file held until the result (Prefer: wait), the answer left in $work/reply.json;
+# prints "<request s> <job s>". The job time is the worker's own, from the server's log line
+# "Media: <sha> (<kind>) ended Complete in N ms": it leaves out the upload and the queueing. Fails
+# loudly unless the answer is 200/201 with a result of type <expected>.
+bench_put_media() { # file type expected kind
+  local file=$1 type=$2 expected=$3 kind=$4 hash auth reply job_ms got
+  hash=$(bench_sha "$file")
+  auth=$(bench_token media "$hash")
+  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/media" -T "$file" \
+    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth" -H "Prefer: wait=600")
+  case ${reply% *} in
+    200 | 201) ;;
+    *) echo "PUT /media of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1 ;;
+  esac
+  got=$(node -p "JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).type")
+  [ "$got" = "$expected" ] || { echo "PUT /media of $file gave $got, not $expected" >&2; exit 1; }
+  # The worker logs after the waiting request is answered; give the console logger a moment.
+  for _ in $(seq 50); do
+    job_ms=$(grep -o "Media: $hash ($kind) ended Complete in [0-9]* ms" "$work/server.log" | awk '{print $(NF - 1)}') || true
+    [ -n "$job_ms" ] && break
+    sleep 0.1
+  done
+  # No log line means no job ran: a deduplicated original would make the figure meaningless.
+  [ -n "$job_ms" ] || { echo "no \"ended Complete\" log line for $hash; server log:" >&2; tail -20 "$work/server.log" >&2; exit 1; }
+  echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l)"
 }

@@ -44,39 +44,17 @@ bench_keygen
 
 json() { node -p "JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).$1"; }
 
-# PUT /media holding the request until the result is stored; prints "<request s> <job s> <output bytes>".
-# The job time is the worker's own, from the server's log line "Media: <sha> (<kind>) ended Complete
-# in N ms": it leaves out the upload and the queueing. Fails loudly unless the result is of $3.
+# PUT /media held until the result (bench_put_media); prints "<request s> <job s> <output bytes>".
 put_media() {
-  local file=$1 type=$2 expected=$3 kind=$4 hash auth reply job_ms
-  hash=$(bench_sha "$file")
-  auth=$(bench_token media "$hash")
-  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/media" -T "$file" \
-    -H "Content-Type: $type" -H "X-SHA-256: $hash" -H "Authorization: $auth" -H "Prefer: wait=600")
-  case ${reply% *} in
-    200 | 201) ;;
-    *) echo "PUT /media of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1 ;;
-  esac
-  [ "$(json type)" = "$expected" ] || { echo "PUT /media of $file gave $(json type), not $expected" >&2; exit 1; }
-  # The worker logs after the waiting request is answered; give the console logger a moment.
-  for _ in $(seq 50); do
-    job_ms=$(grep -o "Media: $hash ($kind) ended Complete in [0-9]* ms" "$work/server.log" | awk '{print $(NF - 1)}') || true
-    [ -n "$job_ms" ] && break
-    sleep 0.1
-  done
-  # No log line means no job ran: a deduplicated original would make the figure meaningless.
-  [ -n "$job_ms" ] || { echo "no \"ended Complete\" log line for $hash; server log:" >&2; tail -20 "$work/server.log" >&2; exit 1; }
-  echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l) $(json size)"
+  local timed
+  timed=$(bench_put_media "$@") || exit 1
+  echo "$timed $(json size)"
 }
 
 # The image reference: libvips's thumbnail as the server calls it (fit in the box, size=down is the
 # '>' suffix, auto-rotate is vipsthumbnail's default, sRGB export), WebP at the same quality, no metadata.
 ref_image() {
-  local start end
-  start=$(date +%s.%N)
-  vipsthumbnail "$1" --size "${img_width}x${img_height}>" --export-profile srgb -o "$2[Q=$img_quality,$no_metadata]"
-  end=$(date +%s.%N)
-  bench_elapsed "$start" "$end"
+  bench_timed vipsthumbnail "$1" --size "${img_width}x${img_height}>" --export-profile srgb -o "$2[Q=$img_quality,$no_metadata]"
 }
 
 # The video reference: exactly the ffmpeg command the server runs for a 1080p60 clip with this recipe.
@@ -86,15 +64,11 @@ ref_image() {
 # -nostats before the output). fps= is there
 # because the source's 60 fps is above MaxFps; scale= because the short side (a landscape clip's height) is capped at MaxHeight.
 ref_video() {
-  local start end
-  start=$(date +%s.%N)
-  ffmpeg -hide_banner -nostdin -loglevel error -y -i "$1" \
+  bench_timed ffmpeg -hide_banner -nostdin -loglevel error -y -i "$1" \
     -map 0:V:0 -map '0:a:0?' -vf "scale=-2:$vid_height,fps=$vid_fps" \
     -c:v libx264 -preset "$vid_preset" -crf "$vid_crf" -pix_fmt yuv420p \
     -c:a aac -b:a "${vid_audio_kbps}k" -map_metadata -1 -map_chapters -1 -movflags +faststart \
     -t "$((vid_max_duration + 1)).000" -progress pipe:1 -nostats "$2" >/dev/null
-  end=$(date +%s.%N)
-  bench_elapsed "$start" "$end"
 }
 
 # Ours and the reference alternate, repetition by repetition, so both see the same machine

@@ -35,7 +35,6 @@ bench_start_server \
   Blossom__Media__Video__Hls=true Blossom__Media__Video__HlsSegmentSeconds=$hls_seconds
 bench_keygen
 
-json() { node -p "JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).$1"; }
 
 preview() { # sha256 -> "<seconds> <bytes>", failing unless 200
   local reply
@@ -45,37 +44,21 @@ preview() { # sha256 -> "<seconds> <bytes>", failing unless 200
 }
 
 ref_preview() { # file -> seconds
-  local start end
-  start=$(date +%s.%N)
-  vipsthumbnail "$1" --size "${box_w}x${box_h}>" --export-profile srgb -o "$work/ref.webp[Q=$quality,$no_metadata]"
-  end=$(date +%s.%N)
-  bench_elapsed "$start" "$end"
+  bench_timed vipsthumbnail "$1" --size "${box_w}x${box_h}>" --export-profile srgb -o "$work/ref.webp[Q=$quality,$no_metadata]"
 }
 
-# PUT /media of a clip, held until the result: "<request s> <job s> <ladder files>".
+# PUT /media of a clip with its ladder, held until the result; prints "<request s> <job s>".
 put_media_hls() {
-  local file=$1 hash auth reply job_ms
-  hash=$(bench_sha "$file")
-  auth=$(bench_token media "$hash")
-  reply=$(curl -sS -o "$work/reply.json" -w '%{http_code} %{time_total}' -X PUT "$base/media" -T "$file" \
-    -H "Content-Type: video/mp4" -H "X-SHA-256: $hash" -H "Authorization: $auth" -H "Prefer: wait=600")
-  case ${reply% *} in 200 | 201) ;; *) echo "PUT /media of $file answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1 ;; esac
-  [ "$(json type)" = video/mp4 ] || { echo "PUT /media of $file gave $(json type)" >&2; exit 1; }
-  master=$(node -p "const r = JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')); (r.nip94 || []).find((t) => t[0] === 'streaming')?.[1] ?? ''")
-  [ -n "$master" ] || { echo "PUT /media of $file named no HLS master playlist: $(cat "$work/reply.json")" >&2; exit 1; }
-  for _ in $(seq 50); do
-    job_ms=$(grep -o "Media: $hash (Video) ended Complete in [0-9]* ms" "$work/server.log" | awk '{print $(NF - 1)}') || true
-    [ -n "$job_ms" ] && break
-    sleep 0.1
-  done
-  [ -n "$job_ms" ] || { echo "no \"ended Complete\" log line for $hash" >&2; exit 1; }
-  echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l)"
+  bench_put_media "$1" video/mp4 video/mp4 Video
+  [ -n "$(streaming)" ] || { echo "PUT /media of $1 named no HLS master playlist: $(cat "$work/reply.json")" >&2; exit 1; }
 }
+# The master playlist the last answer names in its NIP-94 streaming tag.
+streaming() { node -p "(JSON.parse(require('fs').readFileSync('$work/reply.json', 'utf8')).nip94 || []).find((t) => t[0] === 'streaming')?.[1] ?? ''"; }
 
 # The arguments MUST stay in step with AudioVideoOptimizer (VideoArgumentsFor, HlsOutputsFor) and
 # FfmpegProcess.RunAsync (-t after each output, -progress on the first): one run, the MP4 and every rung.
 ref_hls() { # file out-folder -> seconds
-  local start end cut=$((vid_max_duration + 1)).000 rungs=() side
+  local cut=$((vid_max_duration + 1)).000 rungs=() side
   mkdir -p "$2"
   encode() { echo "-map 0:V:0 -map 0:a:0? -vf scale=-2:$1,fps=$vid_fps -c:v libx264 -preset $vid_preset -crf $vid_crf -pix_fmt yuv420p -c:a aac -b:a ${vid_audio_kbps}k -map_metadata -1 -map_chapters -1"; }
   for side in 1080 720 480; do
@@ -84,12 +67,9 @@ ref_hls() { # file out-folder -> seconds
       -hls_playlist_type vod -hls_list_size 0 -hls_segment_type mpegts -hls_flags independent_segments
       -hls_segment_filename "$2/${side}_%05d.ts" -t "$cut" "$2/$side.m3u8")
   done
-  start=$(date +%s.%N)
   # shellcheck disable=SC2046
-  ffmpeg -hide_banner -nostdin -loglevel error -y -i "$1" $(encode "$vid_height") -movflags +faststart \
-    -t "$cut" -progress pipe:1 -nostats "$2/out.mp4" "${rungs[@]}" >/dev/null
-  end=$(date +%s.%N)
-  bench_elapsed "$start" "$end"
+  bench_timed ffmpeg -hide_banner -nostdin -loglevel error -y -i "$1" $(encode "$vid_height") -movflags +faststart \
+    -t "$cut" -progress pipe:1 -nostats "$2/out.mp4" "${rungs[@]}"
 }
 
 upload_quiet() { bench_upload "$1" "$2" >/dev/null; }
@@ -120,6 +100,7 @@ for i in $(seq 1 "$reps"); do
 done
 
 # The last ladder plays: ffmpeg reads its master playlist over HTTP and decodes every variant.
+master=$(streaming)
 ffmpeg -hide_banner -nostdin -loglevel error -i "$master" -map 0:v -f null - || { echo "the HLS master $master does not decode" >&2; exit 1; }
 
 # libvips 8.14's webpsave ignores strip (as bench/media.sh notes): then the reference keeps its ICC profile.

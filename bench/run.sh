@@ -52,7 +52,6 @@ bench_upload "$work/warm" >/dev/null
 curl -sf -o /dev/null "$base/$(bench_sha "$work/warm")"
 
 # --- 1 and 5a: 512 MiB upload vs openssl, with the server's peak RSS -------------------------------
-timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); bench_elapsed "$start" "$end"; }
 ours_upload() { # file hash; sets up_s, up_cpu (the server's CPU seconds), rss_peak_kib, hwm_peak_kib; fails unless 201
   local reply cpu0
   cpu0=$(bench_cpu_seconds "$server")
@@ -68,9 +67,9 @@ for i in $(seq "$reps"); do
   hash=$(bench_sha "$work/big$i"); big_hashes+=("$hash")
   # Alternate who goes first, so neither always gets the cooler machine.
   if [ $((i % 2)) = 1 ]; then
-    ref_s=$(timed openssl dgst -sha256 "$work/big$i"); ours_upload "$work/big$i" "$hash"
+    ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i"); ours_upload "$work/big$i" "$hash"
   else
-    ours_upload "$work/big$i" "$hash"; ref_s=$(timed openssl dgst -sha256 "$work/big$i")
+    ours_upload "$work/big$i" "$hash"; ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i")
   fi
   up_ours+=("$(bench_mibps $((big_mib * MiB)) "$up_s")"); up_ref+=("$(bench_mibps $((big_mib * MiB)) "$ref_s")")
   up_rss+=($((rss_peak_kib / 1024))); up_hwm+=($((hwm_peak_kib / 1024))); up_secs+=("$up_s"); up_cpus+=("$up_cpu")
@@ -107,7 +106,7 @@ sweep_idle_kib=$(bench_status_kib "$server" VmRSS)
 : >"$work/sweep.dat"
 for s in "${sizes_mib[@]}"; do
   hash=$(bench_sha "$work/size$s")
-  ref_s=$(timed openssl dgst -sha256 "$work/size$s")
+  ref_s=$(bench_timed openssl dgst -sha256 "$work/size$s")
   ours_upload "$work/size$s" "$hash"
   echo "$s $(bench_mibps $((s * MiB)) "$up_s") $(bench_mibps $((s * MiB)) "$ref_s") $((rss_peak_kib / 1024)) $((hwm_peak_kib / 1024)) $(printf %.3f "$up_s") $up_cpu" >>"$work/sweep.dat"
   sync
