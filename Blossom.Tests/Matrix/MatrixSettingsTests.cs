@@ -60,6 +60,28 @@ public sealed class MatrixSettingsTests
     }
 
     [Fact]
+    public async Task Server_CreatedIdUnused_SweptSoonAfterItExpires()
+    {
+        var settings = Enabled();
+        settings["Blossom:Matrix:UnusedExpirySeconds"] = "1";
+        using var app = new BlossomApplication(settings);
+        app.Start();
+        var index = app.Services.GetRequiredService<IMatrixMediaIndex>();
+
+        var created = (await app.Services.GetRequiredService<MatrixMediaService>().CreateAsync("@alice:example.org", CancellationToken.None)).Value;
+
+        (await index.FindAsync(created.MediaId, CancellationToken.None)).Should().NotBeNull();
+        // Polled with a deadline: the sweep runs every quarter second here.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!app.Logs.Entries.Any(e => e.Message == "Matrix: forgot 1 created media id(s) whose upload never came"))
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the sweep forgets an id soon after its expiry");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+        (await index.FindAsync(created.MediaId, CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
     public void Start_ServerNameWithPortAndOwnLimits_HandedToTheMediaRules()
     {
         var settings = Enabled("Example.org:8448", "http://127.0.0.1:8008/");
