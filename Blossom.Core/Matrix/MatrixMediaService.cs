@@ -108,7 +108,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         ArgumentNullException.ThrowIfNull(mediaId);
         var wait = timeout is not { } asked || asked > settings.MaxDownloadWait ? settings.MaxDownloadWait : asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
         var deadline = Now() + wait;
-        // Listening before each look, so an upload between the look and the wait still wakes it.
+        // Listening before the first look, so an upload between the look and the wait still wakes it (the rechecks catch any other).
         var signal = Listen(mediaId);
         try
         {
