@@ -1,0 +1,34 @@
+using Blossom.Core.Previews;
+using Blossom.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server.Matrix;
+
+/// <summary>
+/// The boxes Matrix thumbnails are snapped to: <c>Matrix:ThumbnailSizes</c>, or <c>Previews:Sizes</c>
+/// when none are set. The preview engine makes only its own sizes, so a Matrix box that is not one
+/// of them is made in the smallest preview box that holds it.
+/// </summary>
+internal sealed class MatrixThumbnailSizes(PreviewSizes sizes)
+{
+    public PreviewSizes Sizes { get; } = sizes;
+}
+
+internal static class MatrixHttp
+{
+    /// <summary>What the Matrix routes need beside the media service: token checks, thumbnail sizes, their JSON.</summary>
+    public static IServiceCollection AddBlossomMatrixHttp(this IServiceCollection services)
+    {
+        services.AddMatrixAuthorization();
+        services.AddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ThumbnailSizes;
+            // Start-up validation already refused sizes that do not parse.
+            return new MatrixThumbnailSizes(configured.Count > 0 && PreviewSizes.Parse(configured, out _) is { } parsed
+                ? new PreviewSizes(parsed)
+                : sp.GetRequiredService<PreviewService>().Sizes);
+        });
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MatrixJsonContext.Default));
+        return services;
+    }
+}
