@@ -16,7 +16,6 @@ using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Blobs;
 using Blossom.Server.Health;
-using Blossom.Server.Matrix;
 using Blossom.Server.Http;
 using Blossom.Server.Matrix;
 using Blossom.Server.Options;

@@ -20,14 +20,8 @@ internal static class MatrixHttp
     public static IServiceCollection AddBlossomMatrixHttp(this IServiceCollection services)
     {
         services.AddMatrixAuthorization();
-        services.AddSingleton(sp =>
-        {
-            var configured = sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ThumbnailSizes;
-            // Start-up validation already refused sizes that do not parse.
-            return new MatrixThumbnailSizes(configured.Count > 0 && PreviewSizes.Parse(configured, out _) is { } parsed
-                ? new PreviewSizes(parsed)
-                : sp.GetRequiredService<PreviewService>().Sizes);
-        });
+        services.AddSingleton(sp => new MatrixThumbnailSizes(
+            sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToThumbnailSizes(sp.GetRequiredService<IOptions<PreviewOptions>>().Value)));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MatrixJsonContext.Default));
         return services;
     }
