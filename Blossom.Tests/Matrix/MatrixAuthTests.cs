@@ -117,6 +117,21 @@ public sealed class MatrixAuthTests(MatrixServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Upload_BrowserPreflight_AllowsPostWithAuthorization()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, "/_matrix/media/v3/upload");
+        request.Headers.Add("Origin", "https://app.element.io");
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+
+        using var response = await Client.SendAsync(request);
+
+        response.IsSuccessStatusCode.Should().BeTrue();
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
+        response.Headers.GetValues("Access-Control-Allow-Methods").Single().Split(", ").Should().Contain("POST");
+        response.Headers.GetValues("Access-Control-Allow-Headers").Single().Split(", ").Should().Contain("Authorization");
+    }
+
+    [Fact]
     public async Task UnknownMatrixRoute_404Unrecognized()
     {
         using var response = await Client.GetAsync("/_matrix/media/v3/nothing-here");
