@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Blossom.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Matrix;
 
@@ -36,6 +38,33 @@ public sealed class MatrixAuthTests(MatrixServerFixture fixture) : IClassFixture
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await response.MatrixErrorAsync()).Errcode.Should().Be("M_MISSING_TOKEN");
+    }
+
+    [Fact]
+    public async Task EveryMatrixWriteRoute_WithoutToken_401MissingToken()
+    {
+        var writes = Server.App.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/_matrix", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Intersect(["PUT", "POST", "DELETE", "PATCH"]).Select(m => (Method: m, Pattern: e.RoutePattern.RawText!)))
+            .ToList();
+
+        writes.Should().Contain([("POST", "/_matrix/media/v3/upload"), ("POST", "/_matrix/media/v1/create")]);
+        foreach (var (method, pattern) in writes)
+        {
+            var path = pattern.Replace("{serverName}", MatrixTestServer.ServerName, StringComparison.Ordinal).Replace("{mediaId}", "abcdefghijklmnopqrstuvwx", StringComparison.Ordinal);
+            using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([1, 2, 3]) });
+            response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, $"{method} {pattern} must demand a token");
+            (await response.MatrixErrorAsync()).Errcode.Should().Be("M_MISSING_TOKEN");
+        }
+    }
+
+    [Fact]
+    public async Task OpenApi_MatrixOn_DescribesMatrixRoutes()
+    {
+        var paths = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+
+        paths.Should().Contain(["/_matrix/media/v3/upload", "/_matrix/media/v1/create", "/_matrix/media/v3/download/{serverName}/{mediaId}", "/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}"]);
     }
 
     [Fact]
@@ -184,6 +213,23 @@ public sealed class MatrixSettingsTests
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await response.MatrixErrorAsync()).Errcode.Should().Be("M_UNRECOGNIZED");
         info.GetProperty("enabled").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Config_OverPerUserRateLimit_429ForThatUserOnly()
+    {
+        await using var server = await MatrixTestServer.StartAsync(new() { ["Blossom:RateLimit:PerPubkeyPerMinute"] = "2" });
+        var alice = server.Homeserver.Login("@alice:example.org");
+        var bob = server.Homeserver.Login("@bob:example.org");
+        for (var i = 0; i < 2; i++)
+            (await server.Client.SendAsync(MatrixRequests.Get("/_matrix/media/v3/config", alice))).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        using var refused = await server.Client.SendAsync(MatrixRequests.Get("/_matrix/media/v3/config", alice));
+        using var other = await server.Client.SendAsync(MatrixRequests.Get("/_matrix/media/v3/config", bob));
+
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await refused.MatrixErrorAsync()).Errcode.Should().Be("M_LIMIT_EXCEEDED");
+        other.StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per Matrix user, like per pubkey");
     }
 
     [Fact]
