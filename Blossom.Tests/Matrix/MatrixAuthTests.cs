@@ -198,8 +198,8 @@ public sealed class MatrixAuthTests(MatrixServerFixture fixture) : IClassFixture
     }
 }
 
-/// <summary>What a server without the Matrix API (the default) and with tight rate limits answers.</summary>
-public sealed class MatrixSettingsTests
+/// <summary>What a server without the Matrix API (the default), and one with tight rate limits, answers on Matrix routes.</summary>
+public sealed class MatrixServerPolicyTests
 {
     [Fact]
     public async Task MatrixRoutes_MatrixOff_NotServedAndInfoSaysOff()
