@@ -1,6 +1,7 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Migration;
+using Blossom.Core.Matrix;
 using Blossom.Core.Moderation;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Server.Http;
@@ -40,14 +41,16 @@ internal static partial class CopyDataCommand
             {
                 // The destination as the server would open it: settings checked, schema migrated, store ready.
                 var destination = new DataStores(
-                    app.Services.GetRequiredService<IBlobStore>(), app.Services.GetRequiredService<IBlobIndex>(), app.Services.GetRequiredService<IModerationStore>());
+                    app.Services.GetRequiredService<IBlobStore>(), app.Services.GetRequiredService<IBlobIndex>(), app.Services.GetRequiredService<IModerationStore>(),
+                    app.Services.GetRequiredService<IMatrixMediaIndex>());
                 await destination.Index.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
                 await destination.Store.InitializeAsync(CancellationToken.None).ConfigureAwait(false);
                 // An older source database is brought to this version's schema, as the server's next start would.
                 await sourceDatabase.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
                 var time = app.Services.GetRequiredService<TimeProvider>();
                 var source = new DataStores(
-                    new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time));
+                    new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
+                    new SqliteMatrixMediaIndex(sourceDatabase));
 
                 var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None).ConfigureAwait(false);
                 if (!result.Complete)

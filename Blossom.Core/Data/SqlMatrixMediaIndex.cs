@@ -114,6 +114,31 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
         }
     }
 
+    public async Task<IReadOnlyList<MatrixMedia>> ListAsync(string? afterMediaId, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                $"{SelectMedia} WHERE @afterMediaId IS NULL OR media_id > @afterMediaId ORDER BY media_id LIMIT @limit",
+                new { afterMediaId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToMedia())];
+        }
+    }
+
+    public async Task<bool> ImportAsync(MatrixMedia media, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO matrix_media ({Columns}) VALUES (@MediaId, @Owner, @Sha256, @ContentType, @FileName, @Created, @UnusedExpires, @Uploaded) " +
+                "ON CONFLICT (media_id) DO NOTHING",
+                Row.From(media), cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        }
+    }
+
     /// <summary>A row of <c>matrix_media</c>, its times in unix milliseconds.</summary>
     private sealed record Row(string MediaId, string Owner, string? Sha256, string? ContentType, string? FileName, long Created, long? UnusedExpires, long? Uploaded)
     {

@@ -30,4 +30,10 @@ public interface IMatrixMediaIndex
 
     /// <summary>Forgets the pending ids expired by <paramref name="now"/>; returns their ids.</summary>
     Task<IReadOnlyList<string>> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> media, pending or not, in media id order after <paramref name="afterMediaId"/> (null: from the start).</summary>
+    Task<IReadOnlyList<MatrixMedia>> ListAsync(string? afterMediaId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Takes in media copied from another database as they are; false when this id is known already (it is kept).</summary>
+    Task<bool> ImportAsync(MatrixMedia media, CancellationToken cancellationToken);
 }

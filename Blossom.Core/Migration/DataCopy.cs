@@ -1,11 +1,12 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Matrix;
 using Blossom.Core.Moderation;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Migration;
 
-/// <summary>One side of a copy: where blob bytes, the index and the moderation records live.</summary>
-public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationStore Moderation);
+/// <summary>One side of a copy: where blob bytes, the index, the moderation records and the Matrix media ids live.</summary>
+public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationStore Moderation, IMatrixMediaIndex MatrixMedia);
 
 /// <summary>What a copy did.</summary>
 /// <param name="Blobs">Index entries taken in, their bytes now in the destination store.</param>
@@ -14,7 +15,8 @@ public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationS
 /// <param name="Unreadable">Index entries skipped: the source store lacks their bytes, or has other bytes under their hash.</param>
 /// <param name="Blocks">Blocked pubkeys taken in.</param>
 /// <param name="Reports">Reported blobs the destination did not have a report of yet.</param>
-public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedBytes, long Unreadable, int Blocks, int Reports)
+/// <param name="MatrixMedia">Matrix media ids the destination did not know yet.</param>
+public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedBytes, long Unreadable, int Blocks, int Reports, long MatrixMedia = 0)
 {
     /// <summary>Whether everything the source had is now in the destination.</summary>
     public bool Complete => Unreadable == 0;
@@ -24,7 +26,8 @@ public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedByt
 /// Copies a server's data into other stores (e.g. a folder and SQLite into S3 and PostgreSQL):
 /// blocks and reports first, as they guard the server; then, for each index entry, the blob's bytes
 /// through the destination's write path, so the hash is verified, and after them its entry with
-/// every owner and their times. One instance runs once. Whatever the destination has already is skipped or merged, so a run
+/// every owner and their times; then the Matrix media ids, which name those blobs, so no mxc:// URI
+/// breaks. One instance runs once. Whatever the destination has already is skipped or merged, so a run
 /// that was interrupted is finished by running again, and a second run duplicates nothing. Bytes
 /// without an index entry are not copied: no one could get them, and the start-up sweep removes them.
 /// Media tasks and the record of what media was optimized into what are not copied: they are transient.
@@ -58,7 +61,25 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
             // The page's copies have all ended: the counts are settled.
             LogProgress(_blobs, _copiedBlobs, _copiedBytes, _unreadable);
         }
-        return new DataCopyResult(_blobs, _copiedBlobs, _copiedBytes, _unreadable, blocks, reports);
+        var matrixMedia = await CopyMatrixMediaAsync(cancellationToken).ConfigureAwait(false);
+        LogMatrixMediaCopied(matrixMedia);
+        return new DataCopyResult(_blobs, _copiedBlobs, _copiedBytes, _unreadable, blocks, reports, matrixMedia);
+    }
+
+    private async Task<long> CopyMatrixMediaAsync(CancellationToken cancellationToken)
+    {
+        long imported = 0;
+        string? after = null;
+        while (await source.MatrixMedia.ListAsync(after, PageSize, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
+        {
+            foreach (var media in page)
+            {
+                if (await destination.MatrixMedia.ImportAsync(media, cancellationToken).ConfigureAwait(false))
+                    imported++;
+            }
+            after = page[^1].MediaId;
+        }
+        return imported;
     }
 
     private async Task<(int Blocks, int Reports)> CopyModerationAsync(CancellationToken cancellationToken)
@@ -116,6 +137,9 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "copy-data: {Blocks} blocked pubkey(s) and {Reports} new report(s) copied")]
     private partial void LogModerationCopied(int blocks, int reports);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "copy-data: {MatrixMedia} new Matrix media id(s) copied")]
+    private partial void LogMatrixMediaCopied(long matrixMedia);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "copy-data: {Blobs} blob(s) indexed, {CopiedBlobs} copied ({CopiedBytes} bytes), {Unreadable} unreadable in the source")]
     private partial void LogProgress(long blobs, long copiedBlobs, long copiedBytes, long unreadable);

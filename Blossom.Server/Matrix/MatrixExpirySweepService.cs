@@ -6,20 +6,22 @@ namespace Blossom.Server.Matrix;
 
 /// <summary>
 /// Forgets created Matrix media ids (MSC2246) whose upload did not come before <c>Matrix:UnusedExpirySeconds</c>,
-/// once a minute. Until swept, an expired id already answers as unknown, so the minute only bounds the
-/// table's growth. Runs on every node; the delete is the same wherever it runs.
+/// every quarter of that time, at most every minute. Until swept, an expired id already answers as unknown,
+/// so the interval only bounds the table's growth and how long a waiting download waits for nothing.
+/// Runs on every node; the delete is the same wherever it runs.
 /// </summary>
 internal sealed partial class MatrixExpirySweepService(IServiceProvider services, IOptions<MatrixOptions> options, TimeProvider time, ILogger<MatrixExpirySweepService> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled)
             return;
         var media = services.GetRequiredService<MatrixMediaService>();
-        using var timer = new PeriodicTimer(Interval, time);
+        var quarter = media.Settings.UnusedExpiry / 4;
+        using var timer = new PeriodicTimer(quarter < LongestInterval ? quarter : LongestInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

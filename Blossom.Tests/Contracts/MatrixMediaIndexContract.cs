@@ -145,6 +145,33 @@ public abstract class MatrixMediaIndexContract : ContractSuite
         (await _media.FindAsync("direct000000000000000000", CancellationToken.None)).Should().NotBeNull();
         (await _media.FindAsync("fresh0000000000000000000", CancellationToken.None)).Should().NotBeNull();
     }
+
+    [Fact]
+    public async Task ListAsync_EveryMediaInIdOrder_ByPages()
+    {
+        var uploaded = new MatrixMedia("b00000000000000000000000", Alice, Blob, "image/png", "b.png", Now, null, Now);
+        await _media.AddUploadedAsync(uploaded, CancellationToken.None);
+        await _media.CreatePendingAsync(Pending("c00000000000000000000000"), 10, CancellationToken.None);
+        await _media.CreatePendingAsync(Pending("a00000000000000000000000", Bob), 10, CancellationToken.None);
+
+        var first = await _media.ListAsync(null, 2, CancellationToken.None);
+        var second = await _media.ListAsync(first[^1].MediaId, 2, CancellationToken.None);
+
+        first.Should().Equal(Pending("a00000000000000000000000", Bob), uploaded);
+        second.Should().Equal(Pending("c00000000000000000000000"));
+        (await _media.ListAsync("c00000000000000000000000", 2, CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ImportAsync_TakesMediaAsTheyAre_KeepsAKnownId()
+    {
+        var copied = new MatrixMedia("copied000000000000000000", Alice, Blob, "image/png", "cat.png", Now - TimeSpan.FromDays(3), Now - TimeSpan.FromDays(2), Now - TimeSpan.FromDays(2.5));
+
+        (await _media.ImportAsync(copied, CancellationToken.None)).Should().BeTrue();
+        (await _media.ImportAsync(copied with { Owner = Bob }, CancellationToken.None)).Should().BeFalse();
+
+        (await _media.FindAsync(copied.MediaId, CancellationToken.None)).Should().Be(copied);
+    }
 }
 
 public sealed class SqliteMatrixMediaIndexContract : MatrixMediaIndexContract

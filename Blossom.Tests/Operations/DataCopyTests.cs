@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Data.Sqlite;
+using Blossom.Core.Matrix;
 using Blossom.Core.Migration;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
@@ -38,6 +39,28 @@ public sealed class DataCopyTests : IDisposable
         (await destination.Store.LengthAsync(sha256, CancellationToken.None)).Should().BeNull("bytes that do not hash to their name are not stored");
     }
 
+    [Fact]
+    public async Task RunAsync_MatrixMediaIds_CopiedOnce_SoMxcUrisKeepWorking()
+    {
+        var source = await StoresAsync("old");
+        var destination = await StoresAsync("new");
+        var data = BlossomRequests.RandomBlob();
+        await PutAsync(source.Store, data);
+        await source.Index.AddAsync(new BlobRecord(BlossomRequests.Sha256(data), data.Length, "image/png", 100), ["@alice:example.org"], CancellationToken.None);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
+        var uploaded = new MatrixMedia("uploaded0000000000000000", "@alice:example.org", BlossomRequests.Sha256(data), "image/png", "cat.png", at, null, at);
+        var pending = new MatrixMedia("pending00000000000000000", "@bob:example.org", null, null, null, at, at + TimeSpan.FromDays(1), null);
+        await source.MatrixMedia.AddUploadedAsync(uploaded, CancellationToken.None);
+        await source.MatrixMedia.CreatePendingAsync(pending, 10, CancellationToken.None);
+
+        var first = await new DataCopy(source, destination, NullLogger<DataCopy>.Instance).RunAsync(CancellationToken.None);
+        var second = await new DataCopy(source, destination, NullLogger<DataCopy>.Instance).RunAsync(CancellationToken.None);
+
+        (first.MatrixMedia, second.MatrixMedia).Should().Be((2L, 0L));
+        (await destination.MatrixMedia.ListAsync(null, 10, CancellationToken.None)).Should().Equal(pending, uploaded);
+        (await destination.Index.OwnersAsync(uploaded.Sha256!, CancellationToken.None)).Should().Equal("@alice:example.org");
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -50,7 +73,8 @@ public sealed class DataCopyTests : IDisposable
         await store.InitializeAsync(CancellationToken.None);
         var database = new SqliteDatabase($"Data Source={Path.Combine(_root, name, "blossom.db")}");
         await database.MigrateAsync(CancellationToken.None);
-        return new DataStores(store, new SqliteBlobIndex(database, TimeProvider.System), new SqliteModerationStore(database, TimeProvider.System));
+        return new DataStores(store, new SqliteBlobIndex(database, TimeProvider.System), new SqliteModerationStore(database, TimeProvider.System),
+            new SqliteMatrixMediaIndex(database));
     }
 
     private static async Task PutAsync(IBlobStore store, byte[] data)
