@@ -6,6 +6,7 @@ using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Ingest;
+using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
@@ -15,6 +16,7 @@ using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Blobs;
 using Blossom.Server.Health;
+using Blossom.Server.Matrix;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Blossom.Server.Previews;
@@ -56,6 +58,7 @@ internal static class Startup
             sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaWorkerService>();
         services.AddBlossomPreviews();
+        services.AddBlossomMatrix();
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<EagerPreviews>();
         services.AddHostedService<EagerPreviewService>();
@@ -162,6 +165,20 @@ internal static class Startup
     }
 
     private const string PreviewLocksKey = "previews";
+
+    /// <summary>
+    /// The Matrix content repository's media ids and rules. Registered whatever <c>Matrix:Enabled</c> says
+    /// (nothing resolves them while it is off); the expiry sweep does nothing then.
+    /// </summary>
+    private static void AddBlossomMatrix(this IServiceCollection services)
+    {
+        services.AddSingleton<IMatrixMediaIndex>(sp => UsesPostgres(sp)
+            ? new PostgresMatrixMediaIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqliteMatrixMediaIndex(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToMediaSettings(sp.GetRequiredService<IOptions<UploadOptions>>().Value));
+        services.AddSingleton<MatrixMediaService>();
+        services.AddHostedService<MatrixExpirySweepService>();
+    }
 
     private static bool UsesPostgres(IServiceProvider services) =>
         services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;

@@ -516,3 +516,66 @@ public sealed class PreviewOptions
     [Range(1, int.MaxValue)]
     public int MaxVideoSeconds { get; set; } = 3 * 3600;
 }
+
+/// <summary>
+/// <c>Blossom:Matrix</c>: the Matrix content repository (media API, MSC2246 async uploads) on the same
+/// blob store, for a homeserver whose reverse proxy sends its media routes here. Off by default.
+/// </summary>
+public sealed class MatrixOptions
+{
+    public const string Section = "Blossom:Matrix";
+
+    /// <summary>Whether the <c>/_matrix/media</c> and <c>/_matrix/client/v1/media</c> routes are served. Default false.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The homeserver's server name, the authority of <c>mxc://</c> URIs, e.g. <c>example.org</c>. Required when enabled.</summary>
+    public string ServerName { get; set; } = "";
+
+    /// <summary>Where access tokens are checked (<c>GET /_matrix/client/v3/account/whoami</c>), e.g. <c>https://matrix.example.org</c>. Required when enabled.</summary>
+    public string HomeserverUrl { get; set; } = "";
+
+    /// <summary>Largest Matrix upload, also shown as <c>m.upload.size</c>. 0 (default): <c>Upload:MaxSizeBytes</c>.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxUploadBytes { get; set; }
+
+    /// <summary>How long a created media id (<c>POST /_matrix/media/v1/create</c>) waits for its upload. Default 86400 s, MSC2246's 24 hours.</summary>
+    [Range(1, 30 * 86400)]
+    public int UnusedExpirySeconds { get; set; } = 86400;
+
+    /// <summary>Created ids one user may have waiting for their upload; one more is answered 429 <c>M_LIMIT_EXCEEDED</c>. Default 10.</summary>
+    [Range(1, 100_000)]
+    public int MaxPendingUploadsPerUser { get; set; } = 10;
+
+    /// <summary>The cap on a download's or thumbnail's <c>timeout_ms</c> (its default too, as the spec's 20 s). Default 20000.</summary>
+    [Range(0, 300_000)]
+    public int MaxDownloadWaitMs { get; set; } = 20_000;
+
+    /// <summary>How long a checked access token is trusted without asking the homeserver again. Default 60 s.</summary>
+    [Range(0, 3600)]
+    public int TokenCacheSeconds { get; set; } = 60;
+
+    /// <summary>Thumbnail boxes as <c>WIDTHxHEIGHT</c>. Empty (default): <c>Previews:Sizes</c>.</summary>
+    public List<string> ThumbnailSizes { get; set; } = [];
+
+    /// <summary><c>GET preview_url</c>: OpenGraph previews of web pages.</summary>
+    public MatrixPreviewUrlOptions PreviewUrl { get; set; } = new();
+}
+
+/// <summary><c>Blossom:Matrix:PreviewUrl</c>: how web pages are fetched for URL previews, always through the private-address guard.</summary>
+public sealed class MatrixPreviewUrlOptions
+{
+    /// <summary>Whether <c>preview_url</c> is served. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The most HTML read of a page. Default 1 MiB: OpenGraph tags are in the head.</summary>
+    [Range(1, 64L * 1024 * 1024)]
+    public long MaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The longest a page (and its image) may take to fetch. Default 10 s.</summary>
+    [Range(1, 300)]
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How long a preview is answered from the cache. Default 3600 s.</summary>
+    [Range(0, 7 * 86400)]
+    public int CacheSeconds { get; set; } = 3600;
+}

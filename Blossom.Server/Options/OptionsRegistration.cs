@@ -1,7 +1,9 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
+using Blossom.Server.Endpoints;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server.Options;
@@ -39,6 +41,8 @@ internal static class OptionsRegistration
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         Bind<PreviewOptions>(services, PreviewOptions.Section);
         services.AddSingleton<IValidateOptions<PreviewOptions>, PreviewOptionsValidator>();
+        Bind<MatrixOptions>(services, MatrixOptions.Section);
+        services.AddSingleton<IValidateOptions<MatrixOptions>, MatrixOptionsValidator>();
         return services;
     }
 
@@ -51,6 +55,18 @@ internal static class OptionsRegistration
     /// <summary>The preview boxes as the core's: the defaults when none are set.</summary>
     public static PreviewSizes ToSizes(this PreviewOptions options) =>
         new(options.Sizes.Count == 0 ? PreviewSizes.Defaults : PreviewSizes.Parse(options.Sizes, out _)!);
+
+    /// <summary>The Matrix thumbnail boxes as the core's: <c>Previews:Sizes</c> (or their defaults) when none are set.</summary>
+    public static PreviewSizes ToThumbnailSizes(this MatrixOptions matrix, PreviewOptions previews) =>
+        matrix.ThumbnailSizes.Count == 0 ? previews.ToSizes() : new(PreviewSizes.Parse(matrix.ThumbnailSizes, out _)!);
+
+    /// <summary>The Matrix media rules as the core's: Upload:AllowedTypes, and Upload:MaxSizeBytes unless Matrix:MaxUploadBytes is set.</summary>
+    public static MatrixMediaSettings ToMediaSettings(this MatrixOptions matrix, UploadOptions upload) => new(
+        matrix.ServerName,
+        upload.Limits(matrix.MaxUploadBytes > 0 ? matrix.MaxUploadBytes : upload.MaxSizeBytes),
+        TimeSpan.FromSeconds(matrix.UnusedExpirySeconds),
+        matrix.MaxPendingUploadsPerUser,
+        TimeSpan.FromMilliseconds(matrix.MaxDownloadWaitMs));
 
     /// <summary>The preview limits as the core's; decoding is bounded by the media optimizer's budget, which bounds a worker's memory alike.</summary>
     public static PreviewLimits ToLimits(this PreviewOptions options, MediaImageOptions image) =>
@@ -112,6 +128,28 @@ internal sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
         options.Sizes.Count == 0 || PreviewSizes.Parse(options.Sizes, out var problem) is not null
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"Previews:Sizes: {problem}; give sizes such as 320x240.");
+}
+
+internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
+{
+    /// <summary>Only an enabled Matrix API needs its server name and homeserver; the thumbnail sizes are checked always, like Previews:Sizes.</summary>
+    public ValidateOptionsResult Validate(string? name, MatrixOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Enabled)
+        {
+            // A server name is a host with an optional port (Matrix spec, "Server names"); it becomes the authority of mxc:// URIs.
+            if (!Uri.TryCreate($"mxc://{options.ServerName}", UriKind.Absolute, out var mxc) || options.ServerName.Length == 0
+                || !string.Equals(mxc.Authority, options.ServerName, StringComparison.OrdinalIgnoreCase) || mxc.AbsolutePath != "/")
+                failures.Add($"Matrix:ServerName '{options.ServerName}' must be the homeserver's server name, a host with an optional port such as example.org, when Matrix:Enabled=true.");
+            if (!Uri.TryCreate(options.HomeserverUrl, UriKind.Absolute, out var homeserver) || (homeserver.Scheme != Uri.UriSchemeHttp && homeserver.Scheme != Uri.UriSchemeHttps)
+                || homeserver.Query.Length > 0)
+                failures.Add($"Matrix:HomeserverUrl '{options.HomeserverUrl}' must be the homeserver's absolute http(s) URL, such as https://matrix.example.org, when Matrix:Enabled=true: access tokens are checked there.");
+        }
+        if (options.ThumbnailSizes.Count > 0 && PreviewSizes.Parse(options.ThumbnailSizes, out var problem) is null)
+            failures.Add($"Matrix:ThumbnailSizes: {problem}; give sizes such as 320x240, or none to use Previews:Sizes.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>

@@ -1,0 +1,127 @@
+using System.Data.Common;
+using Blossom.Core.Matrix;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>All SQL about Matrix media ids, the same statements in SQLite and PostgreSQL. Times are unix milliseconds.</summary>
+/// <param name="open">Opens a connection to the database.</param>
+/// <param name="ownerLock">
+/// A statement that holds a lock of the <c>@Owner</c>'s until the transaction ends, for the pending
+/// limit's count and insert; null where one statement is already alone (SQLite's one writer).
+/// </param>
+public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnection>> open, string? ownerLock) : IMatrixMediaIndex
+{
+    private const string SelectMedia =
+        "SELECT media_id AS MediaId, owner AS Owner, sha256 AS Sha256, content_type AS ContentType, file_name AS FileName, " +
+        "created AS Created, unused_expires AS UnusedExpires, uploaded AS Uploaded FROM matrix_media";
+
+    private const string Columns = "media_id, owner, sha256, content_type, file_name, created, unused_expires, uploaded";
+
+    private const string Pending = "sha256 IS NULL AND unused_expires > @now";
+
+    public async Task<bool> CreatePendingAsync(MatrixMedia media, int maxPending, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        var row = Row.From(media);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (ownerLock is not null)
+                    await connection.ExecuteAsync(new CommandDefinition(ownerLock, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO matrix_media ({Columns}) " +
+                    "SELECT @MediaId, @Owner, NULL, NULL, NULL, @Created, @UnusedExpires, NULL " +
+                    $"WHERE (SELECT COUNT(*) FROM matrix_media WHERE owner = @Owner AND {Pending}) < @maxPending",
+                    new { row.MediaId, row.Owner, row.Created, row.UnusedExpires, now = row.Created, maxPending },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return inserted;
+            }
+        }
+    }
+
+    public async Task<MatrixMedia?> FindAsync(string mediaId, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                $"{SelectMedia} WHERE media_id = @mediaId", new { mediaId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToMedia();
+        }
+    }
+
+    public async Task<bool> CompleteAsync(string mediaId, string owner, string sha256, string contentType, string? fileName, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE matrix_media SET sha256 = @sha256, content_type = @contentType, file_name = @fileName, uploaded = @now " +
+                $"WHERE media_id = @mediaId AND owner = @owner AND {Pending}",
+                new { mediaId, owner, sha256, contentType, fileName, now = now.ToUnixTimeMilliseconds() },
+                cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        }
+    }
+
+    public async Task AddUploadedAsync(MatrixMedia media, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO matrix_media ({Columns}) VALUES (@MediaId, @Owner, @Sha256, @ContentType, @FileName, @Created, @UnusedExpires, @Uploaded)",
+                Row.From(media), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<int> PendingCountAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                $"SELECT COUNT(*) FROM matrix_media WHERE owner = @owner AND {Pending}",
+                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<DateTimeOffset?> NextPendingExpiryAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                $"SELECT MIN(unused_expires) FROM matrix_media WHERE owner = @owner AND {Pending}",
+                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return [.. await connection.QueryAsync<string>(new CommandDefinition(
+                "DELETE FROM matrix_media WHERE sha256 IS NULL AND unused_expires <= @now RETURNING media_id",
+                new { now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false)];
+        }
+    }
+
+    /// <summary>A row of <c>matrix_media</c>, its times in unix milliseconds.</summary>
+    private sealed record Row(string MediaId, string Owner, string? Sha256, string? ContentType, string? FileName, long Created, long? UnusedExpires, long? Uploaded)
+    {
+        public static Row From(MatrixMedia media) => new(media.MediaId, media.Owner, media.Sha256, media.ContentType, media.FileName,
+            media.Created.ToUnixTimeMilliseconds(), media.UnusedExpires?.ToUnixTimeMilliseconds(), media.Uploaded?.ToUnixTimeMilliseconds());
+
+        public MatrixMedia ToMedia() => new(MediaId, Owner, Sha256, ContentType, FileName, DateTimeOffset.FromUnixTimeMilliseconds(Created),
+            UnusedExpires is { } expires ? DateTimeOffset.FromUnixTimeMilliseconds(expires) : null,
+            Uploaded is { } uploaded ? DateTimeOffset.FromUnixTimeMilliseconds(uploaded) : null);
+    }
+}
