@@ -31,6 +31,7 @@ var upload = app.Services.GetRequiredService<IOptions<UploadOptions>>().Value;
 var list = app.Services.GetRequiredService<IOptions<ListOptions>>().Value;
 var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
 var mirror = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
+var matrix = app.Services.GetRequiredService<IOptions<MatrixOptions>>().Value;
 app.MapBlossomHealthChecks();
 app.MapOpenApi();
 app.MapBlossomMetrics();
@@ -48,6 +49,8 @@ app.MapReportEndpoints();
 if (media.Enabled)
     app.MapMediaEndpoints(upload);
 app.MapAdminEndpoints();
+if (matrix.Enabled)
+    app.MapMatrixMediaEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -16,8 +16,8 @@ using Blossom.Server.Media;
 using Blossom.Server.Auth;
 using Blossom.Server.Blobs;
 using Blossom.Server.Health;
-using Blossom.Server.Matrix;
 using Blossom.Server.Http;
+using Blossom.Server.Matrix;
 using Blossom.Server.Options;
 using Blossom.Server.Previews;
 using Microsoft.Extensions.Options;
@@ -71,6 +71,7 @@ internal static class Startup
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddNostrAuthorization();
+        services.AddBlossomMatrixHttp();
         services.AddBlossomRateLimits();
         services.AddSingleton(sp =>
         {

@@ -21,7 +21,7 @@ internal static class InfoEndpoints
 
     internal static Ok<ServerInfo> GetInfo(
         IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
-        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list, IOptions<PreviewOptions> previewOptions, PreviewService previews)
+        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list, IOptions<PreviewOptions> previewOptions, PreviewService previews, IOptions<MatrixOptions> matrix)
     {
         List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13", "14"];
         if (mirror.Value.Enabled)
@@ -38,7 +38,8 @@ internal static class InfoEndpoints
             mirror.Value.Enabled,
             list.Value.RequireAuth,
             // A chunk is limited by the blob's own limit only: a client picks a size its proxies let through.
-            new ChunkedUploadInfo(Supported: true, upload.Value.MaxSizeBytes, upload.Value.PartialTimeoutSeconds)));
+            new ChunkedUploadInfo(Supported: true, upload.Value.MaxSizeBytes, upload.Value.PartialTimeoutSeconds),
+            new MatrixInfo(matrix.Value.Enabled, matrix.Value.Enabled ? matrix.Value.ServerName : null)));
     }
 }
 
@@ -49,7 +50,13 @@ public sealed record ServerInfo(
     [property: JsonPropertyName("previews")] PreviewInfo Previews,
     [property: JsonPropertyName("mirror")] bool Mirror,
     [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth,
-    [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload);
+    [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload,
+    [property: JsonPropertyName("matrix")] MatrixInfo Matrix);
+
+/// <summary>Whether this server is also a Matrix homeserver's media repository, and for which server name (<c>mxc://</c> authority).</summary>
+public sealed record MatrixInfo(
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("serverName")] string? ServerName);
 
 /// <summary>BUD-14: multi-part uploads, the largest chunk, and how long a partial upload may idle before it is discarded.</summary>
 public sealed record ChunkedUploadInfo(

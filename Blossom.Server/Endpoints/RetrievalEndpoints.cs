@@ -52,6 +52,26 @@ internal static class RetrievalEndpoints
             await ChunkedUploadEndpoints.DescribePartialUploadAsync(context, sha256, uploads, cancellationToken).ConfigureAwait(false);
             return BlossomError.NotFound("Blob not found");
         }
+        return await ServeAsync(record, record.Type, blobs, context, cancellationToken).ConfigureAwait(false) switch
+        {
+            { Result: FileContentHttpResult bytes } => bytes,
+            { Result: FileStreamHttpResult stream } => stream,
+            { Result: var error } => (BlossomError)error,
+        };
+    }
+
+    /// <summary>
+    /// A known blob's bytes as <paramref name="type"/> (what the surface knows them as), with ranges,
+    /// conditional requests and the inert headers; a blob gone from the store is a 404. For every
+    /// surface that serves blobs from here (Blossom's GET, Matrix downloads).
+    /// </summary>
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> ServeAsync(
+        BlobRecord record, string type, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(context);
+        var sha256 = record.Sha256;
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
         var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
         // HEAD and a matching If-None-Match send no bytes: the store is asked whether it has the
@@ -60,8 +80,8 @@ internal static class RetrievalEndpoints
         {
             if (await blobs.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
                 return BlossomError.NotFound("Blob not found");
-            ApplyBlobHeaders(context, record.Type, size);
-            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            ApplyBlobHeaders(context, type, size);
+            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         // A range is read from where it starts (the index knows the size), and opened here rather
         // than once the answer is under way: a delete that came in between is still a 404, not a
@@ -71,11 +91,11 @@ internal static class RetrievalEndpoints
             return BlossomError.NotFound("Blob not found");
 
         var length = content.Length;
-        ApplyBlobHeaders(context, record.Type, length);
+        ApplyBlobHeaders(context, type, length);
         if (length > SmallBlobBytes)
         {
             var stream = start == 0 && content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, sha256, length, content, start);
-            return TypedResults.Stream(stream, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            return TypedResults.Stream(stream, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         await using (content.ConfigureAwait(false))
         {
@@ -84,7 +104,7 @@ internal static class RetrievalEndpoints
                 file.ReadExactly(bytes);
             else
                 await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Bytes(bytes, record.Type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            return TypedResults.Bytes(bytes, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
     }
 

@@ -38,6 +38,10 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        // The pipeline's own refusals (unknown path, wrong verb, rate limit, failure) are written as
+        // Blossom errors; on a Matrix route they must be in the Matrix client's vocabulary.
+        if (MatrixError.Applies(httpContext))
+            return MatrixError.From(this).ExecuteAsync(httpContext);
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.Headers[ReasonHeader] = Reason;

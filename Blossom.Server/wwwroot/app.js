@@ -96,6 +96,8 @@ function showInfo(data) {
   rows.push(["Uploads in chunks (BUD-14)", chunked && chunked.supported
     ? `yes: up to ${humanSize(chunked.maxChunkBytes)} per chunk; an unfinished upload is kept ${humanDuration(chunked.partialTimeoutSeconds)} after its last chunk`
     : "no"]);
+  const matrix = data.matrix;
+  rows.push(["Matrix media repository", matrix && matrix.enabled ? `yes, for mxc://${matrix.serverName}/… (/_matrix/media)` : "no"]);
   for (const [name, value] of rows) table.append(row(name, value));
   els.limits.replaceChildren(table);
 }
