@@ -2,8 +2,10 @@
 // JS Matrix clients use, as a client behind a homeserver's reverse proxy would: config, upload,
 // create + asynchronous upload (MSC2246, through the SDK's authenticated HTTP layer, which has no
 // helper for it) with a download waiting for it, downloads and thumbnails by the SDK's mxc URLs in
-// both route families, and the SDK's error for an unknown token.
-// Usage: node matrix.mjs http://127.0.0.1:PORT SERVER_NAME ACCESS_TOKEN IMAGE.png
+// both route families, preview_url of a page (through the SDK's HTTP layer: getUrlPreview first asks
+// the homeserver's /versions, which a media repository does not serve), and the SDK's error for an
+// unknown token.
+// Usage: node matrix.mjs http://127.0.0.1:PORT SERVER_NAME ACCESS_TOKEN IMAGE.png PAGE_URL
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 
@@ -14,10 +16,10 @@ Promise.withResolvers ??= function () {
   const promise = new this((res, rej) => { resolve = res; reject = rej; });
   return { promise, resolve, reject };
 };
-const { createClient, MatrixError, Method, MediaPrefix } = await import("matrix-js-sdk");
+const { createClient, ClientPrefix, MatrixError, Method, MediaPrefix } = await import("matrix-js-sdk");
 
-const [server, serverName, accessToken, imagePath] = process.argv.slice(2);
-assert.ok(server && serverName && accessToken && imagePath, "usage: matrix.mjs SERVER SERVER_NAME TOKEN IMAGE");
+const [server, serverName, accessToken, imagePath, pageUrl] = process.argv.slice(2);
+assert.ok(server && serverName && accessToken && imagePath && pageUrl, "usage: matrix.mjs SERVER SERVER_NAME TOKEN IMAGE PAGE_URL");
 
 const client = createClient({ baseUrl: server, accessToken, userId: "@alice:" + serverName, useAuthorizationHeader: true });
 const authorized = { headers: { Authorization: `Bearer ${accessToken}` } };
@@ -76,9 +78,17 @@ for (const useAuthentication of [true, false]) {
   assert.ok((await thumbnail.arrayBuffer()).byteLength > 0);
 }
 
+// preview_url, as getUrlPreview sends it to a Matrix 1.11 server, and its image by the SDK's URL.
+const preview = await client.http.authedRequest(Method.Get, "/media/preview_url", { url: pageUrl, ts: String(Math.floor(Date.now() / 60000) * 60000) },
+  undefined, { prefix: ClientPrefix.V1 });
+assert.equal(preview["og:title"], "Interop page", JSON.stringify(preview));
+assert.equal(preview["matrix:image:size"], image.length, JSON.stringify(preview));
+const previewImage = await fetch(client.mxcUrlToHttp(preview["og:image"], undefined, undefined, undefined, false, false, true), authorized);
+assert.deepEqual(Buffer.from(await previewImage.arrayBuffer()), image);
+
 // An unknown token: the SDK's MatrixError, as it reads it from any homeserver.
 const stranger = createClient({ baseUrl: server, accessToken: "syt_unknown", userId: "@mallory:" + serverName, useAuthorizationHeader: true });
 await assert.rejects(stranger.uploadContent(Buffer.from(text), { type: "text/plain" }),
   (e) => e instanceof MatrixError && e.errcode === "M_UNKNOWN_TOKEN" && e.httpStatus === 401);
 
-console.log("interop: matrix-js-sdk config, uploadContent, create + upload to it, download (waiting), thumbnail ok");
+console.log("interop: matrix-js-sdk config, uploadContent, create + upload to it, download (waiting), thumbnail, preview_url ok");
