@@ -43,7 +43,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
-        var now = time.GetUtcNow();
+        var now = Now();
         var media = new MatrixMedia(NewMediaId(), upload.Owner, stored.Value.Sha256, upload.ContentType, upload.FileName, now, UnusedExpires: null, Uploaded: now);
         await index.AddUploadedAsync(media, cancellationToken).ConfigureAwait(false);
         return MatrixResult.Ok(media);
@@ -59,7 +59,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         ArgumentNullException.ThrowIfNull(owner);
         if (await CheckUserAsync(owner, cancellationToken).ConfigureAwait(false) is { } blocked)
             return MatrixResult.Refused<MatrixMedia>(blocked);
-        var now = time.GetUtcNow();
+        var now = Now();
         var media = new MatrixMedia(NewMediaId(), owner, Sha256: null, ContentType: null, FileName: null, now, now + settings.UnusedExpiry, Uploaded: null);
         if (await index.CreatePendingAsync(media, settings.MaxPendingUploadsPerUser, cancellationToken).ConfigureAwait(false))
             return MatrixResult.Ok(media);
@@ -79,19 +79,19 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         ArgumentNullException.ThrowIfNull(mediaId);
         ArgumentNullException.ThrowIfNull(upload);
         var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
-        if (Unusable(media, upload.Owner, time.GetUtcNow()) is { } unusable)
+        if (Unusable(media, upload.Owner, Now()) is { } unusable)
             return MatrixResult.Refused<MatrixMedia>(unusable);
         if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
             return MatrixResult.Refused<MatrixMedia>(blocked);
         var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
-        var now = time.GetUtcNow();
+        var now = Now();
         if (!await index.CompleteAsync(mediaId, upload.Owner, stored.Value.Sha256, upload.ContentType, upload.FileName, now, cancellationToken).ConfigureAwait(false))
         {
             // Another upload to the same id finished first, or the id expired while the body came in.
-            var now2 = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
-            return MatrixResult.Refused<MatrixMedia>(Unusable(now2, upload.Owner, now) ?? NotFound(mediaId));
+            var current = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
+            return MatrixResult.Refused<MatrixMedia>(Unusable(current, upload.Owner, now) ?? NotFound(mediaId));
         }
         Signal(mediaId);
         return MatrixResult.Ok(media! with { Sha256 = stored.Value.Sha256, ContentType = upload.ContentType, FileName = upload.FileName, Uploaded = now });
@@ -107,7 +107,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     {
         ArgumentNullException.ThrowIfNull(mediaId);
         var wait = timeout is not { } asked || asked > settings.MaxDownloadWait ? settings.MaxDownloadWait : asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
-        var deadline = time.GetUtcNow() + wait;
+        var deadline = Now() + wait;
         // Listening before each look, so an upload between the look and the wait still wakes it.
         var signal = Listen(mediaId);
         try
@@ -115,7 +115,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
             while (true)
             {
                 var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
-                var now = time.GetUtcNow();
+                var now = Now();
                 if (media is null || media.IsExpired(now))
                     return MatrixResult.Refused<MatrixContent>(NotFound(mediaId));
                 if (media.IsUploaded)
@@ -148,10 +148,17 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     /// <summary>Forgets the created ids whose upload did not come in time; waiting downloads of them end (not found).</summary>
     public async Task<int> SweepExpiredAsync(CancellationToken cancellationToken)
     {
-        var removed = await index.RemoveExpiredAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var removed = await index.RemoveExpiredAsync(Now(), cancellationToken).ConfigureAwait(false);
         foreach (var mediaId in removed)
             Signal(mediaId);
         return removed.Count;
+    }
+
+    /// <summary>The time to the millisecond, as the index keeps it, so the media returned equal those found later.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
     }
 
     private static MatrixRefusal? Unusable(MatrixMedia? media, string owner, DateTimeOffset now) =>

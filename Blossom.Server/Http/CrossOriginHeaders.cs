@@ -29,7 +29,8 @@ internal static class CrossOriginHeaders
         var headers = context.Response.Headers;
         // "*" allows any header only to requests without credentials; the names are for the rest.
         headers.AccessControlAllowHeaders = $"Authorization, Content-Type, {UploadHeaders}, *";
-        headers.AccessControlAllowMethods = "GET, HEAD, PUT, PATCH, DELETE";
+        // POST: the Matrix media API uploads and creates with it.
+        headers.AccessControlAllowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE";
         headers.AccessControlMaxAge = "86400";
         // A route that answers OPTIONS itself (a blob's address lists its methods in Allow) does so.
         if (context.GetEndpoint()?.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Options) == true)

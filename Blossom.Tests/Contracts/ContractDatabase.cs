@@ -2,6 +2,7 @@ using Blossom.Core.Blobs;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Ingest;
+using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Moderation;
 using Blossom.Core.Previews;
@@ -21,6 +22,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public abstract IPartialUploadIndex PartialUploads();
     public abstract IPreviewIndex Previews();
+
+    public abstract IMatrixMediaIndex MatrixMedia();
 
     /// <summary>The blob sections of one node on this database; each call is another node.</summary>
     public abstract IBlobLocks BlobLocks();
@@ -61,6 +64,8 @@ public abstract class ContractDatabase : IAsyncDisposable
         public override IPartialUploadIndex PartialUploads() => new SqlitePartialUploadIndex(Database);
         public override IPreviewIndex Previews() => new SqlitePreviewIndex(Database);
 
+        public override IMatrixMediaIndex MatrixMedia() => new SqliteMatrixMediaIndex(Database);
+
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
 
@@ -88,6 +93,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IPartialUploadIndex PartialUploads() => new PostgresPartialUploadIndex(database);
         public override IPreviewIndex Previews() => new PostgresPreviewIndex(database);
+
+        public override IMatrixMediaIndex MatrixMedia() => new PostgresMatrixMediaIndex(database);
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 

@@ -81,21 +81,29 @@ public abstract class QuotaReservationsContract : ContractSuite
         await OnlyOneOfTwoFitsAsync(quotas, quotas);
     }
 
+    [Fact]
+    public async Task Resize_MatrixUserIdAsOwner_HeldLikeAPubkey()
+    {
+        var quotas = Node();
+
+        await OnlyOneOfTwoFitsAsync(quotas, quotas, "@alice:example.org");
+    }
+
     /// <summary>
     /// Two writes of 2000 bytes into a quota of 3000, through <paramref name="first"/> and
     /// <paramref name="second"/>: the first is granted and commits; the second, decided while the first
     /// holds its room, is refused and counts the first's bytes, whether it waited or not.
     /// </summary>
-    protected async Task OnlyOneOfTwoFitsAsync(IQuotaReservations first, IQuotaReservations second)
+    protected async Task OnlyOneOfTwoFitsAsync(IQuotaReservations first, IQuotaReservations second, string owner = Alice)
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        var one = await first.ReserveAsync(Alice, null, null, CancellationToken.None);
-        await using var two = await second.ReserveAsync(Alice, null, null, CancellationToken.None);
+        var one = await first.ReserveAsync(owner, null, null, CancellationToken.None);
+        await using var two = await second.ReserveAsync(owner, null, null, CancellationToken.None);
 
         (await one.ResizeAsync(Hash(1), 2000, CancellationToken.None)).Should().BeTrue();
         var decided = two.ResizeAsync(Hash(2), 2000, CancellationToken.None);
-        await Index.AddAsync(Blob(1, 2000), [Alice], CancellationToken.None);
+        await Index.AddAsync(Blob(1, 2000), [owner], CancellationToken.None);
         await one.DisposeAsync();
 
         (await decided.WaitAsync(Deadline)).Should().BeFalse();

@@ -236,7 +236,7 @@ public sealed class RetrievalTests : IDisposable
         response.IsSuccessStatusCode.Should().BeTrue();
         response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
         response.Headers.GetValues("Access-Control-Allow-Headers").Single().Split(", ").Should().Contain(["Authorization", "*"]);
-        response.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Be("GET, HEAD, PUT, PATCH, DELETE");
+        response.Headers.GetValues("Access-Control-Allow-Methods").Single().Should().Be("GET, HEAD, POST, PUT, PATCH, DELETE");
         response.Headers.GetValues("Access-Control-Max-Age").Single().Should().Be("86400");
     }
 

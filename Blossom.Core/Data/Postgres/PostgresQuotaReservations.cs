@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
 
@@ -48,11 +50,12 @@ public sealed class PostgresQuotaReservations(string connectionString, IBlobInde
     }
 
     /// <summary>
-    /// The pubkey's lock, keyed by its first 32 bits: pubkeys are random-looking, and two that share
-    /// a lock only wait for each other.
+    /// The owner's lock, keyed by 32 bits of it: a pubkey's first, as pubkeys are random-looking; those
+    /// of the SHA-256 of any other owner (a Matrix user id). Two owners that share a lock only wait for each other.
     /// </summary>
-    private Task<IAsyncDisposable> EnterAsync(string pubkey, CancellationToken cancellationToken) =>
-        _locks.EnterAsync(QuotaLockSpace, BinaryPrimitives.ReadInt32BigEndian(Convert.FromHexString(pubkey.AsSpan(0, 8))), cancellationToken);
+    private Task<IAsyncDisposable> EnterAsync(string owner, CancellationToken cancellationToken) =>
+        _locks.EnterAsync(QuotaLockSpace, BinaryPrimitives.ReadInt32BigEndian(
+            BlobHash.IsValid(owner) ? Convert.FromHexString(owner.AsSpan(0, 8)) : SHA256.HashData(Encoding.UTF8.GetBytes(owner))), cancellationToken);
 
     private sealed class Reservation(PostgresQuotaReservations owner, string? pubkey) : IQuotaReservation
     {
