@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Blossom.Core.Blobs;
 using Blossom.Core.Matrix;
 using Blossom.Core.Media;
@@ -148,6 +149,10 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         }
         if (options.ThumbnailSizes.Count > 0 && PreviewSizes.Parse(options.ThumbnailSizes, out var problem) is null)
             failures.Add($"Matrix:ThumbnailSizes: {problem}; give sizes such as 320x240, or none to use Previews:Sizes.");
+        // Data annotations are checked on the section's own members only, not on those of its subsection.
+        var previewUrl = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options.PreviewUrl, new ValidationContext(options.PreviewUrl), previewUrl, validateAllProperties: true))
+            failures.AddRange(previewUrl.Select(r => $"Matrix:PreviewUrl: {r.ErrorMessage}"));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,0 +1,79 @@
+using Blossom.Core.Matrix;
+using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Tests.Matrix;
+
+/// <summary>The <c>Matrix</c> settings: checked at start-up only as far as they matter, and handed to the media rules.</summary>
+public sealed class MatrixSettingsTests
+{
+    private static Dictionary<string, string?> Enabled(string serverName = "example.org", string homeserverUrl = "https://matrix.example.org") => new()
+    {
+        ["Blossom:Matrix:Enabled"] = "true",
+        ["Blossom:Matrix:ServerName"] = serverName,
+        ["Blossom:Matrix:HomeserverUrl"] = homeserverUrl,
+    };
+
+    [Theory]
+    [InlineData("", "https://matrix.example.org", "Matrix:ServerName '' must be the homeserver's server name")]
+    [InlineData("https://example.org", "https://matrix.example.org", "Matrix:ServerName 'https://example.org'")]
+    [InlineData("example.org/media", "https://matrix.example.org", "Matrix:ServerName 'example.org/media'")]
+    [InlineData("example.org", "", "Matrix:HomeserverUrl '' must be the homeserver's absolute http(s) URL")]
+    [InlineData("example.org", "matrix.example.org", "Matrix:HomeserverUrl 'matrix.example.org'")]
+    [InlineData("example.org", "ftp://matrix.example.org", "Matrix:HomeserverUrl 'ftp://matrix.example.org'")]
+    public void Start_EnabledWithoutAServerNameOrHomeserver_FailsNamingIt(string serverName, string homeserverUrl, string message)
+    {
+        using var app = new BlossomApplication(Enabled(serverName, homeserverUrl));
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Theory]
+    [InlineData("Blossom:Matrix:ThumbnailSizes:0", "320", "Matrix:ThumbnailSizes: '320' is not a size")]
+    [InlineData("Blossom:Matrix:UnusedExpirySeconds", "0", "UnusedExpirySeconds")]
+    [InlineData("Blossom:Matrix:MaxPendingUploadsPerUser", "0", "MaxPendingUploadsPerUser")]
+    [InlineData("Blossom:Matrix:MaxDownloadWaitMs", "-1", "MaxDownloadWaitMs")]
+    [InlineData("Blossom:Matrix:MaxUploadBytes", "-1", "MaxUploadBytes")]
+    [InlineData("Blossom:Matrix:PreviewUrl:TimeoutSeconds", "0", "TimeoutSeconds")]
+    public void Start_InvalidMatrixSetting_FailsNamingIt(string key, string value, string named)
+    {
+        var settings = Enabled();
+        settings[key] = value;
+        using var app = new BlossomApplication(settings);
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(named);
+    }
+
+    [Fact]
+    public void Start_DisabledWithNothingSet_Starts()
+    {
+        using var app = new BlossomApplication();
+
+        app.Start();
+
+        app.Services.GetRequiredService<IOptions<Blossom.Server.Options.MatrixOptions>>().Value.Enabled.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Start_ServerNameWithPortAndOwnLimits_HandedToTheMediaRules()
+    {
+        var settings = Enabled("Example.org:8448", "http://127.0.0.1:8008/");
+        settings["Blossom:Matrix:MaxUploadBytes"] = "5000";
+        settings["Blossom:Upload:AllowedTypes:0"] = "image/*";
+        settings["Blossom:Matrix:UnusedExpirySeconds"] = "600";
+        settings["Blossom:Matrix:MaxPendingUploadsPerUser"] = "2";
+        settings["Blossom:Matrix:MaxDownloadWaitMs"] = "1500";
+        using var app = new BlossomApplication(settings);
+
+        app.Start();
+
+        var rules = app.Services.GetRequiredService<MatrixMediaService>().Settings;
+        (rules.ServerName, rules.Limits.MaxSizeBytes, rules.Limits.AllowedTypes.Single(), rules.UnusedExpiry, rules.MaxPendingUploadsPerUser, rules.MaxDownloadWait)
+            .Should().Be(("Example.org:8448", 5000L, "image/*", TimeSpan.FromMinutes(10), 2, TimeSpan.FromMilliseconds(1500)));
+    }
+}
