@@ -1,15 +1,16 @@
 using Blossom.Tests.Infrastructure;
-using Blossom.Tests.Matrix;
 using Blossom.Tests.Media;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace Blossom.Tests.Interop;
+namespace Blossom.Tests.Matrix;
 
 /// <summary>
 /// The real <c>matrix-js-sdk</c>, run by node, against the server's Matrix content repository, its
 /// tokens checked by the homeserver stand-in (the only stand-in: everything else is the real server).
+/// Here rather than in Interop/, whose tests the distributed suite runs too without the Matrix stand-in;
+/// its npm folder is Interop/Matrix beside the other JS clients'.
 /// </summary>
 public sealed class MatrixJsSdkInteropTests
 {
