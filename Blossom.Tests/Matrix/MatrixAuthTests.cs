@@ -170,7 +170,7 @@ public sealed class MatrixAuthTests(MatrixServerFixture fixture) : IClassFixture
 }
 
 /// <summary>What a server without the Matrix API (the default) and with tight rate limits answers.</summary>
-public sealed class MatrixSettingsTests
+public sealed class MatrixOffAndRateLimitTests
 {
     [Fact]
     public async Task MatrixRoutes_MatrixOff_NotServedAndInfoSaysOff()
