@@ -51,6 +51,8 @@ if (media.Enabled)
 app.MapAdminEndpoints();
 if (matrix.Enabled)
     app.MapMatrixMediaEndpoints();
+if (matrix.Enabled && matrix.PreviewUrl.Enabled)
+    app.MapMatrixPreviewUrlEndpoints();
 
 await app.RunAsync();
 return 0;

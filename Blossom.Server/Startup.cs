@@ -179,6 +179,13 @@ internal static class Startup
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToMediaSettings(sp.GetRequiredService<IOptions<UploadOptions>>().Value));
         services.AddSingleton<MatrixMediaService>();
         services.AddHostedService<MatrixExpirySweepService>();
+        // URL previews fetch through the mirror's client: one guard, one Mirror:AllowPrivateNetworks/AllowedPrivateHosts policy for every outbound fetch.
+        services.AddSingleton(sp =>
+        {
+            var previews = sp.GetRequiredService<IOptions<MatrixOptions>>().Value.PreviewUrl;
+            return new UrlPreviewSettings(previews.MaxBytes, TimeSpan.FromSeconds(previews.TimeoutSeconds), TimeSpan.FromSeconds(previews.CacheSeconds));
+        });
+        services.AddSingleton<UrlPreviewService>();
     }
 
     private static bool UsesPostgres(IServiceProvider services) =>
