@@ -38,8 +38,6 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     public async Task<MatrixResult<MatrixMedia>> UploadAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
-            return MatrixResult.Refused<MatrixMedia>(blocked);
         var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
@@ -81,8 +79,6 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
         if (Unusable(media, upload.Owner, Now()) is { } unusable)
             return MatrixResult.Refused<MatrixMedia>(unusable);
-        if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
-            return MatrixResult.Refused<MatrixMedia>(blocked);
         var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
@@ -175,8 +171,11 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
             ? new(MatrixRefusalKind.Forbidden, "Your account is blocked on this server")
             : null;
 
+    /// <summary>The body stored as a blob the user owns, unless the user is blocked or an upload rule refuses it.</summary>
     private async Task<MatrixResult<BlobRecord>> StoreAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
+        if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
+            return MatrixResult.Refused<BlobRecord>(blocked);
         var request = new IngestRequest(upload.Body, upload.ContentType, upload.Length, upload.Owner, Announced: null, AuthorizedSha256: null);
         var result = await ingest.IngestBlobAsync(request, settings.Limits, cancellationToken).ConfigureAwait(false);
         return result.Refusal is { } refusal
