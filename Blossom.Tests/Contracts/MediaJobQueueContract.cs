@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Blossom.Core.Media;
+using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Contracts;
 
@@ -235,16 +236,6 @@ public abstract class MediaJobQueueContract : IAsyncLifetime
         catch (OperationCanceledException)
         {
             return null;
-        }
-    }
-
-    protected static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(Deadline, what);
-            await Task.Delay(20);
         }
     }
 }

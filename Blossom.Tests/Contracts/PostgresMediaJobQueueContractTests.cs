@@ -108,7 +108,7 @@ public sealed class PostgresMediaJobQueueContractTests(PostgresServer server) : 
 
         await Queue.RemoveAsync(job, CancellationToken.None);
 
-        await WaitForAsync(() => claim.Lost.IsCancellationRequested, "the heartbeat finds the job gone");
+        await Poll.UntilAsync(() => claim.Lost.IsCancellationRequested, "the heartbeat finds the job gone");
     }
 
     private PostgresMediaNode Node => _nodes[0];

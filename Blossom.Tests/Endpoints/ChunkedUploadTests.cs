@@ -575,7 +575,7 @@ public sealed class ChunkedUploadTests : IDisposable
         var other = BlossomRequests.RandomBlob(50_000);
         using var refused = await client.SendAsync(BlossomRequests.Upload(other, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(other)])));
 
-        await WaitForAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             using var head = await HeadAsync(hash, _alice, client);
             return !head.Headers.Contains("Upload-Offset") && PartialFiles(app).Count == 0;
@@ -663,16 +663,5 @@ public sealed class ChunkedUploadTests : IDisposable
     {
         var folder = Path.Combine(app.StoragePath, ".tmp", "partial");
         return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToList() : [];
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing after 15 s.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, what);
-            await Task.Delay(50);
-        }
     }
 }

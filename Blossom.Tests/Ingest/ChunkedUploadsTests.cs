@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Blossom.Core;
 using Blossom.Core.Blobs;
@@ -91,7 +90,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var first = Send(app, data, 0, 2000, body: slow);
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
         var second = Send(app, data, 0, 4000);
-        await UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(PartialFolder(app, data)).Any(f => !Path.GetFileName(f).StartsWith("spine-", StringComparison.Ordinal))), "the second chunk should be written to a file of its own");
+        await Poll.UntilAsync(() => Task.FromResult(Directory.EnumerateFiles(PartialFolder(app, data)).Any(f => !Path.GetFileName(f).StartsWith("spine-", StringComparison.Ordinal))), "the second chunk should be written to a file of its own");
         second.IsCompleted.Should().BeFalse("the completion waits until the spine's appender has left");
         slow.Release();
 
@@ -241,7 +240,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         (refused.Refusal!.Kind, refused.Refusal.Reason).Should().Be((IngestRefusalKind.QuotaExceeded, "Storage quota exceeded: your blobs take 1000 of 1500 bytes and this one needs 1000"));
         (await Uploads(app).StatusAsync(BlossomRequests.Sha256(second), CancellationToken.None)).Should().BeNull();
         // The sweep service discards the idle upload, which frees its room.
-        await UntilAsync(() => Task.FromResult(!Directory.Exists(PartialFolder(app, first))), "the idle upload's chunks should be removed");
+        await Poll.UntilAsync(() => Task.FromResult(!Directory.Exists(PartialFolder(app, first))), "the idle upload's chunks should be removed");
         (await Uploads(app).StatusAsync(BlossomRequests.Sha256(first), CancellationToken.None)).Should().BeNull();
         Succeeded(await Send(app, second, 0, 100)).Outcome.Should().Be(ChunkOutcome.Accepted);
     }
@@ -257,11 +256,11 @@ public sealed class ChunkedUploadsTests : IDisposable
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
         var expires = (await Uploads(app).StatusAsync(sha256, CancellationToken.None))!.ExpiresAt;
 
-        await UntilAsync(async () => (await Uploads(app).StatusAsync(sha256, CancellationToken.None))!.ExpiresAt > expires.AddSeconds(2),
+        await Poll.UntilAsync(async () => (await Uploads(app).StatusAsync(sha256, CancellationToken.None))!.ExpiresAt > expires.AddSeconds(2),
             "a chunk still arriving should keep its upload alive well past the timeout");
         slow.Release();
         Succeeded(await held).Outcome.Should().Be(ChunkOutcome.Accepted);
-        await UntilAsync(() => Task.FromResult(!Directory.Exists(PartialFolder(app, data))), "the idle upload should be swept");
+        await Poll.UntilAsync(() => Task.FromResult(!Directory.Exists(PartialFolder(app, data))), "the idle upload should be swept");
         var late = await Send(app, data, 500, 500);
 
         late.Outcome.Should().Be(ChunkOutcome.Accepted, "a chunk after the sweep starts a new upload, which lacks the first half");
@@ -371,16 +370,6 @@ public sealed class ChunkedUploadsTests : IDisposable
             using var copy = new MemoryStream();
             await content.Stream.CopyToAsync(copy);
             copy.ToArray().Should().Equal(data);
-        }
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), what);
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
     }
 

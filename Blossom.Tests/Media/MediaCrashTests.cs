@@ -34,7 +34,7 @@ public sealed class MediaCrashTests : IDisposable
 
         server.Kill();
 
-        await WaitForAsync(() => !MediaRequests.FfmpegProcessesUnder(_dataRoot).Contains(ffmpeg), "ffmpeg dies with the server that started it", TimeSpan.FromSeconds(15));
+        await Poll.UntilAsync(() => !MediaRequests.FfmpegProcessesUnder(_dataRoot).Contains(ffmpeg), "ffmpeg dies with the server that started it", TimeSpan.FromSeconds(15));
     }
 
     [Fact]
@@ -45,12 +45,12 @@ public sealed class MediaCrashTests : IDisposable
         foreach (var argument in (string[])["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", Path.Combine(output, "stray.mp4")])
             start.ArgumentList.Add(argument);
         using var stray = Process.Start(start)!;
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(_dataRoot).Contains(stray.Id), "the stray ffmpeg runs");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(_dataRoot).Contains(stray.Id), "the stray ffmpeg runs");
 
         using var app = new BlossomApplication(null, _dataRoot);
         app.Start();
 
-        await WaitForAsync(() => stray.HasExited, "start-up ends ffmpeg working in its output folder");
+        await Poll.UntilAsync(() => stray.HasExited, "start-up ends ffmpeg working in its output folder");
     }
 
     [Fact]
@@ -82,18 +82,8 @@ public sealed class MediaCrashTests : IDisposable
     private async Task<int> SingleFfmpegAsync()
     {
         var pid = 0;
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(_dataRoot) is [var one] && (pid = one) > 0, "ffmpeg runs for the task");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(_dataRoot) is [var one] && (pid = one) > 0, "ffmpeg runs for the task");
         return pid;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(deadline ?? MediaRequests.Deadline, what);
-            await Task.Delay(50);
-        }
     }
 
     private static void KillQuietly(int pid)

@@ -134,13 +134,13 @@ public sealed partial class MediaHlsTests
         var client = app.Start();
         var output = Path.Combine(app.MediaWorkPath, "output");
         var task = await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(640, 360, fps: 10, seconds: 60), "video/mp4");
-        await WaitForAsync(() => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.ts", SearchOption.AllDirectories).Any(), "the ladder's first segments are written");
+        await Poll.UntilAsync(() => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.ts", SearchOption.AllDirectories).Any(), "the ladder's first segments are written");
 
         using var canceled = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
 
         canceled.StatusCode.Should().Be(HttpStatusCode.OK);
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0, "the one ffmpeg run of all renditions ends");
-        await WaitForAsync(() => !Directory.EnumerateFileSystemEntries(output).Any(), "the partial MP4 and ladder are removed");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0, "the one ffmpeg run of all renditions ends");
+        await Poll.UntilAsync(() => !Directory.EnumerateFileSystemEntries(output).Any(), "the partial MP4 and ladder are removed");
         (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().BeEmpty();
         (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}"))!.Streaming.Should().BeNull();
     }
@@ -159,7 +159,7 @@ public sealed partial class MediaHlsTests
             {
                 var client = first.Start();
                 id = (await client.SubmitAsync(_alice, await MediaSamples.VideoAsync(640, 360, fps: 10, seconds: 20), "video/mp4")).Id;
-                await WaitForAsync(() => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.ts", SearchOption.AllDirectories).Any(), "the ladder is half written");
+                await Poll.UntilAsync(() => Directory.Exists(output) && Directory.EnumerateFiles(output, "*.ts", SearchOption.AllDirectories).Any(), "the ladder is half written");
             }
             // What a killed server would leave: a half-written ladder that no stop cleaned up.
             Directory.CreateDirectory(Path.Combine(output, "left-by-a-crash"));
@@ -225,15 +225,5 @@ public sealed partial class MediaHlsTests
         await process.WaitForExitAsync();
         (await errors).Should().BeEmpty();
         return process.ExitCode;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
-            await Task.Delay(50);
-        }
     }
 }

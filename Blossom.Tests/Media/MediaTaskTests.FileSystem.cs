@@ -26,7 +26,7 @@ public sealed partial class MediaTaskTests
         var temporary = Path.Combine(app.StoragePath, "originals", ".tmp");
 
         // A request's body file exists once it passed every check made before the body.
-        await WaitForAsync(() => Directory.EnumerateFiles(temporary).Count() == Requests, "every request waits for its body past the early checks");
+        await Poll.UntilAsync(() => Directory.EnumerateFiles(temporary).Count() == Requests, "every request waits for its body past the early checks");
         release.SetResult();
         var responses = await Task.WhenAll(sends);
 

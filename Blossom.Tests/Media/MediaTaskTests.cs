@@ -43,7 +43,7 @@ public sealed partial class MediaTaskTests
         var client = app.Start();
         var task = await client.SubmitAsync(_alice, await LongVideoAsync(), "video/mp4");
         await client.WaitUntilAsync(task.Id, t => t.Message == "Transcoding video");
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 1, "ffmpeg runs for the task");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 1, "ffmpeg runs for the task");
 
         using (var anonymous = await client.DeleteAsync($"/media/{task.Id}"))
             anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -55,8 +55,8 @@ public sealed partial class MediaTaskTests
         var canceled = (await owner.Content.ReadFromJsonAsync<MediaTaskResponse>())!;
         canceled.Status.Should().Be("canceled");
         canceled.Message.Should().Be("Canceled by its owner");
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0, "the ffmpeg process ends");
-        await WaitForAsync(() => !Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "output")).Any(), "the partial output is removed");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0, "the ffmpeg process ends");
+        await Poll.UntilAsync(() => !Directory.EnumerateFiles(Path.Combine(app.MediaWorkPath, "output")).Any(), "the partial output is removed");
         (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}"))!.Status.Should().Be("canceled");
     }
 
@@ -363,7 +363,7 @@ public sealed partial class MediaTaskTests
         var client = app.Start();
         var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(), "image/png")).Id);
 
-        await WaitForAsync(async () => (await client.GetAsync($"/media/{done.Id}")).StatusCode == HttpStatusCode.NotFound, "the ended task is forgotten");
+        await Poll.UntilAsync(async () => (await client.GetAsync($"/media/{done.Id}")).StatusCode == HttpStatusCode.NotFound, "the ended task is forgotten");
 
         (await client.GetAsync(new Uri(done.Blob!.Url).PathAndQuery)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
@@ -470,18 +470,6 @@ public sealed partial class MediaTaskTests
         {
             length = _data.Length;
             return true;
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what) => await WaitForAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
-            await Task.Delay(50);
         }
     }
 }

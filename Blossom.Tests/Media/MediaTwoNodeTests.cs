@@ -50,7 +50,7 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres, S3Server s3) : ID
         var bob = new NostrSigner();
 
         var submitted = await web.Client.SubmitAsync(_alice, video, "video/mp4");
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "worker")).Count == 1, "the worker node transcodes");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "worker")).Count == 1, "the worker node transcodes");
         var joined = await worker.Client.SubmitAsync(bob, video, "video/mp4");
         var polled = await web.Client.WaitForEndAsync(submitted.Id);
         var joinedEnd = await web.Client.WaitForEndAsync(joined.Id);
@@ -75,7 +75,7 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres, S3Server s3) : ID
         using var first = await StartNodeAsync("first", database, bucket, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "veryslow" });
         var video = await MediaSamples.VideoAsync(1280, 720, fps: 10, seconds: 10);
         var id = (await first.Client.SubmitAsync(_alice, video, "video/mp4")).Id;
-        await WaitForAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "first")).Count == 1, "the first node transcodes");
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "first")).Count == 1, "the first node transcodes");
         using var second = await StartNodeAsync("second", database, bucket, new() { ["Media:Workers"] = "1", ["Media:Video:Preset"] = "ultrafast" });
         MediaRequests.FfmpegProcessesUnder(Path.Combine(_root, "second")).Should().BeEmpty("the first node's lease still holds the job");
         first.Kill();
@@ -135,15 +135,5 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres, S3Server s3) : ID
     {
         await using var connection = new NpgsqlConnection(database);
         return await connection.ExecuteScalarAsync<long>("SELECT attempts FROM media_tasks WHERE id = @id", new { id });
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
-            await Task.Delay(50);
-        }
     }
 }

@@ -165,7 +165,7 @@ public sealed class PreviewServiceTests : IDisposable
         var locks = test._app.Services.GetRequiredKeyedService<IBlobLocks>("previews");
         var held = await locks.EnterAsync(PreviewService.LockKey(first.Sha256, spec), CancellationToken.None);
         var waiting = test._previews.GetOrCreateAsync(first.Sha256, spec, CancellationToken.None);
-        await WaitForAsync(() => test._previews.Making == 1, "the first preview holds the only slot");
+        await Poll.UntilAsync(() => test._previews.Making == 1, "the first preview holds the only slot");
 
         var refused = await test._previews.GetOrCreateAsync(second.Sha256, spec, CancellationToken.None);
         await held.DisposeAsync();
@@ -208,15 +208,5 @@ public sealed class PreviewServiceTests : IDisposable
         var result = await test._previews.GetOrCreateAsync(video.Sha256, test._previews.DefaultSpec, CancellationToken.None);
 
         result.Preview!.Should().BeEquivalentTo(new { Type = "image/webp", Width = 320L, Height = 240L });
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
-            await Task.Delay(10);
-        }
     }
 }
