@@ -268,12 +268,7 @@ public sealed class PreviewUrlTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("127.0.0.1")]
-    [InlineData("localhost")]
-    [InlineData("[::1]")]
-    [InlineData("[::ffff:127.0.0.1]")]
-    [InlineData("2130706433")]
-    [InlineData("0.0.0.0")]
+    [MemberData(nameof(LoopbackHosts.All), MemberType = typeof(LoopbackHosts))]
     public async Task PreviewUrl_GuardOn_LoopbackRefused(string host)
     {
         using var app = Server(allowPrivate: false);
