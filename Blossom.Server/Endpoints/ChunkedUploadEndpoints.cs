@@ -132,6 +132,6 @@ internal static class ChunkedUploadEndpoints
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = chunkLength;
-        return ValueTask.FromResult(context.Request.Body);
+        return ValueTask.FromResult<Stream>(new RequestBodyStream(context.Request.Body));
     }
 }

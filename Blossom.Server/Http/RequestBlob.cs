@@ -28,6 +28,6 @@ internal static class RequestBlob
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = null;
-        return ValueTask.FromResult(context.Request.Body);
+        return ValueTask.FromResult<Stream>(new RequestBodyStream(context.Request.Body));
     }
 }
