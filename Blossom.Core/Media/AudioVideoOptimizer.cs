@@ -1,4 +1,6 @@
 using System.Globalization;
+using Blossom.Core.Blobs;
+using Blossom.Core.Previews;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 
@@ -39,23 +41,34 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
             throw new MediaRejectedException(string.Create(CultureInfo.InvariantCulture,
                 $"{char.ToUpperInvariant(noun[0])}{noun[1..]} longer than the limit of {recipe.MaxDurationSeconds} seconds ({probe.Duration.TotalSeconds:F0} s)"));
 
-        var (arguments, extension, mediaType) = video is null ? AudioArguments() : VideoArguments(video);
+        var (arguments, extension, mediaType, size) = video is null ? AudioArguments() : VideoArguments(video);
         var output = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + extension);
         (HlsLadder Ladder, IReadOnlyList<IReadOnlyList<string>> Outputs)? ladder = video is not null && recipe.Hls is not null ? Ladder(video, Path.ChangeExtension(output, null)) : null;
+        // The poster's still comes from the frames this run decodes anyway: a run of its own would
+        // decode the start of the result again, after probing it.
+        var poster = video is null ? null : Path.ChangeExtension(output, ".poster.png");
+        IReadOnlyList<IReadOnlyList<string>> moreOutputs = poster is null
+            ? ladder?.Outputs ?? []
+            : [.. ladder?.Outputs ?? [], ThumbnailEngine.StillOutput(ThumbnailEngine.StillSeekFor(probe.Duration), ScaleFilter(size!.Value), poster)];
         string[] all = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", .. InputRestrictions, "-i", inputPath, .. arguments, output];
         // The probed duration only passed the check above: the run is bounded by the limit too, since
         // a header may lie (or, in browser recordings, be missing).
-        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds), ladder?.Outputs);
+        var run = new FfmpegRun(all, noun, probe.Duration, TimeSpan.FromSeconds(recipe.MaxDurationSeconds), TimeSpan.FromSeconds(recipe.MaxTranscodeSeconds), moreOutputs);
         try
         {
             if (ladder is not null)
                 Directory.CreateDirectory(ladder.Value.Ladder.Folder);
             await FfmpegProcess.RunAsync(run, progress, cancellationToken).ConfigureAwait(false);
-            return new OptimizedMedia(output, mediaType, Streaming: ladder?.Ladder);
+            // The result's size is the one the scale filter was given: no probe of the output needed.
+            return new OptimizedMedia(output, mediaType, Streaming: ladder?.Ladder,
+                Metadata: size is var (width, height) ? new BlobMetadata(width, height, null) : null,
+                PosterFrame: poster is not null && File.Exists(poster) ? poster : null);
         }
         catch (Exception)
         {
             File.Delete(output);
+            if (poster is not null)
+                File.Delete(poster);
             if (ladder is not null && Directory.Exists(ladder.Value.Ladder.Folder))
                 Directory.Delete(ladder.Value.Ladder.Folder, recursive: true);
             throw;
@@ -112,9 +125,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
     /// <summary>H.264 + AAC of the first video and audio stream, the video scaled to <paramref name="shortSide"/>, metadata dropped.</summary>
     private IReadOnlyList<string> Encoding(int displayedWidth, int displayedHeight, int shortSide, double framesPerSecond)
     {
-        var filters = displayedWidth < displayedHeight
-            ? string.Create(CultureInfo.InvariantCulture, $"scale={shortSide}:-2")
-            : string.Create(CultureInfo.InvariantCulture, $"scale=-2:{shortSide}");
+        var filters = ScaleFilter(ScaledSize(displayedWidth, displayedHeight, shortSide));
         if (framesPerSecond > recipe.MaxFps + 0.01)
             filters += string.Create(CultureInfo.InvariantCulture, $",fps={recipe.MaxFps}");
         return
@@ -133,15 +144,28 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         var fps = video.AverageFrameRate > 0 ? video.AverageFrameRate : video.RealFrameRate;
         var renditions = HlsShortSidesFor(width, height).Select(side =>
         {
-            // ffmpeg's scale=-2 rounds the long side to the nearest even number.
-            var longSide = (int)Math.Round((double)side * Math.Max(width, height) / Math.Min(width, height) / 2, MidpointRounding.AwayFromZero) * 2;
-            var (w, h) = width < height ? (side, longSide) : (longSide, side);
+            var (w, h) = ScaledSize(width, height, side);
             return new HlsRendition(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{side}.m3u8")), w, h);
         });
         return (new HlsLadder(folder, [.. renditions]), HlsOutputsFor(width, height, fps, folder));
     }
 
-    private (IReadOnlyList<string>, string, string) VideoArguments(VideoStream video)
+    /// <summary>
+    /// The picture size ffmpeg's scale filter makes of a frame shown at this size when its short side
+    /// becomes <paramref name="shortSide"/>: the long side in proportion, rounded to the nearest even number (what -2 asks).
+    /// </summary>
+    internal static (int Width, int Height) ScaledSize(int displayedWidth, int displayedHeight, int shortSide)
+    {
+        var longSide = (int)Math.Round((double)shortSide * Math.Max(displayedWidth, displayedHeight) / Math.Min(displayedWidth, displayedHeight) / 2, MidpointRounding.AwayFromZero) * 2;
+        return displayedWidth < displayedHeight ? (shortSide, longSide) : (longSide, shortSide);
+    }
+
+    /// <summary>The scale filter that makes <paramref name="size"/>: the short side fixed, the long side left to ffmpeg's -2 (so it is the one <see cref="ScaledSize"/> computes).</summary>
+    private static string ScaleFilter((int Width, int Height) size) => size.Width < size.Height
+        ? string.Create(CultureInfo.InvariantCulture, $"scale={size.Width}:-2")
+        : string.Create(CultureInfo.InvariantCulture, $"scale=-2:{size.Height}");
+
+    private (IReadOnlyList<string>, string, string, (int Width, int Height)?) VideoArguments(VideoStream video)
     {
         var (width, height) = (video.Width ?? 0, video.Height ?? 0);
         if (width <= 0 || height <= 0)
@@ -152,12 +176,13 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         // ffmpeg turns the picture upright before filtering, so scale by the size as shown.
         var (displayedWidth, displayedHeight) = DisplayedSize(video);
         var fps = video.AverageFrameRate > 0 ? video.AverageFrameRate : video.RealFrameRate;
-        return (VideoArgumentsFor(displayedWidth, displayedHeight, fps), ".mp4", "video/mp4");
+        return (VideoArgumentsFor(displayedWidth, displayedHeight, fps), ".mp4", "video/mp4",
+            ScaledSize(displayedWidth, displayedHeight, ShortSide(displayedWidth, displayedHeight)));
     }
 
-    private (IReadOnlyList<string>, string, string) AudioArguments() =>
+    private (IReadOnlyList<string>, string, string, (int Width, int Height)?) AudioArguments() =>
         (["-map", "0:a:0", "-vn", "-c:a", "aac", "-b:a", $"{recipe.AudioBitrateKbps.ToString(CultureInfo.InvariantCulture)}k",
-            "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"], ".m4a", "audio/mp4");
+            "-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"], ".m4a", "audio/mp4", null);
 
     /// <summary>ffprobe with the same input restrictions as the transcode.</summary>
     /// <remarks>

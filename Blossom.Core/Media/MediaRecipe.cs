@@ -1,4 +1,5 @@
 using System.Globalization;
+using Blossom.Core.Blobs;
 
 namespace Blossom.Core.Media;
 
@@ -78,7 +79,10 @@ public enum MediaKind
 /// <param name="MediaType">Its MIME type.</param>
 /// <param name="Message">What the finished task says, when it is more than that the media was optimized.</param>
 /// <param name="Streaming">The HLS ladder written beside it, when the recipe asks for one; its folder goes with the output.</param>
-public sealed record OptimizedMedia(string Path, string MediaType, string? Message = null, HlsLadder? Streaming = null);
+/// <param name="Metadata">The output's picture size, when the optimizer knows it without reading the output again.</param>
+/// <param name="PosterFrame">A still of a video cut in the same run (a PNG beside the output), for its poster; goes with the output.</param>
+public sealed record OptimizedMedia(string Path, string MediaType, string? Message = null, HlsLadder? Streaming = null,
+    BlobMetadata? Metadata = null, string? PosterFrame = null);
 
 /// <summary>An HLS ladder as ffmpeg wrote it: one media playlist per rendition, its segments beside it in <paramref name="Folder"/>.</summary>
 public sealed record HlsLadder(string Folder, IReadOnlyList<HlsRendition> Renditions);

@@ -342,6 +342,8 @@ public sealed class MediaTaskService
         {
             if (optimized is not null)
                 File.Delete(optimized.Path);
+            if (optimized?.PosterFrame is { } poster)
+                File.Delete(poster);
             if (optimized?.Streaming is { } ladder)
                 Directory.Delete(ladder.Folder, recursive: true);
         }
@@ -404,7 +406,7 @@ public sealed class MediaTaskService
             await using (file.ConfigureAwait(false))
                 received = await pending.ReceiveAsync(file, long.MaxValue, cancellationToken).ConfigureAwait(false);
             var derived = new DerivedBlob(job.OriginalSha256,
-                await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
+                optimized.Metadata ?? await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
             var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
             try
             {
@@ -412,10 +414,11 @@ public sealed class MediaTaskService
                     return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
                 var (blob, created, master) = stored;
 
-                // The poster is made outside the lock (it takes a second or so) and before the tasks
-                // complete, so the finished task's descriptor names it. Without one the result stands.
+                // The poster is made outside the lock and before the tasks complete, so the finished
+                // task's descriptor names it; it is drawn from the still the transcode cut, when there
+                // is one. Without a poster the result stands.
                 if (_previews is not null && job.Kind == MediaKind.Video && PreviewService.Supports(blob.Type))
-                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken).ConfigureAwait(false);
+                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken, optimized.PosterFrame).ConfigureAwait(false);
 
                 var gate = await _queue.LockAsync(cancellationToken).ConfigureAwait(false);
                 await using (gate.ConfigureAwait(false))

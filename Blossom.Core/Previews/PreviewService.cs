@@ -83,8 +83,10 @@ public sealed partial class PreviewService(
     /// <summary>
     /// The preview, made now when it does not exist yet. A spec outside the allowed sizes is snapped
     /// first, whoever built it, so no caller can have the server render boxes of its choosing.
+    /// A video's preview is drawn from <paramref name="still"/> when given (a still of this very video
+    /// that <see cref="ThumbnailEngine.StillOutput"/> wrote), instead of cutting one from the blob.
     /// </summary>
-    public async Task<PreviewResult> GetOrCreateAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken)
+    public async Task<PreviewResult> GetOrCreateAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken, string? still = null)
     {
         spec = Snapped(spec);
         var source = await blobs.FindAsync(sourceSha256, cancellationToken).ConfigureAwait(false);
@@ -103,7 +105,7 @@ public sealed partial class PreviewService(
         // that started it goes away, since others may be waiting for it.
         var key = (sourceSha256, spec);
         Lazy<Task<PreviewResult>>? flight = null;
-        flight = new Lazy<Task<PreviewResult>>(() => MakeOnceAsync(key, source, spec, flight!));
+        flight = new Lazy<Task<PreviewResult>>(() => MakeOnceAsync(key, source, spec, still, flight!));
         return await _flights.GetOrAdd(key, flight).Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -142,7 +144,7 @@ public sealed partial class PreviewService(
         return settings.Sizes.Snap(spec.Width, spec.Height, spec.Method, spec.Format, spec.Animated);
     }
 
-    private async Task<PreviewResult> MakeOnceAsync((string, PreviewSpec) key, BlobRecord source, PreviewSpec spec, Lazy<Task<PreviewResult>> flight)
+    private async Task<PreviewResult> MakeOnceAsync((string, PreviewSpec) key, BlobRecord source, PreviewSpec spec, string? still, Lazy<Task<PreviewResult>> flight)
     {
         try
         {
@@ -150,7 +152,7 @@ public sealed partial class PreviewService(
                 return PreviewResult.Refused(PreviewRefusalKind.Busy, "Too many previews are being made; try again shortly");
             try
             {
-                return await MakeAsync(source, spec).ConfigureAwait(false);
+                return await MakeAsync(source, spec, still).ConfigureAwait(false);
             }
             finally
             {
@@ -163,7 +165,7 @@ public sealed partial class PreviewService(
         }
     }
 
-    private async Task<PreviewResult> MakeAsync(BlobRecord source, PreviewSpec spec)
+    private async Task<PreviewResult> MakeAsync(BlobRecord source, PreviewSpec spec, string? still)
     {
         // Every waiter shares this work, so no one request's cancellation ends it; the engine's time limit bounds it.
         var cancellationToken = CancellationToken.None;
@@ -173,36 +175,44 @@ public sealed partial class PreviewService(
             // Another node may have made it while this one waited for the section.
             if (await FindAsync(source.Sha256, spec, cancellationToken).ConfigureAwait(false) is { } existing)
                 return PreviewResult.Found(existing);
-            var file = await blobs.Store.GetLocalFileAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
-            if (file is null)
-                return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
-            await using (file.ConfigureAwait(false))
+            Directory.CreateDirectory(_workFolder);
+            RenderedPreview? rendered;
+            try
             {
-                Directory.CreateDirectory(_workFolder);
-                RenderedPreview rendered;
-                try
-                {
-                    rendered = await engine.RenderAsync(file.Path, source.Type, spec, _workFolder, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PreviewUnavailableException e)
-                {
-                    LogUnavailable(logger, source.Sha256, e.Message, e.Detail);
-                    _refusals.Set((source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
-                    return PreviewResult.Refused(PreviewRefusalKind.Unavailable, e.Message);
-                }
-                Interlocked.Increment(ref _renders);
-                var preview = rendered.IsSource ? source : await CommitAsync(source, rendered, cancellationToken).ConfigureAwait(false);
-                await index.AddAsync(source.Sha256, spec, preview.Sha256, cancellationToken).ConfigureAwait(false);
-                LogMade(logger, source.Sha256, spec.Width, spec.Height, preview.Sha256, preview.Size);
-                // The source's last owner may have deleted it meanwhile, after its previews were forgotten.
-                if (await blobs.FindAsync(source.Sha256, cancellationToken).ConfigureAwait(false) is null)
-                {
-                    await ForgetSourceAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
-                    return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
-                }
-                return PreviewResult.Found(preview);
+                rendered = still is not null
+                    ? await engine.RenderStillAsync(still, spec, _workFolder, cancellationToken).ConfigureAwait(false)
+                    : await RenderBlobAsync(source, spec, cancellationToken).ConfigureAwait(false);
             }
+            catch (PreviewUnavailableException e)
+            {
+                LogUnavailable(logger, source.Sha256, e.Message, e.Detail);
+                _refusals.Set((source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
+                return PreviewResult.Refused(PreviewRefusalKind.Unavailable, e.Message);
+            }
+            if (rendered is null)
+                return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
+            Interlocked.Increment(ref _renders);
+            var preview = rendered.IsSource ? source : await CommitAsync(source, rendered, cancellationToken).ConfigureAwait(false);
+            await index.AddAsync(source.Sha256, spec, preview.Sha256, cancellationToken).ConfigureAwait(false);
+            LogMade(logger, source.Sha256, spec.Width, spec.Height, preview.Sha256, preview.Size);
+            // The source's last owner may have deleted it meanwhile, after its previews were forgotten.
+            if (await blobs.FindAsync(source.Sha256, cancellationToken).ConfigureAwait(false) is null)
+            {
+                await ForgetSourceAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
+                return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
+            }
+            return PreviewResult.Found(preview);
         }
+    }
+
+    /// <summary>The preview drawn from the blob's bytes (a local copy, for a store without local files); null when they are gone.</summary>
+    private async Task<RenderedPreview?> RenderBlobAsync(BlobRecord source, PreviewSpec spec, CancellationToken cancellationToken)
+    {
+        var file = await blobs.Store.GetLocalFileAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+            return null;
+        await using (file.ConfigureAwait(false))
+            return await engine.RenderAsync(file.Path, source.Type, spec, _workFolder, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<BlobRecord> CommitAsync(BlobRecord source, RenderedPreview rendered, CancellationToken cancellationToken)

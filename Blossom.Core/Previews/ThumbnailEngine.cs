@@ -87,13 +87,19 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         if (SizeRefusal(new FileInfo(sourcePath).Length) is { } refusal)
             throw new PreviewUnavailableException(refusal);
 
+        return await WithinTimeLimitAsync(token => kind == MediaKind.Image
+            ? Task.Run(() => RenderImage(sourcePath, spec, outputFolder, allowSource: true, token), token)
+            : RenderVideoAsync(sourcePath, spec, outputFolder, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a render under the engine's time limit, which ends it with a refusal that says so.</summary>
+    private async Task<RenderedPreview> WithinTimeLimitAsync(Func<CancellationToken, Task<RenderedPreview>> render, CancellationToken cancellationToken)
+    {
         using var timeLimit = new CancellationTokenSource(limits.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
         try
         {
-            return kind == MediaKind.Image
-                ? await Task.Run(() => RenderImage(sourcePath, spec, outputFolder, allowSource: true, linked.Token), linked.Token).ConfigureAwait(false)
-                : await RenderVideoAsync(sourcePath, spec, outputFolder, linked.Token).ConfigureAwait(false);
+            return await render(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -258,7 +264,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Video longer than this server's limit of {limits.MaxVideoSeconds} seconds for previews ({probe.Duration.TotalSeconds:F0} s)"));
 
-        var seek = probe.Duration > TimeSpan.Zero && probe.Duration / 10 < FrameSeek ? probe.Duration / 10 : FrameSeek;
+        var seek = StillSeekFor(probe.Duration);
         var frame = Path.Combine(outputFolder, Guid.NewGuid().ToString("N") + ".png");
         try
         {
@@ -271,8 +277,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
                 // Nothing after the seek: a video of one frame, or one whose header overstates its length.
                 await CutFrameAsync(sourcePath, TimeSpan.Zero, frame, maxDuration, cancellationToken).ConfigureAwait(false);
             }
-            // The frame is this server's own PNG: never the preview itself, however small.
-            return RenderImage(frame, spec, outputFolder, allowSource: false, cancellationToken);
+            return RenderStill(frame, spec, outputFolder, cancellationToken);
         }
         catch (MediaRejectedException e)
         {
@@ -288,12 +293,39 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     {
         string[] arguments =
         [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", seek.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", Seconds(seek),
             .. AudioVideoOptimizer.InputRestrictions, "-i", sourcePath,
-            "-map", "0:V:0", "-vf", string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), "-frames:v", "1",
-            "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", frame,
+            .. StillOptions(string.Create(CultureInfo.InvariantCulture, $"thumbnail={FrameCandidates}"), frame),
         ];
         // The runner's own time limit is only a backstop: the engine's, in the token, ends the run first, with its own message.
         return FfmpegProcess.RunAsync(new FfmpegRun(arguments, "video frame", TimeSpan.Zero, maxDuration, limits.Timeout * 2), new Progress<int>(), cancellationToken);
     }
+
+    /// <summary>Where a video's still is looked for: <see cref="FrameSeek"/> in, or a tenth of a shorter video.</summary>
+    public static TimeSpan StillSeekFor(TimeSpan duration) => duration > TimeSpan.Zero && duration / 10 < FrameSeek ? duration / 10 : FrameSeek;
+
+    /// <summary>
+    /// An extra output for an ffmpeg run that decodes a video anyway (the optimizer's): the still a
+    /// preview of the video would be drawn from, picked as <see cref="RenderAsync"/> picks it, from
+    /// frames scaled by <paramref name="scaleFilter"/>, written to <paramref name="stillPath"/> (PNG).
+    /// </summary>
+    public static IReadOnlyList<string> StillOutput(TimeSpan seek, string scaleFilter, string stillPath) =>
+        StillOptions(string.Create(CultureInfo.InvariantCulture, $"trim=start={Seconds(seek)},{scaleFilter},thumbnail={FrameCandidates}"), stillPath);
+
+    /// <summary>A preview drawn from a video's still that <see cref="StillOutput"/> wrote; the still stays the caller's.</summary>
+    public Task<RenderedPreview> RenderStillAsync(string stillPath, PreviewSpec spec, string outputFolder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return WithinTimeLimitAsync(token => Task.Run(() => RenderStill(stillPath, spec, outputFolder, token), token), cancellationToken);
+    }
+
+    // The still is this server's own PNG: never the preview itself, however small.
+    private RenderedPreview RenderStill(string stillPath, PreviewSpec spec, string outputFolder, CancellationToken cancellationToken) =>
+        RenderImage(stillPath, spec, outputFolder, allowSource: false, cancellationToken);
+
+    /// <summary>One frame through <paramref name="filter"/>, as a fast lossless PNG without metadata.</summary>
+    private static string[] StillOptions(string filter, string stillPath) =>
+        ["-map", "0:V:0", "-vf", filter, "-frames:v", "1", "-c:v", "png", "-compression_level", "1", "-map_metadata", "-1", stillPath];
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture);
 }

@@ -31,6 +31,23 @@ public sealed class MediaPosterTests
     }
 
     [Fact]
+    public async Task OptimizedVideo_StartingInBlack_PosterIsAPictureFromLaterOn()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Video:Preset"] = "ultrafast" });
+        var client = app.Start();
+
+        var done = await client.WaitForEndAsync((await client.SubmitAsync(_alice, await MediaSamples.VideoWithBlackStartAsync(), "video/mp4")).Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        var previews = app.Services.GetRequiredService<PreviewService>();
+        var poster = await previews.FindAsync(done.Blob!.Sha256, VideoPoster.SpecFor(previews.Sizes), CancellationToken.None);
+        poster.Should().NotBeNull();
+        using var image = VipsImage.NewFromBuffer(await client.GetByteArrayAsync($"/{poster!.Sha256}.webp"));
+        (image.Width, image.Height).Should().Be((320, 240));
+        image.Avg().Should().BeGreaterThan(40, "the poster is a frame of the test pattern after the black half second, not the black start");
+    }
+
+    [Fact]
     public async Task OptimizedVideo_PreviewsOff_NoPoster()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?>

@@ -45,6 +45,9 @@ public sealed class MediaVideoTests
     [InlineData(1280, 720, 90, 540, 960)] // a phone's recording: landscape frames shown upright
     [InlineData(720, 720, 0, 540, 540)] // square
     [InlineData(1280, 720, 0, 960, 540)] // landscape: the height, as before
+    [InlineData(1000, 562, 0, 960, 540)] // an odd shape: the long side in proportion, rounded to an even number
+    [InlineData(1282, 720, 0, 962, 540)] // 961.5 rounds to the nearest even number, up, as ffmpeg's -2 does
+    [InlineData(720, 1282, 0, 540, 962)]
     public async Task Clip_LimitAppliesToTheShortSide_ShapeKept(int width, int height, int rotation, int expectedWidth, int expectedHeight)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?>
@@ -60,6 +63,8 @@ public sealed class MediaVideoTests
         done.Status.Should().Be("complete", done.Message);
         var video = (await client.ProbeAsync(done.Blob!)).GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("codec_type").GetString() == "video");
         (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()).Should().Be((expectedWidth, expectedHeight));
+        // The descriptor's size is the optimizer's own figure, not read back from the result: it must be the result's.
+        done.Blob!.Nip94!.Should().ContainEquivalentOf(new[] { "dim", $"{expectedWidth}x{expectedHeight}" });
     }
 
     [Fact]
