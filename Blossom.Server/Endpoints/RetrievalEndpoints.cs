@@ -43,7 +43,7 @@ internal static class RetrievalEndpoints
     /// A blob still being uploaded in chunks is not found, with what is held of it for its uploader.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, AccelRedirectHttpResult, BlossomError>> GetBlobAsync(
-        string blob, BlobService blobs, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
+        string blob, BlobService blobs, HotBlobs hot, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,7 @@ internal static class RetrievalEndpoints
             context.Response.Headers.CacheControl = Immutable;
             return new AccelRedirectHttpResult(file, record.Type, size, EntityTagOf(sha256), DateTimeOffset.FromUnixTimeSeconds(record.Uploaded));
         }
-        return await ServeAsync(record, record.Type, blobs, context, cancellationToken).ConfigureAwait(false) switch
+        return await ServeAsync(record, record.Type, blobs, hot, context, cancellationToken).ConfigureAwait(false) switch
         {
             { Result: FileContentHttpResult bytes } => bytes,
             { Result: FileStreamHttpResult stream } => stream,
@@ -75,13 +75,15 @@ internal static class RetrievalEndpoints
     /// <summary>
     /// A known blob's bytes as <paramref name="type"/> (what the surface knows them as), with ranges,
     /// conditional requests and the inert headers; a blob gone from the store is a 404. For every
-    /// surface that serves blobs from here (Blossom's GET, Matrix downloads).
+    /// surface that serves blobs from here (Blossom's GET, Matrix downloads). The record is the
+    /// index's answer of this request: held bytes of a small blob are served only for a blob it found.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> ServeAsync(
-        BlobRecord record, string type, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
+        BlobRecord record, string type, BlobService blobs, HotBlobs hot, HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(hot);
         ArgumentNullException.ThrowIfNull(context);
         var sha256 = record.Sha256;
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
@@ -94,6 +96,11 @@ internal static class RetrievalEndpoints
                 return BlossomError.NotFound("Blob not found");
             ApplyBlobHeaders(context, type, size);
             return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+        }
+        if (record.Size <= SmallBlobBytes && hot.Find(sha256) is { } held)
+        {
+            ApplyBlobHeaders(context, type, held.Length);
+            return TypedResults.Bytes(held, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         // A range is read from where it starts (the index knows the size), and opened here rather
         // than once the answer is under way: a delete that came in between is still a 404, not a
@@ -116,6 +123,7 @@ internal static class RetrievalEndpoints
                 file.ReadExactly(bytes);
             else
                 await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            hot.Keep(sha256, bytes);
             return TypedResults.Bytes(bytes, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
     }
