@@ -33,6 +33,7 @@ internal static class Startup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(CreateBlobStore);
         services.AddSingleton<BlobRedirects>();
+        services.AddSingleton<HotBlobs>();
         services.AddBlossomDatabase();
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,

@@ -68,7 +68,7 @@ internal static class MatrixMediaEndpoints
 
     /// <summary>What the media handlers use, bound as one parameter.</summary>
     internal sealed record MatrixServices(
-        MatrixMediaService Media, BlobService Blobs, BlobRedirects Redirects, PublicBaseUrl BaseUrl,
+        MatrixMediaService Media, BlobService Blobs, HotBlobs HotBlobs, BlobRedirects Redirects, PublicBaseUrl BaseUrl,
         PreviewService Previews, IOptions<PreviewOptions> PreviewOptions, MatrixThumbnailSizes ThumbnailSizes);
 
     internal static async Task<Results<Ok<MatrixContentUri>, MatrixError>> UploadAsync(
@@ -126,7 +126,7 @@ internal static class MatrixMediaEndpoints
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         }
         var type = media.ContentType ?? blob.Type;
-        var served = await RetrievalEndpoints.ServeAsync(blob, type, services.Blobs, context, cancellationToken).ConfigureAwait(false);
+        var served = await RetrievalEndpoints.ServeAsync(blob, type, services.Blobs, services.HotBlobs, context, cancellationToken).ConfigureAwait(false);
         if (served.Result is BlossomError)
             return MatrixError.NotFound("Media not found");
         // A file name in the route arrives with '/' still encoded; it must not escape the last segment.

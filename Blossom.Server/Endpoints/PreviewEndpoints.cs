@@ -100,6 +100,7 @@ internal sealed class PreviewLinkFilter(IOptions<PreviewOptions> options, Public
         {
             FileStreamHttpResult stream => (stream.ContentType, stream.FileLength),
             FileContentHttpResult bytes => (bytes.ContentType, bytes.FileLength),
+            AccelRedirectHttpResult file => (file.ContentType, file.FileLength),
             _ => (null, null),
         };
         if (type is not null

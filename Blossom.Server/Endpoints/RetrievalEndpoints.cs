@@ -36,11 +36,14 @@ internal static class RetrievalEndpoints
     /// the end. Small blobs in a local file are read in one synchronous read from the page cache: the
     /// streaming path costs a thread-pool hop per read, several times the cost of the read itself at
     /// this size. A store whose stream cannot seek serves ranges through ranged reads of its own.
-    /// With <c>Storage:S3:Redirect</c> set, a known blob is answered with a redirect to the bucket instead.
+    /// With <c>Storage:S3:Redirect</c> set, a known blob is answered with a redirect to the bucket instead;
+    /// with <c>Storage:AccelRedirectPrefix</c> set, a GET that wants the bytes is answered with the blob's
+    /// headers and the file for the proxy in front to send (HEAD and 304 are answered from here as usual,
+    /// a Range is the proxy's to serve from the file).
     /// A blob still being uploaded in chunks is not found, with what is held of it for its uploader.
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, BlossomError>> GetBlobAsync(
-        string blob, BlobService blobs, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, AccelRedirectHttpResult, BlossomError>> GetBlobAsync(
+        string blob, BlobService blobs, HotBlobs hot, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
@@ -52,7 +55,16 @@ internal static class RetrievalEndpoints
             await ChunkedUploadEndpoints.DescribePartialUploadAsync(context, sha256, uploads, cancellationToken).ConfigureAwait(false);
             return BlossomError.NotFound("Blob not found");
         }
-        return await ServeAsync(record, record.Type, blobs, context, cancellationToken).ConfigureAwait(false) switch
+        if (redirects.InternalRedirectFor(sha256) is { } file && SendsBytes(context.Request, EntityTagOf(sha256)))
+        {
+            // The file is looked at here: the proxy's own 404 for a file gone missing would carry no reason.
+            if (await blobs.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
+                return BlossomError.NotFound("Blob not found");
+            InertBlobHeaders.Apply(context.Response, record.Type);
+            context.Response.Headers.CacheControl = Immutable;
+            return new AccelRedirectHttpResult(file, record.Type, size, EntityTagOf(sha256), DateTimeOffset.FromUnixTimeSeconds(record.Uploaded));
+        }
+        return await ServeAsync(record, record.Type, blobs, hot, context, cancellationToken).ConfigureAwait(false) switch
         {
             { Result: FileContentHttpResult bytes } => bytes,
             { Result: FileStreamHttpResult stream } => stream,
@@ -63,17 +75,19 @@ internal static class RetrievalEndpoints
     /// <summary>
     /// A known blob's bytes as <paramref name="type"/> (what the surface knows them as), with ranges,
     /// conditional requests and the inert headers; a blob gone from the store is a 404. For every
-    /// surface that serves blobs from here (Blossom's GET, Matrix downloads).
+    /// surface that serves blobs from here (Blossom's GET, Matrix downloads). The record is the
+    /// index's answer of this request: held bytes of a small blob are served only for a blob it found.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> ServeAsync(
-        BlobRecord record, string type, BlobService blobs, HttpContext context, CancellationToken cancellationToken)
+        BlobRecord record, string type, BlobService blobs, HotBlobs hot, HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(hot);
         ArgumentNullException.ThrowIfNull(context);
         var sha256 = record.Sha256;
         var lastModified = DateTimeOffset.FromUnixTimeSeconds(record.Uploaded);
-        var entityTag = new EntityTagHeaderValue($"\"{sha256}\"");
+        var entityTag = EntityTagOf(sha256);
         // HEAD and a matching If-None-Match send no bytes: the store is asked whether it has the
         // blob, not for its bytes, which an object store would start sending only to be cut off.
         if (!SendsBytes(context.Request, entityTag))
@@ -82,6 +96,11 @@ internal static class RetrievalEndpoints
                 return BlossomError.NotFound("Blob not found");
             ApplyBlobHeaders(context, type, size);
             return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+        }
+        if (record.Size <= SmallBlobBytes && hot.Find(sha256) is { } held)
+        {
+            ApplyBlobHeaders(context, type, held.Length);
+            return TypedResults.Bytes(held, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         // A range is read from where it starts (the index knows the size), and opened here rather
         // than once the answer is under way: a delete that came in between is still a 404, not a
@@ -104,9 +123,13 @@ internal static class RetrievalEndpoints
                 file.ReadExactly(bytes);
             else
                 await content.Stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            hot.Keep(sha256, bytes);
             return TypedResults.Bytes(bytes, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
     }
+
+    /// <summary>The hash names the bytes forever: a strong tag.</summary>
+    private static EntityTagHeaderValue EntityTagOf(string sha256) => new($"\"{sha256}\"");
 
     private static void ApplyBlobHeaders(HttpContext context, string type, long length)
     {

@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Storage.S3;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
@@ -7,11 +8,20 @@ namespace Blossom.Server.Http;
 
 /// <summary>
 /// Where a blob GET is sent instead of being streamed (BUD-01 allows redirects): the bucket's
-/// public URL or a presigned URL, by <c>Storage:S3:Redirect</c>; nowhere for other stores.
+/// public URL or a presigned URL, by <c>Storage:S3:Redirect</c>; nowhere for other stores. Or, for a proxy
+/// in front, the path of the blob's file it serves itself (X-Accel-Redirect).
 /// </summary>
 internal sealed class BlobRedirects(IBlobStore store, IOptions<StorageOptions> options)
 {
     private readonly S3StorageOptions _s3 = options.Value.S3;
+    private readonly string? _accelPrefix = options.Value.AccelRedirectPrefix is { Length: > 0 } prefix && store is FileSystemBlobStore ? prefix.TrimEnd('/') : null;
+
+    /// <summary>
+    /// Where the proxy in front finds the blob's file (<c>Storage:AccelRedirectPrefix</c>, the store's own
+    /// <c>ab/cd/&lt;sha256&gt;</c> layout), or null when this server sends the bytes itself.
+    /// </summary>
+    public string? InternalRedirectFor(string sha256) =>
+        _accelPrefix is null ? null : $"{_accelPrefix}/{sha256[..2]}/{sha256[2..4]}/{sha256}";
 
     /// <summary>The URL to send a client to for the blob, or null to stream it from here.</summary>
     public async Task<Uri?> ForAsync(BlobRecord record)

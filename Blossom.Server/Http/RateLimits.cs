@@ -26,33 +26,41 @@ internal static class RateLimits
     /// <summary>
     /// The per-IP budgets. An endpoint draws from the one its <see cref="IpRateLimit"/> metadata
     /// names, <see cref="IpRateLimit.Requests"/> when it names none; a path no endpoint matches
-    /// is as cheap as a blob read and draws from <see cref="IpRateLimit.Reads"/>.
+    /// is as cheap as a blob read and draws from <see cref="IpRateLimit.Reads"/>. A request no
+    /// budget applies to (blob reads by default) skips the limiter, whose bookkeeping would cost
+    /// a blob read a good share of its time.
     /// </summary>
     public static IApplicationBuilder UseBlossomIpRateLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-        return app.UseRateLimiter(Refusing(PartitionedRateLimiter.Create<HttpContext, (string Budget, string Address)>(context =>
+        var limiter = PartitionedRateLimiter.Create<HttpContext, (string Budget, string Address)>(context =>
         {
-            var limit = context.GetEndpoint() is { } endpoint ? endpoint.Metadata.GetMetadata<IpRateLimit>() ?? IpRateLimit.Requests : IpRateLimit.Reads;
-            var permits = limit.PermitsPerMinute(settings);
-            return permits > 0 && !IsHealthCheck(context)
-                ? RateLimitPartition.GetFixedWindowLimiter((limit.Name, context.Connection.RemoteIpAddress?.ToString() ?? ""), _ => Limit(permits))
-                : RateLimitPartition.GetNoLimiter(("", ""));
-        })));
+            var limit = IpLimitOf(context);
+            return RateLimitPartition.GetFixedWindowLimiter((limit.Name, context.Connection.RemoteIpAddress?.ToString() ?? ""), _ => Limit(limit.PermitsPerMinute(settings)));
+        });
+        return app.UseWhen(context => IpLimitOf(context).PermitsPerMinute(settings) > 0 && !IsHealthCheck(context), limited => limited.UseRateLimiter(Refusing(limiter)));
     }
 
-    /// <summary>The per-pubkey budget, for requests that carry a valid token: after authentication, which finds the pubkey.</summary>
+    /// <summary>
+    /// The per-pubkey budget, for requests that carry a valid token: after authentication, which
+    /// finds the pubkey. Requests without one skip the limiter.
+    /// </summary>
     public static IApplicationBuilder UseBlossomPubkeyRateLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var perPubkey = app.Services.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerPubkeyPerMinute;
-        return app.UseRateLimiter(Refusing(PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            perPubkey > 0 && context.GetEndpoint()?.Metadata.GetMetadata<IpRateLimit>()?.CountsPerPubkey != false
-            && context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } pubkey
-                ? RateLimitPartition.GetFixedWindowLimiter(pubkey, _ => Limit(perPubkey))
-                : RateLimitPartition.GetNoLimiter(""))));
+        var limiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetFixedWindowLimiter(PubkeyOf(context) ?? "", _ => Limit(perPubkey)));
+        return app.UseWhen(
+            context => perPubkey > 0 && context.GetEndpoint()?.Metadata.GetMetadata<IpRateLimit>()?.CountsPerPubkey != false && PubkeyOf(context) is not null,
+            limited => limited.UseRateLimiter(Refusing(limiter)));
     }
+
+    private static IpRateLimit IpLimitOf(HttpContext context) =>
+        context.GetEndpoint() is { } endpoint ? endpoint.Metadata.GetMetadata<IpRateLimit>() ?? IpRateLimit.Requests : IpRateLimit.Reads;
+
+    private static string? PubkeyOf(HttpContext context) => context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
 
     private static RateLimiterOptions Refusing(PartitionedRateLimiter<HttpContext> limiter) => new()
     {

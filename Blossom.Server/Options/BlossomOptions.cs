@@ -29,6 +29,14 @@ public sealed class StorageOptions
 
     /// <summary><c>Blossom:Storage:S3</c>, used when <see cref="Kind"/> is <c>S3</c>.</summary>
     public S3StorageOptions S3 { get; set; } = new();
+
+    /// <summary>
+    /// Empty (default): the server sends blob bytes itself. Set, e.g. <c>/_blobs</c>, with the file-system store:
+    /// a GET of a stored blob is answered with its headers and <c>X-Accel-Redirect: &lt;prefix&gt;/ab/cd/&lt;sha256&gt;</c>
+    /// and no body, for an nginx in front whose <c>internal</c> location of that prefix serves <see cref="Path"/>
+    /// with sendfile, which Kestrel cannot.
+    /// </summary>
+    public string AccelRedirectPrefix { get; set; } = "";
 }
 
 /// <summary>How blob GETs on S3 are answered.</summary>

@@ -165,10 +165,15 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     /// <summary>The S3 settings only matter, and are only checked, when <c>Storage:Kind</c> is <c>S3</c>.</summary>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
-        if (options.Kind != "S3")
-            return ValidateOptionsResult.Success;
-        var s3 = options.S3;
         var failures = new List<string>();
+        var accel = options.AccelRedirectPrefix;
+        if (accel.Length > 0 && (accel[0] != '/' || accel.Any(c => c <= ' ' || c >= 0x7f || c is '?' or '#')))
+            failures.Add($"Storage:AccelRedirectPrefix '{accel}' must be empty or an absolute path such as /_blobs (ASCII, no spaces, no ? or #).");
+        if (accel.Length > 0 && options.Kind != "FileSystem")
+            failures.Add("Storage:AccelRedirectPrefix needs Storage:Kind=FileSystem: the proxy in front serves the blob files from Storage:Path.");
+        if (options.Kind != "S3")
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var s3 = options.S3;
         if (!IsHttpUrl(s3.Endpoint))
             failures.Add($"Storage:S3:Endpoint '{s3.Endpoint}' must be the S3 API's absolute http(s) URL, e.g. https://s3.eu-west-1.amazonaws.com, when Storage:Kind=S3.");
         if (string.IsNullOrWhiteSpace(s3.Bucket))

@@ -160,6 +160,24 @@ public sealed class RetrievalTests : IDisposable
         (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
     }
 
+    // Small blobs' bytes are held in memory after a GET: a deleted blob must not be served from there.
+    [Fact]
+    public async Task Get_SmallBlobServedThenDeleted_404()
+    {
+        var data = BlossomRequests.RandomBlob(3000);
+        var blob = await _client.UploadAsync(_alice, data);
+        (await _client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+        (await _client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+
+        using var delete = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+            .WithToken(_alice.Token(AuthorizationVerb.Delete, [blob.Sha256])));
+        using var response = await _client.GetAsync($"/{blob.Sha256}");
+
+        delete.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        response.Reason().Should().Be("Blob not found");
+    }
+
     // A GET that found the blob while a DELETE removed it answered 500 when the file vanished before
     // it was opened. Every answer must be the blob, or a 404 once it is gone.
     [Fact]

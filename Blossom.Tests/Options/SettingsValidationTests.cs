@@ -15,6 +15,7 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Database:Provider", "MySql", "Database:Provider")]
     [InlineData("Blossom:Storage:Kind", "Azure", "Storage:Kind")]
     [InlineData("Blossom:Storage:Kind", "S3", "Storage:S3:Endpoint")]
+    [InlineData("Blossom:Storage:AccelRedirectPrefix", "_blobs", "Storage:AccelRedirectPrefix")]
     [InlineData("Blossom:Auth:ClockSkewSeconds", "100000", "ClockSkewSeconds")]
     [InlineData("Blossom:Auth:ServerNames:0", "https://cdn.example.com", "Auth:ServerNames")]
     [InlineData("Blossom:Auth:ServerNames:0", "cdn.example.com:8080", "Auth:ServerNames")]
@@ -65,6 +66,22 @@ public sealed class SettingsValidationTests
         var start = () => app.Start();
 
         start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Database:ConnectionString").And.Contain("Host=");
+    }
+
+    [Fact]
+    public void Start_AccelRedirectWithS3_FailsExplainingWhy()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Storage:Kind"] = "S3",
+            ["Blossom:Storage:S3:Endpoint"] = "http://127.0.0.1:9",
+            ["Blossom:Storage:S3:Bucket"] = "blobs",
+            ["Blossom:Storage:AccelRedirectPrefix"] = "/_blobs",
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Storage:AccelRedirectPrefix needs Storage:Kind=FileSystem");
     }
 
     [Fact]
