@@ -121,17 +121,17 @@ growth_blobs() {
   gnuplot <<EOF
 set terminal pngcairo size 900,500
 set output 'bench/growth-blobs.png'
-set title 'Latency vs blobs held (p99)'
+set title 'Server CPU per request vs blobs held'
 set logscale xy
 set xlabel 'blobs in the index'
-set ylabel 'ms'
-set key left top
-plot '$table' using 1:4 with linespoints title 'GET known', \
-  '' using 1:7 with linespoints title 'HEAD missing', \
-  '' using 1:10 with linespoints title '/list first page', \
-  '' using 1:13 with linespoints title '/list deep page', \
-  '' using 1:16 with linespoints title 'PUT /upload new pubkey', \
-  '' using 1:19 with linespoints title 'PUT /upload ~90% owner'
+set ylabel 'server CPU µs per request'
+set key left top noenhanced
+plot '$table' using 1:5 with linespoints title 'GET known', \
+  '' using 1:8 with linespoints title 'HEAD missing', \
+  '' using 1:11 with linespoints title '/list first page', \
+  '' using 1:14 with linespoints title '/list deep page', \
+  '' using 1:17 with linespoints title 'PUT /upload, new pubkey', \
+  '' using 1:20 with linespoints title 'PUT /upload, owner of ~90% (quota on)'
 EOF
 }
 
