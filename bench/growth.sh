@@ -115,6 +115,10 @@ growth_blobs() {
     bench_growth_plans "$work/data/blossom.db" "$NOSTR_PUBKEY" "$deep_cursor"
     echo '```'
     echo
+    echo "Every plan is an index search, so a GET, a HEAD and a /list page (first or by cursor) cost the same at any size."
+    echo "The quota check (the last plan) visits every row the uploader owns and its blob's row, to sum sizes: O(blobs owned)"
+    echo "per upload, serialized per pubkey. No index makes a sum flat; a kept per-pubkey total (a new table) would."
+    echo
     echo "![blobs](growth-blobs.png)"
     echo
   } >>"$sections"
