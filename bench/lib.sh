@@ -242,3 +242,86 @@ bench_put_media() { # file type expected kind
   [ -n "$job_ms" ] || { echo "no \"ended Complete\" log line for $hash; server log:" >&2; tail -20 "$work/server.log" >&2; exit 1; }
   echo "${reply#* } $(echo "scale=3; $job_ms / 1000" | bc -l)"
 }
+
+# --- growth (bench/growth.sh) ---
+
+# Inserts blobs number FROM+1..TO straight into a stopped server's SQLite index, in one transaction:
+# pseudo-random hashes (sha3 of the number), 1 KiB each, one a second back in time. Nine in ten are
+# owned by PUBKEY (its /list is the deep one); the tenth by one of 100 other pubkeys.
+bench_growth_insert_blobs() { # db from to pubkey
+  local db=$1 from=$(($2 + 1)) to=$3 pubkey=$4
+  sqlite3 "$db" <<SQL
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -262144;
+BEGIN;
+CREATE TEMP TABLE n AS WITH RECURSIVE n(i) AS (SELECT $from UNION ALL SELECT i + 1 FROM n WHERE i < $to)
+  SELECT i, lower(hex(sha3(i, 256))) AS sha256, 1700000000 - i AS uploaded FROM n;
+INSERT INTO blobs (sha256, size, type, uploaded) SELECT sha256, 1024, 'application/octet-stream', uploaded FROM n;
+INSERT INTO owners (pubkey, sha256, uploaded, added)
+  SELECT CASE WHEN i % 10 = 0 THEN printf('%064x', i / 10 % 100 + 1) ELSE '$pubkey' END, sha256, uploaded, uploaded FROM n;
+COMMIT;
+SQL
+}
+
+# The hash nine tenths down PUBKEY's list, newest first: the cursor of a deep /list page.
+bench_growth_deep_cursor() { # db pubkey
+  sqlite3 "$1" "SELECT sha256 FROM owners WHERE pubkey = '$2' ORDER BY uploaded DESC, sha256 DESC
+    LIMIT 1 OFFSET (SELECT count(*) * 9 / 10 FROM owners WHERE pubkey = '$2');"
+}
+
+# EXPLAIN QUERY PLAN of what a blob GET/HEAD, a /list page (first and by cursor) and an upload's
+# quota check run, as SqlBlobIndex spells them.
+bench_growth_plans() { # db pubkey cursor
+  local db=$1 pubkey=$2 cursor=$3 uploaded
+  uploaded=$(sqlite3 "$db" "SELECT uploaded FROM owners WHERE pubkey = '$pubkey' AND sha256 = '$cursor'")
+  local columns="b.sha256, b.size, b.type, b.uploaded, b.width, b.height, b.blurhash, b.original_sha256"
+  local statement
+  for statement in \
+    "SELECT $columns FROM blobs b WHERE b.sha256 = '$cursor'" \
+    "SELECT $columns FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey' ORDER BY o.uploaded DESC, o.sha256 DESC LIMIT 100" \
+    "SELECT uploaded FROM owners WHERE pubkey = '$pubkey' AND sha256 = '$cursor'" \
+    "SELECT $columns FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey' AND (o.uploaded, o.sha256) < ($uploaded, '$cursor') ORDER BY o.uploaded DESC, o.sha256 DESC LIMIT 100" \
+    "SELECT COALESCE(SUM(b.size), 0), COALESCE(MAX(CASE WHEN o.sha256 = '$cursor' THEN 1 ELSE 0 END), 0), (SELECT COALESCE(SUM(p.length), 0) FROM partial_uploads p WHERE p.owner = '$pubkey') FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey'"; do
+    echo "${statement//$pubkey/<pubkey>}" | sed "s/$cursor/<hash>/g; s/$columns/<columns>/"
+    sqlite3 "$db" "EXPLAIN QUERY PLAN $statement" | sed 's/^/    /'
+  done
+}
+
+# Runs a bench/growth.mjs latency or upload command and takes its figures (p50_ms, p99_ms, failed,
+# counted, statuses) into this shell, with cpu_us: the server's CPU time per counted request (warm-ups are
+# charged too, a few percent), steadier than latency on a shared machine. Fails loudly when a request failed.
+bench_growth_latency() {
+  local out before
+  before=$(bench_cpu_seconds "$server")
+  out=$("$@")
+  eval "$out"
+  cpu_us=$(echo "$before $(bench_cpu_seconds "$server") $counted" | awk '{printf "%.0f", ($2 - $1) * 1e6 / $3}')
+  [ "$failed" = 0 ] || { echo "$* : $failed failed ($statuses)" >&2; exit 1; }
+}
+
+# Appends "<unix seconds> <server VmRSS KiB>" to FILE every ~0.1 s until killed.
+bench_growth_sample_rss() { # file
+  while kill -0 "$server" 2>/dev/null; do
+    echo "$(date +%s.%N) $(bench_status_kib "$server" VmRSS)" >>"$1"
+    sleep 0.1
+  done
+}
+
+# Waits (up to 120 s) for a file a background helper touches when it is ready.
+bench_growth_wait_file() {
+  for _ in $(seq 1200); do [ -s "$1" ] && return; sleep 0.1; done
+  echo "timed out waiting for $1" >&2
+  exit 1
+}
+
+# Waits (up to 30 s) until the server has used under 0.05 s of CPU in half a second: the work a
+# step started (connections opening, requests arriving) is done before it is measured.
+bench_growth_settle() {
+  local before after
+  for _ in $(seq 60); do
+    before=$(bench_cpu_seconds "$server")
+    sleep 0.5
+    after=$(bench_cpu_seconds "$server")
+    awk -v a="$before" -v b="$after" 'BEGIN{exit !(b - a < 0.05)}' && return
+  done
+}
