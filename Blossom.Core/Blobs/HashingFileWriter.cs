@@ -82,15 +82,25 @@ public static partial class HashingFileWriter
         private const uint Write = 2;
         private const uint WaitAfter = 4;
 
+        // Set once a C library without sync_file_range turned up; the hint is then skipped.
+        private static bool _unavailable;
+
         public static void After(SafeFileHandle handle, long offset, int count)
         {
             var end = offset + count;
-            if (!OperatingSystem.IsLinux() || end / WritebackStep == offset / WritebackStep)
+            if (_unavailable || !OperatingSystem.IsLinux() || end / WritebackStep == offset / WritebackStep)
                 return;
             var step = (end / WritebackStep - 1) * WritebackStep;
-            _ = SyncFileRange(handle, step, WritebackStep, Write);
-            if (step >= WritebackStep)
-                _ = SyncFileRange(handle, step - WritebackStep, WritebackStep, WaitBefore | Write | WaitAfter);
+            try
+            {
+                _ = SyncFileRange(handle, step, WritebackStep, Write);
+                if (step >= WritebackStep)
+                    _ = SyncFileRange(handle, step - WritebackStep, WritebackStep, WaitBefore | Write | WaitAfter);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                _unavailable = true;
+            }
         }
 
         [LibraryImport("libc", EntryPoint = "sync_file_range")]
