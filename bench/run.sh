@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # The whole bench suite in one run: the Release server beside a reference tool for every figure,
 # each pair measured in this same run (the machine is shared and noisy, so only ratios compare).
-#   1. PUT /upload of 512 MiB            vs openssl dgst -sha256 on the same file (throughput)
+#   1. PUT /upload of 512 MiB            vs openssl dgst -sha256 on the same file (throughput), and vs
+#                                        dd conv=fsync of the file into the data dir's file system
 #   2. GET of that blob                  vs nginx (sendfile on) serving the same file; direct, and
 #                                        through nginx with Storage:AccelRedirectPrefix (X-Accel-Redirect)
 #   3. 4 KiB GET, wrk -t2 -c64           vs nginx on the same file (requests/s)
 #   4. 1 KiB authenticated uploads, 32 clients (bench/upload-load.mjs): uploads/s, p50/p99
-#   5. server peak RSS during the 512 MiB upload, and during one upload of each size 1 MiB..1 GiB
+#   5. server peak RSS during the 512 MiB upload, during one upload of each size 1 MiB..1 GiB, and
+#      during 1000 slow concurrent downloads of one blob (bench/slow-downloads.mjs)
 #   6. bench/media.sh: PUT /media vs vipsthumbnail and bare ffmpeg
 # Usage: bench/run.sh   -> bench/results.md, bench/upload-memory.png (and bench/results-media.md)
 # Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_WRK_SECONDS (10),
-# BENCH_LOAD_SECONDS (10), BENCH_MEDIA_REPS (3), BENCH_KEEP=1 keeps the temp dir.
+# BENCH_LOAD_SECONDS (10), BENCH_MEDIA_REPS (3), BENCH_SLOW_SECONDS (10; how long the 1000 slow
+# downloads are held once all are open), BENCH_KEEP=1 keeps the temp dir.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 reps=${BENCH_REPS:-3}
 wrk_seconds=${BENCH_WRK_SECONDS:-10}
 load_seconds=${BENCH_LOAD_SECONDS:-10}
 media_reps=${BENCH_MEDIA_REPS:-3}
+slow_seconds=${BENCH_SLOW_SECONDS:-10}
+slow_count=1000
+slow_rate=65536 # bytes/s per download: slow enough that all are in flight at once
 sizes_mib=(1 4 16 64 256 1024)
 big_mib=512
 MiB=1048576
@@ -52,7 +58,7 @@ head -c 65536 /dev/urandom >"$work/warm"
 bench_upload "$work/warm" >/dev/null
 curl -sf -o /dev/null "$base/$(bench_sha "$work/warm")"
 
-# --- 1 and 5a: 512 MiB upload vs openssl, with the server's peak RSS -------------------------------
+# --- 1 and 5a: 512 MiB upload vs openssl and dd conv=fsync, with the server's peak RSS ---------------
 ours_upload() { # file hash; sets up_s, up_cpu (the server's CPU seconds), rss_peak_kib, hwm_peak_kib; fails unless 201
   local reply cpu0
   cpu0=$(bench_cpu_seconds "$server")
@@ -62,17 +68,27 @@ ours_upload() { # file hash; sets up_s, up_cpu (the server's CPU seconds), rss_p
   [ "${reply% *}" = 201 ] || { echo "PUT /upload of $1 answered ${reply% *}: $(cat "$work/reply.json")" >&2; exit 1; }
   up_s=${reply#* }
 }
+# The machine's own write+fsync speed: the same file copied into the file system holding the
+# server's data, flushed before dd exits (as the server flushes before it answers), the copy removed.
+dd_fsync() { # file -> seconds
+  local took
+  took=$(bench_timed dd if="$1" of="$work/data/dd-copy" bs=1M conv=fsync status=none)
+  rm -f "$work/data/dd-copy"
+  sync
+  echo "$took"
+}
 big_hashes=()
 for i in $(seq "$reps"); do
-  step "1. PUT /upload of $big_mib MiB vs openssl, repetition $i of $reps"
+  step "1. PUT /upload of $big_mib MiB vs openssl and dd conv=fsync, repetition $i of $reps"
   hash=$(bench_sha "$work/big$i"); big_hashes+=("$hash")
   # Alternate who goes first, so neither always gets the cooler machine.
   if [ $((i % 2)) = 1 ]; then
-    ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i"); ours_upload "$work/big$i" "$hash"
+    ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i"); dd_s=$(dd_fsync "$work/big$i"); ours_upload "$work/big$i" "$hash"
   else
-    ours_upload "$work/big$i" "$hash"; ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i")
+    ours_upload "$work/big$i" "$hash"; sync; ref_s=$(bench_timed openssl dgst -sha256 "$work/big$i"); dd_s=$(dd_fsync "$work/big$i")
   fi
   up_ours+=("$(bench_mibps $((big_mib * MiB)) "$up_s")"); up_ref+=("$(bench_mibps $((big_mib * MiB)) "$ref_s")")
+  up_dd+=("$(bench_mibps $((big_mib * MiB)) "$dd_s")")
   up_rss+=($((rss_peak_kib / 1024))); up_hwm+=($((hwm_peak_kib / 1024))); up_secs+=("$up_s"); up_cpus+=("$up_cpu")
   sync # the stored blob's writeback is not the next measurement's business
 done
@@ -142,6 +158,19 @@ for s in "${sizes_mib[@]}"; do
   sync
 done
 
+# --- 5c: peak RSS during 1000 slow concurrent downloads ---------------------------------------------
+step "5c. $slow_count slow downloads of a 64 MiB blob at $((slow_rate / 1024)) KiB/s each, held $slow_seconds s"
+head -c $((64 * MiB)) "$work/src" >"$work/slow"
+slow_hash=$(bench_sha "$work/slow")
+bench_upload "$work/slow" >/dev/null
+slow_idle_kib=$(bench_status_kib "$server" VmRSS)
+cpu0=$(bench_cpu_seconds "$server")
+bench_rss_peak_during node bench/slow-downloads.mjs "$base/$slow_hash" "$slow_count" "$slow_seconds" "$slow_rate" >"$work/slow.out"
+slow_cpu=$(bench_elapsed "$cpu0" "$(bench_cpu_seconds "$server")")
+eval "$(cat "$work/slow.out")" # opened failed received_mib all_open_s
+[ "$opened" = "$slow_count" ] || { echo "slow downloads: only $opened of $slow_count opened ($failed failed)" >&2; exit 1; }
+slow_rss_mib=$((rss_peak_kib / 1024)); slow_hwm_mib=$((hwm_peak_kib / 1024))
+
 # --- 3: 4 KiB GET with wrk vs nginx ---------------------------------------------------------------------
 small_hash=$(bench_sha "$work/small")
 bench_upload "$work/small" >/dev/null
@@ -181,7 +210,7 @@ load_after=$(bench_loadavg)
 run_seconds=$(($(date +%s) - run_start))
 
 # --- results.md and the plot ------------------------------------------------------------------------------
-up_o=$(bench_median "${up_ours[@]}"); up_r=$(bench_median "${up_ref[@]}")
+up_o=$(bench_median "${up_ours[@]}"); up_r=$(bench_median "${up_ref[@]}"); up_d=$(bench_median "${up_dd[@]}")
 get_o=$(bench_median "${get_ours[@]}"); get_r=$(bench_median "${get_ref[@]}"); get_a=$(bench_median "${get_accel[@]}")
 up_rss_max=$(printf '%s\n' "${up_rss[@]}" | sort -n | tail -1)
 up_hwm_max=$(printf '%s\n' "${up_hwm[@]}" | sort -n | tail -1)
@@ -201,6 +230,8 @@ int() { printf '%.0f' "$1"; }
   echo "| --- | --- | --- | --- | --- | --- |"
   r=$(bench_ratio "$up_o" "$up_r")
   echo "| 1. PUT /upload of $big_mib MiB (MiB/s) vs \`openssl dgst -sha256\` on the file | $(int "$up_o") | $(int "$up_r") | $r | ≥ 0.5 | $(met "$r" ">=" 0.5) |"
+  r=$(bench_ratio "$up_o" "$up_d")
+  echo "| 1. the same uploads vs \`dd bs=1M conv=fsync\` of the file into the data dir's file system (MiB/s) | $(int "$up_o") | $(int "$up_d") | $r | ≥ 0.8 | $(met "$r" ">=" 0.8) |"
   r=$(bench_ratio "$get_o" "$get_r")
   echo "| 2. GET of that blob from the server, curl to /dev/null (MiB/s) vs nginx, sendfile on | $(int "$get_o") | $(int "$get_r") | $r | ≥ 0.9 | $(met "$r" ">=" 0.9) |"
   r=$(bench_ratio "$get_a" "$get_r")
@@ -211,6 +242,7 @@ int() { printf '%.0f' "$1"; }
   echo "| 4. the same, latency p50 / p99 (ms) | $p50_ms / $p99_ms | — | — | report | — |"
   echo "| 5. server peak RSS during the $big_mib MiB uploads (MiB, sampled every 20 ms) | $up_rss_max | — | — | ≤ 150 | $(met "$up_rss_max" "<=" 150) |"
   echo "| 5. server peak RSS uploading 1 GiB vs 1 MiB (MiB) | $rss_1g | $rss_1m | $(bench_ratio "$rss_1g" "$rss_1m") (+$((rss_1g - rss_1m))) | ≤ +64 MiB | $(met "$((rss_1g - rss_1m))" "<=" 64) |"
+  echo "| 5c. server peak RSS during $slow_count slow concurrent downloads of one 64 MiB blob (MiB; VmHWM $slow_hwm_mib) | $slow_rss_mib | — | — | ≤ 300 | $(met "$slow_rss_mib" "<=" 300) |"
   echo "| 6. 12 MP JPEG to WebP: PUT /media vs vipsthumbnail (s) | $img_ours | $img_ref | $img_ratio | ≤ 1.0 | $(met "$img_ratio" "<=" 1.0) |"
   echo "| 6. 10 s 1080p60 clip: PUT /media vs bare ffmpeg (s) | $vid_ours | $vid_ref | $vid_ratio | ≤ 1.05 | $(met "$vid_ratio" "<=" 1.05) |"
   echo
@@ -230,7 +262,7 @@ int() { printf '%.0f' "$1"; }
   echo "## Runs"
   echo
   export BENCH_RUNS_FORMAT=%s
-  echo "- 1. upload MiB/s, ours: $(bench_runs "${up_ours[@]}"); openssl: $(bench_runs "${up_ref[@]}"); peak RSS (MiB) sampled $(bench_runs "${up_rss[@]}"), VmHWM $(bench_runs "${up_hwm[@]}");"
+  echo "- 1. upload MiB/s, ours: $(bench_runs "${up_ours[@]}"); openssl: $(bench_runs "${up_ref[@]}"); dd conv=fsync: $(bench_runs "${up_dd[@]}"); peak RSS (MiB) sampled $(bench_runs "${up_rss[@]}"), VmHWM $(bench_runs "${up_hwm[@]}");"
   echo "  each upload took (s) $(BENCH_RUNS_FORMAT=%.2f bench_runs "${up_secs[@]}") and the server used (CPU s) $(bench_runs "${up_cpus[@]}")."
   echo "- 2. GET MiB/s, ours: $(bench_runs "${get_ours[@]}"); through nginx with X-Accel-Redirect: $(bench_runs "${get_accel[@]}"); nginx: $(bench_runs "${get_ref[@]}");"
   echo "  server CPU (s) per repetition $(bench_runs "${get_cpus[@]}"), with X-Accel-Redirect $(bench_runs "${get_accel_cpus[@]}")."
@@ -238,6 +270,8 @@ int() { printf '%.0f' "$1"; }
   echo "  $(echo "$wrk_cpu $wrk_ours $wrk_seconds" | awk '{printf "%.0f", $1 * 1e6 / ($2 * $3)}') µs per request."
   echo "- 4. upload load: statuses $statuses, max latency $max_ms ms; the client (node, same machine) shares the 2 cores;"
   echo "  server CPU $load_cpu s for $uploads uploads in $seconds s (plus the warm-up); server VmHWM after it $((load_rss_kib / 1024)) MiB."
+  echo "- 5c. $opened downloads of $slow_hash (64 MiB) at $((slow_rate / 1024)) KiB/s each, all open after $all_open_s s, held $slow_seconds s,"
+  echo "  $received_mib MiB sent in all; RSS $((slow_idle_kib / 1024)) MiB before them; server CPU $slow_cpu s."
   echo "- 6. ratios of the media job alone (without the upload): image $img_job_ratio, video $vid_job_ratio; details in \`bench/results-media.md\`."
 } >bench/results.md
 

@@ -48,6 +48,21 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_BlobOfSeveralWritebackSteps_ReadBackExactly()
+    {
+        // A receive hands a flushed file to the disk every 8 MiB, and waits for the step before:
+        // this crosses two steps and ends inside a third.
+        var data = BlossomRequests.RandomBlob(19 * 1024 * 1024 + 12345);
+
+        var (received, created) = await PutAsync(data);
+
+        received.Should().Be(new ReceivedBlob(BlossomRequests.Sha256(data), data.Length));
+        created.Should().BeTrue();
+        await using var content = await Store.OpenReadAsync(received.Sha256, 0, null, CancellationToken.None);
+        (await ReadAllAsync(content!.Stream)).Should().Equal(data);
+    }
+
+    [Fact]
     public async Task Commit_EmptyBlob_ReadBackEmpty()
     {
         var (received, _) = await PutAsync([]);
