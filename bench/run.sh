@@ -10,7 +10,10 @@
 #   5. server peak RSS during the 512 MiB upload, during one upload of each size 1 MiB..1 GiB, and
 #      during 1000 slow concurrent downloads of one blob (bench/slow-downloads.mjs)
 #   6. bench/media.sh: PUT /media vs vipsthumbnail and bare ffmpeg
-# Usage: bench/run.sh   -> bench/results.md, bench/upload-memory.png (and bench/results-media.md)
+#   7. bench/growth.sh: 10k -> 1M blobs held, a backlog of 1000 media tasks, 5000 idle connections
+#      and 1000 long-polls (its knobs apply; its tables are copied into results.md)
+# Usage: bench/run.sh   -> bench/results.md, bench/upload-memory.png (and bench/results-media.md,
+#                          bench/results-growth.md, bench/growth-*.png)
 # Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_WRK_SECONDS (10),
 # BENCH_LOAD_SECONDS (10), BENCH_MEDIA_REPS (3), BENCH_SLOW_SECONDS (10; how long the 1000 slow
 # downloads are held once all are open), BENCH_KEEP=1 keeps the temp dir.
@@ -206,6 +209,10 @@ media_row() { grep -F "| $1" bench/results-media.md | head -1 | awk -F'|' '{gsub
 read -r img_ours img_ref img_ratio img_job_ratio <<<"$(media_row "12 MP JPEG")"
 read -r vid_ours vid_ref vid_ratio vid_job_ratio <<<"$(media_row "10 s 1080p60")"
 
+# --- 7: growth ---------------------------------------------------------------------------------------------
+step "7. bench/growth.sh"
+BENCH_SERVER_BUILD="$work/server" BENCH_KEEP= bench/growth.sh >&2
+
 load_after=$(bench_loadavg)
 run_seconds=$(($(date +%s) - run_start))
 
@@ -273,6 +280,10 @@ int() { printf '%.0f' "$1"; }
   echo "- 5c. $opened downloads of $slow_hash (64 MiB) at $((slow_rate / 1024)) KiB/s each, all open after $all_open_s s, held $slow_seconds s,"
   echo "  $received_mib MiB sent in all; RSS $((slow_idle_kib / 1024)) MiB before them; server CPU $slow_cpu s."
   echo "- 6. ratios of the media job alone (without the upload): image $img_job_ratio, video $vid_job_ratio; details in \`bench/results-media.md\`."
+  echo
+  # The growth tables, one heading level down: bench/results-growth.md as this run wrote it.
+  echo "## Growth (\`bench/growth.sh\`, plots \`bench/growth-blobs.png\`, \`bench/growth-backlog.png\`, \`bench/growth-connections.png\`)"
+  sed -e '1{/^# /d}' -e 's/^## /### /' bench/results-growth.md
 } >bench/results.md
 
 gnuplot <<EOF
