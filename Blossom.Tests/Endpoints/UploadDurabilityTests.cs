@@ -13,6 +13,12 @@ namespace Blossom.Tests.Endpoints;
 /// An acknowledged upload survives the server's death: concurrent uploads share their fsyncs and
 /// commits, and none may be answered before its own bytes, name and row are durable.
 /// </summary>
+/// <remarks>
+/// A kill keeps the page cache, so this shows the ordering (no answer before the row, no row before
+/// the file) and the restart's clean-up, not the syncs themselves; what makes the same hold across a
+/// power loss is the fsync order described on FileSystemBlobStore and the FULL synchronous level
+/// checked below.
+/// </remarks>
 public sealed class UploadDurabilityTests : IDisposable
 {
     private static readonly Dictionary<string, string> LoadSettings = new()
