@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Blossom.Core.Auth;
-using Blossom.Core.Data.Sqlite;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
-using Dapper;
 
 namespace Blossom.Tests.Endpoints;
 
@@ -16,8 +14,8 @@ namespace Blossom.Tests.Endpoints;
 /// <remarks>
 /// A kill keeps the page cache, so this shows the ordering (no answer before the row, no row before
 /// the file) and the restart's clean-up, not the syncs themselves; what makes the same hold across a
-/// power loss is the fsync order described on FileSystemBlobStore and the FULL synchronous level
-/// checked below.
+/// power loss is the fsync order described on FileSystemBlobStore and SQLite's FULL synchronous
+/// level (SqliteDatabaseTests).
 /// </remarks>
 public sealed class UploadDurabilityTests : IDisposable
 {
@@ -84,18 +82,5 @@ public sealed class UploadDurabilityTests : IDisposable
         foreach (var blob in listed)
             BlossomRequests.Sha256(await second.Client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Be(blob.Sha256);
         Directory.EnumerateFiles(Path.Combine(_dataRoot, "blobs", ".tmp")).Should().BeEmpty("a temp file of an interrupted upload is never a blob");
-    }
-
-    [Fact]
-    public async Task SqliteConnection_CommitsDurablyAndWaitsForLocks()
-    {
-        var database = new SqliteDatabase($"Data Source={Path.Combine(_dataRoot, "blossom.db")}");
-        await database.MigrateAsync(CancellationToken.None);
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-
-        // FULL (2) syncs the WAL at each commit; NORMAL (1) would lose the last commits to a power loss.
-        (await connection.ExecuteScalarAsync<long>("PRAGMA synchronous")).Should().Be(2);
-        (await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode")).Should().Be("wal");
-        (await connection.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).Should().Be(30000);
     }
 }
