@@ -3,8 +3,11 @@
 // Every token is signed before the clock starts, so the figures are the server's, not the signer's.
 //   NOSTR_SECRET=<hex> node bench/upload-load.mjs <base url>[,<base url>...] [clients=32] [seconds=10] [count=10000] [bytes=1024]
 // Several base URLs (nodes of one cluster) share the clients round-robin.
-// Prints shell assignments: uploads, seconds, per_second, p50_ms, p99_ms, max_ms, failed, statuses.
+// SERVER_PID=<pid> (a server on this machine) adds server_cpu_ms: its CPU time (user + system) per
+// upload over the timed part alone, read from /proc before and after.
+// Prints shell assignments: uploads, seconds, per_second, p50_ms, p99_ms, max_ms, failed, statuses[, server_cpu_ms].
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 // nostr-tools lives in tools/node_modules; its WebAssembly signer is ~10x faster than the pure one.
@@ -63,6 +66,14 @@ await Promise.all(Array.from({ length: nClients }, async (_, client) => {
 }));
 for (const key of Object.keys(statuses)) delete statuses[key];
 
+// utime + stime of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+const serverTicks = () => {
+  const stat = readFileSync(`/proc/${process.env.SERVER_PID}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+};
+const ticks0 = process.env.SERVER_PID ? serverTicks() : 0;
+
 const latencies = [];
 let failed = 0;
 const start = performance.now();
@@ -77,6 +88,7 @@ await Promise.all(Array.from({ length: nClients }, async (_, client) => {
   }
 }));
 const elapsed = (performance.now() - start) / 1000;
+const ticks = process.env.SERVER_PID ? serverTicks() - ticks0 : 0;
 
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
@@ -90,4 +102,5 @@ const out = {
   failed,
   statuses: `'${JSON.stringify(statuses)}'`,
 };
+if (process.env.SERVER_PID) out.server_cpu_ms = ((ticks * 10) / latencies.length).toFixed(2);
 for (const [k, v] of Object.entries(out)) console.log(`${k}=${v}`);

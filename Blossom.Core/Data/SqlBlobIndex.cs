@@ -8,8 +8,19 @@ namespace Blossom.Core.Data;
 /// All SQL about blobs and owners, the same statements in SQLite and PostgreSQL but for how a blob's
 /// record is stored and what its row lock is spelled.
 /// </summary>
-public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time) : IBlobIndex
+public abstract class SqlBlobIndex : IBlobIndex
 {
+    private readonly Func<CancellationToken, Task<DbConnection>> _open;
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
+    private readonly GroupCommit<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners), BlobRecord> _adds;
+
+    protected SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time)
+    {
+        (_open, _dialect, _time) = (open, dialect, time);
+        _adds = new(blobs => StoreAsync(blobs, CancellationToken.None));
+    }
+
     /// <summary>A blob's record from the <c>blobs</c> table aliased <c>b</c>.</summary>
     protected const string Columns =
         "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256";
@@ -18,7 +29,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.QuerySingleOrDefaultAsync<BlobRecord>(
@@ -28,32 +39,42 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public Task<BlobRecord> AddAsync(BlobRecord blob, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(owners);
         // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
-        var added = time.GetUtcNow().ToUnixTimeSeconds();
-        return StoreAsync(blob, [.. owners.Select(owner => new BlobOwner(owner, added))], cancellationToken);
+        var added = _time.GetUtcNow().ToUnixTimeSeconds();
+        // Concurrent uploads share one transaction and so one durable commit (one WAL sync); the
+        // wait is not cancelled, as the caller must know whether its row is in (see GroupCommit).
+        return _adds.RunAsync((blob, [.. owners.Select(owner => new BlobOwner(owner, added))]));
     }
 
-    public Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
+    public async Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return StoreAsync(blob.Blob, blob.Owners, cancellationToken);
+        await StoreAsync([(blob.Blob, blob.Owners)], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The blob's record unless it is known, and each owner at the later of its two times; returns the stored record.</summary>
-    private async Task<BlobRecord> StoreAsync(BlobRecord blob, IReadOnlyCollection<BlobOwner> owners, CancellationToken cancellationToken)
+    /// <summary>
+    /// In one transaction, each blob's record unless it is known, and each owner at the later of its
+    /// two times; returns the stored records in order.
+    /// </summary>
+    private async Task<IReadOnlyList<BlobRecord>> StoreAsync(IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(blob);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var stored = await InsertBlobAsync(connection, transaction, blob, cancellationToken).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {dialect.Greatest}(o.added, excluded.added)",
-                    owners.Select(owner => new { owner.Pubkey, stored.Sha256, stored.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var stored = new BlobRecord[blobs.Count];
+                for (var i = 0; i < blobs.Count; i++)
+                {
+                    var (blob, owners) = blobs[i];
+                    var record = stored[i] = await InsertBlobAsync(connection, transaction, blob, cancellationToken).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)",
+                        owners.Select(owner => new { owner.Pubkey, record.Sha256, record.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
             }
@@ -63,7 +84,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
     public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             long? cursorUploaded = null;
@@ -94,7 +115,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -103,7 +124,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
                 // The blob's row is locked before its owners change, so two owners leaving at once on two
                 // nodes cannot each leave the blob to the other and orphan it.
                 var exists = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                    $"SELECT sha256 FROM blobs WHERE sha256 = @sha256{dialect.ForUpdate}", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
+                    $"SELECT sha256 FROM blobs WHERE sha256 = @sha256{_dialect.ForUpdate}", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
                 if (!exists)
                     return OwnerRemoval.BlobNotFound;
                 var removed = await connection.ExecuteAsync(new CommandDefinition(
@@ -127,7 +148,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
     public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -138,7 +159,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // SUM of bigint is numeric in PostgreSQL, and it has no MAX of booleans: both cast to bigint.
@@ -155,7 +176,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
@@ -163,7 +184,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
                 $"SELECT {Columns} FROM blobs b {after} ORDER BY b.uploaded DESC, b.sha256 DESC LIMIT @limit",
                 new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
             var owners = (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
-                $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
+                $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {_dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
                 new { hashes = blobs.Select(b => b.Sha256).ToArray() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
                 .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
             return [.. blobs.Select(b => new OwnedBlob(b, [.. owners[b.Sha256]]))];
@@ -172,7 +193,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return (await connection.QueryAsync<string>(new CommandDefinition(
@@ -182,7 +203,7 @@ public abstract class SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> o
 
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Owners go by ON DELETE CASCADE.

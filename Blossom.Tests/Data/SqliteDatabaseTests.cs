@@ -48,4 +48,17 @@ public sealed class SqliteDatabaseTests : IDisposable
         SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
     }
+
+    [Fact]
+    public async Task OpenAsync_Connection_CommitsDurablyAndWaitsForLocks()
+    {
+        var database = new SqliteDatabase(ConnectionString);
+        await database.MigrateAsync(CancellationToken.None);
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+
+        // FULL (2) syncs the WAL at each commit; NORMAL (1) would lose the last commits to a power loss.
+        (await connection.ExecuteScalarAsync<long>("PRAGMA synchronous")).Should().Be(2);
+        (await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode")).Should().Be("wal");
+        (await connection.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).Should().Be(30000);
+    }
 }

@@ -29,8 +29,11 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Per-connection settings: NORMAL is durable in WAL mode up to the last checkpointed commit.
-        await connection.ExecuteAsync("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;").ConfigureAwait(false);
+        // SQLite's default synchronous level, FULL, is kept: it syncs the WAL at every commit, so a
+        // commit that returned survives a power loss (NORMAL would not). Concurrent uploads share
+        // their commits (SqlBlobIndex.AddAsync), so FULL costs one sync per batch. The busy timeout
+        // is SQLite's own (short backoffs); DefaultTimeout alone retries a busy statement every 150 ms.
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 30000;").ConfigureAwait(false);
         return connection;
     }
 
