@@ -5,7 +5,7 @@
 # Knobs (environment):
 #   GROWTH_SIZES="10000 100000 1000000"  blobs held at each step (rows inserted straight into SQLite)
 #   GROWTH_REQUESTS=2000 GROWTH_UPLOADS=400 GROWTH_CONCURRENCY=8   requests per latency figure
-#   GROWTH_OWNER_UPLOADS=8   uploads by the pubkey owning ~90% of the rows (one at a time: its quota check is slow)
+#   GROWTH_OWNER_UPLOADS=8   uploads by the pubkey owning ~90% of the rows (one at a time)
 #   GROWTH_MEDIA_TASKS=1100 GROWTH_MEDIA_QUEUE=1000   PUT /media submissions and Media:QueueCapacity
 #   GROWTH_CONNECTIONS="0 1000 2500 5000" GROWTH_LONGPOLLS=1000   idle keep-alives, then long-polls beside them
 #   BENCH_SERVER_BUILD=<dir>   a Release build to copy instead of building
@@ -42,8 +42,8 @@ sections="$work/sections.md"
 # --- 1. blobs held -------------------------------------------------------------------------------
 growth_blobs() {
   local size held=0 row start_s start_cpu known missing deep_cursor sha figures
-  # The key of bench_keygen owns ~90% of the rows: its /list is the deep one, its uploads pay for the
-  # quota's look at everything it owns. A quota is set (1 TiB, never reached) so that look happens.
+  # The key of bench_keygen owns ~90% of the rows: its /list is the deep one, and its uploads show
+  # whether the quota check costs more for a pubkey that owns more. A quota is set (1 TiB, never reached) so the check runs.
   local settings=(Blossom__Upload__QuotaBytesPerPubkey=1099511627776)
   bench_start_server "${settings[@]}"
   head -c 1024 /dev/urandom >"$work/known.bin"
@@ -69,7 +69,7 @@ growth_blobs() {
       bench_growth_latency node bench/growth.mjs latency "${row#* }" "${row%% *}" "$requests" "$concurrency"
       figures="$figures $p50_ms $p99_ms $cpu_us"
     done
-    # New pubkeys own nothing; the deep owner's upload is the one whose quota check reads its list.
+    # New pubkeys own nothing; the deep owner's upload is the one whose quota check would read its list if it summed it.
     local fresh
     fresh=$(node tools/nostr-auth.mjs keygen | sed -n 's/^NOSTR_SECRET=//p')
     NOSTR_SECRET=$fresh bench_growth_latency node bench/growth.mjs upload "$base" "$uploads" "$concurrency"
@@ -89,7 +89,7 @@ growth_blobs() {
     echo "Rows inserted straight into the SQLite index (one transaction per step, ~90% owned by one pubkey, the rest by"
     echo "100 others); only the GET's blob has a file. $requests requests per figure ($uploads for uploads), $concurrency at a time"
     echo "over keep-alive connections (node http); the ~90% owner's uploads: $owner_uploads, one at a time. \`List:RequireAuth\` is false (the default), so /list needs no token."
-    echo "\`Upload:QuotaBytesPerPubkey\` is 1 TiB (never reached) so the quota check, which sums the uploader's blobs, runs."
+    echo "\`Upload:QuotaBytesPerPubkey\` is 1 TiB (never reached) so the quota check, which reads the uploader's kept total, runs."
     echo "Start-up: launch until /healthz answers (polled every 0.2 s)."
     echo
     echo "| figure (ms) | $(printf '%s | ' "${sizes[@]}")$(awk -v a="${sizes[0]}" -v b="${sizes[-1]}" 'BEGIN{printf "%s / %s", b, a}') | met? (≤ 1.5×) |"
@@ -116,8 +116,8 @@ growth_blobs() {
     echo '```'
     echo
     echo "Every plan is an index search, so a GET, a HEAD and a /list page (first or by cursor) cost the same at any size."
-    echo "The quota check (the last plan) visits every row the uploader owns and its blob's row, to sum sizes: O(blobs owned)"
-    echo "per upload, serialized per pubkey. No index makes a sum flat; a kept per-pubkey total (a new table) would."
+    echo "The quota check (the last plan) reads the uploader's total from owner_usage, which triggers keep as owners and"
+    echo "blobs come and go, and one owners key: the same cost whatever the uploader owns."
     echo
     echo "![blobs](growth-blobs.png)"
     echo

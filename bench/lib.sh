@@ -281,7 +281,7 @@ bench_growth_plans() { # db pubkey cursor
     "SELECT $columns FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey' ORDER BY o.uploaded DESC, o.sha256 DESC LIMIT 100" \
     "SELECT uploaded FROM owners WHERE pubkey = '$pubkey' AND sha256 = '$cursor'" \
     "SELECT $columns FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey' AND (o.uploaded, o.sha256) < ($uploaded, '$cursor') ORDER BY o.uploaded DESC, o.sha256 DESC LIMIT 100" \
-    "SELECT COALESCE(SUM(b.size), 0), COALESCE(MAX(CASE WHEN o.sha256 = '$cursor' THEN 1 ELSE 0 END), 0), (SELECT COALESCE(SUM(p.length), 0) FROM partial_uploads p WHERE p.owner = '$pubkey') FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = '$pubkey'"; do
+    "SELECT COALESCE((SELECT u.bytes FROM owner_usage u WHERE u.pubkey = '$pubkey'), 0), CASE WHEN EXISTS (SELECT 1 FROM owners o WHERE o.pubkey = '$pubkey' AND o.sha256 = '$cursor') THEN 1 ELSE 0 END, (SELECT COALESCE(SUM(p.length), 0) FROM partial_uploads p WHERE p.owner = '$pubkey' AND p.sha256 <> '$cursor')"; do
     echo "${statement//$pubkey/<pubkey>}" | sed "s/$cursor/<hash>/g; s/$columns/<columns>/"
     sqlite3 "$db" "EXPLAIN QUERY PLAN $statement" | sed 's/^/    /'
   done

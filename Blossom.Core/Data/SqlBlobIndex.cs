@@ -162,13 +162,14 @@ public abstract class SqlBlobIndex : IBlobIndex
         var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // SUM of bigint is numeric in PostgreSQL, and it has no MAX of booleans: both cast to bigint.
+            // The pubkey's total is kept by the database's triggers (owner_usage), so this reads one row
+            // and one owner's key however many blobs it holds. SUM of bigint is numeric in PostgreSQL: cast.
             // The pubkey's partial uploads (BUD-14) hold room for their whole length while they last, but
             // not the one of the asked hash: that is the blob being asked about, counted once by the caller.
             var (used, owns, partial) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
-                "SELECT CAST(COALESCE(SUM(b.size), 0) AS bigint), CAST(COALESCE(MAX(CASE WHEN o.sha256 = @sha256 THEN 1 ELSE 0 END), 0) AS bigint), " +
-                "(SELECT CAST(COALESCE(SUM(p.length), 0) AS bigint) FROM partial_uploads p WHERE p.owner = @pubkey AND (@sha256 IS NULL OR p.sha256 <> @sha256)) " +
-                "FROM owners o JOIN blobs b ON b.sha256 = o.sha256 WHERE o.pubkey = @pubkey",
+                "SELECT COALESCE((SELECT u.bytes FROM owner_usage u WHERE u.pubkey = @pubkey), 0), " +
+                "CAST(CASE WHEN EXISTS (SELECT 1 FROM owners o WHERE o.pubkey = @pubkey AND o.sha256 = @sha256) THEN 1 ELSE 0 END AS bigint), " +
+                "(SELECT CAST(COALESCE(SUM(p.length), 0) AS bigint) FROM partial_uploads p WHERE p.owner = @pubkey AND (@sha256 IS NULL OR p.sha256 <> @sha256))",
                 new { pubkey, sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return new StorageUsage(used + partial, owns != 0);
         }
@@ -206,7 +207,7 @@ public abstract class SqlBlobIndex : IBlobIndex
         var connection = await _open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // Owners go by ON DELETE CASCADE.
+            // Owners go with it, each taking the blob's size off its pubkey's total (see owner_usage).
             return await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
         }

@@ -150,6 +150,78 @@ public abstract class BlobIndexContract : ContractSuite
     }
 
     [Fact]
+    public async Task UsageAsync_RepeatedUploadAndSecondOwner_CountEachOwnerOnce()
+    {
+        Clock.UnixSeconds = 1000;
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        Clock.UnixSeconds = 2000;
+        await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(1, 100), [Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100), [Alice, Bob], CancellationToken.None);
+
+        (await _index.UsageAsync(Alice, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size + Blob(2, 100).Size, false));
+        (await _index.UsageAsync(Bob, Hash(1), CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size + Blob(2, 100).Size, true));
+    }
+
+    [Fact]
+    public async Task UsageAsync_OwnersRemovedOneByOne_EachLosesTheBlobsSize()
+    {
+        await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100), [Alice, Bob], CancellationToken.None);
+
+        (await _index.RemoveOwnerAsync(Hash(1), Alice, Clock.UnixSeconds, CancellationToken.None)).Should().Be(OwnerRemoval.Removed);
+        (await _index.UsageAsync(Alice, Hash(1), CancellationToken.None)).Should().Be(new StorageUsage(Blob(2, 100).Size, false));
+        (await _index.UsageAsync(Bob, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size + Blob(2, 100).Size, false));
+
+        (await _index.RemoveOwnerAsync(Hash(1), Bob, Clock.UnixSeconds, CancellationToken.None)).Should().Be(OwnerRemoval.RemovedLastOwner);
+        (await _index.UsageAsync(Bob, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(2, 100).Size, false));
+        (await _index.UsageAsync(Alice, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(2, 100).Size, false));
+    }
+
+    [Fact]
+    public async Task UsageAsync_OperatorRemovesABlob_EveryOwnerLosesItsSize()
+    {
+        await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100), [Alice], CancellationToken.None);
+
+        (await _index.RemoveAsync(Hash(1), CancellationToken.None)).Should().BeTrue();
+
+        (await _index.UsageAsync(Alice, Hash(1), CancellationToken.None)).Should().Be(new StorageUsage(Blob(2, 100).Size, false));
+        (await _index.UsageAsync(Bob, null, CancellationToken.None)).Should().Be(new StorageUsage(0, false));
+        await _index.AddAsync(Blob(1, 100), [Bob], CancellationToken.None);
+        (await _index.UsageAsync(Bob, Hash(1), CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size, true));
+    }
+
+    [Fact]
+    public async Task UsageAsync_ImportedTwice_CountsEachOwnerOnce()
+    {
+        var entry = new OwnedBlob(Blob(1, 100), [new BlobOwner(Alice, 500), new BlobOwner(Bob, 700)]);
+
+        await _index.ImportAsync(entry, CancellationToken.None);
+        await _index.ImportAsync(entry, CancellationToken.None);
+
+        (await _index.UsageAsync(Alice, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size, false));
+        (await _index.UsageAsync(Bob, null, CancellationToken.None)).Should().Be(new StorageUsage(Blob(1, 100).Size, false));
+    }
+
+    [Fact]
+    public async Task UsageAsync_UploadsAndRemovalsAtOnce_LoseNoBytes()
+    {
+        for (var n = 1; n <= 8; n++)
+            await _index.AddAsync(Blob(n, 100), [Alice, Bob], CancellationToken.None);
+
+        // Alice's new blobs and removals of shared ones change her total at the same time.
+        await Task.WhenAll(
+            Enumerable.Range(21, 16).Select(n => (Task)Task.Run(() => _index.AddAsync(Blob(n, 100), [Alice], CancellationToken.None)))
+                .Concat(Enumerable.Range(1, 4).Select(n => Task.Run(() => _index.RemoveOwnerAsync(Hash(n), Alice, Clock.UnixSeconds, CancellationToken.None))))
+                .Concat(Enumerable.Range(5, 4).Select(n => Task.Run(() => _index.RemoveAsync(Hash(n), CancellationToken.None)))));
+
+        var expected = Enumerable.Range(21, 16).Sum(n => Blob(n, 100).Size);
+        (await _index.UsageAsync(Alice, null, CancellationToken.None)).Should().Be(new StorageUsage(expected, false));
+        (await _index.UsageAsync(Bob, null, CancellationToken.None)).Should().Be(new StorageUsage(Enumerable.Range(1, 4).Sum(n => Blob(n, 100).Size), false));
+    }
+
+    [Fact]
     public async Task ListAllAsync_PagesEveryBlobWithItsOwners()
     {
         await _index.AddAsync(Blob(1, 100), [Alice], CancellationToken.None);

@@ -1,3 +1,4 @@
+using Blossom.Core.Blobs;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
 using Blossom.Tests.Infrastructure;
@@ -52,5 +53,35 @@ public sealed class PostgresDatabaseTests(PostgresServer server)
             foreach (var node in nodes)
                 await node.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task MigrateAsync_OwnedBlobsFromBeforeTheUsageTotals_SumsThemPerPubkey()
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        await using var database = new PostgresDatabase(connectionString);
+        await using (var legacy = await database.OpenAsync(CancellationToken.None))
+        {
+            await legacy.ExecuteAsync("CREATE TABLE schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+            foreach (var migration in EmbeddedMigrations.Load(PostgresDatabase.MigrationsFolder).Where(m => m.Version < 15))
+            {
+                await legacy.ExecuteAsync(migration.Sql);
+                await legacy.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES (@Version)", migration);
+            }
+            await legacy.ExecuteAsync(
+                """
+                INSERT INTO blobs (sha256, size, type, uploaded) VALUES ('a1', 3, 'text/plain', 100), ('a2', 3000000000, 'text/plain', 100);
+                INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES ('aa', 'a1', 100, 100), ('aa', 'a2', 100, 100), ('bb', 'a2', 100, 100);
+                """);
+        }
+
+        await database.MigrateAsync(CancellationToken.None);
+
+        var index = new PostgresBlobIndex(database, TimeProvider.System);
+        (await index.UsageAsync("aa", "a2", CancellationToken.None)).Should().Be(new StorageUsage(3_000_000_003, true));
+        (await index.UsageAsync("bb", "a1", CancellationToken.None)).Should().Be(new StorageUsage(3_000_000_000, false));
+        (await index.UsageAsync("cc", null, CancellationToken.None)).Should().Be(new StorageUsage(0, false));
+        (await index.RemoveOwnerAsync("a2", "aa", 100, CancellationToken.None)).Should().Be(OwnerRemoval.Removed);
+        (await index.UsageAsync("aa", null, CancellationToken.None)).Should().Be(new StorageUsage(3, false));
     }
 }

@@ -1,3 +1,4 @@
+using Blossom.Core.Blobs;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Sqlite;
 using Dapper;
@@ -41,6 +42,33 @@ public sealed class SqliteDatabaseTests : IDisposable
         (await database.AppliedMigrationsAsync(CancellationToken.None)).Should().Equal(Migrations.Select(m => m.Version));
         await using var connection = await database.OpenAsync(CancellationToken.None);
         (await connection.QuerySingleAsync<long>("SELECT size FROM blobs WHERE sha256 = 'ab'")).Should().Be(3);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_OwnedBlobsFromBeforeTheUsageTotals_SumsThemPerPubkey()
+    {
+        await using (var legacy = new SqliteConnection(ConnectionString))
+        {
+            await legacy.OpenAsync();
+            foreach (var migration in Migrations.Where(m => m.Version < 12))
+                await legacy.ExecuteAsync(migration.Sql);
+            await legacy.ExecuteAsync("PRAGMA user_version = 11;");
+            await legacy.ExecuteAsync(
+                """
+                INSERT INTO blobs (sha256, size, type, uploaded) VALUES ('a1', 3, 'text/plain', 100), ('a2', 3000000000, 'text/plain', 100);
+                INSERT INTO owners (pubkey, sha256, uploaded, added) VALUES ('aa', 'a1', 100, 100), ('aa', 'a2', 100, 100), ('bb', 'a2', 100, 100);
+                """);
+        }
+        var database = new SqliteDatabase(ConnectionString);
+
+        await database.MigrateAsync(CancellationToken.None);
+
+        var index = new SqliteBlobIndex(database, TimeProvider.System);
+        (await index.UsageAsync("aa", "a2", CancellationToken.None)).Should().Be(new StorageUsage(3_000_000_003, true));
+        (await index.UsageAsync("bb", "a1", CancellationToken.None)).Should().Be(new StorageUsage(3_000_000_000, false));
+        (await index.UsageAsync("cc", null, CancellationToken.None)).Should().Be(new StorageUsage(0, false));
+        (await index.RemoveOwnerAsync("a2", "aa", 100, CancellationToken.None)).Should().Be(OwnerRemoval.Removed);
+        (await index.UsageAsync("aa", null, CancellationToken.None)).Should().Be(new StorageUsage(3, false));
     }
 
     public void Dispose()
