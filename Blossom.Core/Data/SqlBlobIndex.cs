@@ -56,7 +56,9 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     /// <summary>
     /// In one transaction, each blob's record unless it is known, and each owner at the later of its
-    /// two times; returns the stored records in order.
+    /// two times; returns the stored records in order. Rows are written in one global order (blobs by
+    /// hash, then owners by pubkey, whose triggers lock the pubkeys' usage totals), so two batches on
+    /// two nodes cannot each hold a row the other waits for.
     /// </summary>
     private async Task<IReadOnlyList<BlobRecord>> StoreAsync(IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
     {
@@ -67,14 +69,14 @@ public abstract class SqlBlobIndex : IBlobIndex
             await using (transaction.ConfigureAwait(false))
             {
                 var stored = new BlobRecord[blobs.Count];
-                for (var i = 0; i < blobs.Count; i++)
-                {
-                    var (blob, owners) = blobs[i];
-                    var record = stored[i] = await InsertBlobAsync(connection, transaction, blob, cancellationToken).ConfigureAwait(false);
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)",
-                        owners.Select(owner => new { owner.Pubkey, record.Sha256, record.Uploaded, owner.Added }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                }
+                foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Blob.Sha256, StringComparer.Ordinal))
+                    stored[i] = await InsertBlobAsync(connection, transaction, blobs[i].Blob, cancellationToken).ConfigureAwait(false);
+                var owners = blobs
+                    .SelectMany((blob, i) => blob.Owners.Select(owner => new { owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added }))
+                    .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)",
+                    owners, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return stored;
             }
