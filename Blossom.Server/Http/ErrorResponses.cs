@@ -40,11 +40,15 @@ internal static partial class ErrorResponses
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Blossom.Server");
             LogClientAborted(logger, context.Request.Method, context.Request.Path);
-            if (context.Response.HasStarted)
-                return;
-            context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
-            if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
-                statusCodePages.Enabled = false;
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+                if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+                    statusCodePages.Enabled = false;
+            }
+            // The connection is gone: without the abort Kestrel would still drain the body, and when
+            // the reset ended a read in flight its reader is left mid-read and the drain logs an error.
+            context.Abort();
         }
     }
 
