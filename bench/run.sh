@@ -165,6 +165,7 @@ done
 # --- 5c: peak RSS during 1000 slow concurrent downloads ---------------------------------------------
 step "5c. $slow_count slow downloads of a 64 MiB blob at $((slow_rate / 1024)) KiB/s each, held $slow_seconds s"
 head -c $((64 * MiB)) "$work/src" >"$work/slow"
+head -c 32 /dev/urandom | dd of="$work/slow" conv=notrunc status=none # not the 64 MiB blob of 5b
 slow_hash=$(bench_sha "$work/slow")
 bench_upload "$work/slow" >/dev/null
 slow_idle_kib=$(bench_status_kib "$server" VmRSS)
