@@ -58,7 +58,9 @@ bench_build() {
 bench_free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
+    # Below the kernel's ephemeral range (32768 up by default): a port some client's connection
+    # holds as its local end cannot be bound, though nobody listens on it.
+    port=$((10000 + RANDOM % 22000))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }
