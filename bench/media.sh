@@ -68,7 +68,7 @@ ref_video() {
     -map 0:V:0 -map '0:a:0?' -vf "scale=-2:$vid_height,fps=$vid_fps" \
     -c:v libx264 -preset "$vid_preset" -crf "$vid_crf" -pix_fmt yuv420p \
     -c:a aac -b:a "${vid_audio_kbps}k" -map_metadata -1 -map_chapters -1 -movflags +faststart \
-    -t "$((vid_max_duration + 1)).000" -progress pipe:1 -nostats "$2" >/dev/null
+    -t "$((vid_max_duration + 1)).000" -progress pipe:1 -nostats "$2"
 }
 
 # Ours and the reference alternate, repetition by repetition, so both see the same machine
