@@ -308,9 +308,12 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     /// An extra output for an ffmpeg run that decodes a video anyway (the optimizer's): the still a
     /// preview of the video would be drawn from, picked as <see cref="RenderAsync"/> picks it, from
     /// frames scaled by <paramref name="scaleFilter"/>, written to <paramref name="stillPath"/> (PNG).
+    /// The second trim passes the candidates only: the run goes on decoding for its main output, and
+    /// without it every later frame would be scaled and measured for nothing (2 CPU s of a 10 s 1080p60 clip).
     /// </summary>
     public static IReadOnlyList<string> StillOutput(TimeSpan seek, string scaleFilter, string stillPath) =>
-        StillOptions(string.Create(CultureInfo.InvariantCulture, $"trim=start={Seconds(seek)},{scaleFilter},thumbnail={FrameCandidates}"), stillPath);
+        StillOptions(string.Create(CultureInfo.InvariantCulture,
+            $"trim=start={Seconds(seek)},trim=end_frame={FrameCandidates},{scaleFilter},thumbnail={FrameCandidates}"), stillPath);
 
     /// <summary>A preview drawn from a video's still that <see cref="StillOutput"/> wrote; the still stays the caller's.</summary>
     public Task<RenderedPreview> RenderStillAsync(string stillPath, PreviewSpec spec, string outputFolder, CancellationToken cancellationToken)
