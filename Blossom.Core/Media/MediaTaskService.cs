@@ -538,14 +538,23 @@ public sealed class MediaTaskService
             await _writer.ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// Progress is written at most this often: each write is a durable commit, and libvips reports
+        /// a few dozen steps for one photo, which cost the job more than it took to make them (58 syncs
+        /// for a 12 MP JPEG). A step skipped is overtaken by the next, or by the end of the task.
+        /// </summary>
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
         private async Task WriteAsync(MediaTaskService service, MediaJob job, string message)
         {
             var last = -1;
+            long written = 0;
             await foreach (var value in _values.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                if (value == last)
+                if (value == last || (last >= 0 && service._time.GetElapsedTime(written) < Interval))
                     continue;
                 last = value;
+                written = service._time.GetTimestamp();
                 await service._tasks.ReportProgressAsync(job.OriginalSha256, value, message, CancellationToken.None).ConfigureAwait(false);
                 // The tasks the job serves now: requests may have joined or left since it started.
                 var tasks = await service._tasks.RunningForOriginalAsync(job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
