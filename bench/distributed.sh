@@ -20,16 +20,9 @@ run_start=$(date +%s)
 load_before=$(bench_loadavg)
 step() { echo "== $* (load $(bench_loadavg))" >&2; }
 
-pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
-as_postgres=()
-pg_stop() { [ -f "$work/pg/data/postmaster.pid" ] && "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; }
-# set +e: under errexit the (exit) that hands bench_cleanup the status would end the trap itself.
-trap 'status=$?; pg_stop; set +e; (exit $status); bench_cleanup' EXIT
-
 step "tools and build"
 bench_need curl curl
 bench_need node nodejs
-[ -n "$pg_bin" ] || { bench_need psql postgresql; pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1); }
 bench_need_node_modules
 [ -d Blossom.Tests/Services/node_modules ] || npm ci --prefix Blossom.Tests/Services --no-audit --no-fund >/dev/null
 bench_build
@@ -46,19 +39,11 @@ s3_curl() { curl -sS "${s3_auth[@]}" "$@"; }
 for _ in $(seq 100); do s3_curl -o /dev/null "$s3/" 2>/dev/null && break; sleep 0.1; done
 s3_curl -f -o /dev/null -X PUT "$s3/$bucket"
 
-mkdir -p "$work/pg"
-chmod o+x "$work"
-if [ "$(id -u)" = 0 ]; then chown postgres "$work/pg"; as_postgres=(runuser -u postgres --); fi
-pg_port=$(bench_free_port)
-"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U blossom --auth=trust -E UTF8 >/dev/null
-"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w start \
-  -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" >/dev/null
-"$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U blossom blossom
+bench_commit_postgres_start
 on_s3=(Blossom__Storage__Kind=S3 Blossom__Storage__S3__Endpoint="$s3" Blossom__Storage__S3__Bucket="$bucket"
   Blossom__Storage__S3__Region=us-east-1 Blossom__Storage__S3__AccessKey=S3RVER Blossom__Storage__S3__SecretKey=S3RVER
   Blossom__Storage__S3__ForcePathStyle=true)
-on_postgres=(Blossom__Database__Provider=Postgres
-  Blossom__Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=blossom;Database=blossom")
+on_postgres=("${bench_commit_postgres[@]}")
 cluster=("${on_s3[@]}" "${on_postgres[@]}" Blossom__Upload__MaxSizeBytes=$((2 * 1024 * MiB)))
 
 step "input files"
@@ -135,6 +120,7 @@ bench_stop_server
 bench_start_server
 load "SQLite + files, one node" "$base"
 bench_stop_server
+bench_commit_postgres_stop
 
 run_seconds=$(($(date +%s) - run_start))
 up_o=$(bench_median "${up_ours[@]}"); up_r=$(bench_median "${up_ref[@]}")
@@ -147,7 +133,7 @@ export BENCH_RUNS_FORMAT=%s
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $((run_seconds / 60)) min $((run_seconds % 60)) s;"
   echo "\`bench/distributed.sh\` (Release build, own processes; s3rver $(node -p "require('./Blossom.Tests/Services/node_modules/s3rver/package.json').version")"
-  echo "and PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on loopback, on the same cores). Load average before ${load_before}, after $(bench_loadavg)."
+  echo "and PostgreSQL $("$bench_commit_pg_bin/postgres" --version | awk '{print $3}') on loopback, on the same cores). Load average before ${load_before}, after $(bench_loadavg)."
   echo "Ratios are ours over curl talking to the same S3 server in this run; medians of $reps alternating repetitions."
   echo
   echo "| figure | ours | reference | ratio | target | met? |"
