@@ -39,11 +39,11 @@ s3_curl() { curl -sS "${s3_auth[@]}" "$@"; }
 for _ in $(seq 100); do s3_curl -o /dev/null "$s3/" 2>/dev/null && break; sleep 0.1; done
 s3_curl -f -o /dev/null -X PUT "$s3/$bucket"
 
-bench_commit_postgres_start
+bench_postgres_start
 on_s3=(Blossom__Storage__Kind=S3 Blossom__Storage__S3__Endpoint="$s3" Blossom__Storage__S3__Bucket="$bucket"
   Blossom__Storage__S3__Region=us-east-1 Blossom__Storage__S3__AccessKey=S3RVER Blossom__Storage__S3__SecretKey=S3RVER
   Blossom__Storage__S3__ForcePathStyle=true)
-on_postgres=("${bench_commit_postgres[@]}")
+on_postgres=("${bench_postgres[@]}")
 cluster=("${on_s3[@]}" "${on_postgres[@]}" Blossom__Upload__MaxSizeBytes=$((2 * 1024 * MiB)))
 
 step "input files"
@@ -120,7 +120,7 @@ bench_stop_server
 bench_start_server
 load "SQLite + files, one node" "$base"
 bench_stop_server
-bench_commit_postgres_stop
+bench_postgres_stop
 
 run_seconds=$(($(date +%s) - run_start))
 up_o=$(bench_median "${up_ours[@]}"); up_r=$(bench_median "${up_ref[@]}")
@@ -133,7 +133,7 @@ export BENCH_RUNS_FORMAT=%s
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $((run_seconds / 60)) min $((run_seconds % 60)) s;"
   echo "\`bench/distributed.sh\` (Release build, own processes; s3rver $(node -p "require('./Blossom.Tests/Services/node_modules/s3rver/package.json').version")"
-  echo "and PostgreSQL $("$bench_commit_pg_bin/postgres" --version | awk '{print $3}') on loopback, on the same cores). Load average before ${load_before}, after $(bench_loadavg)."
+  echo "and PostgreSQL $("$bench_postgres_bin/postgres" --version | awk '{print $3}') on loopback, on the same cores). Load average before ${load_before}, after $(bench_loadavg)."
   echo "Ratios are ours over curl talking to the same S3 server in this run; medians of $reps alternating repetitions."
   echo
   echo "| figure | ours | reference | ratio | target | met? |"

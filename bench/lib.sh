@@ -329,26 +329,26 @@ bench_growth_settle() {
 }
 
 # A PostgreSQL of its own in $work/pg (Debian's packaged binaries, default durability: fsync and
-# synchronous_commit on), stopped by bench_commit_postgres_stop or, on failure, by bench_cleanup.
-# Sets bench_commit_postgres: the server settings that use it.
-bench_commit_postgres_start() {
+# synchronous_commit on), stopped by bench_postgres_stop or, on failure, by bench_cleanup.
+# Sets bench_postgres: the server settings that use it.
+bench_postgres_start() {
   local port
-  bench_commit_pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
-  [ -n "$bench_commit_pg_bin" ] || { bench_need psql postgresql; bench_commit_pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1); }
-  bench_commit_as_postgres=()
+  bench_postgres_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
+  [ -n "$bench_postgres_bin" ] || { bench_need psql postgresql; bench_postgres_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1); }
+  bench_postgres_as=()
   mkdir -p "$work/pg"
   chmod o+x "$work"
-  if [ "$(id -u)" = 0 ]; then chown postgres "$work/pg"; bench_commit_as_postgres=(runuser -u postgres --); fi
+  if [ "$(id -u)" = 0 ]; then chown postgres "$work/pg"; bench_postgres_as=(runuser -u postgres --); fi
   port=$(bench_free_port)
-  "${bench_commit_as_postgres[@]}" "$bench_commit_pg_bin/initdb" -D "$work/pg/data" -U blossom --auth=trust -E UTF8 >/dev/null
-  "${bench_commit_as_postgres[@]}" "$bench_commit_pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w start \
+  "${bench_postgres_as[@]}" "$bench_postgres_bin/initdb" -D "$work/pg/data" -U blossom --auth=trust -E UTF8 >/dev/null
+  "${bench_postgres_as[@]}" "$bench_postgres_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w start \
     -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" >/dev/null
   bench_track "$(head -1 "$work/pg/data/postmaster.pid")"
-  "$bench_commit_pg_bin/createdb" -h 127.0.0.1 -p "$port" -U blossom blossom
-  bench_commit_postgres=(Blossom__Database__Provider=Postgres
+  "$bench_postgres_bin/createdb" -h 127.0.0.1 -p "$port" -U blossom blossom
+  bench_postgres=(Blossom__Database__Provider=Postgres
     Blossom__Database__ConnectionString="Host=127.0.0.1;Port=$port;Username=blossom;Database=blossom")
 }
 
-bench_commit_postgres_stop() {
-  "${bench_commit_as_postgres[@]}" "$bench_commit_pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null
+bench_postgres_stop() {
+  "${bench_postgres_as[@]}" "$bench_postgres_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null
 }

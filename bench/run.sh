@@ -203,11 +203,11 @@ eval "$(SERVER_PID=$server node bench/upload-load.mjs "$base" 32 "$load_seconds"
 load_rss_kib=$(bench_status_kib "$server" VmHWM)
 bench_stop_server
 step "4. the same on PostgreSQL (local, synchronous_commit on)"
-bench_commit_postgres_start
-bench_start_server "${bench_commit_postgres[@]}" Blossom__Storage__Path="$work/data/blobs-pg"
+bench_postgres_start
+bench_start_server "${bench_postgres[@]}" Blossom__Storage__Path="$work/data/blobs-pg"
 eval "$(SERVER_PID=$server node bench/upload-load.mjs "$base" 32 "$load_seconds" 40000 1024 | sed 's/^/pg_/')"
 bench_stop_server
-bench_commit_postgres_stop
+bench_postgres_stop
 
 # --- 6: media ---------------------------------------------------------------------------------------------
 step "6. bench/media.sh ($media_reps repetitions)"
