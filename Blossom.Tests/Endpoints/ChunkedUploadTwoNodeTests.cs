@@ -68,16 +68,7 @@ public sealed class ChunkedUploadTwoNodeTests(PostgresServer postgres, S3Server 
     }
 
     /// <summary>A node with its own work and temp folders, sharing the database and the bucket with the other.</summary>
-    private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket)
-    {
-        var home = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
-        var settings = new Dictionary<string, string>();
-        foreach (var (key, value) in s3.Settings(bucket))
-            settings[key["Blossom:".Length..]] = value!;
-        settings["Database:Provider"] = "Postgres";
-        settings["Database:ConnectionString"] = database;
-        return ServerProcess.StartAsync(home, settings);
-    }
+    private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket) => ServerProcess.StartNodeAsync(_root, name, s3, bucket, database);
 
     private static HttpRequestMessage Chunk(string hash, byte[] data, int offset, int length, NostrEvent token)
     {

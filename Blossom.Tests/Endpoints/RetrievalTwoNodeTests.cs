@@ -38,14 +38,5 @@ public sealed class RetrievalTwoNodeTests(PostgresServer postgres, S3Server s3) 
         onA.StatusCode.Should().Be(HttpStatusCode.NotFound, a.Output);
     }
 
-    private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket)
-    {
-        var home = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
-        var settings = new Dictionary<string, string>();
-        foreach (var (key, value) in s3.Settings(bucket))
-            settings[key["Blossom:".Length..]] = value!;
-        settings["Database:Provider"] = "Postgres";
-        settings["Database:ConnectionString"] = database;
-        return ServerProcess.StartAsync(home, settings);
-    }
+    private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket) => ServerProcess.StartNodeAsync(_root, name, s3, bucket, database);
 }

@@ -18,6 +18,21 @@ internal sealed class ServerProcess : IDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>
+    /// A node of a cluster: its own folders under <paramref name="root"/>, and the bucket and the
+    /// PostgreSQL database it shares with the other nodes, plus <paramref name="settings"/>.
+    /// </summary>
+    public static Task<ServerProcess> StartNodeAsync(string root, string name, S3Server s3, string bucket, string database, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(s3);
+        var node = s3.Settings(bucket).ToDictionary(s => s.Key["Blossom:".Length..], s => s.Value!);
+        node["Database:Provider"] = "Postgres";
+        node["Database:ConnectionString"] = database;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            node[key] = value;
+        return StartAsync(Directory.CreateDirectory(Path.Combine(root, name)).FullName, node);
+    }
+
     /// <summary>Starts <c>dotnet Blossom.Server.dll</c> on a free loopback port; returns once <c>/healthz</c> answers 200.</summary>
     public static async Task<ServerProcess> StartAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings = null)
     {

@@ -116,13 +116,8 @@ public sealed class MediaTwoNodeTests(PostgresServer postgres, S3Server s3) : ID
     /// <summary>A node with its own work and temp folders, sharing the database and the bucket with the others.</summary>
     private Task<ServerProcess> StartNodeAsync(string name, string database, string bucket, Dictionary<string, string> settings)
     {
-        var home = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
-        foreach (var (key, value) in s3.Settings(bucket))
-            settings[key["Blossom:".Length..]] = value!;
-        settings["Database:Provider"] = "Postgres";
-        settings["Database:ConnectionString"] = database;
         settings["Media:LeaseSeconds"] = LeaseSeconds;
-        return ServerProcess.StartAsync(home, settings);
+        return ServerProcess.StartNodeAsync(_root, name, s3, bucket, database, settings);
     }
 
     private static async Task<long> JobsLeftAsync(string database)
