@@ -17,11 +17,11 @@ internal sealed class BlobRedirects(IBlobStore store, IOptions<StorageOptions> o
     private readonly string? _accelPrefix = options.Value.AccelRedirectPrefix is { Length: > 0 } prefix && store is FileSystemBlobStore ? prefix.TrimEnd('/') : null;
 
     /// <summary>
-    /// Where the proxy in front finds the blob's file (<c>Storage:AccelRedirectPrefix</c>, the store's own
-    /// <c>ab/cd/&lt;sha256&gt;</c> layout), or null when this server sends the bytes itself.
+    /// Where the proxy in front finds the blob's file (<c>Storage:AccelRedirectPrefix</c>, then the store's
+    /// own layout), or null when this server sends the bytes itself.
     /// </summary>
     public string? InternalRedirectFor(string sha256) =>
-        _accelPrefix is null ? null : $"{_accelPrefix}/{sha256[..2]}/{sha256[2..4]}/{sha256}";
+        _accelPrefix is null ? null : $"{_accelPrefix}/{FileSystemBlobStore.RelativeUrlOf(sha256)}";
 
     /// <summary>The URL to send a client to for the blob, or null to stream it from here.</summary>
     public async Task<Uri?> ForAsync(BlobRecord record)

@@ -135,11 +135,16 @@ public sealed class FileSystemBlobStore : IBlobStore
         File.Delete(probe);
     }
 
-    private string PathOf(string sha256)
+    /// <summary>Where a blob's file lies below the store's folder, as a URL path (<c>ab/cd/abcd…</c>): what a proxy serving that folder asks for.</summary>
+    public static string RelativeUrlOf(string sha256) => string.Join('/', Shards(sha256));
+
+    private string PathOf(string sha256) => Path.Combine([_root, .. Shards(sha256)]);
+
+    private static string[] Shards(string sha256)
     {
         if (!BlobHash.IsValid(sha256))
             throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
-        return Path.Combine(_root, sha256[..2], sha256[2..4], sha256);
+        return [sha256[..2], sha256[2..4], sha256];
     }
 
     private sealed class StoredFile(string path) : ILocalBlobFile
