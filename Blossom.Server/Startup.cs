@@ -246,7 +246,7 @@ internal static class Startup
     public static async Task InitializeBlossomAsync(this WebApplication app)
     {
         SchnorrSignature.EnsureAvailable();
-        app.Services.GetRequiredService<ServerNames>().WarnWhenNoneConfigured();
+        app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<ServerNames>().OnServerStarted);
         await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IPartialUploadStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);

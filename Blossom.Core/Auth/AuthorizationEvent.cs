@@ -82,10 +82,11 @@ public sealed class AuthorizationEvent
             return $"Authorization event t tag must be {string.Join(" or ", request.Verbs)}";
 
         var servers = e.TagValues("server").ToList();
+        // The reasons name the settings: the operator is the one who can make a right token pass.
         if (servers.Count > 0 && request.ServerNames.Count == 0)
-            return "Authorization event is scoped to a server, but this server has no name configured (PublicUrl or Auth:ServerNames)";
+            return "Authorization event is scoped to a server, but this server has no name: its operator sets PublicUrl or Auth:ServerNames";
         if (servers.Count > 0 && !servers.Any(s => request.ServerNames.Contains(HostOf(s), StringComparer.OrdinalIgnoreCase)))
-            return $"Authorization event is not scoped to {string.Join(" or ", request.ServerNames)}";
+            return $"Authorization event is not scoped to this server ({string.Join(", ", request.ServerNames)}); its operator adds names with PublicUrl or Auth:ServerNames";
 
         if (request.XTags == XTagRule.NotApplicable)
             return null;

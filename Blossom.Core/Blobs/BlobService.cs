@@ -84,7 +84,8 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
 
     /// <summary>
     /// Removes <paramref name="pubkey"/>'s ownership, unless it was renewed after
-    /// <paramref name="authorizedAt"/> (the delete token's <c>created_at</c>); the bytes go with the last owner.
+    /// <paramref name="authorizedAt"/> (the latest time the delete token may have been signed: its
+    /// <c>created_at</c> plus the clock skew allowed); the bytes go with the last owner.
     /// </summary>
     public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {

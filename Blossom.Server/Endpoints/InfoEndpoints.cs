@@ -1,6 +1,7 @@
 // What a client (and the landing page) needs to know before it uploads: the BUDs spoken and the limits.
 using System.Text.Json.Serialization;
 using Blossom.Core.Previews;
+using Blossom.Server.Auth;
 using Blossom.Server.Http;
 using Blossom.Server.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +22,7 @@ internal static class InfoEndpoints
 
     internal static Ok<ServerInfo> GetInfo(
         IOptions<UploadOptions> upload, IOptions<MediaOptions> media, IOptions<MediaImageOptions> image, IOptions<MediaVideoOptions> video,
-        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list, IOptions<PreviewOptions> previewOptions, PreviewService previews, IOptions<MatrixOptions> matrix)
+        IOptions<MirrorOptions> mirror, IOptions<ListOptions> list, IOptions<PreviewOptions> previewOptions, PreviewService previews, IOptions<MatrixOptions> matrix, ServerNames serverNames)
     {
         List<string> buds = ["01", "02", "06", "08", "09", "11", "12", "13", "14"];
         if (mirror.Value.Enabled)
@@ -39,7 +40,8 @@ internal static class InfoEndpoints
             list.Value.RequireAuth,
             // A chunk is limited by the blob's own limit only: a client picks a size its proxies let through.
             new ChunkedUploadInfo(Supported: true, upload.Value.MaxSizeBytes, upload.Value.PartialTimeoutSeconds),
-            new MatrixInfo(matrix.Value.Enabled, matrix.Value.Enabled ? matrix.Value.ServerName : null)));
+            new MatrixInfo(matrix.Value.Enabled, matrix.Value.Enabled ? matrix.Value.ServerName : null),
+            serverNames.Names));
     }
 }
 
@@ -51,7 +53,8 @@ public sealed record ServerInfo(
     [property: JsonPropertyName("mirror")] bool Mirror,
     [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth,
     [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload,
-    [property: JsonPropertyName("matrix")] MatrixInfo Matrix);
+    [property: JsonPropertyName("matrix")] MatrixInfo Matrix,
+    [property: JsonPropertyName("serverNames")] IReadOnlyCollection<string> ServerNames);
 
 /// <summary>Whether this server is also a Matrix homeserver's media repository, and for which server name (<c>mxc://</c> authority).</summary>
 public sealed record MatrixInfo(

@@ -58,11 +58,14 @@ internal static class ManagementEndpoints
     }
 
     internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(
-        string blob, HttpContext context, BlobService blobs, PreviewService previews, CancellationToken cancellationToken)
+        string blob, HttpContext context, BlobService blobs, PreviewService previews, IOptions<AuthOptions> auth, CancellationToken cancellationToken)
     {
         var token = context.GetAuthorizationEvent()!;
         var sha256 = BlobRoute.HashOf(blob);
-        var removal = await blobs.DeleteAsync(sha256, token.Pubkey, token.Event.CreatedAt, cancellationToken).ConfigureAwait(false);
+        // The skew granted to clocks ahead is granted to clocks behind too: a client whose clock is
+        // a few seconds slow signs its delete "before" the upload it just made, and may still delete.
+        var signedAtTheLatest = token.Event.CreatedAt + auth.Value.ClockSkewSeconds;
+        var removal = await blobs.DeleteAsync(sha256, token.Pubkey, signedAtTheLatest, cancellationToken).ConfigureAwait(false);
         if (removal == OwnerRemoval.RemovedLastOwner)
             await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
         return removal switch
@@ -70,7 +73,7 @@ internal static class ManagementEndpoints
             OwnerRemoval.BlobNotFound => BlossomError.NotFound("Blob not found"),
             OwnerRemoval.NotOwner => BlossomError.Forbidden("Only an owner of the blob may delete it"),
             // A captured token replayed after the owner uploaded the blob again.
-            OwnerRemoval.AuthorizedBeforeUpload => BlossomError.Forbidden("This delete token was created before your latest upload of the blob; sign a new one"),
+            OwnerRemoval.AuthorizedBeforeUpload => BlossomError.Forbidden("This delete token was created before your latest upload of the blob; sign a new one (is your clock behind?)"),
             _ => TypedResults.NoContent(),
         };
     }

@@ -230,14 +230,18 @@ public sealed class AuthOptions
 {
     public const string Section = "Blossom:Auth";
 
-    /// <summary>How far in the future a token's <c>created_at</c> may be, for clients with fast clocks. Default 60 s.</summary>
+    /// <summary>
+    /// How far in the future a token's <c>created_at</c> may be, for clients with fast clocks, and
+    /// how long before the owner's latest upload a delete token may have been signed, for slow
+    /// ones. Default 60 s.
+    /// </summary>
     [Range(0, 3600)]
     public int ClockSkewSeconds { get; set; } = 60;
 
     /// <summary>
-    /// Host names this server answers to besides <c>PublicUrl</c>'s, e.g. <c>blossom.example.com</c>;
-    /// tokens with BUD-11 <c>server</c> tags must name one of them or <c>PublicUrl</c>'s host. With
-    /// neither configured, such tokens are refused: the request's <c>Host</c> is the client's to choose.
+    /// Host names this server answers to besides <c>PublicUrl</c>'s and its listen addresses', e.g.
+    /// <c>blossom.example.com</c>; tokens with BUD-11 <c>server</c> tags must name one of these. With
+    /// no name at all, such tokens are refused: the request's <c>Host</c> is the client's to choose.
     /// </summary>
     public List<string> ServerNames { get; set; } = [];
 

@@ -73,7 +73,7 @@ public sealed class AuthorizationEventTests
     {
         var result = AuthorizationEvent.Validate("Nostr " + NostrToolsToken, Request() with { ServerNames = [] }, SignedAt.AddSeconds(5), TimeSpan.FromSeconds(60), MaxLifetime);
 
-        result.Failure.Should().Be("Authorization event is scoped to a server, but this server has no name configured (PublicUrl or Auth:ServerNames)");
+        result.Failure.Should().Be("Authorization event is scoped to a server, but this server has no name: its operator sets PublicUrl or Auth:ServerNames");
     }
 
     [Fact]

@@ -113,17 +113,30 @@ public sealed class AuthorizationTests : IDisposable
         (await _client.GetAsync($"/{Hash}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    // The compliance suite and local clients scope tokens to the host they were pointed at.
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task Put_DefaultsOnLoopback_AcceptsTheListenAddressAndLocalhost(string serverTag)
+    {
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: [serverTag]));
+
+        using var response = await _client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created, response.Reason());
+    }
+
     [Fact]
-    public async Task Put_ServerTagMatchingHostHeaderNotTheConfiguredName_401()
+    public async Task Put_ServerTagNamingNoneOfTheNames_401ListingThem()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Auth:ServerNames:0"] = "blobs.example.com" });
         var client = app.Start();
-        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: [app.BaseAddress.Host]));
+        using var request = BlossomRequests.Upload(_data, _alice.Token(AuthorizationVerb.Upload, [Hash], servers: ["other.example.com"]));
 
         using var response = await client.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        response.Reason().Should().Be("Authorization event is not scoped to blobs.example.com");
+        response.Reason().Should().Be("Authorization event is not scoped to this server (blobs.example.com, 127.0.0.1, localhost); its operator adds names with PublicUrl or Auth:ServerNames");
     }
 
     [Fact]

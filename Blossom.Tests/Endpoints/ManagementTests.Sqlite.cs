@@ -27,7 +27,7 @@ public sealed partial class ManagementTests
 
         first.StatusCode.Should().Be(HttpStatusCode.NoContent);
         replayed.StatusCode.Should().Be(HttpStatusCode.Forbidden);
-        replayed.Reason().Should().Be("This delete token was created before your latest upload of the blob; sign a new one");
+        replayed.Reason().Should().Be("This delete token was created before your latest upload of the blob; sign a new one (is your clock behind?)");
         afterReplay.StatusCode.Should().Be(HttpStatusCode.OK);
         fresh.StatusCode.Should().Be(HttpStatusCode.NoContent);
         (await _client.GetAsync(blob.Url)).StatusCode.Should().Be(HttpStatusCode.NotFound);

@@ -149,6 +149,51 @@ public sealed partial class ManagementTests : IDisposable
         (await _client.GetAsync(blob.Url)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    // A client whose clock runs 5 s behind signs its delete "before" the upload it just made.
+    [Fact]
+    public async Task Delete_RightAfterUploadWithTheClientClockSecondsBehind_204()
+    {
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob());
+        var slowClock = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5;
+
+        using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+            .WithToken(_alice.Token(AuthorizationVerb.Delete, [blob.Sha256], createdAt: slowClock)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.NoContent, response.Reason());
+        (await _client.GetAsync(blob.Url)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    // The tolerance is Auth:ClockSkewSeconds (60 s by default): a token signed earlier than that
+    // before the owner's upload is still a replay.
+    [Fact]
+    public async Task Delete_TokenSignedMoreThanTheClockSkewBeforeTheUpload_403AndBlobKept()
+    {
+        var beforeUpload = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob());
+
+        using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+            .WithToken(_alice.Token(AuthorizationVerb.Delete, [blob.Sha256], createdAt: beforeUpload - 62)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        response.Reason().Should().Be("This delete token was created before your latest upload of the blob; sign a new one (is your clock behind?)");
+        (await _client.GetAsync(blob.Url)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Delete_ClockSkewSetToZero_TokenSignedSecondsBeforeTheUpload403()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Auth:ClockSkewSeconds"] = "0" });
+        var client = app.Start();
+        var beforeUpload = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var blob = await client.UploadAsync(_alice, BlossomRequests.RandomBlob());
+
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/{blob.Sha256}")
+            .WithToken(_alice.Token(AuthorizationVerb.Delete, [blob.Sha256], createdAt: beforeUpload - 2)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await client.GetAsync(blob.Url)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     private static HttpRequestMessage Delete(string sha256, NostrSigner signer) =>
         new HttpRequestMessage(HttpMethod.Delete, $"/{sha256}.bin").WithToken(signer.Token(AuthorizationVerb.Delete, [sha256]));
 }

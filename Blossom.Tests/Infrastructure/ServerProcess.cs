@@ -33,10 +33,13 @@ internal sealed class ServerProcess : IDisposable
         return StartAsync(Directory.CreateDirectory(Path.Combine(root, name)).FullName, node);
     }
 
-    /// <summary>Starts <c>dotnet Blossom.Server.dll</c> on a free loopback port; returns once <c>/healthz</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts <c>dotnet Blossom.Server.dll</c> on a free port of <paramref name="listenUrl"/> (loopback
+    /// unless a test says otherwise); returns once <c>/healthz</c> answers 200.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataRoot, IReadOnlyDictionary<string, string>? settings = null, string listenUrl = "http://127.0.0.1:0")
     {
-        var start = StartInfo(dataRoot, settings, "--urls", "http://127.0.0.1:0");
+        var start = StartInfo(dataRoot, settings, "--urls", listenUrl);
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         var server = new ServerProcess(process, new HttpClient { Timeout = TimeSpan.FromMinutes(5) });
@@ -118,7 +121,12 @@ internal sealed class ServerProcess : IDisposable
         while (_output.Count > 200)
             _output.TryDequeue(out _);
         const string marker = "Now listening on: ";
-        if (line.Contains(marker, StringComparison.Ordinal))
-            listening.TrySetResult(new Uri(line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim()));
+        if (!line.Contains(marker, StringComparison.Ordinal))
+            return;
+        // A server on every address is reached on loopback, as a client on the same machine does.
+        var address = new UriBuilder(line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim());
+        if (address.Host is "0.0.0.0" or "[::]")
+            address.Host = "127.0.0.1";
+        listening.TrySetResult(address.Uri);
     }
 }
