@@ -46,7 +46,7 @@ internal static partial class MediaEndpoints
 
         group.MapGet("/{id}", GetTaskAsync)
             .WithName("GetMediaTask")
-            .WithSummary("The task; ?wait=N (seconds) holds the request until it changes.");
+            .WithSummary("The task; ?wait=N (seconds) holds the request until its status changes (it ends) or N seconds pass.");
 
         // Only the task's owner cancels, so a token is always needed, whatever Upload:RequireAuth says.
         group.MapGroup("/{id}")
@@ -121,7 +121,9 @@ internal static partial class MediaEndpoints
     {
         if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
-        var task = await pipeline.WaitForChangeAsync(id, timeout, cancellationToken).ConfigureAwait(false);
+        // Only the status ends a wait: a caller asking for ?wait=30 wants the result, not the next
+        // of the progress ticks a running task makes every second. Progress readers poll without it.
+        var task = await pipeline.WaitForEndAsync(id, timeout, cancellationToken).ConfigureAwait(false);
         return task is null
             ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
             : TypedResults.Ok(await descriptions.DescribeAsync(task, request, cancellationToken).ConfigureAwait(false));

@@ -246,7 +246,8 @@ async function followTask(task) {
   while (task.status === "running") {
     els.taskProgress.value = task.progress || 0;
     setStatus(`Optimizing: ${task.progress || 0}%${task.message ? ` — ${task.message}` : ""}`);
-    const response = await fetch(`/media/${encodeURIComponent(task.id)}?wait=10`, { headers: { Accept: "application/json" } });
+    // wait=1: the answer comes as soon as the task ends, or after a second with its progress so far.
+    const response = await fetch(`/media/${encodeURIComponent(task.id)}?wait=1`, { headers: { Accept: "application/json" } });
     if (!response.ok) throw failure(response, response.status);
     task = await response.json();
   }

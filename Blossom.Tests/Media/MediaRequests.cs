@@ -52,18 +52,19 @@ internal static class MediaRequests
         }
     }
 
-    /// <summary>Long-polls until <paramref name="condition"/> holds for the running task.</summary>
+    /// <summary>Reads the running task, as a progress bar does, until <paramref name="condition"/> holds.</summary>
     public static async Task<MediaTaskResponse> WaitUntilAsync(this HttpClient client, string id, Func<MediaTaskResponse, bool> condition)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        MediaTaskResponse task = null!;
+        await Poll.UntilAsync(async () =>
         {
-            var task = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{id}?wait=5"))!;
+            task = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{id}"))!;
             if (condition(task))
-                return task;
+                return true;
             task.Status.Should().Be("running", "the awaited state comes while the task runs");
-            clock.Elapsed.Should().BeLessThan(Deadline);
-        }
+            return false;
+        }, $"task {id} to reach the awaited state", Deadline);
+        return task;
     }
 
     /// <summary>Downloads the blob and opens it with libvips; <paramref name="allFrames"/> loads every frame of an animation.</summary>

@@ -344,16 +344,34 @@ public sealed partial class MediaTaskTests
             response.Reason().Should().Be("wait must be a whole number of seconds");
     }
 
+    // A client that asks to wait wants the result: the progress ticks of a running task (every
+    // second or so) do not end the wait, the end of the task does.
     [Fact]
-    public async Task LongPoll_ReturnsWhenTheTaskChanges()
+    public async Task LongPoll_ReturnsWhenTheStatusChanges_NotOnProgress()
     {
         using var app = new BlossomApplication();
         var client = app.Start();
         var task = await client.SubmitAsync(_alice, MediaSamples.PhoneJpeg(), "image/jpeg");
 
-        var changed = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}?wait=60"))!;
+        var ended = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}?wait=60"))!;
 
-        changed.Should().NotBe(task, "the answer comes when progress, message or status changed");
+        ended.Status.Should().Be("complete", ended.Message);
+        ended.Progress.Should().Be(100);
+        ended.Blob.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task LongPoll_TaskStillRunningWhenTheWaitEnds_AnswersItsProgress()
+    {
+        using var app = new BlossomApplication(SlowVideo);
+        var client = app.Start();
+        var task = await client.SubmitAsync(_alice, await LongVideoAsync(), "video/mp4");
+
+        var running = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{task.Id}?wait=1"))!;
+
+        running.Status.Should().Be("running");
+        running.Blob.Should().BeNull();
+        using var cancel = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/media/{task.Id}").WithToken(_alice.Token(AuthorizationVerb.Media)));
     }
 
     [Fact]
