@@ -24,6 +24,22 @@ public sealed class JsClientInteropTests
         output.Should().Contain("interop: upload, get, list, delete, uploadMedia ok");
     }
 
+    // No setting changed: what a new user's server does with the SDK's first calls.
+    [Fact]
+    public async Task BlossomClientSdk_OnDefaults_ScopedUploadSlowClockDeleteAndUploadMediaOfAVideo_Succeed()
+    {
+        using var app = new BlossomApplication();
+        app.Start();
+        (await NodeScript.EnsureInstalledAsync(ScriptFolder)).ExitCode.Should().Be(0, "npm ci installs the pinned JS client");
+        var clip = Path.Combine(app.DataRoot, "clip.mp4");
+        await File.WriteAllBytesAsync(clip, await Media.MediaSamples.VideoAsync(1920, 1080, fps: 30, seconds: 4));
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "defaults.mjs", app.BaseAddress.ToString().TrimEnd('/'), clip);
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("interop: defaults, scoped upload, slow-clock delete, uploadMedia of a video ok");
+    }
+
     [Fact]
     public async Task Fetch_ChunkedUploadWithPatchAsABrowserClientSendsIt_Succeeds()
     {
