@@ -53,9 +53,10 @@ public sealed class UploadDurabilityTests : IDisposable
                         if (response.StatusCode == HttpStatusCode.Created)
                             acknowledged[BlossomRequests.Sha256(data)] = data;
                     }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
                     {
                         // The kill cut this upload off: it was never acknowledged, so nothing is promised about it.
+                        // A socket that dies while the body is being written surfaces as it is, not wrapped.
                     }
                 }
             })).ToArray();
