@@ -35,5 +35,6 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
 VOLUME /data
 EXPOSE 8080
 USER $APP_UID
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+# On the port the server listens on (the first of ASPNETCORE_HTTP_PORTS), also when a run sets another one.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS "http://127.0.0.1:${ASPNETCORE_HTTP_PORTS%%;*}/healthz" || exit 1
 ENTRYPOINT ["dotnet", "Blossom.Server.dll"]
