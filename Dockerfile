@@ -1,8 +1,14 @@
 # Blossom server. Build: docker build -t blossom-server .   Run: see compose.yaml and README.
 # .NET 10 images are Ubuntu 24.04 ("noble"); the tags say so, so a new default cannot change the base silently.
+# Other bases (a mirror, a pinned digest, a distribution's own .NET images) are build arguments:
+#   docker build --build-arg SDK_IMAGE=... --build-arg RUNTIME_IMAGE=... -t blossom-server .
+# The runtime base must provide what the official aspnet image does: the ASP.NET Core runtime as `dotnet`,
+# APP_UID naming a non-root user, and apt-get (for the packages below).
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
 
 # Build stage: restore once per change of the project files, then publish.
-FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props appsettings.json ./
 COPY Blossom.Core/Blossom.Core.csproj Blossom.Core/
@@ -15,7 +21,7 @@ RUN dotnet publish Blossom.Server/Blossom.Server.csproj -c Release -r linux-x64 
 
 # Runtime stage: ASP.NET Core, ffmpeg for video and audio, libsecp256k1 for Nostr signatures
 # (libvips ships inside the app), curl for the health check. Runs as the image's non-root user.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
+FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg libsecp256k1-1 curl \
  && rm -rf /var/lib/apt/lists/* \
@@ -29,5 +35,6 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
 VOLUME /data
 EXPOSE 8080
 USER $APP_UID
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+# On the port the server listens on (the first of ASPNETCORE_HTTP_PORTS), also when a run sets another one.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS "http://127.0.0.1:${ASPNETCORE_HTTP_PORTS%%;*}/healthz" || exit 1
 ENTRYPOINT ["dotnet", "Blossom.Server.dll"]
