@@ -4,7 +4,7 @@ namespace Blossom.Tests.Container;
 
 /// <summary>
 /// The repository's <c>compose.yaml</c> brought up with podman-compose under a project name of its own
-/// (so its own volume), on a free loopback port through <c>BLOSSOM_PORT</c>, and its image built on the
+/// (so its own volume), on a free loopback port through <c>BLOSSOM_PORT</c> and <c>BLOSSOM_PUBLIC_URL</c>, and its image built on the
 /// stand-in bases through <c>--build-arg</c>, as <c>docker compose</c> takes them. A small override
 /// file only renames the image, which would otherwise replace a <c>blossom-server</c> of this machine.
 /// <c>down --volumes</c> on dispose.
@@ -15,7 +15,14 @@ internal sealed class ComposeProject : IAsyncDisposable
     private readonly string _image = "localhost/blossom-test-compose:" + Guid.NewGuid().ToString("N")[..12];
     private readonly int _port = FreePort.OnLoopback();
 
-    public ComposeProject() => Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromMinutes(5) };
+    public ComposeProject()
+    {
+        PublicUrl = new Uri($"http://127.0.0.1:{_port}");
+        Client = new HttpClient { BaseAddress = PublicUrl, Timeout = TimeSpan.FromMinutes(5) };
+    }
+
+    /// <summary>The address clients use, given to the server through <c>BLOSSOM_PUBLIC_URL</c>, as a self-hoster does.</summary>
+    public Uri PublicUrl { get; }
 
     /// <summary>Compose's project name: its volume is <c>&lt;project&gt;_blossom-data</c>.</summary>
     public string Project { get; } = "blossomtest" + Guid.NewGuid().ToString("N")[..12];
@@ -80,6 +87,10 @@ internal sealed class ComposeProject : IAsyncDisposable
             "--podman-run-args=" + string.Join(' ', Podman.LimitOptions),
             .. command,
         ];
-        return ProgramRun.RunCheckedAsync("podman-compose", arguments, deadline, root, new Dictionary<string, string> { ["BLOSSOM_PORT"] = $"127.0.0.1:{_port}" });
+        return ProgramRun.RunCheckedAsync("podman-compose", arguments, deadline, root, new Dictionary<string, string>
+        {
+            ["BLOSSOM_PORT"] = $"127.0.0.1:{_port}",
+            ["BLOSSOM_PUBLIC_URL"] = PublicUrl.ToString(),
+        });
     }
 }

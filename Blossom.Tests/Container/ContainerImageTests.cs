@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Blossom.Core.Auth;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
@@ -82,8 +83,13 @@ public sealed class ContainerImageTests(BlossomImage image) : IClassFixture<Blos
         await using var compose = new ComposeProject();
         await compose.UpAsync(image.BaseArguments);
 
+        // The container listens on every address, so PublicUrl is what names it: a token scoped to
+        // the host clients use is accepted, and descriptors carry that address.
         var blob = BlossomRequests.RandomBlob();
-        var descriptor = await compose.Client.UploadAsync(_alice, blob);
+        using var upload = await compose.Client.SendAsync(BlossomRequests.Upload(blob, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(blob)], servers: [compose.PublicUrl.Host])));
+        upload.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, upload.Reason());
+        var descriptor = (await upload.Content.ReadFromJsonAsync<BlobDescriptor>())!;
+        descriptor.Url.Should().StartWith(compose.PublicUrl.ToString());
         (await compose.Client.GetByteArrayAsync(new Uri("/" + descriptor.Sha256, UriKind.Relative))).Should().Equal(blob);
         var container = (await compose.ContainersAsync()).Should().ContainSingle().Subject;
         var mount = await Podman.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}", container);
