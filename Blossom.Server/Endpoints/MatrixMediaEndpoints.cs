@@ -222,15 +222,15 @@ internal static class MatrixMediaEndpoints
 
     private static MatrixError Unfound(string serverName, string mediaId, IQueryCollection query, MatrixMediaService media) =>
         !media.IsLocal(serverName) ? MatrixError.NotFound("Remote media is not served here: this server fetches no media over federation")
-        : Wait(query) is null ? MatrixError.InvalidParam("timeout_ms must be a whole number of milliseconds")
+        : Wait(query) is null ? MatrixError.InvalidParam("timeout_ms must be a whole number of milliseconds, 0 or more")
         : MatrixError.NotFound($"No media {mediaId} here");
 
-    /// <summary><c>timeout_ms</c>, the spec's default when absent, negatives as 0; null when it is not a number.</summary>
+    /// <summary><c>timeout_ms</c>, the spec's default when absent; null when it is not a whole number of milliseconds, or negative.</summary>
     private static TimeSpan? Wait(IQueryCollection query)
     {
         if (Text(query["timeout_ms"]) is not { } text)
             return DefaultWait;
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms) || ms < 0)
             return null;
         return TimeSpan.FromMilliseconds(Math.Clamp(ms, 0, (long)TimeSpan.MaxValue.TotalMilliseconds / 2));
     }

@@ -238,6 +238,20 @@ public sealed class MatrixMediaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_NegativeTimeout_400InvalidParam()
+    {
+        var mxc = await Client.CreateAsync(_alice);
+
+        using var legacy = await Client.GetAsync($"/_matrix/media/v3/download/{MatrixRequests.PathOf(mxc)}?timeout_ms=-5");
+        using var authenticated = await Client.SendAsync(MatrixRequests.Get($"/_matrix/client/v1/media/download/{MatrixRequests.PathOf(mxc)}?timeout_ms=-5", _bob));
+        using var thumbnail = await Client.SendAsync(MatrixRequests.Get($"/_matrix/client/v1/media/thumbnail/{MatrixRequests.PathOf(mxc)}?width=32&height=32&timeout_ms=-5", _bob));
+
+        await ShouldBeMatrixErrorAsync(legacy, HttpStatusCode.BadRequest, "M_INVALID_PARAM");
+        await ShouldBeMatrixErrorAsync(authenticated, HttpStatusCode.BadRequest, "M_INVALID_PARAM");
+        await ShouldBeMatrixErrorAsync(thumbnail, HttpStatusCode.BadRequest, "M_INVALID_PARAM");
+    }
+
+    [Fact]
     public async Task Download_WaitingWhenUploadArrives_AnswersAtOnce()
     {
         var mxc = await Client.CreateAsync(_alice);
