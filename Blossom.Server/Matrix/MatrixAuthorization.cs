@@ -10,11 +10,12 @@ internal static class MatrixAuthorization
     public const string UserPolicy = "matrix-user";
 
     /// <summary>How long a token check may wait for the homeserver before the request is answered 502.</summary>
-    private static readonly TimeSpan HomeserverTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan HomeserverTimeout = TimeSpan.FromSeconds(10);
 
     public static IServiceCollection AddMatrixAuthorization(this IServiceCollection services)
     {
         services.AddHttpClient(HomeserverTokens.HttpClientName, c => c.Timeout = HomeserverTimeout);
+        services.AddSingleton<FailedTokenChecks>();
         services.AddSingleton<HomeserverTokens>();
         new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, MatrixAuthenticationHandler>(MatrixAuthenticationHandler.SchemeName, null);

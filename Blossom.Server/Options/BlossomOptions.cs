@@ -568,6 +568,22 @@ public sealed class MatrixOptions
     [Range(0, 3600)]
     public int TokenCacheSeconds { get; set; } = 60;
 
+    /// <summary>How long a token the homeserver refused (or a guest's) is answered 401 <c>M_UNKNOWN_TOKEN</c> without asking again. Default 10 s; 0: asked every time.</summary>
+    [Range(0, 3600)]
+    public int UnknownTokenCacheSeconds { get; set; } = 10;
+
+    /// <summary>Token checks the homeserver refuses that one client address may cause a minute; beyond, 429 <c>M_LIMIT_EXCEEDED</c> until the minute ends. Default 20; 0: no limit.</summary>
+    [Range(0, 1_000_000)]
+    public int FailedTokenChecksPerIpPerMinute { get; set; } = 20;
+
+    /// <summary>Token checks sent to the homeserver at once. Default 8.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentTokenChecks { get; set; } = 8;
+
+    /// <summary>Token checks that may wait (up to 10 s) for one of <see cref="MaxConcurrentTokenChecks"/>; beyond, 429 <c>M_LIMIT_EXCEEDED</c>. Default 100.</summary>
+    [Range(0, 100_000)]
+    public int TokenCheckQueueLimit { get; set; } = 100;
+
     /// <summary>Thumbnail boxes as <c>WIDTHxHEIGHT</c>. Empty (default): <c>Previews:Sizes</c>.</summary>
     public List<string> ThumbnailSizes { get; set; } = [];
 

@@ -15,6 +15,9 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (string UserId, bool IsGuest)> _tokens = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _whoAmICalls;
+    private int _inFlight;
+    private int _maxInFlight;
+    private TaskCompletionSource _released = CompletedGate();
 
     /// <summary>While true, whoami answers 503, as a homeserver being restarted does.</summary>
     public bool Down { get; set; }
@@ -22,7 +25,16 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
     /// <summary>How many token checks reached this homeserver.</summary>
     public int WhoAmICalls => Volatile.Read(ref _whoAmICalls);
 
+    /// <summary>The most token checks this homeserver was answering at once.</summary>
+    public int MaxConcurrentWhoAmICalls => Volatile.Read(ref _maxInFlight);
+
     public Uri Url { get; private set; } = null!;
+
+    /// <summary>Until <see cref="Release"/>, whoami calls arrive (and are counted) but are not answered, as on a homeserver under load.</summary>
+    public void Hold() => _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers the calls <see cref="Hold"/> kept waiting, and every later one at once.</summary>
+    public void Release() => _released.TrySetResult();
 
     /// <summary>Issues a token for <paramref name="userId"/> and returns it.</summary>
     public string Login(string userId, bool isGuest = false)
@@ -40,16 +52,32 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.MapGet("/_matrix/client/v3/account/whoami", homeserver.WhoAmI);
+        app.MapGet("/_matrix/client/v3/account/whoami", (Func<HttpContext, Task<IResult>>)homeserver.WhoAmI);
         await app.StartAsync();
         homeserver._app = app;
         homeserver.Url = new Uri(app.Urls.First());
         return homeserver;
     }
 
-    private IResult WhoAmI(HttpContext context)
+    private async Task<IResult> WhoAmI(HttpContext context)
     {
         Interlocked.Increment(ref _whoAmICalls);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            for (var max = Volatile.Read(ref _maxInFlight); inFlight > max; max = Volatile.Read(ref _maxInFlight))
+                Interlocked.CompareExchange(ref _maxInFlight, inFlight, max);
+            await _released.Task.WaitAsync(context.RequestAborted);
+            return Answer(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private IResult Answer(HttpContext context)
+    {
         if (Down)
             return Results.Json(new Dictionary<string, string> { ["errcode"] = "M_UNKNOWN", ["error"] = "Starting up" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         var header = context.Request.Headers.Authorization.ToString();
@@ -60,8 +88,16 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
         return Results.Json(new Dictionary<string, object> { ["user_id"] = user.UserId, ["is_guest"] = user.IsGuest, ["device_id"] = "STANDIN" });
     }
 
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        return gate;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Release();
         if (_app is not null)
             await _app.DisposeAsync();
     }

@@ -37,6 +37,10 @@ public sealed class MatrixSettingsTests
     [InlineData("Blossom:Matrix:MaxPendingUploadsPerUser", "0", "MaxPendingUploadsPerUser")]
     [InlineData("Blossom:Matrix:MaxDownloadWaitMs", "-1", "MaxDownloadWaitMs")]
     [InlineData("Blossom:Matrix:MaxUploadBytes", "-1", "MaxUploadBytes")]
+    [InlineData("Blossom:Matrix:UnknownTokenCacheSeconds", "-1", "UnknownTokenCacheSeconds")]
+    [InlineData("Blossom:Matrix:FailedTokenChecksPerIpPerMinute", "-1", "FailedTokenChecksPerIpPerMinute")]
+    [InlineData("Blossom:Matrix:MaxConcurrentTokenChecks", "0", "MaxConcurrentTokenChecks")]
+    [InlineData("Blossom:Matrix:TokenCheckQueueLimit", "-1", "TokenCheckQueueLimit")]
     [InlineData("Blossom:Matrix:PreviewUrl:TimeoutSeconds", "0", "TimeoutSeconds")]
     public void Start_InvalidMatrixSetting_FailsNamingIt(string key, string value, string named)
     {
