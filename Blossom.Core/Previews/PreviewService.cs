@@ -56,7 +56,9 @@ public sealed partial class PreviewService(
     /// <summary>
     /// How long a source that could not be previewed is answered so without trying again: asking
     /// over and over for the preview of a damaged or pathological file costs one attempt per this
-    /// long, and a time limit missed on a busy moment is retried soon enough.
+    /// long, and a time limit missed on a busy moment is retried soon enough. A refusal holds for
+    /// every box, method and format of its kind (still or animated), so asking in each of them
+    /// costs no more; an animation refused as such may still have its still preview.
     /// </summary>
     private static readonly TimeSpan RefusalMemory = TimeSpan.FromMinutes(10);
 
@@ -98,7 +100,7 @@ public sealed partial class PreviewService(
             return PreviewResult.Found(existing);
         if (engine.SizeRefusal(source.Size) is { } refusal)
             return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refusal);
-        if (_refusals.TryGetValue((sourceSha256, spec), out string? refused))
+        if (_refusals.TryGetValue(RefusalKey(sourceSha256, spec), out string? refused))
             return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refused!);
 
         // The render is shared: it runs to its end (bounded by the time limit) even when the request
@@ -186,7 +188,7 @@ public sealed partial class PreviewService(
             catch (PreviewUnavailableException e)
             {
                 LogUnavailable(logger, source.Sha256, e.Message, e.Detail);
-                _refusals.Set((source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
+                _refusals.Set(RefusalKey(source.Sha256, spec), e.Message, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RefusalMemory });
                 return PreviewResult.Refused(PreviewRefusalKind.Unavailable, e.Message);
             }
             if (rendered is null)
@@ -236,6 +238,9 @@ public sealed partial class PreviewService(
             File.Delete(rendered.Path);
         }
     }
+
+    /// <summary>What a refusal is remembered under: the source and whether the preview is animated, not the box.</summary>
+    private static (string Source, bool Animated) RefusalKey(string sourceSha256, PreviewSpec spec) => (sourceSha256, spec.Animated);
 
     /// <summary>
     /// A hash-shaped key for the (source, spec) pair, so the pair's section is taken like a blob's:

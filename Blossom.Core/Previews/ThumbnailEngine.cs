@@ -18,7 +18,13 @@ namespace Blossom.Core.Previews;
 /// Images whose decoding would cost more bytes get none (see <see cref="ImageHeader.DecodeBytes"/>):
 /// a progressive JPEG is held whole however small its preview.
 /// </param>
-public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout, long MaxDecodeBytes = 512L * 1024 * 1024);
+/// <param name="MaxAnimatedPixels">
+/// Animations with more pixels in all their frames get no animated preview (their still one is
+/// made as usual): every frame is decoded, scaled and encoded again, and the encoding costs most.
+/// Checked from the header, before anything is decoded, whatever the box.
+/// </param>
+public sealed record PreviewLimits(long MaxSourceBytes, long MaxSourcePixels, int MaxVideoSeconds, TimeSpan Timeout,
+    long MaxDecodeBytes = 512L * 1024 * 1024, long MaxAnimatedPixels = 25_000_000);
 
 /// <summary>A preview the engine made.</summary>
 /// <param name="Path">The file, in the output folder; the caller moves or deletes it. The source's own path when <paramref name="IsSource"/>.</param>
@@ -135,6 +141,10 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         if ((long)header.Width * header.Height * frames > limits.MaxSourcePixels)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Image of {header.Width}x{header.Height}{(frames > 1 ? $" x {frames} frames" : "")} is larger than this server's limit of {limits.MaxSourcePixels / 1_000_000} megapixels for previews"));
+        // Counted on the source, not the box: a refusal holds for every size, as it is remembered.
+        if (animated && (long)header.Width * header.Height * frames > limits.MaxAnimatedPixels)
+            throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"Animation of {header.Width}x{header.Height} x {frames} frames is larger than this server's limit of {limits.MaxAnimatedPixels / 1_000_000.0:0.##} megapixels for animated previews"));
         // A crop draws the picture to cover the box, so it shrinks less while decoding than a scale.
         var (drawnWidth, drawnHeight) = spec.Method == PreviewMethod.Crop ? Covering(header.Upright, spec) : (spec.Width, spec.Height);
         var decodeBytes = header.DecodeBytes(frames, drawnWidth, drawnHeight);

@@ -71,7 +71,8 @@ internal static class OptionsRegistration
 
     /// <summary>The preview limits as the core's; decoding is bounded by the media optimizer's budget, which bounds a worker's memory alike.</summary>
     public static PreviewLimits ToLimits(this PreviewOptions options, MediaImageOptions image) =>
-        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds), image.MaxDecodeBytes);
+        new(options.MaxSourceBytes, options.MaxSourcePixels, options.MaxVideoSeconds, TimeSpan.FromSeconds(options.TimeoutSeconds), image.MaxDecodeBytes,
+            options.MaxAnimatedPixels);
 
     /// <summary>The bucket settings as the S3 store's.</summary>
     public static S3StoreSettings ToStoreSettings(this S3StorageOptions s3) =>

@@ -384,6 +384,33 @@ public sealed class MatrixMediaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Thumbnail_AnimatedOverTheAnimationBudget_400UnknownAtOnceInEveryBox_StillThumbnailMade()
+    {
+        // 999 frames of 160x160: 25.6 megapixels, over the default 25; an animated render of such a
+        // GIF re-encodes every frame (a 316x316 one ran the whole 30 s limit).
+        var mxc = await Client.UploadAsync(_alice, await MediaSamples.LongAnimatedGifAsync(999, 160, 160), "image/gif");
+        var path = MatrixRequests.PathOf(mxc);
+
+        using var small = await Client.GetAsync($"/_matrix/media/v3/thumbnail/{path}?width=32&height=32&method=crop&animated=true");
+        using var large = await Client.GetAsync($"/_matrix/media/v3/thumbnail/{path}?width=800&height=600&method=scale&animated=true");
+        using var still = await Client.GetAsync($"/_matrix/media/v3/thumbnail/{path}?width=96&height=96&method=crop&animated=false");
+
+        foreach (var refused in new[] { small, large })
+        {
+            refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+            var (errcode, error, _) = await refused.MatrixErrorAsync();
+            (errcode, error).Should().Be(("M_UNKNOWN",
+                "Cannot generate thumbnails for the requested content: Animation of 160x160 x 999 frames is larger than this server's limit of 25 megapixels for animated previews"));
+        }
+        _server.App.Logs.Entries.Where(e => e.Category == typeof(Blossom.Core.Previews.PreviewService).FullName && e.EventId.Id == 90)
+            .Should().ContainSingle("the animation is refused once, from its header, and the second box is answered from that");
+        still.StatusCode.Should().Be(HttpStatusCode.OK);
+        still.Content.Headers.ContentType!.MediaType.Should().Be("image/png");
+        using var image = VipsImage.NewFromBuffer(await still.Content.ReadAsByteArrayAsync());
+        (image.Width, image.Height, image.Contains("n-pages") ? (int)image.Get("n-pages") : 1).Should().Be((96, 96, 1));
+    }
+
+    [Fact]
     public async Task Thumbnail_NotAnImage_400Unknown()
     {
         var mxc = await Client.UploadAsync(_alice, BlossomRequests.RandomBlob(100), "application/pdf");

@@ -96,6 +96,13 @@ internal static class MediaSamples
     /// <summary>An animated WebP of <paramref name="frames"/> frames, each 300x200.</summary>
     public static byte[] AnimatedWebp(int frames = 3) => Animation(frames, a => a.WebpsaveBuffer());
 
+    /// <summary>
+    /// A long animated GIF by ffmpeg (its colour test pattern, hue turned per call), cheap to make
+    /// however many frames: 999 frames of 160x160 are 25.6 megapixels in about a second.
+    /// </summary>
+    public static Task<byte[]> LongAnimatedGifAsync(int frames, int width, int height) => FfmpegAsync(".gif",
+        "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate=10,hue=h={Interlocked.Increment(ref _seed) % 360}", "-frames:v", $"{frames}");
+
     private static byte[] Animation(int frames, Func<VipsImage, byte[]> save)
     {
         var pages = Enumerable.Range(0, frames).Select(i => Pattern(300, 200, shift: i * 40)).ToArray();

@@ -96,6 +96,25 @@ public sealed class PreviewServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_SourceThatCannotBePreviewed_RefusedInEveryBoxMethodAndFormatAfterOneAttempt()
+    {
+        var broken = await _client.UploadAsync(_alice, MediaSamples.Junk(), "image/png");
+        PreviewSpec[] specs =
+        [
+            _previews.Sizes.Snap(32, 32, PreviewMethod.Crop, PreviewFormat.Jpeg, animated: false),
+            _previews.DefaultSpec,
+            _previews.Sizes.Snap(1280, 720, PreviewMethod.Scale, PreviewFormat.Png, animated: false),
+        ];
+
+        var results = new List<PreviewResult>();
+        foreach (var spec in specs)
+            results.Add(await _previews.GetOrCreateAsync(broken.Sha256, spec, CancellationToken.None));
+
+        results.Should().AllBeEquivalentTo(PreviewResult.Refused(PreviewRefusalKind.Unavailable, "The image data is damaged or not an image"));
+        _app.Logs.Entries.Where(e => e.Category == typeof(PreviewService).FullName && e.EventId.Id == 90).Should().ContainSingle("a refusal holds for the source, not for one box");
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_PreviewLargerThanItsSource_TheSourceItself()
     {
         var png = await _client.UploadAsync(_alice, MediaSamples.Checkerboard("image/png", metadata: false), "image/png");
