@@ -17,9 +17,10 @@ namespace Blossom.Core.Matrix;
 /// <remarks>
 /// Previews are cached in this process, keyed by URL, for <see cref="UrlPreviewSettings.CacheDuration"/>,
 /// within <see cref="UrlPreviewSettings.CacheBytes"/> of memory: a preview is small, a cache miss on
-/// another node costs one fetch and no correctness, and so it needs no table. The image of a cached preview is the media of the user whose request fetched it;
-/// others get the same <c>mxc://</c> URI instead of copies. Identical requests under way share one
-/// fetch, which runs on its own time limit, not on the first requester's connection. At most
+/// another node costs one fetch and no correctness, and so it needs no table. The image of a cached
+/// preview is the media of the user whose request fetched it; others get the same <c>mxc://</c> URI
+/// instead of copies. Identical requests under way share one fetch, which runs on its own time limit,
+/// not on the first requester's connection. At most
 /// <see cref="UrlPreviewSettings.MaxConcurrent"/> fetches run at once; another is refused at once
 /// rather than queued, so pages that are slow or costly to parse cannot pile up.
 /// </remarks>
