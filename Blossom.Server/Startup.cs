@@ -184,7 +184,8 @@ internal static class Startup
         services.AddSingleton(sp =>
         {
             var previews = sp.GetRequiredService<IOptions<MatrixOptions>>().Value.PreviewUrl;
-            return new UrlPreviewSettings(previews.MaxBytes, TimeSpan.FromSeconds(previews.TimeoutSeconds), TimeSpan.FromSeconds(previews.CacheSeconds));
+            return new UrlPreviewSettings(previews.MaxBytes, TimeSpan.FromSeconds(previews.TimeoutSeconds), TimeSpan.FromSeconds(previews.CacheSeconds),
+                previews.CacheBytes, previews.MaxConcurrent);
         });
         services.AddSingleton<UrlPreviewService>();
     }

@@ -1,5 +1,6 @@
 using AngleSharp;
 using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
 
 namespace Blossom.Core.Matrix;
 
@@ -17,6 +18,18 @@ public sealed record OpenGraphPage(IReadOnlyDictionary<string, string> Tags, Uri
 
     internal const int MaxValueLength = 2000;
 
+    /// <summary>
+    /// The characters of all kept tags together, names and values: room for a long title and description
+    /// and the rest, while 50 tags of <see cref="MaxValueLength"/> would be 100 000. Later tags that do not fit are left out.
+    /// </summary>
+    internal const int MaxTagsLength = 8000;
+
+    /// <summary>
+    /// Elements parsed before the parse stops and what was read is used: OpenGraph tags are in the head,
+    /// and deeply nested markup costs the parser time that grows faster than the page.
+    /// </summary>
+    internal const int MaxElements = 5000;
+
     /// <summary>The tags that name the image's address: answered as one mxc:// URI instead.</summary>
     private static readonly string[] ImageAddressTags = ["og:image", "og:image:url", "og:image:secure_url"];
 
@@ -29,36 +42,66 @@ public sealed record OpenGraphPage(IReadOnlyDictionary<string, string> Tags, Uri
     /// <param name="contentType">The page's <c>Content-Type</c> header, with its charset.</param>
     /// <param name="address">Where the page was fetched from, after redirects: relative URLs resolve against it (or its &lt;base&gt;).</param>
     /// <param name="cancellationToken">Ends the parse.</param>
+    /// <remarks>The parse stops at <see cref="MaxElements"/> elements; the document read until then is used.</remarks>
     public static async Task<OpenGraphPage> ReadAsync(Stream html, string? contentType, Uri address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentNullException.ThrowIfNull(address);
-        using var context = BrowsingContext.New(Configuration.Default);
-        using var document = await context.OpenAsync(response =>
+        var elements = 0;
+        IDocument? cutOff = null;
+        var parsing = new HtmlParserOptions
         {
-            response.Content(html, shouldDispose: false).Address(address);
-            if (!string.IsNullOrEmpty(contentType))
-                response.Header("Content-Type", contentType);
-        }, cancellationToken).ConfigureAwait(false);
-        return Read(document);
+            OnCreated = (element, _) =>
+            {
+                if (++elements <= MaxElements)
+                    return;
+                cutOff = element.Owner;
+                throw new InvalidDataException($"More than {MaxElements} elements");
+            },
+        };
+        using var context = BrowsingContext.New(Configuration.Default.WithOnly<IHtmlParser>(c => new HtmlParser(parsing, c)));
+        try
+        {
+            using var document = await context.OpenAsync(response =>
+            {
+                response.Content(html, shouldDispose: false).Address(address);
+                if (!string.IsNullOrEmpty(contentType))
+                    response.Header("Content-Type", contentType);
+            }, cancellationToken).ConfigureAwait(false);
+            return Read(document);
+        }
+        // Only this callback sets cutOff: the limit, not a fault of the page or the parser.
+        catch (InvalidDataException) when (cutOff is not null)
+        {
+            using (cutOff)
+                return Read(cutOff);
+        }
     }
 
     private static OpenGraphPage Read(IDocument document)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var length = 0;
+        void Keep(string name, string? value)
+        {
+            if (value is null || tags.Count == MaxTags || length + name.Length + value.Length > MaxTagsLength)
+                return;
+            tags[name] = value;
+            length += name.Length + value.Length;
+        }
+
         foreach (var meta in document.QuerySelectorAll("meta[content]"))
         {
             // property= is OpenGraph's; some pages put og: names in name= instead.
             var name = (meta.GetAttribute("property") ?? meta.GetAttribute("name"))?.Trim().ToLowerInvariant();
-            if (name is null || !name.StartsWith("og:", StringComparison.Ordinal) || tags.ContainsKey(name) || tags.Count == MaxTags)
+            if (name is null || !name.StartsWith("og:", StringComparison.Ordinal) || tags.ContainsKey(name))
                 continue;
-            if (Clean(meta.GetAttribute("content")) is { } value)
-                tags[name] = value;
+            Keep(name, Clean(meta.GetAttribute("content")));
         }
-        if (!tags.ContainsKey("og:title") && Clean(document.Title) is { } title)
-            tags["og:title"] = title;
-        if (!tags.ContainsKey("og:description") && Clean(document.QuerySelector("meta[name='description' i]")?.GetAttribute("content")) is { } description)
-            tags["og:description"] = description;
+        if (!tags.ContainsKey("og:title"))
+            Keep("og:title", Clean(document.Title));
+        if (!tags.ContainsKey("og:description"))
+            Keep("og:description", Clean(document.QuerySelector("meta[name='description' i]")?.GetAttribute("content")));
 
         Uri? image = null;
         foreach (var tag in ImageAddressTags)

@@ -10,6 +10,24 @@ public sealed record UrlPreview(IReadOnlyDictionary<string, string> Tags, UrlPre
     public static UrlPreview Empty { get; } = new(new Dictionary<string, string>(), null);
 
     /// <summary>
+    /// About what this preview holds in memory, in bytes: its strings (two bytes a character) and the
+    /// objects around them. What the cache charges it, so the cache is bounded by bytes, not entries.
+    /// </summary>
+    internal long EstimatedBytes
+    {
+        get
+        {
+            const int ObjectBytes = 64;
+            long bytes = 4 * ObjectBytes;
+            foreach (var (name, value) in Tags)
+                bytes += ObjectBytes + 2L * (name.Length + value.Length);
+            if (Image is { } image)
+                bytes += ObjectBytes + 2L * (image.ContentUri.Length + image.Type.Length);
+            return bytes;
+        }
+    }
+
+    /// <summary>
     /// The Matrix form: the tags as strings, the image as its <c>mxc://</c> URI with its type, size in
     /// <c>matrix:image:size</c> and dimensions as numbers. The page's other <c>og:image:*</c> tags describe
     /// an image the client never sees, so they are left out, but for <c>og:image:alt</c> beside a stored image.
@@ -52,20 +70,28 @@ public enum UrlPreviewRefusalKind
 
     /// <summary>The page could not be fetched: an error status, a broken connection, too many redirects, or no answer in time (M_UNKNOWN, 502).</summary>
     OriginFailed,
+
+    /// <summary>As many previews as allowed are being fetched and parsed; the client may try again later (M_LIMIT_EXCEEDED, 429, with a retry time).</summary>
+    Busy,
 }
 
-public sealed record UrlPreviewRefusal(UrlPreviewRefusalKind Kind, string Reason);
+/// <param name="Kind">Why, in the terms the surface maps.</param>
+/// <param name="Reason">What the client is told.</param>
+/// <param name="RetryAfter">For <see cref="UrlPreviewRefusalKind.Busy"/>: when to try again.</param>
+public sealed record UrlPreviewRefusal(UrlPreviewRefusalKind Kind, string Reason, TimeSpan? RetryAfter = null);
 
 /// <summary>A preview, or why there is none (<see cref="Preview"/> is then null).</summary>
 public sealed record UrlPreviewResult(UrlPreview? Preview, UrlPreviewRefusal? Refusal)
 {
     public static UrlPreviewResult Ok(UrlPreview preview) => new(preview, null);
 
-    public static UrlPreviewResult Refused(UrlPreviewRefusalKind kind, string reason) => new(null, new(kind, reason));
+    public static UrlPreviewResult Refused(UrlPreviewRefusalKind kind, string reason, TimeSpan? retryAfter = null) => new(null, new(kind, reason, retryAfter));
 }
 
 /// <summary>The <c>Matrix:PreviewUrl</c> limits.</summary>
 /// <param name="MaxPageBytes">How much of a page is read and parsed; the rest is not downloaded (OpenGraph tags live in the head).</param>
 /// <param name="Timeout">The longest one preview may take, the page and its image together.</param>
 /// <param name="CacheDuration">How long a preview is reused for the same URL; zero turns the cache off.</param>
-public sealed record UrlPreviewSettings(long MaxPageBytes, TimeSpan Timeout, TimeSpan CacheDuration);
+/// <param name="CacheBytes">The memory the cache may hold, each preview charged its <see cref="UrlPreview.EstimatedBytes"/>.</param>
+/// <param name="MaxConcurrent">Previews fetched and parsed at once; one more is refused as <see cref="UrlPreviewRefusalKind.Busy"/>.</param>
+public sealed record UrlPreviewSettings(long MaxPageBytes, TimeSpan Timeout, TimeSpan CacheDuration, long CacheBytes, int MaxConcurrent);

@@ -15,19 +15,23 @@ namespace Blossom.Core.Matrix;
 /// quota, moderation).
 /// </summary>
 /// <remarks>
-/// Previews are cached in this process, keyed by URL, for <see cref="UrlPreviewSettings.CacheDuration"/>:
-/// a preview is small, a cache miss on another node costs one fetch and no correctness, and so it
-/// needs no table. The image of a cached preview is the media of the user whose request fetched it;
-/// others get the same <c>mxc://</c> URI instead of copies. Identical requests under way share one
-/// fetch, which runs on its own time limit, not on the first requester's connection.
+/// Previews are cached in this process, keyed by URL, for <see cref="UrlPreviewSettings.CacheDuration"/>,
+/// within <see cref="UrlPreviewSettings.CacheBytes"/> of memory: a preview is small, a cache miss on
+/// another node costs one fetch and no correctness, and so it needs no table. The image of a cached
+/// preview is the media of the user whose request fetched it; others get the same <c>mxc://</c> URI
+/// instead of copies. Identical requests under way share one fetch, which runs on its own time limit,
+/// not on the first requester's connection. At most
+/// <see cref="UrlPreviewSettings.MaxConcurrent"/> fetches run at once; another is refused at once
+/// rather than queued, so pages that are slow or costly to parse cannot pile up.
 /// </remarks>
 public sealed partial class UrlPreviewService(
     MirrorClient client, MatrixMediaService media, BlobService blobs, UrlPreviewSettings settings, ILogger<UrlPreviewService> logger) : IDisposable
 {
-    /// <summary>A few MiB of previews at most.</summary>
-    private const int MaxCachedPreviews = 10_000;
+    /// <summary>When a client refused for want of a slot may try again: most previews take less.</summary>
+    public static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxCachedPreviews });
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = settings.CacheBytes });
+    private readonly SemaphoreSlim _slots = new(settings.MaxConcurrent, settings.MaxConcurrent);
     private readonly ConcurrentDictionary<string, Lazy<Task<UrlPreviewResult>>> _fetching = new(StringComparer.Ordinal);
 
     /// <summary>A URL's preview, from the cache or fetched now.</summary>
@@ -53,9 +57,29 @@ public sealed partial class UrlPreviewService(
         {
             try
             {
-                var result = await FetchAsync(owner, new Uri(key)).ConfigureAwait(false);
+                if (!await _slots.WaitAsync(TimeSpan.Zero).ConfigureAwait(false))
+                {
+                    return UrlPreviewResult.Refused(UrlPreviewRefusalKind.Busy,
+                        $"{settings.MaxConcurrent} previews are being made; try again shortly", BusyRetryAfter);
+                }
+                UrlPreviewResult result;
+                try
+                {
+                    result = await FetchAsync(owner, new Uri(key)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+                // Charged its size: a preview too large for the budget is answered but not kept.
                 if (result.Preview is { } preview && settings.CacheDuration > TimeSpan.Zero)
-                    _cache.Set(key, preview, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = settings.CacheDuration });
+                {
+                    _cache.Set(key, preview, new MemoryCacheEntryOptions
+                    {
+                        Size = 2L * key.Length + preview.EstimatedBytes,
+                        AbsoluteExpirationRelativeToNow = settings.CacheDuration,
+                    });
+                }
                 return result;
             }
             finally
@@ -180,5 +204,9 @@ public sealed partial class UrlPreviewService(
     [LoggerMessage(EventId = 8101, Level = LogLevel.Debug, Message = "URL preview: the image {Url} is left out: {Problem}")]
     private static partial void LogImageLeftOut(ILogger logger, Uri? url, string problem);
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _slots.Dispose();
+    }
 }

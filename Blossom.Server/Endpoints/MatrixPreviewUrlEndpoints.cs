@@ -43,6 +43,7 @@ internal static class MatrixPreviewUrlEndpoints
         {
             null => TypedResults.Ok(result.Preview!.ToJson()),
             { Kind: UrlPreviewRefusalKind.Forbidden } refusal => MatrixError.Forbidden(refusal.Reason),
+            { Kind: UrlPreviewRefusalKind.Busy } refusal => MatrixError.LimitExceeded(refusal.Reason, refusal.RetryAfter ?? UrlPreviewService.BusyRetryAfter),
             var refusal => MatrixError.Unknown(StatusCodes.Status502BadGateway, refusal.Reason),
         };
     }

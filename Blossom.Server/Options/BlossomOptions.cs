@@ -617,4 +617,18 @@ public sealed class MatrixPreviewUrlOptions
     /// <summary>How long a preview is answered from the cache. Default 3600 s.</summary>
     [Range(0, 7 * 86400)]
     public int CacheSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The memory the preview cache may hold, each preview charged its estimated size; a preview that
+    /// does not fit is answered but not kept. Default 32 MiB: thousands of ordinary previews.
+    /// </summary>
+    [Range(1024, 64L * 1024 * 1024 * 1024)]
+    public long CacheBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Previews fetched and parsed at once (cached ones and requests joining one under way take no slot);
+    /// one more is answered 429 <c>M_LIMIT_EXCEEDED</c>. Default 8.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrent { get; set; } = 8;
 }

@@ -38,6 +38,14 @@ public sealed class OpenGraphPageTests
     }
 
     [Fact]
+    public async Task Read_MoreElementsThanTheLimit_TagsBeforeItKept()
+    {
+        var page = await Read($"<html><head><meta property=\"og:title\" content=\"Early\"></head><body>{string.Concat(Enumerable.Repeat("<p></p>", OpenGraphPage.MaxElements))}<meta property=\"og:description\" content=\"Late\"></body></html>");
+
+        page.Tags.Should().BeEquivalentTo(new Dictionary<string, string> { ["og:title"] = "Early" });
+    }
+
+    [Fact]
     public async Task Read_NoOpenGraph_TitleAndMetaDescriptionStandIn()
     {
         var page = await Read("<html><head><title>Plain page</title><meta name=\"Description\" content=\"What it is about\"></head><body><img src=\"x.png\"></body></html>");
@@ -83,17 +91,22 @@ public sealed class OpenGraphPageTests
     }
 
     [Fact]
-    public async Task Read_HostilePage_TagsAndValuesBounded()
+    public async Task Read_HostilePage_TagsValuesAndTheirLengthBounded()
     {
-        var html = new StringBuilder();
-        for (var i = 0; i < 200; i++)
-            html.Append(Tag(i)).Append(new string('v', 5000)).Append("\">");
+        var many = await Read(Page(valueLength: 10));
+        var lengthy = await Read(Page(valueLength: 5000));
 
-        var page = await Read(html.ToString());
+        many.Tags.Should().HaveCount(OpenGraphPage.MaxTags);
+        lengthy.Tags.Values.Should().OnlyContain(v => v.Length == OpenGraphPage.MaxValueLength);
+        lengthy.Tags.Sum(t => t.Key.Length + t.Value.Length).Should().BeLessThanOrEqualTo(OpenGraphPage.MaxTagsLength);
+        lengthy.Tags.Keys.Should().Equal(Enumerable.Range(0, lengthy.Tags.Count).Select(i => $"og:tag{i}"), "the page's first tags are the ones kept");
 
-        page.Tags.Should().HaveCount(50);
-        page.Tags.Values.Should().OnlyContain(v => v.Length == 2000);
-
-        static string Tag(int i) => $"<meta property=\"og:tag{i}\" content=\"";
+        static string Page(int valueLength)
+        {
+            var html = new StringBuilder();
+            for (var i = 0; i < 200; i++)
+                html.Append($"<meta property=\"og:tag{i}\" content=\"").Append(new string('v', valueLength)).Append("\">");
+            return html.ToString();
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Blossom.Core.Blobs;
+using Blossom.Core.Matrix;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
 using Microsoft.AspNetCore.Builder;
@@ -28,8 +29,11 @@ public sealed class PreviewUrlTests : IAsyncLifetime
     private WebApplication _origin = null!;
     private HomeserverStandIn _homeserver = null!;
     private string _token = null!;
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _port;
     private int _pageHits;
+    private int _bigPageHits;
+    private int _heldArrivals;
 
     public async Task InitializeAsync()
     {
@@ -70,12 +74,28 @@ public sealed class PreviewUrlTests : IAsyncLifetime
             await aborted.Task;
             return Results.Empty;
         });
+        // 50 tags of 2 000 characters, distinct per page: the most a page could make the cache hold.
+        _origin.MapGet("/big/{n:int}", (int n) =>
+        {
+            Interlocked.Increment(ref _bigPageHits);
+            return Html(string.Concat(Enumerable.Range(0, 50).Select(i => $"<meta property=\"og:tag{i}\" content=\"{n}{new string('x', 2000)}\">")));
+        });
+        // Nested past any real page: its parse, unbounded, takes longer than the timeout.
+        _origin.MapGet("/deep.html", () => Html($"<html><head><meta property=\"og:title\" content=\"Deep\"></head><body>{string.Concat(Enumerable.Repeat("<div>", 200_000))}</body></html>"));
+        // Holds its preview's slot until the test releases it.
+        _origin.MapGet("/held.html", async (HttpContext c) =>
+        {
+            Interlocked.Increment(ref _heldArrivals);
+            await _release.Task.WaitAsync(c.RequestAborted);
+            return Html("<title>Held</title>");
+        });
         await _origin.StartAsync();
         _port = new Uri(_origin.Urls.First()).Port;
     }
 
     public async Task DisposeAsync()
     {
+        _release.TrySetResult();
         await _origin.DisposeAsync();
         await _homeserver.DisposeAsync();
     }
@@ -240,6 +260,74 @@ public sealed class PreviewUrlTests : IAsyncLifetime
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await JsonAsync(response))["og:title"]!.GetValue<string>().Should().Be("Early");
+    }
+
+    [Fact]
+    public async Task PreviewUrl_PageWithManyLongTags_OnlyTheFirstTagsUpToTheLengthLimitKept()
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Preview(Origin("/big/1")));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var preview = await JsonAsync(response);
+        preview.Sum(p => p.Key.Length + p.Value!.GetValue<string>().Length).Should().BeLessThanOrEqualTo(OpenGraphPage.MaxTagsLength);
+        preview.Should().ContainKey("og:tag0", "the page's first tags are kept");
+        preview.Should().NotContainKey("og:tag49");
+    }
+
+    [Fact]
+    public async Task PreviewUrl_PagesBeyondTheCacheBytes_NotAllKept()
+    {
+        using var app = Server(allowPrivate: true, ("Blossom:Matrix:PreviewUrl:CacheBytes", "65536"));
+        var client = app.Start();
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var n = 0; n < 10; n++)
+                (await client.SendAsync(Preview(Origin($"/big/{n}")))).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        _bigPageHits.Should().BeGreaterThan(10, "ten previews of over 10 KiB each do not fit in 64 KiB, so some are fetched again");
+    }
+
+    [Fact]
+    public async Task PreviewUrl_DeeplyNestedPage_TagsBeforeTheElementLimitAnswered()
+    {
+        using var app = Server(allowPrivate: true);
+        var client = app.Start();
+
+        using var response = await client.SendAsync(Preview(Origin("/deep.html")));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, "the parse stops at the element limit instead of running into the timeout");
+        (await JsonAsync(response))["og:title"]!.GetValue<string>().Should().Be("Deep");
+    }
+
+    [Fact]
+    public async Task PreviewUrl_EverySlotBusy_429LimitExceededButTheCacheStillAnswers()
+    {
+        using var app = Server(allowPrivate: true, ("Blossom:Matrix:PreviewUrl:MaxConcurrent", "1"));
+        var client = app.Start();
+        (await client.SendAsync(Preview(Origin("/page.html")))).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var held = client.SendAsync(Preview(Origin("/held.html")));
+        await Poll.UntilAsync(() => Volatile.Read(ref _heldArrivals) == 1, "the held page is being fetched");
+        using var refused = await client.SendAsync(Preview(Origin("/plain.html")));
+        using var cached = await client.SendAsync(Preview(Origin("/page.html")));
+        _release.SetResult();
+        using var heldAnswer = await held;
+        using var afterwards = await client.SendAsync(Preview(Origin("/plain.html")));
+
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        var body = await JsonAsync(refused);
+        body["errcode"]!.GetValue<string>().Should().Be("M_LIMIT_EXCEEDED");
+        body["retry_after_ms"]!.GetValue<long>().Should().Be(1000);
+        refused.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
+        cached.StatusCode.Should().Be(HttpStatusCode.OK, "a cached preview takes no slot");
+        heldAnswer.StatusCode.Should().Be(HttpStatusCode.OK);
+        afterwards.StatusCode.Should().Be(HttpStatusCode.OK, "the slot is free again");
+        _pageHits.Should().Be(1);
     }
 
     [Theory]
