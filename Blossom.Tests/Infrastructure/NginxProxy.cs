@@ -24,7 +24,7 @@ internal sealed class NginxProxy : IDisposable
     {
         ArgumentNullException.ThrowIfNull(upstream);
         var folder = Directory.CreateTempSubdirectory("blossom-nginx-").FullName;
-        var port = FreePort();
+        var port = FreePort.OnLoopback();
         // As root, nginx's workers would run as nobody, who cannot read the test's private temp folders.
         var user = Environment.IsPrivilegedProcess ? "user root;" : "";
         var config = $$"""
@@ -120,10 +120,4 @@ internal sealed class NginxProxy : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -29,7 +29,7 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _bin = FindBinaries();
-        _port = FreePort();
+        _port = FreePort.OnLoopback();
         var runAs = Environment.UserName == "root" ? "postgres" : null;
         // The cluster's files belong to the user that runs it; that user must also be able to reach the temp folder.
         if (runAs is not null)
@@ -105,41 +105,12 @@ public sealed class PostgresServer : IAsyncLifetime
         return newest is null ? throw new InvalidOperationException($"No initdb under {root}/*/bin. {Install}") : Path.Combine(newest, "bin");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Runs a program, as <paramref name="user"/> through <c>runuser</c> when given; fails with its output unless it exits 0.</summary>
-    private static async Task RunAsync(string? user, string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(user is null ? program : "runuser") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (user is not null)
-        {
-            foreach (var argument in (string[])["-u", user, "--", program])
-                start.ArgumentList.Add(argument);
-        }
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"Could not run {start.FileName}: {e.Message}. {Install}", e);
-        }
-        using (process)
-        {
-            var command = $"{program} {string.Join(' ', arguments)}";
-            var (exitCode, output) = await ProgramRun.WaitAsync(process, command, CommandDeadline);
-            if (exitCode != 0)
-                throw new InvalidOperationException($"{command} exited {exitCode}: {output}");
-        }
-    }
+    private static async Task RunAsync(string? user, string program, params string[] arguments) =>
+        await (user is null
+            ? ProgramRun.RunCheckedAsync(program, arguments, CommandDeadline)
+            : ProgramRun.RunCheckedAsync("runuser", ["-u", user, "--", program, .. arguments], CommandDeadline));
 }
 
 /// <summary>The test classes that share one <see cref="PostgresServer"/>.</summary>

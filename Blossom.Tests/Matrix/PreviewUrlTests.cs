@@ -337,7 +337,7 @@ public sealed class PreviewUrlTests : IAsyncLifetime
     {
         using var app = Server(allowPrivate: true);
         var client = app.Start();
-        var url = path == "dead" ? $"http://127.0.0.1:{FreePort()}/page.html" : Origin(path);
+        var url = path == "dead" ? $"http://127.0.0.1:{FreePort.OnLoopback()}/page.html" : Origin(path);
 
         using var response = await client.SendAsync(Preview(url));
 
@@ -453,12 +453,5 @@ public sealed class PreviewUrlTests : IAsyncLifetime
         using var response = await client.SendAsync(Preview(Origin("/page.html")));
 
         await ShouldBeMatrixErrorAsync(response, HttpStatusCode.NotFound, "M_UNRECOGNIZED");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

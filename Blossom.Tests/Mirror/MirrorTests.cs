@@ -104,7 +104,7 @@ public sealed class MirrorTests : IAsyncLifetime
         using var app = Server(allowPrivate: true);
         var client = app.Start();
         // A port that was just free: nothing listens there.
-        var url = path == "dead" ? $"http://127.0.0.1:{FreePort()}/blob.bin" : $"http://127.0.0.1:{_port}{path}";
+        var url = path == "dead" ? $"http://127.0.0.1:{FreePort.OnLoopback()}/blob.bin" : $"http://127.0.0.1:{_port}{path}";
 
         using var response = await client.SendAsync(Mirror(url));
 
@@ -259,11 +259,4 @@ public sealed class MirrorTests : IAsyncLifetime
     [InlineData("64:ff9b::808:808", true)]
     public void IsPublic_ClassifiesAddresses(string address, bool expected) =>
         NetworkAddresses.IsPublic(IPAddress.Parse(address)).Should().Be(expected);
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
