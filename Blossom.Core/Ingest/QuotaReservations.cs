@@ -11,7 +11,8 @@ namespace Blossom.Core.Ingest;
 /// </summary>
 /// <remarks>
 /// A committed blob is counted twice for the moment between its index row and the release of its
-/// reservation: a concurrent write may be refused at the very edge of the quota, never admitted past it.
+/// reservation: a new write may be refused at the very edge of the quota, never admitted past it. A
+/// write that already holds its room is not checked again, so the writes admitted together all land.
 /// Reservations live in this process's memory: right for one node, and a restart ends every write
 /// that held one. Several nodes need a reservation that all of them see.
 /// </remarks>
@@ -45,7 +46,9 @@ public sealed class QuotaReservations(IBlobIndex index, long quotaBytes) : IQuot
             var used = usage.UsedBytes + othersReserved;
             if (usage.OwnsBlob)
                 wanted = 0;
-            if (used + wanted > quotaBytes)
+            // Room already held stays granted: checked again, a concurrent write's blob that is in
+            // the index but not yet released would count twice and refuse a write that fits.
+            if (wanted > heldBytes && used + wanted > quotaBytes)
                 return (false, used, heldBytes);
             Adjust(pubkey, wanted - heldBytes);
             return (true, used, wanted);
