@@ -251,6 +251,7 @@ internal static class Startup
         await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IPartialUploadStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        await app.Services.GetRequiredService<IPartialUploadIndex>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
         if (media.Enabled)
         {

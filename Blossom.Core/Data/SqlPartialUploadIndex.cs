@@ -8,15 +8,34 @@ namespace Blossom.Core.Data;
 /// All SQL about partial uploads (BUD-14), the same statements in SQLite and PostgreSQL. What several
 /// nodes (or requests) do at once to one upload is ordered by its row: each change of its chunks or
 /// state updates that row first, which PostgreSQL locks until the transaction ends and SQLite's one
-/// writer serializes anyway; so the last of two chunks recorded at once sees both.
+/// writer serializes anyway; so the last of two chunks recorded at once sees both. An anonymous upload's
+/// owner is stored as the empty string, so that (hash, owner) is a key in both databases.
 /// </summary>
-public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect) : IPartialUploadIndex
+/// <param name="open">Opens a connection to the database.</param>
+/// <param name="dialect">Where the two databases spell a statement differently.</param>
+/// <param name="releaseClaimsAtStart">
+/// Whether this process alone uses the database, so that a completion claim found at start-up was left
+/// by its previous run and can go at once.
+/// </param>
+public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, bool releaseClaimsAtStart) : IPartialUploadIndex
 {
     private const string SelectUpload =
-        "SELECT sha256 AS Sha256, owner AS Owner, type AS Type, length AS Length, created AS Created, touched AS Touched, completing AS Completing FROM partial_uploads";
+        "SELECT id AS Id, sha256 AS Sha256, owner AS Owner, type AS Type, length AS Length, created AS Created, touched AS Touched, claimed_until AS ClaimedUntil FROM partial_uploads";
 
     // Another node's clock may be a little behind: activity never moves an upload's time back.
     private string Touch => $"touched = {dialect.Greatest}(touched, @now)";
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (!releaseClaimsAtStart)
+            return;
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE partial_uploads SET claimed_until = 0 WHERE claimed_until <> 0", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
 
     public async Task<(PartialUpload Upload, bool Created)> StartAsync(PartialUpload upload, CancellationToken cancellationToken)
     {
@@ -29,51 +48,72 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
             while (true)
             {
                 var created = await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO partial_uploads (sha256, owner, type, length, created, touched, completing) " +
-                    "VALUES (@Sha256, @Owner, @Type, @Length, @Created, @Touched, @Completing) ON CONFLICT (sha256) DO NOTHING",
+                    "INSERT INTO partial_uploads (id, sha256, owner, type, length, created, touched, claimed_until) " +
+                    "VALUES (@Id, @Sha256, @Owner, @Type, @Length, @Created, @Touched, @ClaimedUntil) ON CONFLICT (sha256, owner) DO NOTHING",
                     row, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
                 var stored = await connection.QuerySingleOrDefaultAsync<UploadRow>(new CommandDefinition(
-                    $"{SelectUpload} WHERE sha256 = @Sha256", row, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    $"{SelectUpload} WHERE sha256 = @Sha256 AND owner = @Owner", row, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (stored is not null)
                     return (stored.ToUpload(), created);
             }
         }
     }
 
-    public async Task<PartialUpload?> FindAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<PartialUpload?> FindAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var row = await connection.QuerySingleOrDefaultAsync<UploadRow>(new CommandDefinition(
-                $"{SelectUpload} WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"{SelectUpload} WHERE sha256 = @sha256 AND owner = @owner", new { sha256, owner = owner ?? "" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return row?.ToUpload();
         }
     }
 
-    public async Task<IReadOnlyList<PartialChunk>> ChunksAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PartialUpload>> OfBlobAsync(string sha256, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await ChunksAsync(connection, null, sha256, cancellationToken).ConfigureAwait(false);
+            return (await connection.QueryAsync<UploadRow>(new CommandDefinition(
+                $"{SelectUpload} WHERE sha256 = @sha256 ORDER BY owner", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .Select(r => r.ToUpload()).ToList();
         }
     }
 
-    public async Task<bool> TouchAsync(string sha256, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM partial_uploads WHERE id = @id)", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<PartialChunk>> ChunksAsync(string id, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ChunksAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<bool> TouchAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
-                $"UPDATE partial_uploads SET {Touch} WHERE sha256 = @sha256",
-                new { sha256, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                $"UPDATE partial_uploads SET {Touch} WHERE id = @id",
+                new { id, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
         }
     }
 
-    public async Task<IReadOnlyList<PartialChunk>?> AddChunkAsync(string sha256, PartialChunk chunk, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PartialChunk>?> AddChunksAsync(string id, IReadOnlyList<PartialChunk> chunks, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(chunks);
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -83,42 +123,68 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
                 // The upload's row first: it is gone when the upload expired or finished, and otherwise
                 // stays locked until the commit, so chunks recorded at once are recorded one after another.
                 var exists = await connection.ExecuteAsync(new CommandDefinition(
-                    $"UPDATE partial_uploads SET {Touch} WHERE sha256 = @sha256",
-                    new { sha256, now = now.ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                    $"UPDATE partial_uploads SET {Touch} WHERE id = @id",
+                    new { id, now = now.ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
                 if (!exists)
                     return null;
                 // A part recorded again (a file that grew) keeps its longest extent.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO partial_upload_chunks AS c (sha256, start, length, part) VALUES (@sha256, @Offset, @Length, @Part) " +
-                    $"ON CONFLICT (sha256, start, part) DO UPDATE SET length = {dialect.Greatest}(c.length, excluded.length)",
-                    new { sha256, chunk.Offset, chunk.Length, chunk.Part }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var chunks = await ChunksAsync(connection, transaction, sha256, cancellationToken).ConfigureAwait(false);
+                    "INSERT INTO partial_upload_chunks AS c (upload_id, start, length, part) VALUES (@id, @Offset, @Length, @Part) " +
+                    $"ON CONFLICT (upload_id, start, part) DO UPDATE SET length = {dialect.Greatest}(c.length, excluded.length)",
+                    chunks.Select(c => new { id, c.Offset, c.Length, c.Part }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var recorded = await ChunksAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return chunks;
+                return recorded;
             }
         }
     }
 
-    public async Task<bool> ClaimCompletionAsync(string sha256, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ClaimCompletionAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // The claim counts as activity: building the blob starts the idle clock afresh.
             return await connection.ExecuteAsync(new CommandDefinition(
-                $"UPDATE partial_uploads SET completing = TRUE, {Touch} WHERE sha256 = @sha256 AND NOT completing",
-                new { sha256, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                $"UPDATE partial_uploads SET claimed_until = @until, {Touch} WHERE id = @id AND claimed_until <= @now",
+                new { id, now = now.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
         }
     }
 
-    public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<bool> RenewClaimAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                $"UPDATE partial_uploads SET claimed_until = {dialect.Greatest}(claimed_until, @until), {Touch} WHERE id = @id",
+                new { id, now = now.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        }
+    }
+
+    public async Task<IReadOnlyList<PartialUpload>> StalledAsync(DateTimeOffset now, DateTimeOffset quietSince, CancellationToken cancellationToken)
+    {
+        var connection = await open(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Adding up the chunks is cheap and rules out nearly every upload still receiving bytes;
+            // whether the chunks leave a gap is for the caller to see.
+            return (await connection.QueryAsync<UploadRow>(new CommandDefinition(
+                $"{SelectUpload} p WHERE p.claimed_until <= @now AND p.touched < @quietSince " +
+                "AND p.length <= (SELECT COALESCE(SUM(c.length), 0) FROM partial_upload_chunks c WHERE c.upload_id = p.id)",
+                new { now = now.ToUnixTimeMilliseconds(), quietSince = quietSince.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .Select(r => r.ToUpload()).ToList();
+        }
+    }
+
+    public async Task<bool> RemoveAsync(string id, CancellationToken cancellationToken)
     {
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Chunks go by ON DELETE CASCADE.
             return await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM partial_uploads WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+                "DELETE FROM partial_uploads WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
         }
     }
 
@@ -127,39 +193,39 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
         var connection = await open(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // A row deleted by another caller meanwhile is not deleted (nor returned) again: each hash goes to one caller.
+            // A row deleted by another caller meanwhile is not deleted (nor returned) again: each id goes to one caller.
             return (await connection.QueryAsync<string>(new CommandDefinition(
-                "DELETE FROM partial_uploads WHERE touched < @idleSince RETURNING sha256",
+                "DELETE FROM partial_uploads WHERE touched < @idleSince RETURNING id",
                 new { idleSince = idleSince.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
         }
     }
 
-    private static async Task<IReadOnlyList<PartialChunk>> ChunksAsync(DbConnection connection, DbTransaction? transaction, string sha256, CancellationToken cancellationToken) =>
+    private static async Task<IReadOnlyList<PartialChunk>> ChunksAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken) =>
         (await connection.QueryAsync<PartialChunk>(new CommandDefinition(
-            "SELECT start AS Offset, length AS Length, part AS Part FROM partial_upload_chunks WHERE sha256 = @sha256 ORDER BY start, part",
-            new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            "SELECT start AS Offset, length AS Length, part AS Part FROM partial_upload_chunks WHERE upload_id = @id ORDER BY start, part",
+            new { id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
 
-    /// <summary>
-    /// The flat shape of a <c>partial_uploads</c> row; properties rather than a constructor, so Dapper
-    /// converts what a database returns (SQLite's integer 0/1, PostgreSQL's boolean) to <see cref="Completing"/>.
-    /// </summary>
+    /// <summary>The flat shape of a <c>partial_uploads</c> row: times in unix milliseconds, 0 for no claim, "" for no owner.</summary>
     private sealed class UploadRow
     {
+        public string Id { get; init; } = "";
         public string Sha256 { get; init; } = "";
-        public string? Owner { get; init; }
+        public string Owner { get; init; } = "";
         public string Type { get; init; } = "";
         public long Length { get; init; }
         public long Created { get; init; }
         public long Touched { get; init; }
-        public bool Completing { get; init; }
+        public long ClaimedUntil { get; init; }
 
         public static UploadRow From(PartialUpload u) => new()
         {
-            Sha256 = u.Sha256, Owner = u.Owner, Type = u.Type, Length = u.Length,
-            Created = u.Created.ToUnixTimeMilliseconds(), Touched = u.Touched.ToUnixTimeMilliseconds(), Completing = u.Completing,
+            Id = u.Id, Sha256 = u.Sha256, Owner = u.Owner ?? "", Type = u.Type, Length = u.Length,
+            Created = u.Created.ToUnixTimeMilliseconds(), Touched = u.Touched.ToUnixTimeMilliseconds(),
+            ClaimedUntil = u.ClaimedUntil?.ToUnixTimeMilliseconds() ?? 0,
         };
 
         public PartialUpload ToUpload() => new(
-            Sha256, Owner, Type, Length, DateTimeOffset.FromUnixTimeMilliseconds(Created), DateTimeOffset.FromUnixTimeMilliseconds(Touched), Completing);
+            Id, Sha256, Owner.Length == 0 ? null : Owner, Type, Length, DateTimeOffset.FromUnixTimeMilliseconds(Created), DateTimeOffset.FromUnixTimeMilliseconds(Touched),
+            ClaimedUntil == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(ClaimedUntil));
     }
 }

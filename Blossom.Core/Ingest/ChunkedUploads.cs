@@ -1,10 +1,21 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Storage;
 
 namespace Blossom.Core.Ingest;
 
 /// <summary>The rules' settings of multi-part uploads (BUD-14).</summary>
 /// <param name="IdleTimeout">How long a partial upload may go without a chunk before it is discarded.</param>
-public sealed record ChunkedUploadSettings(TimeSpan IdleTimeout);
+public sealed record ChunkedUploadSettings(TimeSpan IdleTimeout)
+{
+    private static readonly TimeSpan LongestLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a claim to complete an upload holds unless its node renews it (which it does three times
+    /// as often): what a node that died mid-completion costs. At most half the idle timeout, so the sweep,
+    /// which looks every quarter of it, finds the claim lapsed before the upload would count as idle.
+    /// </summary>
+    public TimeSpan CompletionLease => IdleTimeout / 2 < LongestLease ? IdleTimeout / 2 : LongestLease;
+}
 
 /// <summary>One chunk of a multi-part upload (BUD-14), as its request declared it.</summary>
 /// <param name="Sha256">The finished blob's hash (the path).</param>
@@ -28,13 +39,12 @@ public enum ChunkOutcome
 public sealed record ChunkResult(ChunkOutcome Outcome, BlobRecord? Blob, IngestRefusal? Refusal);
 
 /// <summary>What the server holds of a partial upload, so a client can resume it without local state.</summary>
-/// <param name="Owner">The uploader's pubkey; null for an anonymous upload.</param>
 /// <param name="Type">The upload's declared type.</param>
 /// <param name="Length">The upload's declared length.</param>
 /// <param name="ContiguousBytes">How many bytes from 0 are held without a gap.</param>
 /// <param name="Held">The held byte ranges, by start, merged where they touch.</param>
 /// <param name="ExpiresAt">When the upload is discarded unless a chunk arrives.</param>
-public sealed record PartialUploadStatus(string? Owner, string Type, long Length, long ContiguousBytes, IReadOnlyList<PartialRange> Held, DateTimeOffset ExpiresAt);
+public sealed record PartialUploadStatus(string Type, long Length, long ContiguousBytes, IReadOnlyList<PartialRange> Held, DateTimeOffset ExpiresAt);
 
 /// <summary>Bytes [<see cref="Start"/>, <see cref="Start"/> + <see cref="Length"/>) of an upload.</summary>
 public readonly record struct PartialRange(long Start, long Length)
@@ -42,21 +52,27 @@ public readonly record struct PartialRange(long Start, long Length)
     public long End => Start + Length;
 }
 
+/// <summary>What a sweep of partial uploads did: uploads it completed (left whole by a node that died) and idle ones it discarded.</summary>
+public sealed record PartialUploadSweep(int Completed, int Discarded);
+
 /// <summary>
-/// The rules of multi-part uploads (BUD-14) in one place: a chunk is checked, stored and recorded,
-/// and the chunk that completes the upload builds, checks and commits the blob. The state lives in
-/// <see cref="IPartialUploadIndex"/> and the bytes in <see cref="IPartialUploadStore"/>, so chunks of one
-/// upload may reach different nodes.
+/// The rules of multi-part uploads (BUD-14) in one place: a chunk is checked, what of it the upload lacks
+/// is stored and recorded, and the chunk that makes the upload whole builds, checks and commits the blob.
+/// Each uploader of a hash has their own upload; the first to complete stores the blob, and the others
+/// become its owners. The state lives in <see cref="IPartialUploadIndex"/> and the bytes in
+/// <see cref="IPartialUploadStore"/>, so chunks of one upload may reach different nodes.
 /// </summary>
 public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStore store, BlobService blobs, IQuotaReservations quotas, TimeProvider time, ChunkedUploadSettings settings)
 {
     private readonly StripedBlobLocks _starts = new();
+    private readonly ChunksInFlight _inFlight = new();
 
     public ChunkedUploadSettings Settings => settings;
 
     /// <summary>
-    /// Checks, stores and records one chunk; the chunk that makes the recorded chunks cover the whole
-    /// length (and wins the claim to complete) builds the blob, checks its hash and commits it.
+    /// Checks one chunk and stores the bytes of it that its upload does not hold yet; the chunk that makes
+    /// the recorded chunks cover the whole length (and wins the claim to complete) builds the blob, checks
+    /// its hash and commits it.
     /// </summary>
     public async Task<ChunkResult> ReceiveChunkAsync(ChunkRequest request, IngestLimits limits, CancellationToken cancellationToken)
     {
@@ -70,85 +86,137 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         if (request.Offset > request.Length - request.ChunkLength)
             return Refused(new(IngestRefusalKind.OutsideUpload,
                 $"The chunk's bytes {request.Offset}-{(decimal)request.Offset + request.ChunkLength - 1} lie outside the upload's {request.Length} bytes"));
-        // Someone who has the blob already has nothing to prove: a chunk resent after the upload completed lands here.
-        if (await OwnedBlobAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false) is { } owned)
-            return new(ChunkOutcome.Existing, owned, null);
+        // A chunk resent after the upload completed lands here, as does one of a blob another uploader stored.
+        if (await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false) is { } joined)
+            return joined;
         var (upload, refusal) = await FindOrStartAsync(request, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
             return Refused(refusal);
 
-        PartialChunk chunk;
-        try
+        IReadOnlyList<PartialChunk>? chunks;
+        var arriving = new PartialRange(request.Offset, request.ChunkLength);
+        using (await _inFlight.EnterAsync(upload!.Id, arriving, cancellationToken).ConfigureAwait(false))
         {
-            chunk = await WhileTouchedAsync(request.Sha256, async () =>
+            var missing = Missing(arriving, Held(await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false)));
+            var written = new List<PartialChunk>();
+            IngestRefusal? broken = null;
+            try
             {
-                var body = await request.Body(cancellationToken).ConfigureAwait(false);
-                return await store.WriteChunkAsync(request.Sha256, request.Offset, request.ChunkLength, body, cancellationToken).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await WhileTouchedAsync(upload.Id, () => WriteMissingAsync(upload.Id, request, missing, written, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+                catch (EndOfStreamException)
+                {
+                    broken = new(IngestRefusalKind.ChunkIncomplete, $"The chunk ended before its Content-Length of {request.ChunkLength} bytes");
+                }
+            }
+            finally
+            {
+                // Pieces stored before the body broke off count (a client resuming from HEAD then sends less),
+                // and are recorded though the request is gone: unrecorded, they would lie about until the upload ends.
+                chunks = broken is null || written.Count > 0
+                    ? await index.AddChunksAsync(upload.Id, written, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false)
+                    : null;
+            }
+            if (broken is not null)
+                return Refused(broken);
         }
-        catch (EndOfStreamException)
-        {
-            return Refused(new(IngestRefusalKind.ChunkIncomplete, $"The chunk ended before its Content-Length of {request.ChunkLength} bytes"));
-        }
-        var chunks = await index.AddChunkAsync(request.Sha256, chunk, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (chunks is null)
         {
-            // Finished meanwhile by another chunk, or discarded for being idle.
-            return await OwnedBlobAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false) is { } completed
-                ? new(ChunkOutcome.Existing, completed, null)
-                : Refused(new(IngestRefusalKind.UploadExpired, "The partial upload expired while this chunk arrived; start the upload again"));
+            // Finished meanwhile by another chunk (or another uploader), or discarded for being idle.
+            return await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false)
+                ?? Refused(new(IngestRefusalKind.UploadExpired, "The partial upload expired while this chunk arrived; start the upload again"));
         }
-        if (!Covers(chunks, upload!.Length) || !await index.ClaimCompletionAsync(request.Sha256, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        // The claim is made whether or not the client is still there: the upload is whole either way.
+        if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, CancellationToken.None).ConfigureAwait(false))
             return new(ChunkOutcome.Accepted, null, null);
         // Once claimed, the completion runs to its end even when the client leaves: the chunks are all here,
         // and a client that retries then finds the blob.
-        return await WhileTouchedAsync(request.Sha256, () => CompleteAsync(upload, chunks), CancellationToken.None).ConfigureAwait(false);
+        return await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks)).ConfigureAwait(false);
     }
 
-    /// <summary>What is held of the partial upload of <paramref name="sha256"/>; null when there is none.</summary>
-    public async Task<PartialUploadStatus?> StatusAsync(string sha256, CancellationToken cancellationToken)
+    /// <summary>What is held of <paramref name="owner"/>'s partial upload of <paramref name="sha256"/> (null: the anonymous one); null when there is none.</summary>
+    public async Task<PartialUploadStatus?> StatusAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
-        if (await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } upload)
+        if (await index.FindAsync(sha256, owner, cancellationToken).ConfigureAwait(false) is not { } upload)
             return null;
-        var held = Held(await index.ChunksAsync(sha256, cancellationToken).ConfigureAwait(false));
+        var held = Held(await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false));
         var contiguous = held is [{ Start: 0 } first, ..] ? first.Length : 0;
-        return new(upload.Owner, upload.Type, upload.Length, contiguous, held, upload.Touched + settings.IdleTimeout);
+        return new(upload.Type, upload.Length, contiguous, held, upload.Touched + settings.IdleTimeout);
     }
 
     /// <summary>
-    /// Discards uploads idle for longer than the timeout (their rows, then their bytes), and stored bytes
-    /// of no upload that were not written for as long (left by a crash between the two, or by a chunk that
-    /// arrived after its upload went); answers how many uploads went.
+    /// Completes the uploads that hold every byte but whose completion nobody holds (its node died), then
+    /// discards uploads idle for longer than the timeout (their rows, then their bytes), and stored bytes of
+    /// no upload that were not written for as long (left by a crash between the two, or by a chunk that
+    /// arrived after its upload went).
     /// </summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    public async Task<PartialUploadSweep> SweepAsync(CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var completed = 0;
+        foreach (var upload in await index.StalledAsync(now, now - settings.CompletionLease, cancellationToken).ConfigureAwait(false))
+        {
+            var chunks = await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false);
+            if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, cancellationToken).ConfigureAwait(false))
+                continue;
+            await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks)).ConfigureAwait(false);
+            completed++;
+        }
         var idleSince = time.GetUtcNow() - settings.IdleTimeout;
         var idle = await index.RemoveIdleAsync(idleSince, cancellationToken).ConfigureAwait(false);
-        foreach (var sha256 in idle)
-            await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+        foreach (var id in idle)
+            await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
         await foreach (var stored in store.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (stored.LastModified < idleSince && await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null)
-                await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
+            if (stored.LastModified < idleSince && !await index.ExistsAsync(stored.Id, cancellationToken).ConfigureAwait(false))
+                await store.DeleteAsync(stored.Id, cancellationToken).ConfigureAwait(false);
         }
-        return idle.Count;
+        return new(completed, idle.Count);
     }
 
-    private async Task<BlobRecord?> OwnedBlobAsync(string sha256, string? owner, CancellationToken cancellationToken)
+    /// <summary>
+    /// When the blob is stored: the chunk's answer. An uploader who does not own it yet becomes an owner
+    /// at once, within their quota, as a whole upload of the same bytes would make them, and their own
+    /// partial upload of it ends. Null when the blob is not stored.
+    /// </summary>
+    private async Task<ChunkResult?> JoinStoredAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
         if (await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } blob)
             return null;
         // An anonymous upload would own nothing either way.
-        return owner is null || (await blobs.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Contains(owner) ? blob : null;
+        if (owner is null || (await blobs.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Contains(owner))
+            return new(ChunkOutcome.Existing, blob, null);
+        var (owned, refusal) = await AddOwnerAsync(blob, owner, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+            return Refused(refusal);
+        if (owned is null)
+            return null;
+        if (await index.FindAsync(sha256, owner, cancellationToken).ConfigureAwait(false) is { } mine)
+            await DiscardAsync(mine.Id, cancellationToken).ConfigureAwait(false);
+        return new(ChunkOutcome.Existing, owned, null);
+    }
+
+    /// <summary>Makes <paramref name="owner"/> an owner of the stored <paramref name="blob"/> if their quota has room; the blob null when it went meanwhile.</summary>
+    private async Task<(BlobRecord? Blob, IngestRefusal? Refusal)> AddOwnerAsync(BlobRecord blob, string owner, CancellationToken cancellationToken)
+    {
+        var quota = await quotas.ReserveAsync(owner, blob.Sha256, blob.Size, cancellationToken).ConfigureAwait(false);
+        await using (quota.ConfigureAwait(false))
+        {
+            return quota.Granted
+                ? (await blobs.AddOwnersAsync(blob.Sha256, [owner], cancellationToken).ConfigureAwait(false), null)
+                : (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
+        }
     }
 
     /// <summary>
-    /// The upload the chunk belongs to, started by this chunk when there is none. A new upload counts
+    /// The owner's upload of the chunk's hash, started by this chunk when there is none. A new upload counts
     /// against its owner's quota from its row on; the reservation covers the moment before the row exists.
     /// </summary>
     private async Task<(PartialUpload? Upload, IngestRefusal? Refusal)> FindOrStartAsync(ChunkRequest request, CancellationToken cancellationToken)
     {
-        var upload = await index.FindAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
+        var upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false);
         if (upload is null)
         {
             // Chunks sent in parallel from the start all find no upload, and each reserving the whole length
@@ -157,7 +225,7 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
             var starting = await _starts.EnterAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
             await using (starting.ConfigureAwait(false))
             {
-                upload = await index.FindAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
+                upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false);
                 if (upload is null)
                 {
                     var quota = await quotas.ReserveAsync(request.Owner, request.Sha256, request.Length, cancellationToken).ConfigureAwait(false);
@@ -166,13 +234,12 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
                         if (!quota.Granted)
                             return (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
                         var now = time.GetUtcNow();
-                        (upload, _) = await index.StartAsync(new PartialUpload(request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken).ConfigureAwait(false);
+                        (upload, _) = await index.StartAsync(
+                            new PartialUpload(PartialUpload.NewId(), request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
         }
-        if (upload.Owner != request.Owner)
-            return (null, new(IngestRefusalKind.NotYourUpload, "Another uploader's partial upload of this blob is under way; only its own chunks are accepted"));
         if (upload.Length != request.Length)
             return (null, new(IngestRefusalKind.InconsistentUpload, $"Upload-Length {request.Length} differs from the {upload.Length} of this upload's earlier chunks"));
         if (upload.Type != request.Type)
@@ -181,38 +248,95 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     }
 
     /// <summary>
+    /// Reads the chunk's body, storing the <paramref name="missing"/> pieces (each as a chunk of the store,
+    /// added to <paramref name="written"/> once durable) and reading past the bytes the upload holds already.
+    /// </summary>
+    private async Task<bool> WriteMissingAsync(string id, ChunkRequest request, IReadOnlyList<PartialRange> missing, List<PartialChunk> written, CancellationToken cancellationToken)
+    {
+        var body = await request.Body(cancellationToken).ConfigureAwait(false);
+        var position = request.Offset;
+        foreach (var piece in missing)
+        {
+            await StreamCopy.CopyAsync(body, null, 0, piece.Start - position, null, cancellationToken).ConfigureAwait(false);
+            written.Add(await store.WriteChunkAsync(id, piece.Start, piece.Length, body, cancellationToken).ConfigureAwait(false));
+            position = piece.End;
+        }
+        // The rest is held already; it is read all the same, so that a body shorter than its length is told.
+        await StreamCopy.CopyAsync(body, null, 0, request.Offset + request.ChunkLength - position, null, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// Builds the blob from the chunks and commits it when its hash is the upload's; either way the
-    /// upload and its bytes go, so a mismatch leaves nothing behind (nor does a failure).
+    /// upload and its bytes go, so a mismatch leaves nothing behind (nor does a failure). Once the blob is
+    /// stored, the other uploaders' uploads of it end too.
     /// </summary>
     private async Task<ChunkResult> CompleteAsync(PartialUpload upload, IReadOnlyList<PartialChunk> chunks)
     {
+        ChunkResult result;
         try
         {
-            var (pending, received) = await store.AssembleAsync(upload.Sha256, upload.Length, chunks, CancellationToken.None).ConfigureAwait(false);
+            var (pending, received) = await store.AssembleAsync(upload.Id, upload.Length, chunks, CancellationToken.None).ConfigureAwait(false);
             await using (pending.ConfigureAwait(false))
             {
                 if (received.Sha256 != upload.Sha256)
                     return Refused(new(IngestRefusalKind.HashMismatch, $"The uploaded chunks' sha256 is {received.Sha256}, not the {upload.Sha256} of the path", received.Sha256));
                 string[] owners = upload.Owner is null ? [] : [upload.Owner];
                 var (blob, created) = await blobs.CommitAsync(pending, received, upload.Type, owners, CancellationToken.None).ConfigureAwait(false);
-                return new(created ? ChunkOutcome.Created : ChunkOutcome.Existing, blob, null);
+                result = new(created ? ChunkOutcome.Created : ChunkOutcome.Existing, blob, null);
             }
         }
         finally
         {
-            await index.RemoveAsync(upload.Sha256, CancellationToken.None).ConfigureAwait(false);
-            await store.DeleteAsync(upload.Sha256, CancellationToken.None).ConfigureAwait(false);
+            await DiscardAsync(upload.Id, CancellationToken.None).ConfigureAwait(false);
         }
+        await SettleOthersAsync(result.Blob!).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> while marking the upload active every third of the idle timeout,
-    /// so a chunk (or a completion) that takes longer than the timeout does not get its upload swept.
+    /// Ends the other uploads of a blob just stored: their uploaders become owners at once (as their next
+    /// chunk would make them), within their quota; an upload of another length could never have completed.
+    /// An uploader without room keeps their upload, and their next chunk hears why.
     /// </summary>
-    private async Task<T> WhileTouchedAsync<T>(string sha256, Func<Task<T>> work, CancellationToken cancellationToken)
+    private async Task SettleOthersAsync(BlobRecord blob)
+    {
+        foreach (var other in await index.OfBlobAsync(blob.Sha256, CancellationToken.None).ConfigureAwait(false))
+        {
+            if (other.Owner is not null && other.Length == blob.Size
+                && (await AddOwnerAsync(blob, other.Owner, CancellationToken.None).ConfigureAwait(false)).Refusal is not null)
+                continue;
+            await DiscardAsync(other.Id, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DiscardAsync(string id, CancellationToken cancellationToken)
+    {
+        await index.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> ClaimAsync(string id, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await index.ClaimCompletionAsync(id, now, now + settings.CompletionLease, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> while marking the upload active every third of the idle timeout, so a chunk that takes longer than the timeout does not get its upload swept.</summary>
+    private Task<T> WhileTouchedAsync<T>(string id, Func<Task<T>> work, CancellationToken cancellationToken) =>
+        WhileMarkedAsync((now, token) => index.TouchAsync(id, now, token), settings.IdleTimeout / 3, work, cancellationToken);
+
+    /// <summary>Runs a completion while renewing its claim (and marking activity), so the claim lapses only when this process dies.</summary>
+    private Task<T> WhileClaimedAsync<T>(string id, Func<Task<T>> work)
+    {
+        var shorter = settings.CompletionLease < settings.IdleTimeout ? settings.CompletionLease : settings.IdleTimeout;
+        return WhileMarkedAsync((now, token) => index.RenewClaimAsync(id, now, now + settings.CompletionLease, token), shorter / 3, work, CancellationToken.None);
+    }
+
+    private async Task<T> WhileMarkedAsync<T>(Func<DateTimeOffset, CancellationToken, Task<bool>> mark, TimeSpan every, Func<Task<T>> work, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var touching = KeepTouchedAsync(sha256, stop.Token);
+        var marking = KeepMarkingAsync(mark, every, stop.Token);
         try
         {
             return await work().ConfigureAwait(false);
@@ -220,21 +344,21 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await touching.ConfigureAwait(false);
+            await marking.ConfigureAwait(false);
         }
     }
 
-    private async Task KeepTouchedAsync(string sha256, CancellationToken cancellationToken)
+    private async Task KeepMarkingAsync(Func<DateTimeOffset, CancellationToken, Task<bool>> mark, TimeSpan every, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(settings.IdleTimeout / 3, time);
+        using var timer = new PeriodicTimer(every, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-                await index.TouchAsync(sha256, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await mark(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The work ended; so does the touching.
+            // The work ended; so does the marking.
         }
     }
 
@@ -254,6 +378,26 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
                 held.Add(new(chunk.Offset, chunk.Length));
         }
         return held;
+    }
+
+    /// <summary>The pieces of <paramref name="arriving"/> that none of <paramref name="held"/> (by start, merged) covers, in order.</summary>
+    internal static List<PartialRange> Missing(PartialRange arriving, IReadOnlyList<PartialRange> held)
+    {
+        var missing = new List<PartialRange>();
+        var position = arriving.Start;
+        foreach (var range in held)
+        {
+            if (range.End <= position)
+                continue;
+            if (range.Start >= arriving.End)
+                break;
+            if (range.Start > position)
+                missing.Add(new(position, range.Start - position));
+            position = range.End;
+        }
+        if (position < arriving.End)
+            missing.Add(new(position, arriving.End - position));
+        return missing;
     }
 
     private static ChunkResult Refused(IngestRefusal refusal) => new(ChunkOutcome.Accepted, null, refusal);

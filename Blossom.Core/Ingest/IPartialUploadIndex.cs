@@ -2,39 +2,65 @@ namespace Blossom.Core.Ingest;
 
 /// <summary>
 /// The state of partial uploads (BUD-14), shared by every node on the same database: which uploads
-/// are under way, which chunks each holds, and who may add to them.
+/// are under way, whose they are, which chunks each holds, and who is completing one.
 /// </summary>
 public interface IPartialUploadIndex
 {
     /// <summary>
-    /// Records <paramref name="upload"/> unless an upload of its hash exists; answers the one that exists
-    /// afterwards, and whether this call made it.
+    /// Prepares the index at start-up. A database that only this process uses releases every completion
+    /// claim, since their holder was this process's previous run; a shared one lets claims lapse instead.
+    /// </summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records <paramref name="upload"/> unless its owner already has an upload of its hash; answers the
+    /// one that exists afterwards, and whether this call made it.
     /// </summary>
     Task<(PartialUpload Upload, bool Created)> StartAsync(PartialUpload upload, CancellationToken cancellationToken);
 
-    Task<PartialUpload?> FindAsync(string sha256, CancellationToken cancellationToken);
+    /// <summary>The upload of <paramref name="sha256"/> by <paramref name="owner"/> (null: the anonymous one).</summary>
+    Task<PartialUpload?> FindAsync(string sha256, string? owner, CancellationToken cancellationToken);
+
+    /// <summary>Every uploader's upload of <paramref name="sha256"/>.</summary>
+    Task<IReadOnlyList<PartialUpload>> OfBlobAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Whether the upload <paramref name="id"/> is under way.</summary>
+    Task<bool> ExistsAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The upload's recorded chunks, by offset.</summary>
-    Task<IReadOnlyList<PartialChunk>> ChunksAsync(string sha256, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PartialChunk>> ChunksAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Marks activity at <paramref name="now"/>, so a long chunk does not look idle; false when the upload is gone.</summary>
-    Task<bool> TouchAsync(string sha256, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<bool> TouchAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records a chunk whose bytes are stored and marks activity; answers every chunk recorded, this one
-    /// included, by offset, or null when the upload is gone (expired or finished meanwhile).
+    /// Records chunks whose bytes are stored (none: only marks activity) and marks activity; answers every
+    /// chunk recorded, these included, by offset, or null when the upload is gone (expired or finished meanwhile).
     /// </summary>
-    Task<IReadOnlyList<PartialChunk>?> AddChunkAsync(string sha256, PartialChunk chunk, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PartialChunk>?> AddChunksAsync(string id, IReadOnlyList<PartialChunk> chunks, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Claims the upload for completion; exactly one caller gets true.</summary>
-    Task<bool> ClaimCompletionAsync(string sha256, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims the upload for completion until <paramref name="until"/>, unless a claim holds at
+    /// <paramref name="now"/>; of callers at once, exactly one gets true. Counts as activity.
+    /// </summary>
+    Task<bool> ClaimCompletionAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>Extends a held claim to <paramref name="until"/> and marks activity; false when the upload is gone.</summary>
+    Task<bool> RenewClaimAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The uploads that may hold every byte (their chunks add up to their length) yet nobody completes:
+    /// no claim holds at <paramref name="now"/>, and no activity since <paramref name="quietSince"/>, so that
+    /// a chunk about to claim its upload is not raced. Left so by a node that died while completing one.
+    /// </summary>
+    Task<IReadOnlyList<PartialUpload>> StalledAsync(DateTimeOffset now, DateTimeOffset quietSince, CancellationToken cancellationToken);
 
     /// <summary>Forgets the upload and its chunks; false when it was gone.</summary>
-    Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken);
+    Task<bool> RemoveAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Forgets every upload with no activity since <paramref name="idleSince"/> (a completion that stalled
-    /// that long too) and answers their hashes, so their bytes can go; each hash goes to one caller only.
+    /// that long too) and answers their ids, so their bytes can go; each id goes to one caller only.
     /// </summary>
     Task<IReadOnlyList<string>> RemoveIdleAsync(DateTimeOffset idleSince, CancellationToken cancellationToken);
 }

@@ -5,7 +5,7 @@ namespace Blossom.Core.Ingest;
 /// <summary>
 /// Where the chunks of partial uploads (BUD-14) wait until the whole blob is there: beside the blob
 /// store (its temp area on the file system, the bucket on S3), so they survive a restart and, on S3,
-/// are seen by every node.
+/// are seen by every node. An upload's bytes go by its <see cref="PartialUpload.Id"/>.
 /// </summary>
 public interface IPartialUploadStore
 {
@@ -15,20 +15,20 @@ public interface IPartialUploadStore
     /// <summary>
     /// Stores exactly <paramref name="length"/> bytes of <paramref name="body"/> durably as bytes
     /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of the upload
-    /// of <paramref name="sha256"/> and answers the chunk to record. Throws <see cref="EndOfStreamException"/>
+    /// <paramref name="id"/> and answers the chunk to record. Throws <see cref="EndOfStreamException"/>
     /// when the body ends early; nothing of it then counts.
     /// </summary>
-    Task<PartialChunk> WriteChunkAsync(string sha256, long offset, long length, Stream body, CancellationToken cancellationToken);
+    Task<PartialChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken);
 
     /// <summary>
     /// The finished blob, rebuilt from <paramref name="chunks"/> (which cover [0, <paramref name="length"/>),
     /// overlapping or not) as a pending write of the blob store, with the hash and size of its bytes.
     /// </summary>
-    Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken);
+    Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken);
 
-    /// <summary>Removes every chunk of the upload of <paramref name="sha256"/>, recorded or not.</summary>
-    Task DeleteAsync(string sha256, CancellationToken cancellationToken);
+    /// <summary>Removes every chunk of the upload <paramref name="id"/>, recorded or not.</summary>
+    Task DeleteAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The uploads that have bytes here, with when they were last written, to sweep those no index knows.</summary>
-    IAsyncEnumerable<StoredBlob> EnumerateAsync(CancellationToken cancellationToken);
+    IAsyncEnumerable<StoredPartialUpload> EnumerateAsync(CancellationToken cancellationToken);
 }

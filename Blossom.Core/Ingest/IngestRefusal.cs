@@ -39,9 +39,6 @@ public enum IngestRefusalKind
     /// <summary>A chunk declares another length or type than the upload it belongs to.</summary>
     InconsistentUpload,
 
-    /// <summary>The partial upload was started by another pubkey (or anonymously, and this chunk is not).</summary>
-    NotYourUpload,
-
     /// <summary>The chunk's body ended before its declared length.</summary>
     ChunkIncomplete,
 

@@ -3,10 +3,11 @@ using Blossom.Core.Ingest;
 namespace Blossom.Server.Blobs;
 
 /// <summary>
-/// Discards multi-part uploads (BUD-14) that went without a chunk for <c>Upload:PartialTimeoutSeconds</c>,
-/// and their bytes, freeing the quota they held. It looks every quarter of the timeout (at most every
-/// 30 s), so an upload goes at most that much after it expired; on every node, since each hash is handed
-/// to one of them only.
+/// Completes multi-part uploads (BUD-14) that hold every byte but were left by a node that died while
+/// completing them, and discards those that went without a chunk for <c>Upload:PartialTimeoutSeconds</c>,
+/// with their bytes, freeing the quota they held. It looks at start and then every quarter of the timeout
+/// (at most every 30 s), so an upload goes at most that much after it expired; on every node, since each
+/// upload is handed to one of them only.
 /// </summary>
 internal sealed partial class PartialUploadSweepService(ChunkedUploads uploads, TimeProvider time, ILogger<PartialUploadSweepService> logger) : BackgroundService
 {
@@ -18,13 +19,16 @@ internal sealed partial class PartialUploadSweepService(ChunkedUploads uploads, 
         using var timer = new PeriodicTimer(quarter < LongestInterval ? quarter : LongestInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            // The first round at once: after a restart, an upload this node was completing waits for no chunk.
+            do
             {
                 try
                 {
-                    var removed = await uploads.SweepAsync(stoppingToken).ConfigureAwait(false);
-                    if (removed > 0)
-                        LogSwept(removed);
+                    var swept = await uploads.SweepAsync(stoppingToken).ConfigureAwait(false);
+                    if (swept.Completed > 0)
+                        LogCompleted(swept.Completed);
+                    if (swept.Discarded > 0)
+                        LogSwept(swept.Discarded);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
@@ -32,12 +36,16 @@ internal sealed partial class PartialUploadSweepService(ChunkedUploads uploads, 
                     LogSweepFailed(e);
                 }
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Uploads: completed {Count} multi-part upload(s) that held every byte but whose completion had stopped")]
+    private partial void LogCompleted(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Uploads: discarded {Count} idle multi-part upload(s)")]
     private partial void LogSwept(int count);

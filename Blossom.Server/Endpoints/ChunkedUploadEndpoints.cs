@@ -36,7 +36,7 @@ internal static class ChunkedUploadEndpoints
             .WithIpRateLimit(IpRateLimit.Chunks)
             .MapPatch(BlobAddressRoute.Pattern, PatchBlobAsync)
             .WithName("ChunkedUpload")
-            .WithSummary("Stores one chunk of a blob at Upload-Offset; 204 until the chunks cover Upload-Length, then 201/200 with the descriptor, or 409 when the bytes' hash is not the path's.");
+            .WithSummary("Stores one chunk of a blob at Upload-Offset, less what the uploader's upload holds already; 204 until the chunks cover Upload-Length, then 201/200 with the descriptor, or 409 when the bytes' hash is not the path's.");
         // No token: a client asks before it has one. (A browser's CORS preflight never reaches this
         // route: the cross-origin middleware answers it, with the same methods allowed.)
         app.MapGroup("").WithTags("BUD-14 multi-part upload").WithIpRateLimit(IpRateLimit.Unlimited)
@@ -86,9 +86,9 @@ internal static class ChunkedUploadEndpoints
     }
 
     /// <summary>
-    /// For <c>HEAD</c>/<c>GET /&lt;sha256&gt;</c> of a blob not stored: when its partial upload is
-    /// under way and the request carries its uploader's <c>upload</c> token (or the upload is
-    /// anonymous), the answer (still 404: the blob is not available) tells what the server holds,
+    /// For <c>HEAD</c>/<c>GET /&lt;sha256&gt;</c> of a blob not stored: when the caller's partial upload
+    /// of it is under way (the one of the pubkey of the request's <c>upload</c> token, or without a token
+    /// the anonymous one), the answer (still 404: the blob is not available) tells what the server holds,
     /// so a client can resume without local state: <c>Upload-Offset</c> (bytes held from 0 without
     /// a gap), <c>Upload-Length</c>, <c>Upload-Type</c>, <c>Upload-Ranges</c> and <c>Upload-Expires</c>.
     /// </summary>
@@ -96,10 +96,9 @@ internal static class ChunkedUploadEndpoints
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(uploads);
-        if (await uploads.StatusAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } status)
-            return;
-        // The retrieval routes authenticate upload tokens only (see RetrievalEndpoints).
-        if (status.Owner is not null && status.Owner != context.GetAuthorizationEvent()?.Pubkey)
+        // The retrieval routes authenticate upload tokens only (see RetrievalEndpoints). Without one, the
+        // anonymous upload is the caller's.
+        if (await uploads.StatusAsync(sha256, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false) is not { } status)
             return;
         var headers = context.Response.Headers;
         headers[UploadOffsetHeader] = status.ContiguousBytes.ToString(CultureInfo.InvariantCulture);

@@ -254,19 +254,100 @@ public sealed class ChunkedUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task Patch_ChunkOfAnotherPubkeysUpload_403AndTheOwnerFinishesIt()
+    public async Task Patch_AnotherPubkeySquatsTheHash_TheOwnersChunksGoOnAndTheBlobIsTheirs()
     {
         var data = BlossomRequests.RandomBlob(6_000);
         var hash = BlossomRequests.Sha256(data);
+        // Bob starts an upload of the hash first, with a length it cannot have, and keeps it alive.
+        var squatting = BlossomRequests.RandomBlob(5_000);
+        using var squat = await SendChunkAsync(hash, squatting, 0, 1_000, signer: _bob);
+
         using var first = await SendChunkAsync(hash, data, 0, 3_000);
+        using var squatAgain = await SendChunkAsync(hash, squatting, 1_000, 1_000, signer: _bob);
+        using var head = await HeadAsync(hash, _alice);
+        using var last = await SendChunkAsync(hash, data, 3_000, 3_000);
 
-        using var intruding = await SendChunkAsync(hash, data, 3_000, 3_000, signer: _bob);
-        using var owners = await SendChunkAsync(hash, data, 3_000, 3_000);
+        squat.StatusCode.Should().Be(HttpStatusCode.NoContent, squat.Reason());
+        first.StatusCode.Should().Be(HttpStatusCode.NoContent, first.Reason());
+        squatAgain.StatusCode.Should().Be(HttpStatusCode.NoContent, squatAgain.Reason());
+        head.Headers.GetValues("Upload-Ranges").Should().Equal(["0-2999"], "Alice sees her own upload only");
+        last.StatusCode.Should().Be(HttpStatusCode.Created, last.Reason());
+        (await _client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
+        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}")).Should().BeEmpty("Bob's upload had another length: it could never have completed");
+        PartialFiles().Should().BeEmpty("Bob's upload ended with the blob stored");
+    }
 
-        intruding.StatusCode.Should().Be(HttpStatusCode.Forbidden);
-        intruding.Reason().Should().NotBeNullOrEmpty();
-        owners.StatusCode.Should().Be(HttpStatusCode.Created, owners.Reason());
-        (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}")).Should().BeEmpty();
+    [Fact]
+    public async Task Patch_TwoPubkeysUploadTheSameBlob_TheFirstToCompleteStoresItAndBothOwnIt()
+    {
+        var data = BlossomRequests.RandomBlob(6_000);
+        var hash = BlossomRequests.Sha256(data);
+        using var bobsFirst = await SendChunkAsync(hash, data, 0, 3_000, signer: _bob);
+
+        using var alicesFirst = await SendChunkAsync(hash, data, 0, 3_000);
+        using var alicesLast = await SendChunkAsync(hash, data, 3_000, 3_000);
+        var bobsList = await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}");
+        using var bobsLast = await SendChunkAsync(hash, data, 3_000, 3_000, signer: _bob);
+
+        bobsFirst.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        alicesFirst.StatusCode.Should().Be(HttpStatusCode.NoContent, "Bob's upload of the hash does not hold up Alice's: {0}", alicesFirst.Reason());
+        alicesLast.StatusCode.Should().Be(HttpStatusCode.Created, alicesLast.Reason());
+        bobsList!.Select(b => b.Sha256).Should().Equal([hash], "Bob owns the blob as soon as it is stored");
+        bobsLast.StatusCode.Should().Be(HttpStatusCode.OK, bobsLast.Reason());
+        (await bobsLast.Content.ReadFromJsonAsync<BlobDescriptor>())!.Sha256.Should().Be(hash);
+        PartialFiles().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Patch_AnonymousUploadOfTheHash_ASignedUploadGoesOnWithoutSeeingIt()
+    {
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:RequireAuth"] = "false" });
+        var client = app.Start();
+        var data = BlossomRequests.RandomBlob(4_000);
+        var hash = BlossomRequests.Sha256(data);
+        using var anonymous = await SendChunkAsync(hash, BlossomRequests.RandomBlob(3_000), 0, 1_000, anonymous: true, client: client);
+
+        using var head = await HeadAsync(hash, _alice, client);
+        using var first = await SendChunkAsync(hash, data, 0, 2_000, client: client);
+        using var last = await SendChunkAsync(hash, data, 2_000, 2_000, client: client);
+
+        anonymous.StatusCode.Should().Be(HttpStatusCode.NoContent, anonymous.Reason());
+        head.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        head.Headers.Contains("Upload-Offset").Should().BeFalse("the anonymous upload's state is not Alice's");
+        first.StatusCode.Should().Be(HttpStatusCode.NoContent, first.Reason());
+        last.StatusCode.Should().Be(HttpStatusCode.Created, last.Reason());
+        (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}"))!.Select(b => b.Sha256).Should().Equal(hash);
+    }
+
+    [Fact]
+    public async Task Patch_SameChunkRepeatedInTurnAndAtOnce_ItsBytesHeldOnceAndTheQuotaCountsTheUpload()
+    {
+        var data = BlossomRequests.RandomBlob(80_000);
+        var hash = BlossomRequests.Sha256(data);
+
+        var inTurn = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var repeated = await SendChunkAsync(hash, data, 1, data.Length - 1);
+            inTurn.Add(repeated.StatusCode);
+        }
+        var heldInTurn = PartialBytes();
+        var atOnce = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => SendChunkAsync(hash, data, 1, data.Length - 1)));
+        var heldAfterOnes = PartialBytes();
+        var fits = BlossomRequests.RandomBlob(Quota - data.Length);
+        using var fitting = await _client.SendAsync(BlossomRequests.Upload(fits, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(fits)])));
+        var over = BlossomRequests.RandomBlob(10);
+        using var refused = await _client.SendAsync(BlossomRequests.Upload(over, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(over)])));
+
+        inTurn.Should().AllBeEquivalentTo(HttpStatusCode.NoContent);
+        atOnce.Select(r => r.StatusCode).Should().AllBeEquivalentTo(HttpStatusCode.NoContent);
+        heldInTurn.Should().Be(data.Length - 1, "a chunk's bytes that the upload holds already are read past, not stored");
+        heldAfterOnes.Should().Be(data.Length - 1, "chunks over the same bytes at once take turns, and the later ones find them held");
+        fitting.StatusCode.Should().Be(HttpStatusCode.Created, "the partial upload holds its 80000 bytes of the quota, once: {0}", fitting.Reason());
+        refused.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        refused.Reason().Should().Be($"Storage quota exceeded: your blobs take {Quota} of {Quota} bytes and this one needs 10");
+        foreach (var response in atOnce)
+            response.Dispose();
     }
 
     [Fact]
@@ -568,6 +649,78 @@ public sealed class ChunkedUploadTests : IDisposable
     }
 
     [Fact]
+    public async Task Patch_ServerKilledWhileCompleting_AfterTheRestartAResentChunkCompletesIt()
+    {
+        await WithServerKilledWhileCompletingAsync(null, async (server, data, hash) =>
+        {
+            using var resent = await SendChunkAsync(hash, data, data.Length - 1_000, 1_000, client: server.Client);
+
+            resent.StatusCode.Should().BeOneOf([HttpStatusCode.Created, HttpStatusCode.OK], $"{resent.Reason()}\n{server.Output}");
+        });
+    }
+
+    [Fact]
+    public async Task Patch_ServerKilledWhileCompleting_AfterTheRestartTheSweepCompletesItWithNothingResent()
+    {
+        await WithServerKilledWhileCompletingAsync(new Dictionary<string, string> { ["Upload:PartialTimeoutSeconds"] = "4" }, async (server, _, hash) =>
+        {
+            // A client resuming from HEAD finds every byte held, so it has nothing left to send.
+            await Poll.UntilAsync(async () =>
+            {
+                using var head = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/{hash}"));
+                return head.StatusCode == HttpStatusCode.OK;
+            }, "the sweep should complete the upload its killed holder left");
+        });
+    }
+
+    /// <summary>
+    /// Sends the second half of a 64 MiB upload, then the first, and kills the server (<c>kill -9</c>) once
+    /// every byte is recorded, while it builds the blob; restarts it on the same data and hands it to
+    /// <paramref name="afterRestart"/>, then checks the blob is there whole.
+    /// </summary>
+    private async Task WithServerKilledWhileCompletingAsync(Dictionary<string, string>? settings, Func<ServerProcess, byte[], string, Task> afterRestart)
+    {
+        var dataRoot = Directory.CreateTempSubdirectory("blossom-chunks-kill-").FullName;
+        try
+        {
+            var data = BlossomRequests.RandomBlob(64 * 1024 * 1024);
+            var hash = BlossomRequests.Sha256(data);
+            var half = data.Length / 2;
+            using (var server = await ServerProcess.StartAsync(dataRoot, settings))
+            {
+                using var second = await SendChunkAsync(hash, data, half, half, client: server.Client);
+                second.StatusCode.Should().Be(HttpStatusCode.NoContent, server.Output);
+                var completing = SendChunkAsync(hash, data, 0, half, client: server.Client);
+                await Poll.UntilAsync(async () =>
+                {
+                    using var head = await HeadAsync(hash, _alice, server.Client);
+                    return completing.IsCompleted || head.Headers.TryGetValues("Upload-Offset", out var offset) && offset.Single() == $"{data.Length}";
+                }, "every byte should be recorded");
+                server.Kill();
+                try
+                {
+                    (await completing).Dispose();
+                }
+                catch (HttpRequestException)
+                {
+                    // The server died before it answered, as it should have.
+                }
+            }
+
+            using var restarted = await ServerProcess.StartAsync(dataRoot, settings);
+            await afterRestart(restarted, data, hash);
+
+            (await restarted.Client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
+            (await restarted.Client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}"))!.Select(b => b.Sha256).Should().Equal(hash);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataRoot, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Patch_AbandonedUpload_DiscardedAfterTheTimeoutFreeingQuotaAndFiles()
     {
         using var app = new BlossomApplication(Settings(("Blossom:Upload:PartialTimeoutSeconds", "1")));
@@ -660,6 +813,9 @@ public sealed class ChunkedUploadTests : IDisposable
         response.Headers.GetValues(header).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     private List<string> PartialFiles() => PartialFiles(_app);
+
+    /// <summary>Every byte the files of partial uploads hold.</summary>
+    private long PartialBytes() => PartialFiles().Sum(f => new FileInfo(f).Length);
 
     /// <summary>The files of partial uploads waiting in the store's temp area.</summary>
     private static List<string> PartialFiles(BlossomApplication app)

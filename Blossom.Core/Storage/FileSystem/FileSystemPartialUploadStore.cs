@@ -10,7 +10,7 @@ using static Blossom.Core.Storage.StreamCopy;
 namespace Blossom.Core.Storage.FileSystem;
 
 /// <summary>
-/// Chunks of partial uploads in <c>.tmp/partial/&lt;sha256&gt;/</c> of the blob store, which its start-up
+/// Chunks of partial uploads in <c>.tmp/partial/&lt;id&gt;/</c> of the blob store, which its start-up
 /// sweep leaves alone, so they survive a restart. Chunks sent in order grow one file, the spine, which is
 /// hashed as it grows and becomes the blob by a rename: in order, no byte is read twice. Any other chunk
 /// (ahead of the spine's end, or arriving while another chunk appends) is a file of its own, copied into
@@ -42,13 +42,13 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         return Task.CompletedTask;
     }
 
-    public async Task<PartialChunk> WriteChunkAsync(string sha256, long offset, long length, Stream body, CancellationToken cancellationToken)
+    public async Task<PartialChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        Directory.CreateDirectory(FolderOf(sha256));
-        if (EnterSpine(sha256, offset) is { } spine)
+        Directory.CreateDirectory(FolderOf(id));
+        if (EnterSpine(id, offset) is { } spine)
         {
             try
             {
@@ -60,7 +60,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             }
         }
         var name = $"{offset.ToString("D20", CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}";
-        var path = Path.Combine(FolderOf(sha256), name);
+        var path = Path.Combine(FolderOf(id), name);
         try
         {
             using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
@@ -75,23 +75,23 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         return new PartialChunk(offset, length, name);
     }
 
-    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         Spine? spine;
         lock (_spinesLock)
         {
-            if (_spines.Remove(sha256, out spine))
+            if (_spines.Remove(id, out spine))
                 spine.Retire();
         }
         if (spine is null)
-            return await RebuildAsync(sha256, length, chunks, cancellationToken).ConfigureAwait(false);
+            return await RebuildAsync(id, length, chunks, cancellationToken).ConfigureAwait(false);
         using (spine)
         {
             await spine.IdleAsync().ConfigureAwait(false);
             return chunks.Any(c => c.Part == spine.Name)
-                ? await CompleteSpineAsync(sha256, spine, length, chunks, cancellationToken).ConfigureAwait(false)
-                : await RebuildAsync(sha256, length, chunks, cancellationToken).ConfigureAwait(false);
+                ? await CompleteSpineAsync(id, spine, length, chunks, cancellationToken).ConfigureAwait(false)
+                : await RebuildAsync(id, length, chunks, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     /// This process's spine, its hash continued: cut to what is recorded of it, then the pieces it lacks
     /// appended from the other chunks. Chunks that came in order are not read again.
     /// </summary>
-    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> CompleteSpineAsync(string sha256, Spine spine, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> CompleteSpineAsync(string id, Spine spine, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
     {
         var covered = chunks.Where(c => c.Part == spine.Name).Max(c => c.End);
         // Past the recorded end lie bytes nobody counts on (an append whose record failed): they go first,
@@ -119,10 +119,10 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         }
         using (hash)
         {
-            await CopyPiecesAsync(sha256, spine.File, PartialChunks.Cover(chunks.Where(c => c.Part != spine.Name), covered, length), hash, cancellationToken).ConfigureAwait(false);
+            await CopyPiecesAsync(id, spine.File, PartialChunks.Cover(chunks.Where(c => c.Part != spine.Name), covered, length), hash, cancellationToken).ConfigureAwait(false);
             RandomAccess.FlushToDisk(spine.File);
             var received = new ReceivedBlob(Convert.ToHexStringLower(hash.GetHashAndReset()), length);
-            return (blobs.Adopt(Path.Combine(FolderOf(sha256), spine.Name), received), received);
+            return (blobs.Adopt(Path.Combine(FolderOf(id), spine.Name), received), received);
         }
     }
 
@@ -130,14 +130,15 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     /// The blob copied from its chunks into a new file while hashing it: when the spine's process is gone
     /// (a restart) or is another node, whose spine may still be appended to past what is recorded of it.
     /// </summary>
-    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> RebuildAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> RebuildAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(FolderOf(sha256), $"blob-{Guid.NewGuid():N}");
+        // An empty upload had no chunk that made its folder.
+        var path = Path.Combine(Directory.CreateDirectory(FolderOf(id)).FullName, $"blob-{Guid.NewGuid():N}");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
             using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
-            await CopyPiecesAsync(sha256, file, PartialChunks.Cover(chunks, 0, length), hash, cancellationToken).ConfigureAwait(false);
+            await CopyPiecesAsync(id, file, PartialChunks.Cover(chunks, 0, length), hash, cancellationToken).ConfigureAwait(false);
             RandomAccess.FlushToDisk(file);
         }
         catch
@@ -150,32 +151,32 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     }
 
     /// <summary>Copies each piece from its chunk's file to the same position of <paramref name="target"/>, hashing it.</summary>
-    private async Task CopyPiecesAsync(string sha256, SafeFileHandle target, IEnumerable<(PartialChunk Chunk, long From, long Count)> pieces, IncrementalHash hash, CancellationToken cancellationToken)
+    private async Task CopyPiecesAsync(string id, SafeFileHandle target, IEnumerable<(PartialChunk Chunk, long From, long Count)> pieces, IncrementalHash hash, CancellationToken cancellationToken)
     {
         foreach (var (chunk, from, count) in pieces)
         {
-            using var source = new FileStream(Path.Combine(FolderOf(sha256), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            using var source = new FileStream(Path.Combine(FolderOf(id), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             source.Position = chunk.Part.StartsWith(SpinePrefix, StringComparison.Ordinal) ? from : from - chunk.Offset;
             await CopyAsync(source, target, from, count, hash, cancellationToken).ConfigureAwait(false);
             metrics.PartialBytesReread(count);
         }
     }
 
-    public Task DeleteAsync(string sha256, CancellationToken cancellationToken)
+    public Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         lock (_spinesLock)
         {
             // An append under way keeps writing into the unlinked file, which goes with its last handle.
-            if (_spines.Remove(sha256, out var spine))
+            if (_spines.Remove(id, out var spine))
                 spine.Retire(disposeWhenIdle: true);
         }
-        var folder = FolderOf(sha256);
+        var folder = FolderOf(id);
         if (Directory.Exists(folder))
             Directory.Delete(folder, recursive: true);
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredPartialUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ForgetVanishedSpines();
         if (!Directory.Exists(_root))
@@ -183,7 +184,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!BlobHash.IsValid(folder.Name))
+            if (!PartialUpload.IsValidId(folder.Name))
                 continue;
             DateTime written;
             try
@@ -195,7 +196,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
                 // Completed or discarded while listed.
                 continue;
             }
-            yield return new StoredBlob(folder.Name, new DateTimeOffset(written, TimeSpan.Zero));
+            yield return new StoredPartialUpload(folder.Name, new DateTimeOffset(written, TimeSpan.Zero));
         }
     }
 
@@ -207,31 +208,31 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     {
         lock (_spinesLock)
         {
-            foreach (var (sha256, spine) in _spines.Where(s => Vanished(s.Key, s.Value)).ToList())
+            foreach (var (id, spine) in _spines.Where(s => Vanished(s.Key, s.Value)).ToList())
             {
-                _spines.Remove(sha256);
+                _spines.Remove(id);
                 spine.Retire(disposeWhenIdle: true);
             }
         }
     }
 
-    private bool Vanished(string sha256, Spine spine) => !File.Exists(Path.Combine(FolderOf(sha256), spine.Name));
+    private bool Vanished(string id, Spine spine) => !File.Exists(Path.Combine(FolderOf(id), spine.Name));
 
     /// <summary>
     /// The spine, held for this append, when the chunk starts at or before its end and no other chunk
     /// appends to it; a chunk at 0 of an upload without a spine in this process starts one. Null: the chunk
     /// gets a file.
     /// </summary>
-    private Spine? EnterSpine(string sha256, long offset)
+    private Spine? EnterSpine(string id, long offset)
     {
         lock (_spinesLock)
         {
-            if (_spines.TryGetValue(sha256, out var spine))
+            if (_spines.TryGetValue(id, out var spine))
             {
                 // Another process removed the upload's folder: the spine is of an upload that is gone.
-                if (Vanished(sha256, spine))
+                if (Vanished(id, spine))
                 {
-                    _spines.Remove(sha256);
+                    _spines.Remove(id);
                     spine.Retire(disposeWhenIdle: true);
                 }
                 else if (!spine.TryEnter())
@@ -251,9 +252,9 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             if (offset != 0)
                 return null;
             var name = $"{SpinePrefix}{Guid.NewGuid():N}";
-            spine = new Spine(name, File.OpenHandle(Path.Combine(FolderOf(sha256), name), FileMode.CreateNew, FileAccess.ReadWrite));
+            spine = new Spine(name, File.OpenHandle(Path.Combine(FolderOf(id), name), FileMode.CreateNew, FileAccess.ReadWrite));
             spine.TryEnter();
-            _spines.Add(sha256, spine);
+            _spines.Add(id, spine);
             return spine;
         }
     }
@@ -317,8 +318,8 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         }
     }
 
-    private string FolderOf(string sha256) =>
-        BlobHash.IsValid(sha256) ? Path.Combine(_root, sha256) : throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
+    private string FolderOf(string id) =>
+        PartialUpload.IsValidId(id) ? Path.Combine(_root, id) : throw new ArgumentException("Not the id of a partial upload.", nameof(id));
 
     /// <summary>
     /// The growing file of an upload's in-order bytes, its running hash and its end, entered by one

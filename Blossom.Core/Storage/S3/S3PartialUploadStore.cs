@@ -6,7 +6,7 @@ using Blossom.Core.Ingest;
 namespace Blossom.Core.Storage.S3;
 
 /// <summary>
-/// The chunks of partial uploads (BUD-14) as objects <c>&lt;Prefix&gt;partial/&lt;sha256&gt;/&lt;offset&gt;-&lt;guid&gt;</c>
+/// The chunks of partial uploads (BUD-14) as objects <c>&lt;Prefix&gt;partial/&lt;id&gt;/&lt;offset&gt;-&lt;guid&gt;</c>
 /// in the blob store's bucket, so any node can take the next chunk of an upload and any node can finish it.
 /// A chunk is received into a local temp file and sent as the blob store sends a blob, so the bucket only
 /// ever shows whole chunks. The finished blob is read back from the chunks once, range by range, into a
@@ -24,14 +24,14 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     public Task InitializeAsync(CancellationToken cancellationToken) =>
         blobs.AbortStaleUploadsAsync(Root, _ => true, cancellationToken);
 
-    public async Task<PartialChunk> WriteChunkAsync(string sha256, long offset, long length, Stream body, CancellationToken cancellationToken)
+    public async Task<PartialChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         // The offset first, zero-padded: a listing shows an upload's chunks in order.
         var part = $"{offset:D20}-{Guid.NewGuid():N}";
-        var key = FolderOf(sha256) + part;
+        var key = FolderOf(id) + part;
         var path = blobs.NewTempPath();
         try
         {
@@ -46,11 +46,11 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         }
     }
 
-    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string sha256, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var ranges = PartialChunks.Cover(chunks, 0, length).Select(r => new ChunkRange(r.Chunk.Part, r.From - r.Chunk.Offset, r.Count)).ToList();
-        var source = new ChunkRangesStream(blobs, FolderOf(sha256), ranges);
+        var source = new ChunkRangesStream(blobs, FolderOf(id), ranges);
         await using (source.ConfigureAwait(false))
         {
             var pending = await blobs.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -67,9 +67,9 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         }
     }
 
-    public async Task DeleteAsync(string sha256, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = blobs.Settings.Bucket, Prefix = FolderOf(sha256) };
+        var request = new ListObjectsV2Request { BucketName = blobs.Settings.Bucket, Prefix = FolderOf(id) };
         do
         {
             // A page holds at most 1000 keys, as many as one multi-object delete takes.
@@ -89,10 +89,10 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     }
 
     /// <summary>Each upload with chunks in the bucket once, with its newest chunk's time; the listing's key order keeps an upload's chunks together.</summary>
-    public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredPartialUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = blobs.Settings.Bucket, Prefix = Root };
-        StoredBlob? current = null;
+        StoredPartialUpload? current = null;
         do
         {
             var page = await blobs.Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
@@ -100,16 +100,16 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
             {
                 var rest = item.Key[Root.Length..];
                 var slash = rest.IndexOf('/', StringComparison.Ordinal);
-                var sha256 = slash < 0 ? "" : rest[..slash];
-                if (!BlobHash.IsValid(sha256))
+                var id = slash < 0 ? "" : rest[..slash];
+                if (!PartialUpload.IsValidId(id))
                     continue;
                 var modified = item.LastModified is { } time ? new DateTimeOffset(time.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
-                if (current is not null && current.Sha256 != sha256)
+                if (current is not null && current.Id != id)
                 {
                     yield return current;
                     current = null;
                 }
-                current = current is null || modified > current.LastModified ? new StoredBlob(sha256, modified) : current;
+                current = current is null || modified > current.LastModified ? new StoredPartialUpload(id, modified) : current;
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
@@ -118,11 +118,11 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
             yield return current;
     }
 
-    private string FolderOf(string sha256)
+    private string FolderOf(string id)
     {
-        if (!BlobHash.IsValid(sha256))
-            throw new ArgumentException("Not a lowercase hex SHA-256.", nameof(sha256));
-        return $"{Root}{sha256}/";
+        if (!PartialUpload.IsValidId(id))
+            throw new ArgumentException("Not the id of a partial upload.", nameof(id));
+        return $"{Root}{id}/";
     }
 
     /// <summary><see cref="Count"/> bytes from <see cref="From"/> of the chunk object <see cref="Part"/>.</summary>
