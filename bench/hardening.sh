@@ -8,6 +8,8 @@
 # the ones each section lists in the results.
 # Usage: bench/hardening.sh [preview_url] [animated]   (both by default)   -> bench/results-hardening.md
 # Knobs (environment): HARDENING_REPS=3, HARDENING_PAGES=5000, HARDENING_CONCURRENCY=8 (preview_url clients),
+# HARDENING_MORE_PAGES=15000 (distinct pages asked after the first ones on the same server, to see whether
+# RSS levels off; 0 skips them),
 # BENCH_SERVER_BUILD=<dir> (a Release build to copy instead of building), BENCH_KEEP=1 keeps the temp dir.
 #
 # Another attack is another section: a function hardening_<name> that runs its repetitions and appends
@@ -20,6 +22,7 @@ parts=("$@")
 reps=${HARDENING_REPS:-3}
 pages=${HARDENING_PAGES:-5000}
 concurrency=${HARDENING_CONCURRENCY:-8}
+more_pages=${HARDENING_MORE_PAGES:-15000}
 
 bench_workdir bench-hardening
 trap 'exit 143' TERM INT
@@ -136,7 +139,8 @@ EOF
 hardening_preview_url() {
   local port origin token=syt_bench settings rep statuses retries failed seconds
   local rss0 hwm0 rss1 hwm1 rss2 hwm2 settle cpu0 cpu1 hits0 hits1 asked cached tags chars
-  local -a a_rss0 a_peak a_hwm1 a_rss1 a_rss2 a_cpu a_seconds a_cached
+  local hwm3=0 rss3=0 row first_statuses
+  local -a a_rss0 a_peak a_hwm1 a_rss1 a_rss2 a_cpu a_seconds a_cached a_hwm3 a_rss3
   standin_js >"$work/standin.mjs"
   clients_js >"$work/clients.mjs"
   port=$(bench_free_port)
@@ -169,15 +173,27 @@ hardening_preview_url() {
     read -r rss2 settle < <(settled_rss)
     hwm2=$(bench_status_kib "$server" VmHWM)
     [ "$failed" = 0 ] || { echo "preview_url: $failed pages not answered 200 ($statuses)" >&2; exit 1; }
+    first_statuses=$statuses
+    row="$rep $rss0 $hwm0 $rss_peak_kib $hwm1 $rss1 $rss2 $settle $hwm2 $(echo "$cpu0 $cpu1" | awk '{printf "%.1f", $2 - $1}') $seconds $retries"
+    a_cpu+=("$(echo "$cpu0 $cpu1" | awk '{print $2 - $1}')"); a_seconds+=("$seconds")
     # Which pages the cache kept: every 10th asked again, one client; what the origin served was not kept.
     hits0=$(curl -sS "$origin/hits")
     node "$work/clients.mjs" "$base" "$token" "$origin" 10 "$pages" 10 1 >/dev/null
     hits1=$(curl -sS "$origin/hits")
     asked=$((pages / 10))
     cached=$((asked - (hits1 - hits0)))
-    echo "$rep $rss0 $hwm0 $rss_peak_kib $hwm1 $rss1 $rss2 $settle $hwm2 $(echo "$cpu0 $cpu1" | awk '{printf "%.1f", $2 - $1}') $seconds $retries $cached $asked $tags $chars \"$statuses\"" >>"$work/preview_url.rows"
+    # More distinct pages on the same server: does RSS keep growing with the pages seen, or level off?
+    if [ "$more_pages" -gt 0 ]; then
+      bench_rss_peak_during node "$work/clients.mjs" "$base" "$token" "$origin" $((pages + 1)) $((pages + more_pages)) 1 "$concurrency" >"$work/clients.out"
+      eval "$(cat "$work/clients.out")"
+      [ "$failed" = 0 ] || { echo "preview_url: $failed of the further pages not answered 200 ($statuses)" >&2; exit 1; }
+      hwm3=$hwm_peak_kib
+      read -r rss3 _ < <(settled_rss)
+      a_hwm3+=("$(mib "$hwm3")"); a_rss3+=("$(mib "$rss3")")
+    fi
+    echo "$row $cached $asked $tags $chars $hwm3 $rss3 \"$first_statuses\"" >>"$work/preview_url.rows"
     a_rss0+=("$(mib "$rss0")"); a_peak+=("$(mib "$hwm1")"); a_rss1+=("$(mib "$rss1")"); a_rss2+=("$(mib "$rss2")")
-    a_cpu+=("$(echo "$cpu0 $cpu1" | awk '{print $2 - $1}')"); a_seconds+=("$seconds"); a_cached+=("$cached")
+    a_cached+=("$cached")
   done
   bench_stop_server
   {
@@ -194,20 +210,24 @@ hardening_preview_url() {
     echo
     echo "Before the fix (the issue): 177 MB → 1.45 GB RSS, held for the hour of \`CacheSeconds\`."
     echo
-    echo "| rep | VmRSS before | VmHWM before | sampled peak RSS during | VmHWM after | VmRSS after | VmRSS settled (wait) | VmHWM settled | server CPU | wall | 429 retries | kept in cache (re-asked) | one answer: tags, characters | statuses |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    while read -r rep rss0 hwm0 peak hwm1 rss1 rss2 settle hwm2 cpu seconds retries cached asked tags chars statuses; do
-      echo "| $rep | $(mib "$rss0") MiB | $(mib "$hwm0") MiB | $(mib "$peak") MiB | $(mib "$hwm1") MiB | $(mib "$rss1") MiB | $(mib "$rss2") MiB (${settle} s) | $(mib "$hwm2") MiB | $cpu s | $seconds s | $retries | $cached of $asked | $tags, $chars | ${statuses//\"/} |"
+    echo "| rep | VmRSS before | VmHWM before | sampled peak RSS during | VmHWM after | VmRSS after | VmRSS settled (wait) | VmHWM settled | server CPU | wall | 429 retries | kept in cache (re-asked) | one answer: tags, characters | statuses |$([ "$more_pages" -gt 0 ] && echo " VmHWM, then VmRSS settled, after $more_pages more pages |")"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |$([ "$more_pages" -gt 0 ] && echo " --- |")"
+    while read -r rep rss0 hwm0 peak hwm1 rss1 rss2 settle hwm2 cpu seconds retries cached asked tags chars hwm3 rss3 statuses; do
+      echo "| $rep | $(mib "$rss0") MiB | $(mib "$hwm0") MiB | $(mib "$peak") MiB | $(mib "$hwm1") MiB | $(mib "$rss1") MiB | $(mib "$rss2") MiB (${settle} s) | $(mib "$hwm2") MiB | $cpu s | $seconds s | $retries | $cached of $asked | $tags, $chars | ${statuses//\"/} |$([ "$more_pages" -gt 0 ] && echo " $(mib "$hwm3") MiB, $(mib "$rss3") MiB |")"
     done <"$work/preview_url.rows"
     echo
     echo "Ranges over $reps repetitions: VmRSS before $(span "${a_rss0[@]}") MiB → VmHWM after $(span "${a_peak[@]}") MiB,"
     echo "VmRSS after $(span "${a_rss1[@]}") MiB, settled $(span "${a_rss2[@]}") MiB; server CPU $(SPAN_FORMAT=%.1f span "${a_cpu[@]}") s;"
     echo "wall $(SPAN_FORMAT=%.1f span "${a_seconds[@]}") s; pages still answered from the cache $(span "${a_cached[@]}") of $((pages / 10)) asked again."
+    [ "$more_pages" = 0 ] || echo "After $more_pages more distinct pages on the same server (pages $((pages + 1))..$((pages + more_pages))), VmHWM $(span "${a_hwm3[@]}") MiB, VmRSS settled $(span "${a_rss3[@]}") MiB."
     echo
     echo "VmHWM is reset (\`/proc/<pid>/clear_refs\`) just before the $pages requests where the kernel allows, so"
     echo "\"VmHWM after\" is the peak of the run itself; the sampled peak is VmRSS read every ~20 ms. \"Settled\" waits"
     echo "for the server's CPU to go quiet, then for VmRSS to move under 1 MiB for 2 s. \"One answer\" is what page 0's"
-    echo "preview kept of its 50 tags: the per-page cap (\`OpenGraphPage.MaxTagsLength\`, 8 000 characters)."
+    echo "preview kept of its 50 tags: the per-page cap (\`OpenGraphPage.MaxTagsLength\`, 8 000 characters). \"Kept in"
+    echo "cache\": every 10th page asked again by one client after the settle; those the origin did not serve again were"
+    echo "answered from the cache. The server runs with Server GC (ASP.NET Core's default, \`System.GC.Server\` in its"
+    echo "runtimeconfig), which keeps freed heap as long as there is no memory pressure."
     echo
   } >>"$sections"
 }
