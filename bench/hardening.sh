@@ -318,8 +318,10 @@ for part in "${parts[@]}"; do "hardening_$part"; done
   echo "# Hardening: attacks from the issue, measured after their fixes"
   echo
   echo "Run of \`bench/hardening.sh ${parts[*]}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; load average before:"
-  echo "$load_before, after: $(bench_loadavg); $(($(date +%s) - run_start)) s in all. Release build, SQLite + files, rate"
-  echo "limits off (one client address), otherwise the defaults except what each section lists. $reps repetitions each."
+  echo "$load_before, after: $(bench_loadavg); $(($(date +%s) - run_start)) s in all. Release build, SQLite + files. Every server"
+  echo "runs with the defaults except the bench's own settings (\`bench/lib.sh\`: data paths in a temp dir and"
+  echo "\`Blossom__RateLimit__PerIpPerMinute=0\`, \`Blossom__RateLimit__PerPubkeyPerMinute=0\`, since every request"
+  echo "comes from one address) and what each section lists. $reps repetitions each."
   echo
   cat "$sections"
 } >"$results"
