@@ -4,9 +4,12 @@
 #                GET /_matrix/client/v1/media/preview_url; server RSS before, during, after, and settled
 #   animated     item 7: a 999-frame 316x316 GIF asked for its animated preview in 36 (box, method,
 #                format) combinations, then its still one the same way; statuses, time, server CPU, peak RSS
+#   chunks       item 1: under a 10 MiB quota, the same 8 MiB-1 chunk (Upload-Offset 1 of an 8 MiB upload)
+#                sent 12 times in turn, then 12 at once; the partial uploads' disk (peak and after) and
+#                server RSS, then whether the quota counts the upload once
 # Each repetition starts a fresh server (empty cache, empty data dir), with the default settings except
 # the ones each section lists in the results.
-# Usage: bench/hardening.sh [preview_url] [animated]   (both by default)   -> bench/results-hardening.md
+# Usage: bench/hardening.sh [preview_url] [animated] [chunks]   (all by default)   -> bench/results-hardening.md
 # Knobs (environment): HARDENING_REPS=3, HARDENING_PAGES=5000, HARDENING_CONCURRENCY=8 (preview_url clients),
 # HARDENING_MORE_PAGES=15000 (distinct pages asked after the first ones on the same server, to see whether
 # RSS levels off; 0 skips them),
@@ -18,7 +21,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(preview_url animated)
+[ ${#parts[@]} -gt 0 ] || parts=(preview_url animated chunks)
 reps=${HARDENING_REPS:-3}
 pages=${HARDENING_PAGES:-5000}
 concurrency=${HARDENING_CONCURRENCY:-8}
@@ -309,6 +312,102 @@ hardening_animated() {
     echo "The refusal's answer: \`$reason\`"
     echo
     echo "VmHWM is reset just before each set of 36 where the kernel allows: it is that set's peak."
+    echo
+  } >>"$sections"
+}
+
+# --- item 1: repeated chunks ---------------------------------------------------------------------
+
+# Bytes in the partial uploads' folder of the store's temp area.
+partial_bytes() { du -sb "$work/data/blobs/.tmp/partial" 2>/dev/null | cut -f1 || echo 0; }
+
+# PATCH /<sha256> of the chunk file at Upload-Offset 1 of the 8 MiB upload; appends its status to $work/chunks.status.
+send_chunk() { # sha256 chunk-file offset
+  curl -sS -o /dev/null -w '%{http_code}\n' -X PATCH "$base/$1" -T "$2" \
+    -H "Content-Type: application/octet-stream" -H "Upload-Type: application/octet-stream" \
+    -H "Upload-Length: $chunk_upload_length" -H "Upload-Offset: $3" -H "Authorization: $chunk_auth" >>"$work/chunks.status"
+}
+
+# Runs a command while sampling the partial folder's size every 50 ms; sets disk_peak.
+disk_peak_during() {
+  local stop="$work/disk.stop" out="$work/disk.max" sampler
+  rm -f "$stop" "$out"
+  (
+    max=0
+    while [ ! -e "$stop" ]; do
+      now=$(partial_bytes)
+      [ "$now" -gt "$max" ] && max=$now
+      sleep 0.05
+    done
+    echo "$max" >"$out"
+  ) &
+  sampler=$!
+  "$@"
+  touch "$stop"
+  wait "$sampler"
+  disk_peak=$(cat "$out")
+}
+
+twelve_in_turn() { for _ in $(seq 12); do send_chunk "$1" "$2" 1; done; }
+twelve_at_once() {
+  local pids=()
+  for _ in $(seq 12); do send_chunk "$1" "$2" 1 & pids+=($!); done
+  wait "${pids[@]}"
+}
+
+hardening_chunks() {
+  local blob="$work/chunked.bin" chunk="$work/chunk.bin" first="$work/first.bin" fits="$work/fits.bin" over="$work/over.bin"
+  local sha rep turn_statuses once_statuses fits_status over_status last_status
+  local -a turn_peak turn_after once_peak once_after once_rss
+  chunk_upload_length=$((8 * 1024 * 1024))
+  head -c "$chunk_upload_length" /dev/urandom >"$blob"
+  tail -c +2 "$blob" >"$chunk"
+  head -c 1 "$blob" >"$first"
+  sha=$(bench_sha "$blob")
+  : >"$work/chunks.rows"
+  for rep in $(seq 1 "$reps"); do
+    echo "chunks: repetition $rep of $reps" >&2
+    fresh_server Blossom__Upload__QuotaBytesPerPubkey=10485760
+    chunk_auth=$(bench_token upload "$sha")
+    : >"$work/chunks.status"
+    disk_peak_during twelve_in_turn "$sha" "$chunk"
+    turn_peak+=("$disk_peak"); turn_after+=("$(partial_bytes)")
+    turn_statuses=$(sort "$work/chunks.status" | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? " " : ""), $1, $2}')
+    : >"$work/chunks.status"
+    bench_rss_peak_during disk_peak_during twelve_at_once "$sha" "$chunk"
+    once_peak+=("$disk_peak"); once_after+=("$(partial_bytes)"); once_rss+=("$(mib "$hwm_peak_kib")")
+    once_statuses=$(sort "$work/chunks.status" | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? " " : ""), $1, $2}')
+    # The quota holds 10 MiB: the upload's 8 MiB once, so 2 MiB more fits and 2 MiB + 1 byte does not.
+    head -c $((2 * 1024 * 1024)) /dev/urandom >"$fits"
+    head -c $((2 * 1024 * 1024 + 1)) /dev/urandom >"$over"
+    over_status=$(bench_put_upload "$over" | cut -d' ' -f1)
+    fits_status=$(bench_put_upload "$fits" | cut -d' ' -f1)
+    : >"$work/chunks.status"
+    send_chunk "$sha" "$first" 0
+    last_status=$(cat "$work/chunks.status")
+    echo "$rep ${turn_peak[-1]} ${turn_after[-1]} ${once_peak[-1]} ${once_after[-1]} ${once_rss[-1]} $over_status $fits_status $last_status $(partial_bytes) $turn_statuses / $once_statuses" >>"$work/chunks.rows"
+  done
+  bench_stop_server
+  {
+    echo "## Item 1: the same chunk sent again and again"
+    echo
+    echo "Settings: \`Blossom__Upload__QuotaBytesPerPubkey=10485760\` (10 MiB). One pubkey sends \`PATCH /<sha256>\` of an"
+    echo "8 MiB upload with \`Upload-Offset: 1\` and the upload's bytes 1 to the end (8 MiB - 1) as the body, 12 times one after"
+    echo "another, then 12 times at once. The partial uploads' folder is measured with \`du -sb\` every 50 ms (peak) and"
+    echo "after each set. Then a 2 MiB + 1 byte \`PUT /upload\` (must be 413: the upload holds 8 MiB of the quota) and a 2 MiB"
+    echo "one (must be 201), then byte 0 completes the upload (201) and the folder is empty again. A fresh server each repetition."
+    echo
+    echo "Before the fix (the issue): every chunk was answered 204 and kept whole: 96 MiB in the partial folder after 12,"
+    echo "while the quota counted 8 MiB."
+    echo
+    echo "| rep | partial folder peak / after, 12 in turn | peak / after, 12 at once | VmHWM, 12 at once | 2 MiB + 1 / 2 MiB upload | completing chunk | folder after | chunk answers (in turn / at once) |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    while read -r rep tp ta op oa rss over fits last left statuses; do
+      echo "| $rep | $tp / $ta B | $op / $oa B | $rss MiB | $over / $fits | $last | $left B | $statuses |"
+    done <"$work/chunks.rows"
+    echo
+    echo "Ranges over $reps repetitions: peak disk in turn $(span "${turn_peak[@]}") B, at once $(span "${once_peak[@]}") B"
+    echo "(the upload is $chunk_upload_length B); VmHWM during the 12 at once $(span "${once_rss[@]}") MiB."
     echo
   } >>"$sections"
 }

@@ -6,8 +6,10 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
+using Blossom.Core.Ingest;
 using Blossom.Server.Http;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Endpoints;
 
@@ -331,9 +333,9 @@ public sealed class ChunkedUploadTests : IDisposable
             using var repeated = await SendChunkAsync(hash, data, 1, data.Length - 1);
             inTurn.Add(repeated.StatusCode);
         }
-        var heldInTurn = PartialBytes();
+        var heldInTurn = await StoredBytesAsync(hash, _alice);
         var atOnce = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => SendChunkAsync(hash, data, 1, data.Length - 1)));
-        var heldAfterOnes = PartialBytes();
+        var heldAfterOnes = await StoredBytesAsync(hash, _alice);
         var fits = BlossomRequests.RandomBlob(Quota - data.Length);
         using var fitting = await _client.SendAsync(BlossomRequests.Upload(fits, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(fits)])));
         var over = BlossomRequests.RandomBlob(10);
@@ -814,8 +816,17 @@ public sealed class ChunkedUploadTests : IDisposable
 
     private List<string> PartialFiles() => PartialFiles(_app);
 
-    /// <summary>Every byte the files of partial uploads hold.</summary>
-    private long PartialBytes() => PartialFiles().Sum(f => new FileInfo(f).Length);
+    /// <summary>
+    /// The bytes stored for <paramref name="signer"/>'s upload of <paramref name="hash"/>: what its recorded chunks
+    /// add up to, overlaps counted each time, as every chunk is a file (or an S3 object) of its own length.
+    /// </summary>
+    private async Task<long> StoredBytesAsync(string hash, NostrSigner signer)
+    {
+        var index = _app.Services.GetRequiredService<IPartialUploadIndex>();
+        return await index.FindAsync(hash, signer.Pubkey, CancellationToken.None) is { } upload
+            ? (await index.ChunksAsync(upload.Id, CancellationToken.None)).Sum(c => c.Length)
+            : 0;
+    }
 
     /// <summary>The files of partial uploads waiting in the store's temp area.</summary>
     private static List<string> PartialFiles(BlossomApplication app)
