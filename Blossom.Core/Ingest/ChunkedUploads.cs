@@ -251,7 +251,7 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// Reads the chunk's body, storing the <paramref name="missing"/> pieces (each as a chunk of the store,
     /// added to <paramref name="written"/> once durable) and reading past the bytes the upload holds already.
     /// </summary>
-    private async Task<bool> WriteMissingAsync(string id, ChunkRequest request, IReadOnlyList<PartialRange> missing, List<PartialChunk> written, CancellationToken cancellationToken)
+    private async Task WriteMissingAsync(string id, ChunkRequest request, IReadOnlyList<PartialRange> missing, List<PartialChunk> written, CancellationToken cancellationToken)
     {
         var body = await request.Body(cancellationToken).ConfigureAwait(false);
         var position = request.Offset;
@@ -263,7 +263,6 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         }
         // The rest is held already; it is read all the same, so that a body shorter than its length is told.
         await StreamCopy.CopyAsync(body, null, 0, request.Offset + request.ChunkLength - position, null, cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>
@@ -323,8 +322,12 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     }
 
     /// <summary>Runs <paramref name="work"/> while marking the upload active every third of the idle timeout, so a chunk that takes longer than the timeout does not get its upload swept.</summary>
-    private Task<T> WhileTouchedAsync<T>(string id, Func<Task<T>> work, CancellationToken cancellationToken) =>
-        WhileMarkedAsync((now, token) => index.TouchAsync(id, now, token), settings.IdleTimeout / 3, work, cancellationToken);
+    private async Task WhileTouchedAsync(string id, Func<Task> work, CancellationToken cancellationToken) =>
+        await WhileMarkedAsync((now, token) => index.TouchAsync(id, now, token), settings.IdleTimeout / 3, async () =>
+        {
+            await work().ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs a completion while renewing its claim (and marking activity), so the claim lapses only when this process dies.</summary>
     private Task<T> WhileClaimedAsync<T>(string id, Func<Task<T>> work)

@@ -1,4 +1,4 @@
-using System.Buffers;
+using Blossom.Core.Blobs;
 
 namespace Blossom.Core.Ingest;
 
@@ -20,8 +20,6 @@ namespace Blossom.Core.Ingest;
 /// </param>
 public sealed record PartialUpload(string Id, string Sha256, string? Owner, string Type, long Length, DateTimeOffset Created, DateTimeOffset Touched, DateTimeOffset? ClaimedUntil = null)
 {
-    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
-
     /// <summary>A fresh id: 32 lowercase hex characters.</summary>
     public static string NewId() => Guid.NewGuid().ToString("N");
 
@@ -30,7 +28,7 @@ public sealed record PartialUpload(string Id, string Sha256, string? Owner, stri
     /// the uploads from before each uploader had their own, which were named by their hash.
     /// </summary>
     public static bool IsValidId(string id) =>
-        id is { Length: 32 or 64 } && !id.AsSpan().ContainsAnyExcept(LowerHex);
+        id is { Length: 32 or BlobHash.HexLength } && BlobHash.IsLowerHex(id);
 }
 
 /// <summary>

@@ -138,11 +138,12 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         }
         var animated = spec.Animated && header.Animated;
         var frames = animated ? header.Pages : 1;
-        if ((long)header.Width * header.Height * frames > limits.MaxSourcePixels)
+        var pixels = (long)header.Width * header.Height * frames;
+        if (pixels > limits.MaxSourcePixels)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Image of {header.Width}x{header.Height}{(frames > 1 ? $" x {frames} frames" : "")} is larger than this server's limit of {limits.MaxSourcePixels / 1_000_000} megapixels for previews"));
         // Counted on the source, not the box: a refusal holds for every size, as it is remembered.
-        if (animated && (long)header.Width * header.Height * frames > limits.MaxAnimatedPixels)
+        if (animated && pixels > limits.MaxAnimatedPixels)
             throw new PreviewUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"Animation of {header.Width}x{header.Height} x {frames} frames is larger than this server's limit of {limits.MaxAnimatedPixels / 1_000_000.0:0.##} megapixels for animated previews"));
         // A crop draws the picture to cover the box, so it shrinks less while decoding than a scale.
