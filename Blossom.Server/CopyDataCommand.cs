@@ -4,7 +4,6 @@ using Blossom.Core.Migration;
 using Blossom.Core.Matrix;
 using Blossom.Core.Moderation;
 using Blossom.Core.Storage.FileSystem;
-using Blossom.Server.Http;
 using Microsoft.Data.Sqlite;
 
 namespace Blossom.Server;

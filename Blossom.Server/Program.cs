@@ -1,8 +1,4 @@
 using Blossom.Server;
-using Blossom.Server.Endpoints;
-using Blossom.Server.Health;
-using Blossom.Server.Http;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
 // Operator commands run instead of the server.

@@ -12,14 +12,6 @@ using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
 using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
-using Blossom.Server.Media;
-using Blossom.Server.Auth;
-using Blossom.Server.Blobs;
-using Blossom.Server.Health;
-using Blossom.Server.Http;
-using Blossom.Server.Matrix;
-using Blossom.Server.Options;
-using Blossom.Server.Previews;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;

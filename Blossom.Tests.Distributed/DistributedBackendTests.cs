@@ -2,7 +2,7 @@ using System.Net;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Storage.S3;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,12 +2,10 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
-using Blossom.Server.Http;
-using Blossom.Server.Options;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Auth;
+namespace Blossom.Server;
 
 /// <summary>
 /// Authenticates <c>Authorization: Nostr …</c> against what the matched endpoint declares in its

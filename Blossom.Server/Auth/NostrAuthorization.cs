@@ -1,13 +1,11 @@
 using Blossom.Core.Auth;
 using Blossom.Core.Ingest;
-using Blossom.Server.Http;
-using Blossom.Server.Options;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Auth;
+namespace Blossom.Server;
 
 /// <summary>One policy per BUD-11 verb, put on whole endpoint groups so no route can forget it.</summary>
 internal static class NostrAuthorization

@@ -1,10 +1,9 @@
 using System.Net;
-using Blossom.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Auth;
+namespace Blossom.Server;
 
 /// <summary>
 /// The names BUD-11 <c>server</c> tags are checked against: <c>PublicUrl</c>'s host,

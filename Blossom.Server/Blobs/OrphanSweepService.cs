@@ -1,6 +1,6 @@
 using Blossom.Core.Blobs;
 
-namespace Blossom.Server.Blobs;
+namespace Blossom.Server;
 
 /// <summary>
 /// Once at start-up, removes stored blobs the index does not know (see

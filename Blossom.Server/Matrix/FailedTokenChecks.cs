@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Caching.Memory;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>
 /// Token checks the homeserver refused, counted per client address in fixed one-minute windows:

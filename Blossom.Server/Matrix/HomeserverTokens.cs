@@ -5,11 +5,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>What the homeserver said of an access token.</summary>
 internal enum TokenCheckKind

@@ -1,10 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Blossom.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>
 /// Authenticates a Matrix access token (<c>Authorization: Bearer …</c>, or the legacy

@@ -1,8 +1,6 @@
-using Blossom.Server.Auth;
-using Blossom.Server.Http;
 using Microsoft.AspNetCore.Authentication;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>Matrix access tokens: the scheme, the homeserver client that checks them, and the policy put on whole route groups.</summary>
 internal static class MatrixAuthorization

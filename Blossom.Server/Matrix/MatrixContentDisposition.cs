@@ -1,7 +1,7 @@
 using System.Text;
 using Blossom.Core.Blobs;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>
 /// The <c>Content-Disposition</c> of a Matrix download. Inline only for types a browser renders

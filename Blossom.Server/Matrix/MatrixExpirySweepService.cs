@@ -1,8 +1,7 @@
 using Blossom.Core.Matrix;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>
 /// Forgets created Matrix media ids (MSC2246) whose upload did not come before <c>Matrix:UnusedExpirySeconds</c>,

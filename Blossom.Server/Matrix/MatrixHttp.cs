@@ -1,8 +1,7 @@
 using Blossom.Core.Previews;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary>
 /// The boxes Matrix thumbnails are snapped to: <c>Matrix:ThumbnailSizes</c>, or <c>Previews:Sizes</c>

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Blossom.Server.Http;
 
-namespace Blossom.Server.Matrix;
+namespace Blossom.Server;
 
 /// <summary><c>POST upload</c>: where the media now is.</summary>
 public sealed record MatrixContentUri([property: JsonPropertyName("content_uri")] string ContentUri);

@@ -1,9 +1,8 @@
 using Blossom.Core;
 using Blossom.Core.Media;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Media;
+namespace Blossom.Server;
 
 /// <summary>
 /// <c>Media:Workers</c> loops draining the media queue, the recovery of tasks a restart

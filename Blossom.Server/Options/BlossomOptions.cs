@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Blossom.Server.Options;
+namespace Blossom.Server;
 
 /// <summary>Settings of the section <c>Blossom</c> itself.</summary>
 public sealed class BlossomOptions

@@ -4,10 +4,9 @@ using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
 using Blossom.Core.Storage.S3;
-using Blossom.Server.Endpoints;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Options;
+namespace Blossom.Server;
 
 internal static class OptionsRegistration
 {

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Blossom.Core.Previews;
-using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
 
-namespace Blossom.Server.Previews;
+namespace Blossom.Server;
 
 /// <summary>
 /// Sources waiting for their default preview (<c>Previews:Eager</c>). Small and lossy on purpose: a

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Blossom.Core.Auth;
-using Blossom.Server.Auth;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Auth;

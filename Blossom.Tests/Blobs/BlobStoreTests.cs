@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Diagnostics;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Blobs;

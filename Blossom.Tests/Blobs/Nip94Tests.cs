@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Blossom.Core.Media;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
 

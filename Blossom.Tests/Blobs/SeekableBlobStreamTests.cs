@@ -1,6 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Storage.FileSystem;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using Blossom.Core.Auth;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Blossom.Core.Auth;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Endpoints;

@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
 using Blossom.Core.Ingest;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Endpoints;

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Blossom.Core.Auth;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 

@@ -60,7 +60,7 @@ public sealed class MatrixSettingsTests
 
         app.Start();
 
-        app.Services.GetRequiredService<IOptions<Blossom.Server.Options.MatrixOptions>>().Value.Enabled.Should().BeFalse();
+        app.Services.GetRequiredService<IOptions<Blossom.Server.MatrixOptions>>().Value.Enabled.Should().BeFalse();
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Blossom.Core.Auth;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Media;

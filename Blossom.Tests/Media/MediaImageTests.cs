@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Media;

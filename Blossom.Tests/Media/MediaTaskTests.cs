@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Blossom.Core.Auth;
 using Blossom.Core.Media;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Dapper;
 using Npgsql;

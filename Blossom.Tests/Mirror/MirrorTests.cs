@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Blossom.Core.Auth;
 using Blossom.Core.Mirror;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

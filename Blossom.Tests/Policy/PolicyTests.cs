@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
-using Blossom.Server.Endpoints;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Policy;

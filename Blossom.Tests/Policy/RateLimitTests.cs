@@ -90,7 +90,7 @@ public sealed class RateLimitTests
         public ConcurrentQueue<string> Failures { get; } = new();
 
         public ILogger CreateLogger(string categoryName) =>
-            categoryName == "Blossom.Server.Auth.NostrAuthenticationHandler" ? new Sink(Failures) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            categoryName == "Blossom.Server.NostrAuthenticationHandler" ? new Sink(Failures) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         public void Dispose() { }
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Blossom.Core.Auth;
 using Blossom.Core.Data.Sqlite;
-using Blossom.Server.Endpoints;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 

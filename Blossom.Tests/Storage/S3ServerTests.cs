@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Blossom.Core.Auth;
 using Blossom.Core.Storage.S3;
-using Blossom.Server.Http;
+using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
 

@@ -1,0 +1,50 @@
+using Blossom.Core.Blobs;
+using Blossom.Core.Media;
+using Blossom.Core.Previews;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server;
+
+/// <summary>
+/// Descriptors as the upload, mirror and media answers give them: URLs from the address the request
+/// came to (or <c>PublicUrl</c>), and NIP-94 <c>thumb</c> and <c>image</c> tags for the previews that
+/// exist already (describing never makes one). With <c>Previews:Eager</c>, a blob described without
+/// its default preview gets it in the background: every upload, mirror and media result is described
+/// in its answer, so this is where they all pass.
+/// </summary>
+internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService previews, EagerPreviews eager, IOptions<PreviewOptions> options)
+{
+    public async Task<BlobDescriptor> DescribeAsync(BlobRecord blob, HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var prefix = baseUrl.For(request);
+        return await WithPreviewsAsync(BlobDescriptor.From(blob, prefix), blob, prefix, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The task object; a complete task's <c>blob</c> also with its preview tags.</summary>
+    public async Task<MediaTaskResponse> DescribeAsync(MediaTask task, HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var prefix = baseUrl.For(request);
+        var answer = MediaTaskResponse.From(task, prefix);
+        return answer.Blob is { } descriptor && task.Result is { } result
+            ? answer with { Blob = await WithPreviewsAsync(descriptor, result, prefix, cancellationToken).ConfigureAwait(false) }
+            : answer;
+    }
+
+    private async Task<BlobDescriptor> WithPreviewsAsync(BlobDescriptor descriptor, BlobRecord blob, string prefix, CancellationToken cancellationToken) =>
+        await PreviewsOfAsync(blob, cancellationToken).ConfigureAwait(false) is { } previews ? descriptor.WithPreviews(previews, prefix) : descriptor;
+
+    private async Task<BlobPreviews?> PreviewsOfAsync(BlobRecord blob, CancellationToken cancellationToken)
+    {
+        if (!PreviewEndpoints.Offered(options.Value, blob.Type, blob.Size))
+            return null;
+        var thumb = await previews.FindAsync(blob.Sha256, previews.DefaultSpec, cancellationToken).ConfigureAwait(false);
+        if (thumb is null && options.Value.Eager)
+            eager.Enqueue(blob.Sha256);
+        var poster = MediaKinds.Of(blob.Type) == MediaKind.Video
+            ? await previews.FindAsync(blob.Sha256, VideoPoster.SpecFor(previews.Sizes), cancellationToken).ConfigureAwait(false)
+            : null;
+        return thumb is null && poster is null ? null : new BlobPreviews(thumb, poster);
+    }
+}

@@ -1,0 +1,44 @@
+namespace Blossom.Server;
+
+/// <summary>
+/// A request body as the ingest reads it: without the caller's cancellation token. Kestrel ends a
+/// pending read itself when the client goes (with the connection's error) or the server stops, so
+/// no read waits forever; a read that the token cancels first instead leaves the body's reader in
+/// the middle of a read, and Kestrel's draining of the body then fails and logs an error for what
+/// is only a client that went away.
+/// </summary>
+internal sealed class RequestBodyStream(Stream body) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        body.ReadAsync(buffer, CancellationToken.None);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        body.ReadAsync(buffer, offset, count, CancellationToken.None);
+
+    // Kestrel refuses synchronous reads of a body; so does this.
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read asynchronously.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

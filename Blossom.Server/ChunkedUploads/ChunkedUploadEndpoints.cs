@@ -1,0 +1,133 @@
+// BUD-14: PATCH /<sha256>[.ext] (multi-part upload), OPTIONS /<sha256>[.ext], and what HEAD /<sha256> tells about a partial upload.
+using System.Globalization;
+using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Blossom.Server;
+
+internal static class ChunkedUploadEndpoints
+{
+    public const string UploadTypeHeader = "Upload-Type";
+    public const string UploadLengthHeader = "Upload-Length";
+    public const string UploadOffsetHeader = "Upload-Offset";
+
+    /// <summary>The byte ranges the server holds of a partial upload, as <c>start-end</c> with inclusive ends like HTTP byte ranges, comma-separated.</summary>
+    public const string UploadRangesHeader = "Upload-Ranges";
+
+    /// <summary>When the partial upload is discarded unless another chunk arrives (an HTTP date).</summary>
+    public const string UploadExpiresHeader = "Upload-Expires";
+
+    /// <summary>Every method a blob's address answers, for <c>OPTIONS</c>.</summary>
+    public const string AllowedMethods = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
+
+    public static IEndpointRouteBuilder MapChunkedUploadEndpoints(this IEndpointRouteBuilder app, UploadOptions options)
+    {
+        // One token with t=upload and the blob's hash serves every chunk; the chunks draw from a budget
+        // of their own, as a large upload is many requests (see RateLimit:ChunksPerIpPerMinute).
+        app.MapGroup("").WithTags("BUD-14 multi-part upload")
+            .RequireUploadAuthorization(options, PathUploadEndpoints.PathHash)
+            .WithIpRateLimit(IpRateLimit.Chunks)
+            .MapPatch(BlobAddressRoute.Pattern, PatchBlobAsync)
+            .WithName("ChunkedUpload")
+            .WithSummary("Stores one chunk of a blob at Upload-Offset, less what the uploader's upload holds already; 204 until the chunks cover Upload-Length, then 201/200 with the descriptor, or 409 when the bytes' hash is not the path's.");
+        // No token: a client asks before it has one. (A browser's CORS preflight never reaches this
+        // route: the cross-origin middleware answers it, with the same methods allowed.)
+        app.MapGroup("").WithTags("BUD-14 multi-part upload").WithIpRateLimit(IpRateLimit.Unlimited)
+            .MapMethods(BlobAddressRoute.Pattern, [HttpMethods.Options], AllowedMethodsOf)
+            .WithName("BlobMethods")
+            .WithSummary("204 with Allow listing what a blob's address answers, PATCH included (multi-part uploads).");
+        return app;
+    }
+
+    internal static NoContent AllowedMethodsOf(HttpContext context)
+    {
+        context.Response.Headers.Allow = AllowedMethods;
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Checks the chunk's headers (400 naming the one that is missing or malformed, 411 without a
+    /// length, 415 unless the body is raw bytes), then hands it to the rules of multi-part uploads,
+    /// which store it, and build and commit the blob when it was the last missing piece.
+    /// </summary>
+    internal static async Task<Results<NoContent, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PatchBlobAsync(
+        string blob, HttpContext context, ChunkedUploads uploads, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
+            return BlossomError.BadRequest($"{PathUploadEndpoints.PathHashName} must be 64 lowercase hex characters");
+        if (UploadType(request) is not { } type)
+            return BlossomError.BadRequest($"{UploadTypeHeader} is required: the MIME type of the whole blob");
+        if (ByteCount(request, UploadLengthHeader) is not { } length)
+            return BlossomError.BadRequest($"{UploadLengthHeader} is required: the whole blob's size in bytes, a non-negative integer");
+        if (ByteCount(request, UploadOffsetHeader) is not { } offset)
+            return BlossomError.BadRequest($"{UploadOffsetHeader} is required: where this chunk starts in the blob, a non-negative integer");
+        if (request.ContentLength is not { } chunkLength)
+            return BlossomError.LengthRequired("Content-Length is required: the chunk's size in bytes");
+        if (!IsOctetStream(request.ContentType))
+            return BlossomError.UnsupportedType($"A chunk's Content-Type must be {MediaTypes.OctetStream}; the blob's type goes in {UploadTypeHeader}");
+
+        var options = uploadOptions.Value;
+        var chunk = new ChunkRequest(sha256, context.GetAuthorizationEvent()?.Pubkey, type, length, offset, chunkLength, _ => OpenBody(context, chunkLength));
+        var result = await uploads.ReceiveChunkAsync(chunk, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
+            return refusal.ToBlossomError();
+        if (result.Outcome == ChunkOutcome.Accepted || result.Blob is not { } stored)
+            return TypedResults.NoContent();
+        var descriptor = await descriptions.DescribeAsync(stored, request, cancellationToken).ConfigureAwait(false);
+        return result.Outcome == ChunkOutcome.Created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
+    }
+
+    /// <summary>
+    /// For <c>HEAD</c>/<c>GET /&lt;sha256&gt;</c> of a blob not stored: when the caller's partial upload
+    /// of it is under way (the one of the pubkey of the request's <c>upload</c> token, or without a token
+    /// the anonymous one), the answer (still 404: the blob is not available) tells what the server holds,
+    /// so a client can resume without local state: <c>Upload-Offset</c> (bytes held from 0 without
+    /// a gap), <c>Upload-Length</c>, <c>Upload-Type</c>, <c>Upload-Ranges</c> and <c>Upload-Expires</c>.
+    /// </summary>
+    public static async Task DescribePartialUploadAsync(HttpContext context, string sha256, ChunkedUploads uploads, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(uploads);
+        // The retrieval routes authenticate upload tokens only (see RetrievalEndpoints). Without one, the
+        // anonymous upload is the caller's.
+        if (await uploads.StatusAsync(sha256, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false) is not { } status)
+            return;
+        var headers = context.Response.Headers;
+        headers[UploadOffsetHeader] = status.ContiguousBytes.ToString(CultureInfo.InvariantCulture);
+        headers[UploadLengthHeader] = status.Length.ToString(CultureInfo.InvariantCulture);
+        headers[UploadTypeHeader] = status.Type;
+        headers[UploadRangesHeader] = string.Join(", ", status.Held.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Start}-{r.End - 1}")));
+        headers[UploadExpiresHeader] = status.ExpiresAt.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The normalized <c>Upload-Type</c>; null when it is missing or not a <c>type/subtype</c>.</summary>
+    private static string? UploadType(HttpRequest request) =>
+        request.Headers[UploadTypeHeader] is [{ } value] && MediaTypeHeaderValue.TryParse(value, out var parsed)
+            && parsed.SubTypeWithoutSuffix.HasValue && !parsed.MatchesAllTypes && !parsed.MatchesAllSubTypes
+            ? MediaTypes.Normalize(value)
+            : null;
+
+    /// <summary>A header that must be one non-negative integer in plain digits; null when it is missing or anything else.</summary>
+    private static long? ByteCount(HttpRequest request, string header) =>
+        request.Headers[header] is [{ } value] && value.Length > 0 && value.All(char.IsAsciiDigit)
+            && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : null;
+
+    private static bool IsOctetStream(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Equals(MediaTypes.OctetStream, StringComparison.OrdinalIgnoreCase);
+
+    // The rules opened the body only once the chunk was known to fit the upload, whose length is within
+    // Upload:MaxSizeBytes: the server's own request size limit then gives way to the chunk's length.
+    private static ValueTask<Stream> OpenBody(HttpContext context, long chunkLength)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            bodyLimit.MaxRequestBodySize = chunkLength;
+        return ValueTask.FromResult<Stream>(new RequestBodyStream(context.Request.Body));
+    }
+}

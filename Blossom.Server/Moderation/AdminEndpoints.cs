@@ -1,0 +1,115 @@
+// The operator API: every blob and its owners, removal of any blob, reports, blocked pubkeys.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Blossom.Core.Auth;
+using Blossom.Core.Blobs;
+using Blossom.Core.Moderation;
+using Blossom.Core.Previews;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Blossom.Server;
+
+internal static class AdminEndpoints
+{
+    private const int MaxPage = 1000;
+
+    public static RouteGroupBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Tokens carry this server's own verb t=admin and a pubkey listed in Admin:Pubkeys.
+        var group = app.MapGroup("/admin").WithTags("Admin")
+            .RequireNostrAuthorization(AdminHandler.Policy, [AuthorizationVerb.Admin], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash);
+        group.MapGet("/blobs", ListBlobsAsync).WithName("AdminListBlobs").WithSummary("All blobs, newest first, with their owners; ?cursor=<sha256>&limit=N.");
+        group.MapGet("/blobs/{sha256}", GetBlobAsync).WithName("AdminGetBlob").WithSummary("One blob, its owners and its reports.");
+        group.MapDelete("/blobs/{sha256}", DeleteBlobAsync).WithName("AdminDeleteBlob").WithSummary("Removes a blob for all its owners.");
+        group.MapGet("/reports", ListReportsAsync).WithName("AdminListReports").WithSummary("Reports (BUD-09), newest first.");
+        group.MapGet("/blocked", ListBlockedAsync).WithName("AdminListBlocked").WithSummary("Blocked pubkeys.");
+        group.MapPut("/blocked/{pubkey}", BlockAsync).WithName("AdminBlock").WithSummary("Blocks a pubkey from uploading, mirroring and media; body {\"reason\"} optional.");
+        group.MapDelete("/blocked/{pubkey}", UnblockAsync).WithName("AdminUnblock").WithSummary("Lifts a block.");
+        return group;
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<AdminBlob>>, BlossomError>> ListBlobsAsync(
+        string? cursor, int? limit, HttpRequest request, BlobService blobs, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        if (cursor is not null && !BlobHash.IsValid(cursor))
+            return BlossomError.BadRequest("cursor must be a sha256");
+        var page = await blobs.ListAllAsync(cursor, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false);
+        var url = baseUrl.For(request);
+        return TypedResults.Ok<IReadOnlyList<AdminBlob>>([.. page.Select(b => new AdminBlob(BlobDescriptor.From(b.Blob, url), [.. b.Owners.Select(o => o.Pubkey)], []))]);
+    }
+
+    internal static async Task<Results<Ok<AdminBlob>, BlossomError>> GetBlobAsync(
+        string sha256, HttpRequest request, BlobService blobs, IModerationStore moderation, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+    {
+        if (!BlobHash.IsValid(sha256) || await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } blob)
+            return BlossomError.NotFound("No such blob");
+        var owners = await blobs.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false);
+        var reports = await moderation.ReportsAsync(sha256, MaxPage, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new AdminBlob(BlobDescriptor.From(blob, baseUrl.For(request)), owners, [.. reports.Select(AdminReport.From)]));
+    }
+
+    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, PreviewService previews, CancellationToken cancellationToken)
+    {
+        if (!BlobHash.IsValid(sha256) || !await blobs.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
+            return BlossomError.NotFound("No such blob");
+        await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<Ok<IReadOnlyList<AdminReport>>> ListReportsAsync(int? limit, IModerationStore moderation, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<AdminReport>>([.. (await moderation.ReportsAsync(null, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false)).Select(AdminReport.From)]);
+
+    internal static async Task<Ok<IReadOnlyList<BlockedPubkey>>> ListBlockedAsync(IModerationStore moderation, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await moderation.BlockedAsync(cancellationToken).ConfigureAwait(false));
+
+    internal static async Task<Results<NoContent, BlossomError>> BlockAsync(string pubkey, HttpRequest request, IModerationStore moderation, CancellationToken cancellationToken)
+    {
+        if (!BlobHash.IsValid(pubkey))
+            return BlossomError.BadRequest("pubkey must be 64-character lowercase hex");
+        var reason = "";
+        if (request.ContentLength > 0)
+        {
+            try
+            {
+                using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                reason = body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String
+                    ? r.GetString()! : "";
+            }
+            catch (JsonException)
+            {
+                return BlossomError.BadRequest("The body, when given, must be {\"reason\": \"…\"}");
+            }
+        }
+        await moderation.BlockAsync(pubkey, reason, cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<Results<NoContent, BlossomError>> UnblockAsync(string pubkey, IModerationStore moderation, CancellationToken cancellationToken) =>
+        BlobHash.IsValid(pubkey) && await moderation.UnblockAsync(pubkey, cancellationToken).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : BlossomError.NotFound("That pubkey is not blocked");
+}
+
+/// <summary>A blob as the operator sees it.</summary>
+public sealed record AdminBlob(
+    [property: JsonPropertyName("blob")] BlobDescriptor Blob,
+    [property: JsonPropertyName("owners")] IReadOnlyList<string> Owners,
+    [property: JsonPropertyName("reports")] IReadOnlyList<AdminReport> Reports);
+
+/// <summary>A report as the operator sees it; <c>event</c> is the signed event as received.</summary>
+public sealed record AdminReport(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("reporter")] string Reporter,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("content")] string Content,
+    [property: JsonPropertyName("received")] long Received,
+    [property: JsonPropertyName("event")] JsonElement Event)
+{
+    public static AdminReport From(BlobReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        using var parsed = JsonDocument.Parse(report.Event);
+        return new(report.EventId, report.Sha256, report.Reporter, report.Kind, report.Content, report.Received, parsed.RootElement.Clone());
+    }
+}
