@@ -29,8 +29,8 @@ internal static partial class CopyDataCommand
         if (Parse(args[1..]) is not { } arguments)
             return 2;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = arguments.Settings });
-        builder.AddBlossomLogging();
-        builder.Services.AddBlossom();
+        builder.AddBlossomHosting();
+        builder.AddBlossomBackends();
         var app = builder.Build();
         await using (app.ConfigureAwait(false))
         {

@@ -20,7 +20,7 @@ internal static class Operations
     /// <summary><c>Logs:Format=Json</c>: the framework's JSON console, with scopes, so every line carries its request id.</summary>
     public static WebApplicationBuilder AddBlossomLogging(this WebApplicationBuilder builder)
     {
-        if (string.Equals(builder.Configuration[$"{LogsOptions.Section}:Format"], "Json", StringComparison.OrdinalIgnoreCase))
+        if (builder.Configuration.GetSection(LogsOptions.Section).Get<LogsOptions>()?.Format == LogFormat.Json)
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);

@@ -31,7 +31,7 @@ internal static class InfoEndpoints
             buds,
             new UploadInfo(upload.Value.RequireAuth, upload.Value.MaxSizeBytes, upload.Value.AllowedTypes, upload.Value.QuotaBytesPerPubkey),
             new MediaInfo(media.Value.Enabled, media.Value.Mode.ToString().ToLowerInvariant(), media.Value.MaxSizeBytes,
-                image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format, video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds, video.Value.Hls),
+                image.Value.MaxWidth, image.Value.MaxHeight, image.Value.Format.ToString().ToLowerInvariant(), video.Value.MaxHeight, video.Value.MaxFps, video.Value.MaxDurationSeconds, video.Value.Hls),
             PreviewInfo.From(previewOptions.Value, previews.Sizes),
             mirror.Value.Enabled,
             list.Value.RequireAuth,

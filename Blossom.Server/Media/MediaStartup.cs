@@ -1,0 +1,29 @@
+using Blossom.Core;
+using Blossom.Core.Media;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server;
+
+/// <summary>
+/// Before any other service starts and before the first request: checks the media tools and takes up the
+/// tasks a previous run left, so a server that listens is a server that optimizes.
+/// </summary>
+internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvider services) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var media = options.Value;
+        if (!media.Enabled)
+            return;
+        await MediaTools.EnsureAvailableAsync("Media:Enabled", "", media.Workers, cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<MediaTaskService>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var queue = services.GetRequiredService<IMediaJobQueue>();
+        services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
