@@ -20,7 +20,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     private static readonly SearchValues<char> MediaIdCharacters = SearchValues.Create(MediaIdAlphabet);
 
     /// <summary>Downloads waiting for a created id's upload in this process, woken when it arrives here.</summary>
-    private readonly Dictionary<string, UploadSignal> signals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UploadSignal> _signals = new(StringComparer.Ordinal);
 
     public MatrixMediaSettings Settings => settings;
 
@@ -195,10 +195,10 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
 
     private UploadSignal Listen(string mediaId)
     {
-        lock (signals)
+        lock (_signals)
         {
-            if (!signals.TryGetValue(mediaId, out var signal))
-                signals[mediaId] = signal = new UploadSignal();
+            if (!_signals.TryGetValue(mediaId, out var signal))
+                _signals[mediaId] = signal = new UploadSignal();
             signal.Waiters++;
             return signal;
         }
@@ -207,19 +207,19 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     /// <summary>The last waiter of an id takes its signal away, so ids nobody waits for hold no memory.</summary>
     private void Release(string mediaId, UploadSignal signal)
     {
-        lock (signals)
+        lock (_signals)
         {
-            if (--signal.Waiters == 0 && signals.TryGetValue(mediaId, out var current) && current == signal)
-                signals.Remove(mediaId);
+            if (--signal.Waiters == 0 && _signals.TryGetValue(mediaId, out var current) && current == signal)
+                _signals.Remove(mediaId);
         }
     }
 
     private void Signal(string mediaId)
     {
         UploadSignal? signal;
-        lock (signals)
+        lock (_signals)
         {
-            if (!signals.Remove(mediaId, out signal))
+            if (!_signals.Remove(mediaId, out signal))
                 return;
         }
         signal.Arrived.TrySetResult();

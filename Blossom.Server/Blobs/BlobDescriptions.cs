@@ -37,7 +37,7 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
 
     private async Task<BlobPreviews?> PreviewsOfAsync(BlobRecord blob, CancellationToken cancellationToken)
     {
-        if (!PreviewEndpoints.Offered(options.Value, blob.Type, blob.Size))
+        if (!PreviewOffer.Offered(options.Value, blob.Type, blob.Size))
             return null;
         var thumb = await previews.FindAsync(blob.Sha256, previews.DefaultSpec, cancellationToken).ConfigureAwait(false);
         if (thumb is null && options.Value.Eager)

@@ -8,12 +8,12 @@ namespace Blossom.Server;
 
 /// <summary>The BUD-02 blob descriptor, with its NIP-94 tags (BUD-08).</summary>
 public sealed record BlobDescriptor(
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("uploaded")] long Uploaded,
-    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
+    string Url,
+    string Sha256,
+    long Size,
+    string Type,
+    long Uploaded,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
 {
     public static BlobDescriptor From(BlobRecord blob, string baseUrl)
     {

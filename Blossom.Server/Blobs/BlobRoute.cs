@@ -9,6 +9,14 @@ namespace Blossom.Server;
 /// </summary>
 internal sealed class BlobRoute : IRouteConstraint
 {
+    /// <summary>How refusals name the hash of a <c>PUT</c>/<c>PATCH /&lt;sha256&gt;</c> path.</summary>
+    internal const string PathHashName = "The sha256 in the path";
+
+    // A malformed path names no hash a token could: the token then passes on its verb alone and
+    // the handler answers 400, rather than a 401 that blames the token's x tags.
+    public static string? PathHash(HttpRequest request) =>
+        request.RouteValues[Parameter] is string path ? BlobAddressRoute.ValidHashOf(path) : null;
+
     public const string ConstraintName = "blob";
     public const string Parameter = "blob";
     public const string Pattern = "/{" + Parameter + ":" + ConstraintName + "}";

@@ -9,14 +9,13 @@ namespace Blossom.Server;
 internal static class PathUploadEndpoints
 {
     /// <summary>What an answer about the path's hash calls it.</summary>
-    internal const string PathHashName = "The sha256 in the path";
 
     public static RouteGroupBuilder MapPathUploadEndpoints(this IEndpointRouteBuilder app, UploadOptions options)
     {
         // GET/HEAD/DELETE /<sha256>[.ext] share the path with other methods; /upload, /media and
         // /mirror are literal segments, which the router prefers, and are not 64 characters anyway.
         var group = app.MapGroup("").WithTags("BUD-13 path upload")
-            .RequireUploadAuthorization(options, PathHash);
+            .RequireUploadAuthorization(options, BlobRoute.PathHash);
         group.MapPut(BlobAddressRoute.Pattern, PutBlobAsync)
             .WithName("PathUpload")
             .WithSummary("Stores the request body under the hash the path names (any extension is ignored); 409 when the body's hash differs.");
@@ -33,12 +32,7 @@ internal static class PathUploadEndpoints
         string blob, HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
-            return BlossomError.BadRequest($"{PathHashName} must be 64 lowercase hex characters");
-        return await UploadEndpoints.StoreBodyAsync(context, new AnnouncedHash(PathHashName, sha256), ingest, uploadOptions, descriptions, cancellationToken).ConfigureAwait(false);
+            return BlossomError.BadRequest($"{BlobRoute.PathHashName} must be 64 lowercase hex characters");
+        return await UploadBody.StoreAsync(context, new AnnouncedHash(BlobRoute.PathHashName, sha256), ingest, uploadOptions, descriptions, cancellationToken).ConfigureAwait(false);
     }
-
-    // A malformed path names no hash a token could: the token then passes on its verb alone and
-    // the handler answers 400, rather than a 401 that blames the token's x tags.
-    internal static string? PathHash(HttpRequest request) =>
-        request.RouteValues[BlobRoute.Parameter] is string path ? BlobAddressRoute.ValidHashOf(path) : null;
 }

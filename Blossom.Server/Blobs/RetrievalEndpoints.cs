@@ -50,7 +50,7 @@ internal static class RetrievalEndpoints
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         if (record is null)
         {
-            await ChunkedUploadEndpoints.DescribePartialUploadAsync(context, sha256, uploads, cancellationToken).ConfigureAwait(false);
+            await ChunkedUploadHeaders.DescribeAsync(context, sha256, uploads, cancellationToken).ConfigureAwait(false);
             return BlossomError.NotFound("Blob not found");
         }
         if (redirects.InternalRedirectFor(sha256) is { } file && SendsBytes(context.Request, EntityTagOf(sha256)))

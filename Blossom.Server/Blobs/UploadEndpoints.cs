@@ -23,23 +23,5 @@ internal static class UploadEndpoints
     /// </summary>
     internal static Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutUploadAsync(
         HttpContext context, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken) =>
-        StoreBodyAsync(context, announced: null, ingest, uploadOptions, descriptions, cancellationToken);
-
-    /// <summary>
-    /// Stores the request body as a blob and answers 201 (new) or 200 (already stored, the uploader
-    /// now owns it too). <paramref name="announced"/>: the hash the body must have, when the route
-    /// names it (BUD-13); null takes it from <c>X-SHA-256</c>, when sent.
-    /// </summary>
-    internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> StoreBodyAsync(
-        HttpContext context, AnnouncedHash? announced, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
-    {
-        var options = uploadOptions.Value;
-        var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType), announced: announced);
-        var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
-        if (result.Refusal is { } refusal)
-            return refusal.ToBlossomError();
-        var (blob, created) = result.Value;
-        var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken).ConfigureAwait(false);
-        return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
-    }
+        UploadBody.StoreAsync(context, announced: null, ingest, uploadOptions, descriptions, cancellationToken);
 }

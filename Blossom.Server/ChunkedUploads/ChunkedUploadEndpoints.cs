@@ -11,16 +11,6 @@ namespace Blossom.Server;
 
 internal static class ChunkedUploadEndpoints
 {
-    public const string UploadTypeHeader = "Upload-Type";
-    public const string UploadLengthHeader = "Upload-Length";
-    public const string UploadOffsetHeader = "Upload-Offset";
-
-    /// <summary>The byte ranges the server holds of a partial upload, as <c>start-end</c> with inclusive ends like HTTP byte ranges, comma-separated.</summary>
-    public const string UploadRangesHeader = "Upload-Ranges";
-
-    /// <summary>When the partial upload is discarded unless another chunk arrives (an HTTP date).</summary>
-    public const string UploadExpiresHeader = "Upload-Expires";
-
     /// <summary>Every method a blob's address answers, for <c>OPTIONS</c>.</summary>
     public const string AllowedMethods = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
 
@@ -29,7 +19,7 @@ internal static class ChunkedUploadEndpoints
         // One token with t=upload and the blob's hash serves every chunk; the chunks draw from a budget
         // of their own, as a large upload is many requests (see RateLimit:ChunksPerIpPerMinute).
         app.MapGroup("").WithTags("BUD-14 multi-part upload")
-            .RequireUploadAuthorization(options, PathUploadEndpoints.PathHash)
+            .RequireUploadAuthorization(options, BlobRoute.PathHash)
             .WithIpRateLimit(IpRateLimit.Chunks)
             .MapPatch(BlobAddressRoute.Pattern, PatchBlobAsync)
             .WithName("ChunkedUpload")
@@ -59,17 +49,17 @@ internal static class ChunkedUploadEndpoints
     {
         var request = context.Request;
         if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
-            return BlossomError.BadRequest($"{PathUploadEndpoints.PathHashName} must be 64 lowercase hex characters");
+            return BlossomError.BadRequest($"{BlobRoute.PathHashName} must be 64 lowercase hex characters");
         if (UploadType(request) is not { } type)
-            return BlossomError.BadRequest($"{UploadTypeHeader} is required: the MIME type of the whole blob");
-        if (ByteCount(request, UploadLengthHeader) is not { } length)
-            return BlossomError.BadRequest($"{UploadLengthHeader} is required: the whole blob's size in bytes, a non-negative integer");
-        if (ByteCount(request, UploadOffsetHeader) is not { } offset)
-            return BlossomError.BadRequest($"{UploadOffsetHeader} is required: where this chunk starts in the blob, a non-negative integer");
+            return BlossomError.BadRequest($"{ChunkedUploadHeaders.UploadType} is required: the MIME type of the whole blob");
+        if (ByteCount(request, ChunkedUploadHeaders.UploadLength) is not { } length)
+            return BlossomError.BadRequest($"{ChunkedUploadHeaders.UploadLength} is required: the whole blob's size in bytes, a non-negative integer");
+        if (ByteCount(request, ChunkedUploadHeaders.UploadOffset) is not { } offset)
+            return BlossomError.BadRequest($"{ChunkedUploadHeaders.UploadOffset} is required: where this chunk starts in the blob, a non-negative integer");
         if (request.ContentLength is not { } chunkLength)
             return BlossomError.LengthRequired("Content-Length is required: the chunk's size in bytes");
         if (!IsOctetStream(request.ContentType))
-            return BlossomError.UnsupportedType($"A chunk's Content-Type must be {MediaTypes.OctetStream}; the blob's type goes in {UploadTypeHeader}");
+            return BlossomError.UnsupportedType($"A chunk's Content-Type must be {MediaTypes.OctetStream}; the blob's type goes in {ChunkedUploadHeaders.UploadType}");
 
         var options = uploadOptions.Value;
         var chunk = new ChunkRequest(sha256, context.GetAuthorizationEvent()?.Pubkey, type, length, offset, chunkLength, _ => OpenBody(context, chunkLength));
@@ -82,32 +72,9 @@ internal static class ChunkedUploadEndpoints
         return result.Outcome == ChunkOutcome.Created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 
-    /// <summary>
-    /// For <c>HEAD</c>/<c>GET /&lt;sha256&gt;</c> of a blob not stored: when the caller's partial upload
-    /// of it is under way (the one of the pubkey of the request's <c>upload</c> token, or without a token
-    /// the anonymous one), the answer (still 404: the blob is not available) tells what the server holds,
-    /// so a client can resume without local state: <c>Upload-Offset</c> (bytes held from 0 without
-    /// a gap), <c>Upload-Length</c>, <c>Upload-Type</c>, <c>Upload-Ranges</c> and <c>Upload-Expires</c>.
-    /// </summary>
-    public static async Task DescribePartialUploadAsync(HttpContext context, string sha256, ChunkedUploads uploads, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(uploads);
-        // The retrieval routes authenticate upload tokens only (see RetrievalEndpoints). Without one, the
-        // anonymous upload is the caller's.
-        if (await uploads.StatusAsync(sha256, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false) is not { } status)
-            return;
-        var headers = context.Response.Headers;
-        headers[UploadOffsetHeader] = status.ContiguousBytes.ToString(CultureInfo.InvariantCulture);
-        headers[UploadLengthHeader] = status.Length.ToString(CultureInfo.InvariantCulture);
-        headers[UploadTypeHeader] = status.Type;
-        headers[UploadRangesHeader] = string.Join(", ", status.Held.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Start}-{r.End - 1}")));
-        headers[UploadExpiresHeader] = status.ExpiresAt.ToString("R", CultureInfo.InvariantCulture);
-    }
-
     /// <summary>The normalized <c>Upload-Type</c>; null when it is missing or not a <c>type/subtype</c>.</summary>
     private static string? UploadType(HttpRequest request) =>
-        request.Headers[UploadTypeHeader] is [{ } value] && MediaTypeHeaderValue.TryParse(value, out var parsed)
+        request.Headers[ChunkedUploadHeaders.UploadType] is [{ } value] && MediaTypeHeaderValue.TryParse(value, out var parsed)
             && parsed.SubTypeWithoutSuffix.HasValue && !parsed.MatchesAllTypes && !parsed.MatchesAllSubTypes
             ? MediaTypes.Normalize(value)
             : null;

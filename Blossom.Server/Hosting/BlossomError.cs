@@ -1,6 +1,7 @@
+using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Diagnostics;
-using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Blossom.Server;
 
@@ -8,8 +9,15 @@ namespace Blossom.Server;
 /// Every error answer: the status, a short ASCII <c>X-Reason</c> a client can show (BUD-01), and
 /// <c>{"message": …}</c> as the body.
 /// </summary>
-public sealed class BlossomError(int statusCode, string reason) : IResult, IStatusCodeHttpResult
+public sealed class BlossomError(int statusCode, string reason) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
 {
+    /// <summary>The refusals every Blossom route may answer, described in the OpenAPI document with their body.</summary>
+    private static readonly int[] DescribedStatusCodes =
+    [
+        StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+        StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+    ];
+
     public const string ReasonHeader = "X-Reason";
 
     public int StatusCode { get; } = statusCode;
@@ -55,6 +63,14 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
         return response.WriteAsJsonAsync(new ErrorBody(Reason), BlossomJsonContext.Default.ErrorBody, contentType: null, httpContext.RequestAborted);
     }
 
+    /// <summary>A handler that may refuse says so in the API description: the status codes above, each with <c>{"message": …}</c>.</summary>
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var status in DescribedStatusCodes)
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ErrorBody), ["application/json"]));
+    }
+
     /// <summary>Header values must be ASCII; anything else becomes '?', and line breaks become spaces.</summary>
     private static string ToAscii(string text)
     {
@@ -65,4 +81,5 @@ public sealed class BlossomError(int statusCode, string reason) : IResult, IStat
     }
 }
 
-public sealed record ErrorBody([property: JsonPropertyName("message")] string Message);
+/// <summary>The body of every refusal; the same words as <c>X-Reason</c>.</summary>
+public sealed record ErrorBody(string Message);

@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Blossom.Server;
 
+/// <summary>Every JSON body of the Blossom routes, camelCase as BUD-02's descriptor (<c>url</c>, <c>sha256</c>, <c>nip94</c>) and <c>/info</c> have it.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(BlobDescriptor))]
 [JsonSerializable(typeof(IReadOnlyList<BlobDescriptor>))]
 [JsonSerializable(typeof(ErrorBody))]

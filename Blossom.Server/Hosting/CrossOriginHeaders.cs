@@ -8,8 +8,8 @@ namespace Blossom.Server;
 internal static class CrossOriginHeaders
 {
     // What a multi-part upload (BUD-14) sends, and what a resuming client reads from HEAD /<sha256>.
-    private const string UploadHeaders = $"{ChunkedUploadEndpoints.UploadTypeHeader}, {ChunkedUploadEndpoints.UploadLengthHeader}, {ChunkedUploadEndpoints.UploadOffsetHeader}";
-    private const string ResumeHeaders = $"{UploadHeaders}, {ChunkedUploadEndpoints.UploadRangesHeader}, {ChunkedUploadEndpoints.UploadExpiresHeader}";
+    private const string UploadHeaders = $"{ChunkedUploadHeaders.UploadType}, {ChunkedUploadHeaders.UploadLength}, {ChunkedUploadHeaders.UploadOffset}";
+    private const string ResumeHeaders = $"{UploadHeaders}, {ChunkedUploadHeaders.UploadRanges}, {ChunkedUploadHeaders.UploadExpires}";
 
     public static IApplicationBuilder UseCrossOriginHeaders(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {

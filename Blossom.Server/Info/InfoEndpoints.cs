@@ -43,44 +43,44 @@ internal static class InfoEndpoints
 }
 
 public sealed record ServerInfo(
-    [property: JsonPropertyName("buds")] IReadOnlyList<string> Buds,
-    [property: JsonPropertyName("upload")] UploadInfo Upload,
-    [property: JsonPropertyName("media")] MediaInfo Media,
-    [property: JsonPropertyName("previews")] PreviewInfo Previews,
-    [property: JsonPropertyName("mirror")] bool Mirror,
-    [property: JsonPropertyName("listRequiresAuth")] bool ListRequiresAuth,
-    [property: JsonPropertyName("chunkedUpload")] ChunkedUploadInfo ChunkedUpload,
-    [property: JsonPropertyName("matrix")] MatrixInfo Matrix,
-    [property: JsonPropertyName("serverNames")] IReadOnlyCollection<string> ServerNames);
+    IReadOnlyList<string> Buds,
+    UploadInfo Upload,
+    MediaInfo Media,
+    PreviewInfo Previews,
+    bool Mirror,
+    bool ListRequiresAuth,
+    ChunkedUploadInfo ChunkedUpload,
+    MatrixInfo Matrix,
+    IReadOnlyCollection<string> ServerNames);
 
 /// <summary>Whether this server is also a Matrix homeserver's media repository, and for which server name (<c>mxc://</c> authority).</summary>
 public sealed record MatrixInfo(
-    [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("serverName")] string? ServerName);
+    bool Enabled,
+    string? ServerName);
 
 /// <summary>BUD-14: multi-part uploads, the largest chunk, and how long a partial upload may idle before it is discarded.</summary>
 public sealed record ChunkedUploadInfo(
-    [property: JsonPropertyName("supported")] bool Supported,
-    [property: JsonPropertyName("maxChunkBytes")] long MaxChunkBytes,
-    [property: JsonPropertyName("partialTimeoutSeconds")] int PartialTimeoutSeconds);
+    bool Supported,
+    long MaxChunkBytes,
+    int PartialTimeoutSeconds);
 
 public sealed record UploadInfo(
-    [property: JsonPropertyName("requiresAuth")] bool RequiresAuth,
-    [property: JsonPropertyName("maxSizeBytes")] long MaxSizeBytes,
-    [property: JsonPropertyName("allowedTypes")] IReadOnlyList<string> AllowedTypes,
-    [property: JsonPropertyName("quotaBytesPerPubkey")] long QuotaBytesPerPubkey);
+    bool RequiresAuth,
+    long MaxSizeBytes,
+    IReadOnlyList<string> AllowedTypes,
+    long QuotaBytesPerPubkey);
 
 public sealed record MediaInfo(
-    [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("mode")] string Mode,
-    [property: JsonPropertyName("maxSizeBytes")] long MaxSizeBytes,
-    [property: JsonPropertyName("imageMaxWidth")] int ImageMaxWidth,
-    [property: JsonPropertyName("imageMaxHeight")] int ImageMaxHeight,
-    [property: JsonPropertyName("imageFormat")] string ImageFormat,
-    [property: JsonPropertyName("videoMaxHeight")] int VideoMaxHeight,
-    [property: JsonPropertyName("videoMaxFps")] int VideoMaxFps,
-    [property: JsonPropertyName("maxDurationSeconds")] int MaxDurationSeconds,
-    [property: JsonPropertyName("videoHls")] bool VideoHls);
+    bool Enabled,
+    string Mode,
+    long MaxSizeBytes,
+    int ImageMaxWidth,
+    int ImageMaxHeight,
+    string ImageFormat,
+    int VideoMaxHeight,
+    int VideoMaxFps,
+    int MaxDurationSeconds,
+    bool VideoHls);
 
 /// <summary>
 /// Blob previews: where they are (<c>url</c>, with <c>&lt;sha256&gt;</c> to fill in, and the query
@@ -89,17 +89,17 @@ public sealed record MediaInfo(
 /// of a request that names none, and whether they are made at upload.
 /// </summary>
 public sealed record PreviewInfo(
-    [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("sizes")] IReadOnlyList<string> Sizes,
-    [property: JsonPropertyName("defaultSize")] string DefaultSize,
-    [property: JsonPropertyName("methods")] IReadOnlyList<string> Methods,
-    [property: JsonPropertyName("formats")] IReadOnlyList<string> Formats,
-    [property: JsonPropertyName("eager")] bool Eager)
+    bool Enabled,
+    string Url,
+    IReadOnlyList<string> Sizes,
+    string DefaultSize,
+    IReadOnlyList<string> Methods,
+    IReadOnlyList<string> Formats,
+    bool Eager)
 {
     internal static PreviewInfo From(PreviewOptions options, PreviewSizes sizes) => new(
         options.Enabled,
-        "/<sha256>" + PreviewEndpoints.Suffix,
+        "/<sha256>" + PreviewOffer.Suffix,
         [.. sizes.Allowed.Select(Box)],
         Box(sizes.DefaultBox),
         [.. Enum.GetNames<PreviewMethod>().Select(n => n.ToLowerInvariant())],

@@ -191,8 +191,9 @@ internal sealed partial class HomeserverTokens(
 
 /// <summary>The part of the homeserver's <c>whoami</c> answer this server reads.</summary>
 internal sealed record WhoAmI(
-    [property: JsonPropertyName("user_id")] string? UserId,
-    [property: JsonPropertyName("is_guest")] bool IsGuest);
+    string? UserId,
+    bool IsGuest);
 
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(WhoAmI))]
 internal sealed partial class HomeserverJsonContext : JsonSerializerContext;

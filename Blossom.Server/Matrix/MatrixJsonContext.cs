@@ -16,6 +16,10 @@ public sealed record MatrixEmptyObject;
 /// <summary><c>GET config</c>: the largest upload.</summary>
 public sealed record MatrixMediaConfig([property: JsonPropertyName("m.upload.size")] long UploadSize);
 
+/// <summary>
+/// The Matrix routes' JSON bodies. Their names are written on them: a handler's result is written with the
+/// HTTP JSON options, whose camelCase policy would win over a policy given here.
+/// </summary>
 [JsonSerializable(typeof(MatrixErrorBody))]
 [JsonSerializable(typeof(MatrixContentUri))]
 [JsonSerializable(typeof(MatrixCreatedContent))]

@@ -13,12 +13,6 @@ namespace Blossom.Server;
 
 internal static class MatrixMediaEndpoints
 {
-    /// <summary>The legacy media API, where reads need no token and tokens may come as <c>access_token</c>.</summary>
-    public const string LegacyPrefix = "/_matrix/media/v3";
-
-    /// <summary>Matrix 1.11's authenticated media API: every request needs a token, in the header.</summary>
-    public const string AuthenticatedPrefix = "/_matrix/client/v1/media";
-
     private const string MediaRoute = "/{serverName}/{mediaId}";
 
     /// <summary>The spec's default <c>timeout_ms</c>; the server's cap (<c>Matrix:MaxDownloadWaitMs</c>) still applies.</summary>
@@ -28,7 +22,7 @@ internal static class MatrixMediaEndpoints
 
     public static void MapMatrixMediaEndpoints(this IEndpointRouteBuilder app)
     {
-        var legacy = app.MapGroup(LegacyPrefix).WithTags("Matrix media (legacy)");
+        var legacy = app.MapGroup(MatrixRoutes.LegacyPrefix).WithTags("Matrix media (legacy)");
         var legacyWrites = legacy.MapGroup("").RequireMatrixUser(allowsQueryToken: true);
         legacyWrites.MapPost("/upload", UploadAsync)
             .WithName("MatrixUpload")
@@ -45,7 +39,7 @@ internal static class MatrixMediaEndpoints
             .WithName("MatrixCreate")
             .WithSummary("A new mxc:// URI whose bytes come later (MSC2246), with the time it expires unused.");
 
-        var authenticated = app.MapGroup(AuthenticatedPrefix).WithTags("Matrix media").RequireMatrixUser(allowsQueryToken: false);
+        var authenticated = app.MapGroup(MatrixRoutes.AuthenticatedPrefix).WithTags("Matrix media").RequireMatrixUser(allowsQueryToken: false);
         authenticated.MapGet("/config", GetConfig).WithName("MatrixClientConfig").WithSummary("The largest upload, m.upload.size.");
         MapReads(authenticated.MapGroup("").WithIpRateLimit(IpRateLimit.Reads), "MatrixClient");
     }
@@ -188,7 +182,7 @@ internal static class MatrixMediaEndpoints
             return MatrixError.NotFound("Media not found");
         var response = context.Response;
         InertBlobHeaders.Apply(response, preview.Type);
-        response.Headers.CacheControl = PreviewEndpoints.Caching;
+        response.Headers.CacheControl = PreviewOffer.Caching;
         response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
         var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(services.Blobs.Store, preview.Sha256, content.Length, content);
         return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),

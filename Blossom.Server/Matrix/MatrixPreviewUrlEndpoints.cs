@@ -12,11 +12,11 @@ internal static class MatrixPreviewUrlEndpoints
 {
     public static void MapMatrixPreviewUrlEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup(MatrixMediaEndpoints.LegacyPrefix).WithTags("Matrix media (legacy)").RequireMatrixUser(allowsQueryToken: true)
+        app.MapGroup(MatrixRoutes.LegacyPrefix).WithTags("Matrix media (legacy)").RequireMatrixUser(allowsQueryToken: true)
             .MapGet("/preview_url", PreviewUrlAsync)
             .WithName("MatrixPreviewUrl")
             .WithSummary("OpenGraph data of a public web page (url, ts), its og:image stored as an mxc:// URI.");
-        app.MapGroup(MatrixMediaEndpoints.AuthenticatedPrefix).WithTags("Matrix media").RequireMatrixUser(allowsQueryToken: false)
+        app.MapGroup(MatrixRoutes.AuthenticatedPrefix).WithTags("Matrix media").RequireMatrixUser(allowsQueryToken: false)
             .MapGet("/preview_url", PreviewUrlAsync)
             .WithName("MatrixClientPreviewUrl")
             .WithSummary("OpenGraph data of a public web page (url, ts), its og:image stored as an mxc:// URI.");

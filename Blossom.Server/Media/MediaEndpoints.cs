@@ -105,7 +105,7 @@ internal static partial class MediaEndpoints
     internal static async Task<Results<Ok, BlossomError>> CheckMediaAsync(
         HttpContext context, MediaTaskService pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
     {
-        var (announced, error) = UploadRequirementsEndpoints.ReadAnnouncement(context.Request);
+        var (announced, error) = BlobRequest.ReadAnnouncement(context.Request);
         if (announced is not { } media)
             return error!;
         return Refusal(uploadOptions.Value.Limits(mediaOptions.Value.MaxSizeBytes), media.Type, media.Length)

@@ -9,12 +9,12 @@ namespace Blossom.Server;
 /// and a NIP-94 <c>["streaming", url]</c> tag in <c>blob</c>, so a client that reads only the tags finds it too.
 /// </summary>
 public sealed record MediaTaskResponse(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("blob"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Blob,
-    [property: JsonPropertyName("streaming"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming = null)
+    string Id,
+    string Status,
+    int Progress,
+    string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Blob,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming = null)
 {
     public static MediaTaskResponse From(MediaTask task, string baseUrl)
     {
@@ -34,18 +34,18 @@ public sealed record MediaTaskResponse(
 /// and one written for the synchronous BUD-05 each read what they expect from the same answer.
 /// </summary>
 public sealed record CompletedMediaTaskResponse(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("blob")] BlobDescriptor Blob,
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("uploaded")] long Uploaded,
-    [property: JsonPropertyName("nip94"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94,
-    [property: JsonPropertyName("streaming"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming)
+    string Id,
+    string Status,
+    int Progress,
+    string Message,
+    BlobDescriptor Blob,
+    string Url,
+    string Sha256,
+    long Size,
+    string Type,
+    long Uploaded,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BlobDescriptor? Streaming)
 {
     public static CompletedMediaTaskResponse From(MediaTaskResponse task, BlobDescriptor blob)
     {

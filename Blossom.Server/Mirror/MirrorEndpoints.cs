@@ -31,15 +31,19 @@ internal static class MirrorEndpoints
         return group;
     }
 
+    /// <summary>What a mirror uses, bundled for its handler.</summary>
+    internal sealed record MirrorServices(
+        BlobIngest Ingest, MirrorClient Mirror, IOptions<UploadOptions> UploadOptions, IOptions<MirrorOptions> MirrorOptions, BlobDescriptions Descriptions);
+
     /// <summary>
     /// Streams the origin's body through the hash into the store, size- and time-limited; nothing
     /// is kept unless the hash is one the token names.
     /// </summary>
     internal static async Task<Results<Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> MirrorAsync(
-        HttpContext context, BlobIngest ingest, MirrorClient mirror, IOptions<UploadOptions> uploadOptions, IOptions<MirrorOptions> mirrorOptions,
-        BlobDescriptions descriptions, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] MirrorServices services, CancellationToken cancellationToken)
     {
-        var options = uploadOptions.Value;
+        var (ingest, mirror, descriptions) = (services.Ingest, services.Mirror, services.Descriptions);
+        var (options, mirrorOptions) = (services.UploadOptions.Value, services.MirrorOptions);
         var (url, invalid) = await ReadUrlAsync(context.Request, cancellationToken).ConfigureAwait(false);
         if (url is null)
             return invalid!;

@@ -92,19 +92,19 @@ internal static class AdminEndpoints
 
 /// <summary>A blob as the operator sees it.</summary>
 public sealed record AdminBlob(
-    [property: JsonPropertyName("blob")] BlobDescriptor Blob,
-    [property: JsonPropertyName("owners")] IReadOnlyList<string> Owners,
-    [property: JsonPropertyName("reports")] IReadOnlyList<AdminReport> Reports);
+    BlobDescriptor Blob,
+    IReadOnlyList<string> Owners,
+    IReadOnlyList<AdminReport> Reports);
 
 /// <summary>A report as the operator sees it; <c>event</c> is the signed event as received.</summary>
 public sealed record AdminReport(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("reporter")] string Reporter,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("content")] string Content,
-    [property: JsonPropertyName("received")] long Received,
-    [property: JsonPropertyName("event")] JsonElement Event)
+    string Id,
+    string Sha256,
+    string Reporter,
+    string Type,
+    string Content,
+    long Received,
+    JsonElement Event)
 {
     public static AdminReport From(BlobReport report)
     {

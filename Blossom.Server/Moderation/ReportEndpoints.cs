@@ -88,5 +88,5 @@ internal static class ReportEndpoints
 
 /// <summary>What a report answer says: the event, and the blobs it newly reported (held here, not reported by this pubkey before).</summary>
 public sealed record ReportReceipt(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("reported")] IReadOnlyList<string> Reported);
+    string Id,
+    IReadOnlyList<string> Reported);

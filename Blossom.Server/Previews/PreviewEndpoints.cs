@@ -11,21 +11,12 @@ namespace Blossom.Server;
 
 internal static class PreviewEndpoints
 {
-    /// <summary>What follows a blob's address to name its preview.</summary>
-    public const string Suffix = "/preview";
-
-    /// <summary>
-    /// A day, and not immutable: the same URL may answer other bytes once the operator changes the
-    /// sizes or the quality. The ETag (the preview's own hash) lets a client revalidate cheaply.
-    /// </summary>
-    public const string Caching = "public, max-age=86400";
-
     private static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(5);
 
     public static RouteGroupBuilder MapPreviewEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithTags("Blob previews").WithIpRateLimit(IpRateLimit.Reads);
-        group.MapMethods(BlobRoute.Pattern + Suffix, [HttpMethods.Get, HttpMethods.Head], GetPreviewAsync)
+        group.MapMethods(BlobRoute.Pattern + PreviewOffer.Suffix, [HttpMethods.Get, HttpMethods.Head], GetPreviewAsync)
             .WithName("GetPreview")
             .WithSummary("A small picture of an image or video blob (?w=&h=&method=scale|crop&format=webp|jpeg|png&animated=1), made on first request.");
         return group;
@@ -51,7 +42,7 @@ internal static class PreviewEndpoints
             return BlossomError.NotFound("Blob not found");
         var response = context.Response;
         InertBlobHeaders.Apply(response, preview.Type);
-        response.Headers.CacheControl = Caching;
+        response.Headers.CacheControl = PreviewOffer.Caching;
         var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, preview.Sha256, content.Length, content);
         return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),
             entityTag: new EntityTagHeaderValue($"\"{preview.Sha256}\""), enableRangeProcessing: true);
@@ -67,16 +58,6 @@ internal static class PreviewEndpoints
             PreviewRefusalKind.Busy => BlossomError.Unavailable(reason, BusyRetry),
             _ => BlossomError.Unprocessable(reason),
         };
-    }
-
-    /// <summary>The preview URL of a blob, with the default preview's options.</summary>
-    public static string UrlOf(string baseUrl, string sha256) => $"{baseUrl}/{sha256}{Suffix}";
-
-    /// <summary>Whether a blob of this type and size is offered a preview (a link, tags, eager making).</summary>
-    public static bool Offered(PreviewOptions options, string type, long? size)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Enabled && PreviewService.Supports(type) && (size ?? 0) <= options.MaxSourceBytes;
     }
 }
 
@@ -102,9 +83,9 @@ internal sealed class PreviewLinkFilter(IOptions<PreviewOptions> options, Public
             _ => (null, null),
         };
         if (type is not null
-            && PreviewEndpoints.Offered(options.Value, type, length)
+            && PreviewOffer.Offered(options.Value, type, length)
             && http.Request.RouteValues[BlobRoute.Parameter] is string path)
-            http.Response.Headers.Link = $"<{PreviewEndpoints.UrlOf(baseUrl.For(http.Request), BlobRoute.HashOf(path))}>; rel=\"preview\"";
+            http.Response.Headers.Link = $"<{PreviewOffer.UrlOf(baseUrl.For(http.Request), BlobRoute.HashOf(path))}>; rel=\"preview\"";
         return result;
     }
 }

@@ -36,6 +36,20 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task OpenApi_RefusalsAppearWithTheirBody()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var upload = document.GetProperty("paths").GetProperty("/upload").GetProperty("put").GetProperty("responses");
+        upload.EnumerateObject().Select(r => r.Name).Should().Contain(["201", "200", "400", "401", "403", "413", "415"]);
+        upload.GetProperty("413").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetRawText().Should().Contain("ErrorBody");
+        document.GetProperty("components").GetProperty("schemas").GetProperty("ErrorBody").GetProperty("properties").TryGetProperty("message", out _).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Metrics_FromOutsideAllowedNetworks_403WithReason()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Metrics:AllowedNetworks:0"] = "10.0.0.0/8" });
