@@ -29,7 +29,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
     }
 
     /// <summary>Stores the body as a blob of the blob store, owned by the request's owner (an upload, a mirror).</summary>
-    public Task<IngestResult<(BlobRecord Blob, bool Created)>> IngestBlobAsync(IngestRequest request, IngestLimits limits, CancellationToken cancellationToken)
+    public Task<Outcome<(BlobRecord Blob, bool Created), IngestRefusal>> IngestBlobAsync(IngestRequest request, IngestLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         string[] owners = request.Owner is null ? [] : [request.Owner];
@@ -42,7 +42,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
     /// once every rule passed. The owner's quota room is held from before the body until the commit
     /// returned, so concurrent writes cannot share it.
     /// </summary>
-    public async Task<IngestResult<T>> IngestAsync<T>(IngestRequest request, IngestLimits limits, IBlobStore store, IngestCommit<T> commit, CancellationToken cancellationToken)
+    public async Task<Outcome<T, IngestRefusal>> IngestAsync<T>(IngestRequest request, IngestLimits limits, IBlobStore store, IngestCommit<T> commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(store);
@@ -85,7 +85,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
         }
     }
 
-    private static IngestResult<T> Refused<T>(IngestRefusal refusal) => new(default!, refusal);
+    private static Outcome<T, IngestRefusal> Refused<T>(IngestRefusal refusal) => new(default!, refusal);
 
     private static IngestRefusal TooLarge(IngestLimits limits) =>
         new(IngestRefusalKind.TooLarge, $"Blob is larger than this server's limit of {limits.MaxSizeBytes} bytes");

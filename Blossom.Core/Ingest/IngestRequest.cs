@@ -38,6 +38,3 @@ public sealed record IngestRequest(
 /// <param name="MaxSizeBytes">The largest body accepted.</param>
 /// <param name="AllowedTypes">Type patterns (<c>image/*</c>, exact); empty allows every type.</param>
 public sealed record IngestLimits(long MaxSizeBytes, IReadOnlyCollection<string> AllowedTypes);
-
-/// <summary>An ingest's end: the commit step's value, or why nothing was stored (<see cref="Value"/> is then the default).</summary>
-public sealed record IngestResult<T>(T Value, IngestRefusal? Refusal);

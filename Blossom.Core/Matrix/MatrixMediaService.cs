@@ -35,7 +35,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
         mediaId.Length == MediaIdLength && mediaId.AsSpan().IndexOfAnyExcept(MediaIdCharacters) < 0;
 
     /// <summary><c>POST /upload</c>: stores the body and gives it a new media id.</summary>
-    public async Task<MatrixResult<MatrixMedia>> UploadAsync(MatrixUpload upload, CancellationToken cancellationToken)
+    public async Task<Outcome<MatrixMedia, MatrixRefusal>> UploadAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
         var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
@@ -52,7 +52,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     /// <see cref="MatrixMediaSettings.MaxPendingUploadsPerUser"/> waiting; then the refusal says when
     /// the first of them expires.
     /// </summary>
-    public async Task<MatrixResult<MatrixMedia>> CreateAsync(string owner, CancellationToken cancellationToken)
+    public async Task<Outcome<MatrixMedia, MatrixRefusal>> CreateAsync(string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
         if (await CheckUserAsync(owner, cancellationToken).ConfigureAwait(false) is { } blocked)
@@ -72,7 +72,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     /// <c>PUT /upload/{serverName}/{mediaId}</c>: the bytes of a created id, from the user who created
     /// it, once. An expired id is gone (not found).
     /// </summary>
-    public async Task<MatrixResult<MatrixMedia>> UploadToAsync(string mediaId, MatrixUpload upload, CancellationToken cancellationToken)
+    public async Task<Outcome<MatrixMedia, MatrixRefusal>> UploadToAsync(string mediaId, MatrixUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mediaId);
         ArgumentNullException.ThrowIfNull(upload);
@@ -99,7 +99,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     /// An upload received by this process ends the wait at once; one received by another node is seen
     /// within <see cref="MatrixMediaSettings.RecheckInterval"/>.
     /// </summary>
-    public async Task<MatrixResult<MatrixContent>> WaitForAsync(string mediaId, TimeSpan? timeout, CancellationToken cancellationToken)
+    public async Task<Outcome<MatrixContent, MatrixRefusal>> WaitForAsync(string mediaId, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mediaId);
         var wait = timeout is not { } asked || asked > settings.MaxDownloadWait ? settings.MaxDownloadWait : asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
@@ -172,7 +172,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
             : null;
 
     /// <summary>The body stored as a blob the user owns, unless the user is blocked or an upload rule refuses it.</summary>
-    private async Task<MatrixResult<BlobRecord>> StoreAsync(MatrixUpload upload, CancellationToken cancellationToken)
+    private async Task<Outcome<BlobRecord, MatrixRefusal>> StoreAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
         if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
             return MatrixResult.Refused<BlobRecord>(blocked);

@@ -33,15 +33,12 @@ public enum MatrixRefusalKind
 /// </summary>
 public sealed record MatrixRefusal(MatrixRefusalKind Kind, string Reason, TimeSpan? RetryAfter = null, IngestRefusal? Ingest = null);
 
-/// <summary>A Matrix media request's end: the value, or why there is none (<see cref="Value"/> is then the default).</summary>
-public sealed record MatrixResult<T>(T Value, MatrixRefusal? Refusal);
-
-/// <summary>Makes <see cref="MatrixResult{T}"/> values.</summary>
+/// <summary>Makes the <see cref="Outcome{T, TRefusal}"/> of a Matrix media request.</summary>
 public static class MatrixResult
 {
-    public static MatrixResult<T> Ok<T>(T value) => new(value, null);
+    public static Outcome<T, MatrixRefusal> Ok<T>(T value) => new(value, null);
 
-    public static MatrixResult<T> Refused<T>(MatrixRefusal refusal) => new(default!, refusal);
+    public static Outcome<T, MatrixRefusal> Refused<T>(MatrixRefusal refusal) => new(default!, refusal);
 }
 
 /// <summary>An uploaded media id with its blob, ready to serve.</summary>

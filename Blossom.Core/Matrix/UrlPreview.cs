@@ -80,12 +80,12 @@ public enum UrlPreviewRefusalKind
 /// <param name="RetryAfter">For <see cref="UrlPreviewRefusalKind.Busy"/>: when to try again.</param>
 public sealed record UrlPreviewRefusal(UrlPreviewRefusalKind Kind, string Reason, TimeSpan? RetryAfter = null);
 
-/// <summary>A preview, or why there is none (<see cref="Preview"/> is then null).</summary>
-public sealed record UrlPreviewResult(UrlPreview? Preview, UrlPreviewRefusal? Refusal)
+/// <summary>Makes the <see cref="Outcome{T, TRefusal}"/> of a URL preview: the preview, or why there is none.</summary>
+public static class UrlPreviewResult
 {
-    public static UrlPreviewResult Ok(UrlPreview preview) => new(preview, null);
+    public static Outcome<UrlPreview, UrlPreviewRefusal> Ok(UrlPreview preview) => new(preview, null);
 
-    public static UrlPreviewResult Refused(UrlPreviewRefusalKind kind, string reason, TimeSpan? retryAfter = null) => new(null, new(kind, reason, retryAfter));
+    public static Outcome<UrlPreview, UrlPreviewRefusal> Refused(UrlPreviewRefusalKind kind, string reason, TimeSpan? retryAfter = null) => new(null!, new(kind, reason, retryAfter));
 }
 
 /// <summary>The <c>Matrix:PreviewUrl</c> limits.</summary>

@@ -32,13 +32,13 @@ public sealed partial class UrlPreviewService(
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = settings.CacheBytes });
     private readonly SemaphoreSlim _slots = new(settings.MaxConcurrent, settings.MaxConcurrent);
-    private readonly ConcurrentDictionary<string, Lazy<Task<UrlPreviewResult>>> _fetching = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<UrlPreview, UrlPreviewRefusal>>>> _fetching = new(StringComparer.Ordinal);
 
     /// <summary>A URL's preview, from the cache or fetched now.</summary>
     /// <param name="owner">The Matrix user id asking; a newly stored image is theirs.</param>
     /// <param name="url">An absolute http(s) URL.</param>
     /// <param name="cancellationToken">Ends this caller's wait; a fetch under way goes on for the others and the cache.</param>
-    public async Task<UrlPreviewResult> PreviewAsync(string owner, Uri url, CancellationToken cancellationToken)
+    public async Task<Outcome<UrlPreview, UrlPreviewRefusal>> PreviewAsync(string owner, Uri url, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(url);
@@ -50,9 +50,9 @@ public sealed partial class UrlPreviewService(
         return await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Lazy<Task<UrlPreviewResult>> Start(string key, string owner)
+    private Lazy<Task<Outcome<UrlPreview, UrlPreviewRefusal>>> Start(string key, string owner)
     {
-        Lazy<Task<UrlPreviewResult>>? fetch = null;
+        Lazy<Task<Outcome<UrlPreview, UrlPreviewRefusal>>>? fetch = null;
         fetch = new(async () =>
         {
             try
@@ -62,7 +62,7 @@ public sealed partial class UrlPreviewService(
                     return UrlPreviewResult.Refused(UrlPreviewRefusalKind.Busy,
                         $"{settings.MaxConcurrent} previews are being made; try again shortly", BusyRetryAfter);
                 }
-                UrlPreviewResult result;
+                Outcome<UrlPreview, UrlPreviewRefusal> result;
                 try
                 {
                     result = await FetchAsync(owner, new Uri(key)).ConfigureAwait(false);
@@ -72,7 +72,7 @@ public sealed partial class UrlPreviewService(
                     _slots.Release();
                 }
                 // Charged its size: a preview too large for the budget is answered but not kept.
-                if (result.Preview is { } preview && settings.CacheDuration > TimeSpan.Zero)
+                if (result.Refusal is null && result.Value is { } preview && settings.CacheDuration > TimeSpan.Zero)
                 {
                     _cache.Set(key, preview, new MemoryCacheEntryOptions
                     {
@@ -90,7 +90,7 @@ public sealed partial class UrlPreviewService(
         return fetch;
     }
 
-    private async Task<UrlPreviewResult> FetchAsync(string owner, Uri url)
+    private async Task<Outcome<UrlPreview, UrlPreviewRefusal>> FetchAsync(string owner, Uri url)
     {
         using var deadline = new CancellationTokenSource(settings.Timeout);
         try

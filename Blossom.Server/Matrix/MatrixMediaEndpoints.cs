@@ -203,7 +203,7 @@ internal static class MatrixMediaEndpoints
     /// The media, waiting for a created id's upload up to <c>timeout_ms</c>; null when the id cannot
     /// be this server's (another server's name, a malformed id), answered by <see cref="Unfound"/>.
     /// </summary>
-    private static async Task<MatrixResult<MatrixContent>?> FindAsync(
+    private static async Task<Blossom.Core.Outcome<MatrixContent, MatrixRefusal>?> FindAsync(
         string serverName, string mediaId, IQueryCollection query, MatrixMediaService media, CancellationToken cancellationToken)
     {
         if (!media.IsLocal(serverName) || !MatrixMediaService.IsValidMediaId(mediaId) || Wait(query) is not { } wait)

@@ -39,7 +39,7 @@ internal static class MatrixPreviewUrlEndpoints
         var result = await previews.PreviewAsync(context.MatrixUserId(), page, cancellationToken).ConfigureAwait(false);
         return result.Refusal switch
         {
-            null => TypedResults.Ok(result.Preview!.ToJson()),
+            null => TypedResults.Ok(result.Value.ToJson()),
             { Kind: UrlPreviewRefusalKind.Forbidden } refusal => MatrixError.Forbidden(refusal.Reason),
             { Kind: UrlPreviewRefusalKind.Busy } refusal => MatrixError.LimitExceeded(refusal.Reason, refusal.RetryAfter ?? UrlPreviewService.BusyRetryAfter),
             var refusal => MatrixError.Unknown(StatusCodes.Status502BadGateway, refusal.Reason),

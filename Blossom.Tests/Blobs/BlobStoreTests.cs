@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Diagnostics;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Server;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Blobs;
 
@@ -91,12 +91,8 @@ public sealed class BlobStoreTests
             using var second = new BlossomApplication(dataRoot: root);
             var client = second.Start();
 
-            var clock = Stopwatch.StartNew();
-            while (!second.Logs.Entries.Any(e => e.Message == "Storage: removed 1 stored blob(s) without an index row"))
-            {
-                clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the start-up sweep logs what it removed");
-                await Task.Delay(50);
-            }
+            await Poll.UntilAsync(() => second.Logs.Entries.Any(e => e.Category == typeof(OrphanSweepService).FullName
+                && e.Level == LogLevel.Information && e.Value("Count") == "1"), "the start-up sweep logs what it removed", TimeSpan.FromSeconds(30));
             File.Exists(orphan).Should().BeFalse();
             File.Exists(recent).Should().BeTrue();
             (await client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);

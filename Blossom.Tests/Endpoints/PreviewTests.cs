@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -325,12 +324,8 @@ public sealed class PreviewTests : IDisposable
 
         // Nobody asks for the preview; the server makes it on its own.
         var previews = app.Services.GetRequiredService<PreviewService>();
-        var clock = Stopwatch.StartNew();
-        while (await previews.FindAsync(blob.Sha256, previews.DefaultSpec, CancellationToken.None) is null)
-        {
-            clock.Elapsed.Should().BeLessThan(Deadline, "the eager preview should be made in the background");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(async () => await previews.FindAsync(blob.Sha256, previews.DefaultSpec, CancellationToken.None) is not null,
+            "the eager preview should be made in the background", Deadline);
         var again = await client.UploadAsync(_alice, data, "image/png");
 
         var thumb = Tag(again, "thumb");

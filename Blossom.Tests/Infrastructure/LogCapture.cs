@@ -3,8 +3,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Infrastructure;
 
-/// <summary>One log entry the server wrote, as the configured filters let it through.</summary>
-internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
+/// <summary>
+/// One log entry the server wrote, as the configured filters let it through. Tests assert on its
+/// category, level, event and <see cref="State"/> (the message's named values), which stay when a
+/// message is reworded; <see cref="Message"/> is for failure output.
+/// </summary>
+internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> State)
+{
+    /// <summary>The named value <paramref name="name"/> of the message (<c>{Count}</c> is <c>Count</c>) as text, or null.</summary>
+    public string? Value(string name) => Convert.ToString(State.GetValueOrDefault(name), System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>Collects what the server logs, so a test can assert what an operator would read.</summary>
 internal sealed class LogCapture : ILoggerProvider
@@ -26,6 +34,11 @@ internal sealed class LogCapture : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            capture._entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), exception));
+            capture._entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception), exception, NamedValues(state)));
+
+        private static Dictionary<string, object?> NamedValues<TState>(TState state) =>
+            state is IEnumerable<KeyValuePair<string, object?>> values
+                ? values.Where(v => v.Key != "{OriginalFormat}").ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal)
+                : [];
     }
 }

@@ -21,17 +21,18 @@ internal static class NodeScript
     {
         var name = "blossom-npm-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(folder))))[..16] + ".lock";
         var path = Path.Combine(Path.GetTempPath(), name);
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (true)
+        return await Poll.ForAsync(() => Task.FromResult(TryOpenUnshared(path)), $"another test process releases {path}", TimeSpan.FromMinutes(5));
+    }
+
+    private static FileStream? TryOpenUnshared(string path)
+    {
+        try
         {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

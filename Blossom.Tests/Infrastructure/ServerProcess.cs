@@ -52,12 +52,11 @@ internal sealed class ServerProcess : IDisposable
         {
             var address = await listening.Task.WaitAsync(StartDeadline);
             server.Client.BaseAddress = address;
-            var clock = Stopwatch.StartNew();
-            while ((await server.Client.GetAsync("/healthz")).StatusCode != System.Net.HttpStatusCode.OK)
+            await Poll.UntilAsync(async () =>
             {
-                clock.Elapsed.Should().BeLessThan(StartDeadline, server.Output);
-                await Task.Delay(50);
-            }
+                using var health = await server.Client.GetAsync("/healthz");
+                return health.StatusCode == System.Net.HttpStatusCode.OK;
+            }, () => server.Output, StartDeadline);
             return server;
         }
         catch

@@ -5,6 +5,7 @@ using Blossom.Core.Ingest;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Blossom.Tests.Ingest;
 
@@ -197,22 +198,26 @@ public sealed class ChunkedUploadsTests : IDisposable
     [Fact]
     public async Task Sweep_UploadWholeButItsCompletionStopped_CompletedOnceTheClaimLapses()
     {
-        var app = Start(new() { ["Blossom:Upload:PartialTimeoutSeconds"] = "4" });
+        var app = Start();
+        var (uploads, clock) = OnTestClock(app);
         var data = BlossomRequests.RandomBlob(3000);
         var sha256 = BlossomRequests.Sha256(data);
         var index = app.Services.GetRequiredService<IPartialUploadIndex>();
-        Succeeded(await Send(app, data, 0, 2000));
+        Succeeded(await Send(uploads, data, 0, 2000));
         // A node stores the last chunk, claims the completion, and dies before it builds the blob.
         var upload = (await index.FindAsync(sha256, Alice, CancellationToken.None))!;
         var store = app.Services.GetRequiredService<IPartialUploadStore>();
         var last = await store.WriteChunkAsync(upload.Id, 2000, 1000, new MemoryStream(data, 2000, 1000), CancellationToken.None);
-        await index.AddChunksAsync(upload.Id, [last], DateTimeOffset.UtcNow, CancellationToken.None);
-        (await index.ClaimCompletionAsync(upload.Id, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow + Uploads(app).Settings.CompletionLease, CancellationToken.None)).Should().BeTrue();
+        await index.AddChunksAsync(upload.Id, [last], clock.GetUtcNow(), CancellationToken.None);
+        (await index.ClaimCompletionAsync(upload.Id, clock.GetUtcNow(), clock.GetUtcNow() + uploads.Settings.CompletionLease, CancellationToken.None)).Should().BeTrue();
 
-        var resent = await Send(app, data, 2000, 1000);
-        await Poll.UntilAsync(async () => await Blobs(app).FindAsync(sha256, CancellationToken.None) is not null && PartialFolders(app).Count == 0,
-            "the sweep should complete the upload once its claim lapsed, with no chunk left to send, and clear its chunks");
+        var resent = await Send(uploads, data, 2000, 1000);
+        var whileClaimed = await uploads.SweepAsync(CancellationToken.None);
+        clock.Advance(uploads.Settings.CompletionLease + TimeSpan.FromSeconds(1));
+        var lapsed = await uploads.SweepAsync(CancellationToken.None);
 
+        whileClaimed.Should().Be(new PartialUploadSweep(0, 0), "while the claim holds, its holder may still be at work");
+        lapsed.Should().Be(new PartialUploadSweep(1, 0), "the sweep completes the upload once its claim lapsed, with no chunk left to send");
         Succeeded(resent).Outcome.Should().Be(ChunkOutcome.Accepted, "while the claim holds, its holder may still be at work");
         await ShouldBeStoredAsync(app, data, owner: Alice);
         PartialFolders(app).Should().BeEmpty();
@@ -361,41 +366,58 @@ public sealed class ChunkedUploadsTests : IDisposable
     [Fact]
     public async Task ReceiveChunk_QuotaHeldByPartialUpload_RefusedUntilItExpires()
     {
-        var app = Start(new() { ["Blossom:Upload:QuotaBytesPerPubkey"] = "1500", ["Blossom:Upload:PartialTimeoutSeconds"] = "1" });
+        var app = Start(new() { ["Blossom:Upload:QuotaBytesPerPubkey"] = "1500" });
+        var (uploads, clock) = OnTestClock(app);
         var first = BlossomRequests.RandomBlob(1000);
         var second = BlossomRequests.RandomBlob(1000);
-        Succeeded(await Send(app, first, 0, 100));
+        Succeeded(await Send(uploads, first, 0, 100));
 
-        var refused = await Send(app, second, 0, 100);
+        var refused = await Send(uploads, second, 0, 100);
 
         (refused.Refusal!.Kind, refused.Refusal.Reason).Should().Be((IngestRefusalKind.QuotaExceeded, "Storage quota exceeded: your blobs take 1000 of 1500 bytes and this one needs 1000"));
-        (await Uploads(app).StatusAsync(BlossomRequests.Sha256(second), Alice, CancellationToken.None)).Should().BeNull();
-        // The sweep service discards the idle upload, which frees its room.
-        await Poll.UntilAsync(() => Task.FromResult(PartialFolders(app).Count == 0), "the idle upload's chunks should be removed");
-        (await Uploads(app).StatusAsync(BlossomRequests.Sha256(first), Alice, CancellationToken.None)).Should().BeNull();
-        Succeeded(await Send(app, second, 0, 100)).Outcome.Should().Be(ChunkOutcome.Accepted);
+        (await uploads.StatusAsync(BlossomRequests.Sha256(second), Alice, CancellationToken.None)).Should().BeNull();
+        clock.Advance(uploads.Settings.IdleTimeout - TimeSpan.FromSeconds(1));
+        (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(0, "the upload is not idle before its timeout");
+        (await Send(uploads, second, 0, 100)).Refusal!.Kind.Should().Be(IngestRefusalKind.QuotaExceeded, "the upload still holds its room");
+        // The sweep discards the idle upload, which frees its room.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(1);
+        PartialFolders(app).Should().BeEmpty("the idle upload's chunks should be removed");
+        (await uploads.StatusAsync(BlossomRequests.Sha256(first), Alice, CancellationToken.None)).Should().BeNull();
+        Succeeded(await Send(uploads, second, 0, 100)).Outcome.Should().Be(ChunkOutcome.Accepted);
     }
 
     [Fact]
     public async Task ReceiveChunk_SlowerThanTimeout_UploadKeptWhileArrivingThenSweptWhenIdle()
     {
-        var app = Start(new() { ["Blossom:Upload:PartialTimeoutSeconds"] = "1" });
+        var app = Start();
+        var (uploads, clock) = OnTestClock(app);
         var data = BlossomRequests.RandomBlob(1000);
         var sha256 = BlossomRequests.Sha256(data);
         var slow = new PausingStream(data[..500], pauseAt: 100);
-        var held = Send(app, data, 0, 500, body: slow);
+        var held = Send(uploads, data, 0, 500, body: slow);
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
-        var expires = (await Uploads(app).StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt;
+        var expires = (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt;
 
-        await Poll.UntilAsync(async () => (await Uploads(app).StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt > expires.AddSeconds(2),
-            "a chunk still arriving should keep its upload alive well past the timeout");
+        // Past the timeout, a third of it at a time: the keep-alive marks the upload at each of those ticks.
+        for (var tick = 0; tick < 4; tick++)
+        {
+            var before = (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt;
+            clock.Advance(uploads.Settings.IdleTimeout / 3);
+            await Poll.UntilAsync(async () => (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt > before,
+                "a chunk still arriving should keep its upload alive", uploads.Settings.IdleTimeout / 2);
+        }
+        (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.ExpiresAt.Should().BeAfter(expires + uploads.Settings.IdleTimeout, "kept alive well past the timeout");
+        (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(0, "an upload whose chunk is arriving is not idle");
         slow.Release();
         Succeeded(await held).Outcome.Should().Be(ChunkOutcome.Accepted);
-        await Poll.UntilAsync(() => Task.FromResult(PartialFolders(app).Count == 0), "the idle upload should be swept");
-        var late = await Send(app, data, 500, 500);
+        clock.Advance(uploads.Settings.IdleTimeout + TimeSpan.FromSeconds(1));
+        (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(1, "the idle upload should be swept");
+        PartialFolders(app).Should().BeEmpty();
+        var late = await Send(uploads, data, 500, 500);
 
         late.Outcome.Should().Be(ChunkOutcome.Accepted, "a chunk after the sweep starts a new upload, which lacks the first half");
-        (await Uploads(app).StatusAsync(sha256, Alice, CancellationToken.None))!.Held.Should().Equal(new PartialRange(500, 500));
+        (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.Held.Should().Equal(new PartialRange(500, 500));
     }
 
     [Fact]
@@ -468,6 +490,21 @@ public sealed class ChunkedUploadsTests : IDisposable
 
     private static ChunkedUploads Uploads(BlossomApplication app) => app.Services.GetRequiredService<ChunkedUploads>();
 
+    /// <summary>
+    /// The app's upload rules over its index, store, blobs and quotas, on a clock the test moves: idle
+    /// timeouts, claims and keep-alive ticks come when the test advances it, and sweeps when it calls them.
+    /// The clock starts at the real time and only goes forward, so the app's own sweep, on the real
+    /// clock, never finds these uploads idle.
+    /// </summary>
+    private static (ChunkedUploads Uploads, FakeTimeProvider Clock) OnTestClock(BlossomApplication app)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = app.Services;
+        var uploads = new ChunkedUploads(services.GetRequiredService<IPartialUploadIndex>(), services.GetRequiredService<IPartialUploadStore>(), Blobs(app),
+            services.GetRequiredService<IQuotaReservations>(), clock, Uploads(app).Settings);
+        return (uploads, clock);
+    }
+
     private static BlobService Blobs(BlossomApplication app) => app.Services.GetRequiredService<BlobService>();
 
     /// <summary>The folders of partial uploads in the store's temp area, one per upload.</summary>
@@ -486,7 +523,10 @@ public sealed class ChunkedUploadsTests : IDisposable
             _ => ValueTask.FromResult(body ?? new MemoryStream(data, offset, length)));
 
     private static Task<ChunkResult> Send(BlossomApplication app, byte[] data, int offset, int length, string owner = Alice, Stream? body = null, string? sha256 = null) =>
-        Uploads(app).ReceiveChunkAsync(Chunk(data, offset, length, owner, body, sha256), Limits, CancellationToken.None);
+        Send(Uploads(app), data, offset, length, owner, body, sha256);
+
+    private static Task<ChunkResult> Send(ChunkedUploads uploads, byte[] data, int offset, int length, string owner = Alice, Stream? body = null, string? sha256 = null) =>
+        uploads.ReceiveChunkAsync(Chunk(data, offset, length, owner, body, sha256), Limits, CancellationToken.None);
 
     private static ChunkResult Succeeded(ChunkResult result)
     {

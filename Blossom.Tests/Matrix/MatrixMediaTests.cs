@@ -209,16 +209,15 @@ public sealed class MatrixMediaTests : IAsyncLifetime
         var download = $"/_matrix/media/v3/download/{MatrixRequests.PathOf(mxc)}?timeout_ms=0";
 
         // Waiting for the expiry itself: 504 while the id waits, 404 once it is gone.
-        var clock = Stopwatch.StartNew();
-        HttpStatusCode status;
-        do
+        var status = HttpStatusCode.GatewayTimeout;
+        await Poll.UntilAsync(async () =>
         {
             using var poll = await server.Client.GetAsync(download);
             status = poll.StatusCode;
             if (status == HttpStatusCode.GatewayTimeout)
                 (await poll.MatrixErrorAsync()).Errcode.Should().Be("M_NOT_YET_UPLOADED");
-        }
-        while (status == HttpStatusCode.GatewayTimeout && clock.Elapsed < Deadline);
+            return status != HttpStatusCode.GatewayTimeout;
+        }, "the unused id expires", Deadline);
         using var put = await server.Client.SendAsync(MatrixRequests.UploadTo(mxc, [1, 2, 3], alice));
 
         status.Should().Be(HttpStatusCode.NotFound);

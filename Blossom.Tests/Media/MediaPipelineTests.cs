@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
 using Blossom.Core.Storage.FileSystem;
@@ -58,15 +57,7 @@ public sealed class MediaPipelineTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, what);
-            await Task.Yield();
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, MediaRequests.Deadline);
 
     /// <summary>The system clock, counting the timers it hands out and how many of them were disposed.</summary>
     private sealed class CountingTimeProvider : TimeProvider

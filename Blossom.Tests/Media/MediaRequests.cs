@@ -42,14 +42,13 @@ internal static class MediaRequests
     /// <summary>Long-polls the task until it ends, failing the test past the deadline.</summary>
     public static async Task<MediaTaskResponse> WaitForEndAsync(this HttpClient client, string id)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        MediaTaskResponse task = null!;
+        await Poll.UntilAsync(async () =>
         {
-            var task = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{id}?wait=10"))!;
-            if (task.Status != "running")
-                return task;
-            clock.Elapsed.Should().BeLessThan(Deadline, $"task {id} should end; it says {task.Progress}% {task.Message}");
-        }
+            task = (await client.GetFromJsonAsync<MediaTaskResponse>($"/media/{id}?wait=10"))!;
+            return task.Status != "running";
+        }, () => $"task {id} should end; it says {task.Progress}% {task.Message}", Deadline);
+        return task;
     }
 
     /// <summary>Reads the running task, as a progress bar does, until <paramref name="condition"/> holds.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Media;
@@ -21,12 +20,7 @@ public sealed class MediaS3OriginalsTests(S3Server s3)
         var original = "blobs/originals/" + BlossomRequests.Sha256(video);
 
         var submitted = await client.SubmitAsync(new NostrSigner(), video, "video/mp4");
-        var clock = Stopwatch.StartNew();
-        while (MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count == 0)
-        {
-            clock.Elapsed.Should().BeLessThan(MediaRequests.Deadline, "ffmpeg runs for the task");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => MediaRequests.FfmpegProcessesUnder(app.DataRoot).Count > 0, "ffmpeg runs for the task", MediaRequests.Deadline);
         var whileRunning = await s3.KeysAsync(bucket);
         var task = await client.WaitForEndAsync(submitted.Id);
 

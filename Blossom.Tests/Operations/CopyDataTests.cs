@@ -71,9 +71,13 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
         var again = await CopyAsync(destination);
 
         first.ExitCode.Should().Be(0, first.Output);
-        first.Output.Should().Contain($"3 blob(s) indexed, 2 copied ({alicesBlob.Length + bobsPicture.Length} bytes").And.Contain("Media tasks are not copied");
+        Logged(first.Output, typeof(Blossom.Server.CopyDataCommand).FullName!, Done).Should().Contain(new Dictionary<string, string>
+        {
+            ["Blobs"] = "3", ["CopiedBlobs"] = "2", ["CopiedBytes"] = (alicesBlob.Length + bobsPicture.Length).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         again.ExitCode.Should().Be(0, again.Output);
-        again.Output.Should().Contain("3 blob(s) indexed, 0 copied (0 bytes").And.Contain("1 blocked pubkey(s) and 0 new report(s)");
+        Logged(again.Output, typeof(Blossom.Server.CopyDataCommand).FullName!, Done).Should().Contain(new Dictionary<string, string> { ["Blobs"] = "3", ["CopiedBlobs"] = "0", ["CopiedBytes"] = "0" });
+        Logged(again.Output, typeof(Blossom.Core.Migration.DataCopy).FullName!, ModerationCopied).Should().Contain(new Dictionary<string, string> { ["Blocks"] = "1", ["Reports"] = "0" });
         (await s3.KeysAsync(bucket)).Should().BeEquivalentTo([BlossomRequests.Sha256(alicesBlob), BlossomRequests.Sha256(bobsPicture), sharedByAlice.Sha256]);
 
         var settings = Settings();
@@ -136,10 +140,30 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
         Directory.Delete(_root, recursive: true);
     }
 
-    /// <summary>The command, run in a folder of its own with <paramref name="destination"/> as its settings.</summary>
+    /// <summary>The command's closing summary (its counts; it also says media tasks are not copied).</summary>
+    private const int Done = 10;
+
+    /// <summary>What the copy says of blocked pubkeys and reports.</summary>
+    private const int ModerationCopied = 1;
+
+    /// <summary>
+    /// The command, run in a folder of its own with <paramref name="destination"/> as its settings; it
+    /// logs JSON lines, so the test reads each summary's counts rather than its wording.
+    /// </summary>
     private Task<(int ExitCode, string Output)> CopyAsync(IReadOnlyDictionary<string, string> destination) =>
-        ServerProcess.RunAsync(Directory.CreateDirectory(Path.Combine(_root, "new")).FullName, destination,
+        ServerProcess.RunAsync(Directory.CreateDirectory(Path.Combine(_root, "new")).FullName, new Dictionary<string, string>(destination) { ["Logs:Format"] = "Json" },
             "copy-data", "--from-storage-path", Path.Combine(SourceRoot, "blobs"), "--from-sqlite", $"Data Source={Path.Combine(SourceRoot, "blossom.db")}");
+
+    /// <summary>The named values of the one entry with <paramref name="eventId"/> from <paramref name="category"/> among JSON log lines.</summary>
+    private static Dictionary<string, string> Logged(string output, string category, int eventId)
+    {
+        var entries = output.Split('\n').Where(line => line.StartsWith('{'))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.GetProperty("Category").GetString() == category && e.GetProperty("EventId").GetInt32() == eventId)
+            .ToList();
+        entries.Should().ContainSingle("{0} logs event {1} once:\n{2}", category, eventId, output);
+        return entries[0].GetProperty("State").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
+    }
 
     private Dictionary<string, string?> Settings() => new()
     {

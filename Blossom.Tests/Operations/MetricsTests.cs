@@ -26,14 +26,11 @@ public sealed class MetricsTests
         await Media.MediaRequests.WaitForEndAsync(client, task.Id);
 
         // The exporter caches a scrape briefly; poll until the media job shows.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        string text;
-        do
+        var text = await Poll.ForAsync(async () =>
         {
-            text = await client.GetStringAsync("/metrics");
-            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), text);
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        } while (!text.Contains("blossom_media_tasks_ended", StringComparison.Ordinal));
+            var scrape = await client.GetStringAsync("/metrics");
+            return scrape.Contains("blossom_media_tasks_ended", StringComparison.Ordinal) ? scrape : null;
+        }, "the ended media task shows in /metrics", TimeSpan.FromSeconds(30));
 
         text.Should().Contain("http_server_request_duration_seconds_bucket");
         text.Should().MatchRegex(@"blossom_blobs_created(_blob)?_total\{[^}]*\} 2");

@@ -64,7 +64,7 @@ public sealed class RateLimitTests
         using var app = new BlossomApplication(new Dictionary<string, string?>
         {
             ["Blossom:RateLimit:PerIpPerMinute"] = "5",
-            ["Logging:LogLevel:Blossom.Server.Auth"] = "Information",
+            ["Logging:LogLevel:Blossom.Server.NostrAuthenticationHandler"] = "Information",
         });
         var client = app.Start();
         var authentication = new AuthenticationFailures();

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Http;
+
+namespace Blossom.Core.Mirror;
+
+/// <summary>The origin redirected somewhere a mirror does not follow: another scheme, or too many hops.</summary>
+public sealed class RedirectRefusedException : Exception
+{
+    public RedirectRefusedException(string message) : base(message) { }
+
+    public RedirectRefusedException() { }
+
+    public RedirectRefusedException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>The one HTTP client mirror downloads use, its connections made by an <see cref="OriginGuard"/>.</summary>
+public sealed class MirrorClient : IDisposable
+{
+    public const int MaxRedirects = 5;
+
+    private readonly HttpClient _http;
+
+    public MirrorClient(OriginGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        // The caller limits each download's time; the client's own timeout would cut long bodies.
+        _http = new HttpClient(guard.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("BlossomServer/1.0 (mirror)");
+    }
+
+    /// <summary>
+    /// GETs <paramref name="url"/> up to the answer's headers, following at most <see cref="MaxRedirects"/>
+    /// redirects, each of them to an http or https URL.
+    /// </summary>
+    /// <exception cref="RedirectRefusedException">A redirect leads to another scheme, or there are too many.</exception>
+    public async Task<HttpResponseMessage> GetAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        for (var redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
+                return response;
+            response.Dispose();
+            if (redirects == MaxRedirects)
+                throw new RedirectRefusedException($"The origin redirected more than {MaxRedirects} times");
+            url = location.IsAbsoluteUri ? location : new Uri(url, location);
+            if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+                throw new RedirectRefusedException($"The origin redirected to a {url.Scheme}: URL; only http and https are followed");
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MultipleChoices or HttpStatusCode.MovedPermanently
+        or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    public void Dispose() => _http.Dispose();
+}
