@@ -61,7 +61,6 @@ internal static class Startup
         services.AddBlossomPreviews();
         services.AddBlossomMatrix();
         services.AddSingleton<PublicBaseUrl>();
-        services.AddSingleton<EagerPreviews>();
         services.AddHostedService<EagerPreviewService>();
         services.AddSingleton<BlobDescriptions>();
         services.AddSingleton<ServerNames>();
@@ -163,6 +162,14 @@ internal static class Startup
                 sp.GetRequiredKeyedService<IBlobLocks>(PreviewLocksKey),
                 new PreviewSettings(previews.ToSizes(), previews.Concurrency, sp.GetRequiredService<IOptions<MediaOptions>>().Value.WorkPath),
                 sp.GetRequiredService<ILogger<PreviewService>>());
+        });
+        services.AddSingleton<EagerPreviews>();
+        // Lazy: the preview service commits and removes through the blob service these observers are given to.
+        services.AddSingleton<IBlobLifecycleObserver>(sp =>
+        {
+            var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
+            return new PreviewLifecycle(new Lazy<PreviewService>(sp.GetRequiredService<PreviewService>),
+                previews.Enabled && previews.Eager ? sp.GetRequiredService<EagerPreviews>() : null);
         });
     }
 

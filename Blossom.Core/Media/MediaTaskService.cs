@@ -405,7 +405,7 @@ public sealed class MediaTaskService
             var file = File.OpenRead(optimized.Path);
             await using (file.ConfigureAwait(false))
                 received = await pending.ReceiveAsync(file, long.MaxValue, cancellationToken).ConfigureAwait(false);
-            var derived = new DerivedBlob(job.OriginalSha256,
+            var derived = new DerivedBlob(job.OriginalSha256, DerivedBlobKind.Optimized,
                 optimized.Metadata ?? await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
             var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
             try
