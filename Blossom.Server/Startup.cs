@@ -1,6 +1,7 @@
 using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
@@ -51,11 +52,14 @@ internal static class Startup
             return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
         services.AddBlossomMediaQueue();
-        services.AddKeyedSingleton(MediaTaskService.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
-        services.AddSingleton(sp => new MediaTaskService(
-            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
-            sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
-            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
+        services.AddKeyedSingleton(MediaLedger.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
+        services.AddSingleton(sp => new MediaLedger(
+            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IChangeNotifier>(),
+            sp.GetRequiredKeyedService<IBlobStore>(MediaLedger.OriginalsFolder)));
+        services.AddSingleton<MediaTasks>();
+        services.AddSingleton(sp => new MediaJobRunner(
+            sp.GetRequiredService<MediaLedger>(), sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(),
+            sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaWorkerService>();
         services.AddBlossomPreviews();
@@ -217,9 +221,9 @@ internal static class Startup
     private static IBlobStore CreateOriginalsStore(IServiceProvider services)
     {
         var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var local = Path.Combine(storage.Path, MediaTaskService.OriginalsFolder);
+        var local = Path.Combine(storage.Path, MediaLedger.OriginalsFolder);
         return storage.Kind == "S3"
-            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaTaskService.OriginalsFolder}/" },
+            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaLedger.OriginalsFolder}/" },
                 Path.Combine(local, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
             : new FileSystemBlobStore(local);
     }
@@ -231,7 +235,7 @@ internal static class Startup
     private static void AddBlossomMediaQueue(this IServiceCollection services)
     {
         services.AddSingleton(sp => new PostgresListener(
-            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
+            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresChangeNotifier.Channel],
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
         services.AddSingleton<IMediaJobQueue>(sp =>
         {
@@ -242,9 +246,9 @@ internal static class Startup
                     sp.GetRequiredService<ILogger<PostgresMediaJobQueue>>())
                 : new InProcessMediaJobQueue(media.QueueCapacity);
         });
-        services.AddSingleton<IMediaChangeNotifier>(sp => UsesPostgres(sp)
-            ? new PostgresMediaChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
-            : new InProcessMediaChangeNotifier());
+        services.AddSingleton<IChangeNotifier>(sp => UsesPostgres(sp)
+            ? new PostgresChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
+            : new InProcessChangeNotifier());
     }
 
     /// <summary>
@@ -273,14 +277,15 @@ internal static class Startup
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
             var queue = app.Services.GetRequiredService<IMediaJobQueue>();
-            if (queue is PostgresMediaJobQueue)
-            {
-                // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.
-                app.Services.GetRequiredService<IMediaChangeNotifier>();
-                await app.Services.GetRequiredService<PostgresListener>().StartAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            }
-            await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+            await app.Services.GetRequiredService<MediaJobRunner>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
+        }
+        if (UsesPostgres(app.Services) && (media.Enabled || app.Services.GetRequiredService<IOptions<MatrixOptions>>().Value.Enabled))
+        {
+            // The media queue (resolved above) and the change notifier hear other nodes through it: media task
+            // changes and Matrix uploads. The notifier is resolved first so it subscribes before it listens.
+            app.Services.GetRequiredService<IChangeNotifier>();
+            await app.Services.GetRequiredService<PostgresListener>().StartAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         }
         if (app.Services.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled)
             await CheckPreviewToolsAsync(media, app.Lifetime.ApplicationStopping).ConfigureAwait(false);
