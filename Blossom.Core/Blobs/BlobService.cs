@@ -1,13 +1,31 @@
+using Microsoft.Extensions.Logging;
+
 namespace Blossom.Core.Blobs;
 
 /// <summary>
 /// Keeps the store and the index in step. Commit and delete of one hash are serialized, so an
 /// upload that re-adds a blob can never interleave with the delete of its last owner
-/// (<see cref="IBlobLocks"/>, shared by every process on the same store and index).
+/// (<see cref="IBlobLocks"/>, shared by every process on the same store and index). A new blob and a
+/// removed one are told to the <see cref="IBlobLifecycleObserver"/>s once the section is released.
 /// </summary>
-public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks locks, IBlobInspector inspector, BlossomMetrics metrics, TimeProvider time)
+public sealed partial class BlobService(
+    IBlobStore store, IBlobIndex index, IBlobLocks locks, IBlobInspector inspector, IEnumerable<IBlobLifecycleObserver> observers,
+    BlossomMetrics metrics, TimeProvider time, ILogger<BlobService> logger) : IBlobReader
 {
+    private readonly IBlobLifecycleObserver[] _observers = [.. observers];
+
+    /// <summary>The raw store, for those that write blobs (ingest, previews, media); reads go through the methods below.</summary>
     public IBlobStore Store => store;
+
+    /// <summary>A stored blob's bytes from <paramref name="offset"/>, <paramref name="length"/> of them or to the end; null when they are gone.</summary>
+    public Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken) =>
+        store.OpenReadAsync(sha256, offset, length, cancellationToken);
+
+    /// <summary>A stored blob's length in bytes; null when its bytes are gone.</summary>
+    public Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken) => store.LengthAsync(sha256, cancellationToken);
+
+    /// <summary>The blob as a local file (the store's own or a temporary copy); null when its bytes are gone.</summary>
+    public Task<ILocalBlobFile?> GetLocalFileAsync(string sha256, CancellationToken cancellationToken) => store.GetLocalFileAsync(sha256, cancellationToken);
 
     public Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken) => index.FindAsync(sha256, cancellationToken);
 
@@ -22,18 +40,40 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
     {
         var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
         metrics.BlobCommitted(received.Size, created);
-        if (!created || derived is not null || !inspector.Reads(type))
+        if (!created)
             return (blob, created);
+        blob = await WithMetadataAsync(blob, derived, cancellationToken).ConfigureAwait(false);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.BlobCommittedAsync(blob, derived, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The blob is stored and indexed: what follows from it (an eager preview) is no reason to fail its upload.
+                LogObserverFailed(e, "commit", blob.Sha256);
+            }
+        }
+        return (blob, created);
+    }
+
+    /// <summary>A new blob with its picture size and placeholder, read now unless the caller inspected it already.</summary>
+    private async Task<BlobRecord> WithMetadataAsync(BlobRecord blob, DerivedBlob? derived, CancellationToken cancellationToken)
+    {
+        var type = blob.Type;
+        if (derived is not null || !inspector.Reads(type))
+            return blob;
         var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
         if (file is null)
-            return (blob, created);
+            return blob;
         BlobMetadata? metadata;
         await using (file.ConfigureAwait(false))
             metadata = await inspector.InspectAsync(file.Path, type, cancellationToken).ConfigureAwait(false);
         if (metadata is null)
-            return (blob, created);
+            return blob;
         await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
-        return (blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash }, created);
+        return blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash };
     }
 
     private async Task<(BlobRecord Blob, bool Created)> CommitLockedAsync(
@@ -89,26 +129,33 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
     /// </summary>
     public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
+        OwnerRemoval removal;
         var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
         await using (section.ConfigureAwait(false))
         {
-            var removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
+            removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
             if (removal == OwnerRemoval.RemovedLastOwner)
                 await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
-            return removal;
         }
+        if (removal == OwnerRemoval.RemovedLastOwner)
+            await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return removal;
     }
 
     /// <summary>Removes a blob whoever owns it (the operator's delete); false when there was none.</summary>
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
+        bool removed;
         var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
         await using (section.ConfigureAwait(false))
         {
             var indexed = await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false);
             var stored = await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
-            return indexed || stored;
+            removed = indexed || stored;
         }
+        if (removed)
+            await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return removed;
     }
 
     /// <summary>
@@ -123,8 +170,9 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
             if ((await index.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Count > 0 || !await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
                 return false;
             await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
-            return true;
         }
+        await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -148,15 +196,37 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
         {
             if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is not null)
                 continue;
+            bool deleted;
             var section = await locks.EnterAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
             await using (section.ConfigureAwait(false))
             {
-                if (await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
-                    && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false))
-                    removed++;
+                deleted = await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
+                    && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
             }
+            if (!deleted)
+                continue;
+            removed++;
+            // A crash between a delete's row and its bytes left the blob's previews behind too.
+            await RemovedAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
         }
         return removed;
+    }
+
+    /// <summary>Tells the observers a blob is gone; one that fails is logged, the others are still told.</summary>
+    private async Task RemovedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.BlobRemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The blob is gone either way; what it leaves behind (its previews) waits for the next removal of it.
+                LogObserverFailed(e, "removal", sha256);
+            }
+        }
     }
 
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => index.ListAllAsync(cursor, limit, cancellationToken);
@@ -164,7 +234,10 @@ public sealed class BlobService(IBlobStore store, IBlobIndex index, IBlobLocks l
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);
 
     public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Blobs: what follows the {Event} of {Sha256} failed")]
+    private partial void LogObserverFailed(Exception exception, string @event, string sha256);
 }
 
-/// <summary>A blob made from another (optimized media): the original's hash and the result's inspected metadata.</summary>
-public sealed record DerivedBlob(string OriginalSha256, BlobMetadata? Metadata);
+/// <summary>A blob made from another: the original's hash, what the blob is to it, and the blob's inspected metadata.</summary>
+public sealed record DerivedBlob(string OriginalSha256, DerivedBlobKind Kind, BlobMetadata? Metadata);

@@ -4,19 +4,12 @@ namespace Blossom.Core.Blobs;
 /// Where blob bytes live. Writes are two-phase: bytes go to a temporary place while they are
 /// hashed, and only a committed blob appears under its hash, so a crash never leaves a torn blob.
 /// </summary>
-public interface IBlobStore
+public interface IBlobStore : IBlobReader
 {
     /// <summary>Prepares the store for use and removes what interrupted writes left behind.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
     Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The blob's bytes from <paramref name="offset"/> (at most its length), <paramref name="length"/>
-    /// of them or to the end, clipped at the end as an HTTP range is; null when the store does not
-    /// have the blob. Once open, the stream reads its bytes even if the blob is deleted meanwhile.
-    /// </summary>
-    Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken);
 
     /// <summary>The blob's length in bytes, or null when the store does not have it.</summary>
     Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Ingest;
 using Blossom.Core.Moderation;
 
@@ -11,18 +12,20 @@ namespace Blossom.Core.Matrix;
 /// the uploading Matrix user, so the same bytes are stored once, quotas, type policy and moderation are
 /// Blossom's, and a Blossom owner's delete only drops that owner. Uploads go through
 /// <see cref="BlobIngest"/>, the one upload path. Created ids (MSC2246) wait for their bytes up to
-/// <see cref="MatrixMediaSettings.UnusedExpiry"/>, and downloads of them may wait for the upload.
+/// <see cref="MatrixMediaSettings.UnusedExpiry"/>, and downloads of them may wait for the upload,
+/// woken through <see cref="IChangeNotifier"/> when it arrives on any node.
 /// </summary>
-public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest ingest, BlobService blobs, IModerationStore moderation, MatrixMediaSettings settings, TimeProvider time)
+public sealed class MatrixMediaService(
+    IMatrixMediaIndex index, BlobIngest ingest, BlobService blobs, IModerationStore moderation, IChangeNotifier changes, MatrixMediaSettings settings, TimeProvider time)
 {
     private const string MediaIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     private const int MediaIdLength = 24;
     private static readonly SearchValues<char> MediaIdCharacters = SearchValues.Create(MediaIdAlphabet);
 
-    /// <summary>Downloads waiting for a created id's upload in this process, woken when it arrives here.</summary>
-    private readonly Dictionary<string, UploadSignal> _signals = new(StringComparer.Ordinal);
-
     public MatrixMediaSettings Settings => settings;
+
+    /// <summary>What a media id's upload (or expiry) is told to waiting downloads under: never a media task's id.</summary>
+    public static string ChangeKey(string mediaId) => $"matrix:{mediaId}";
 
     /// <summary>The <c>mxc://</c> URI of one of this server's media ids.</summary>
     public string ContentUri(string mediaId) => $"mxc://{settings.ServerName}/{mediaId}";
@@ -89,27 +92,29 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
             var current = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
             return MatrixResult.Refused<MatrixMedia>(Unusable(current, upload.Owner, now) ?? NotFound(mediaId));
         }
-        Signal(mediaId);
+        await changes.NotifyAsync([ChangeKey(mediaId)], CancellationToken.None).ConfigureAwait(false);
         return MatrixResult.Ok(media! with { Sha256 = stored.Value.Sha256, ContentType = upload.ContentType, FileName = upload.FileName, Uploaded = now });
     }
 
     /// <summary>
     /// The media and its blob, waiting up to <paramref name="timeout"/> (capped at
     /// <see cref="MatrixMediaSettings.MaxDownloadWait"/>; null means the cap) for a created id's upload.
-    /// An upload received by this process ends the wait at once; one received by another node is seen
-    /// within <see cref="MatrixMediaSettings.RecheckInterval"/>.
+    /// The upload ends the wait at once, on whichever node it arrives (through <see cref="IChangeNotifier"/>).
     /// </summary>
     public async Task<Outcome<MatrixContent, MatrixRefusal>> WaitForAsync(string mediaId, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mediaId);
         var wait = timeout is not { } asked || asked > settings.MaxDownloadWait ? settings.MaxDownloadWait : asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
         var deadline = Now() + wait;
-        // Listening before the first look, so an upload between the look and the wait still wakes it (the rechecks catch any other).
-        var signal = Listen(mediaId);
+        var key = ChangeKey(mediaId);
+        // Listening before each look, so an upload between the look and the wait still wakes it.
+        var signal = changes.Subscribe(key);
         try
         {
             while (true)
             {
+                if (signal.IsCompleted)
+                    signal = changes.Subscribe(key);
                 var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
                 var now = Now();
                 if (media is null || media.IsExpired(now))
@@ -125,19 +130,20 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
                 var left = deadline - now;
                 if (left <= TimeSpan.Zero)
                     return MatrixResult.Refused<MatrixContent>(new MatrixRefusal(MatrixRefusalKind.NotYetUploaded, "Content has not yet been uploaded"));
-                if (signal.Arrived.Task.IsCompleted)
+                try
                 {
-                    Release(mediaId, signal);
-                    signal = Listen(mediaId);
+                    // WaitAsync disposes its timer when the signal comes first.
+                    await signal.WaitAsync(left, time, cancellationToken).ConfigureAwait(false);
                 }
-                using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                await Task.WhenAny(signal.Arrived.Task, Task.Delay(left < settings.RecheckInterval ? left : settings.RecheckInterval, time, pause.Token)).ConfigureAwait(false);
-                await pause.CancelAsync().ConfigureAwait(false);
+                catch (TimeoutException)
+                {
+                    // The deadline passed: the next look answers as the id is then.
+                }
             }
         }
         finally
         {
-            Release(mediaId, signal);
+            changes.Unsubscribe(key, signal);
         }
     }
 
@@ -145,8 +151,7 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     public async Task<int> SweepExpiredAsync(CancellationToken cancellationToken)
     {
         var removed = await index.RemoveExpiredAsync(Now(), cancellationToken).ConfigureAwait(false);
-        foreach (var mediaId in removed)
-            Signal(mediaId);
+        await changes.NotifyAsync([.. removed.Select(ChangeKey)], CancellationToken.None).ConfigureAwait(false);
         return removed.Count;
     }
 
@@ -192,43 +197,4 @@ public sealed class MatrixMediaService(IMatrixMediaIndex index, BlobIngest inges
     };
 
     private static string NewMediaId() => RandomNumberGenerator.GetString(MediaIdAlphabet, MediaIdLength);
-
-    private UploadSignal Listen(string mediaId)
-    {
-        lock (_signals)
-        {
-            if (!_signals.TryGetValue(mediaId, out var signal))
-                _signals[mediaId] = signal = new UploadSignal();
-            signal.Waiters++;
-            return signal;
-        }
-    }
-
-    /// <summary>The last waiter of an id takes its signal away, so ids nobody waits for hold no memory.</summary>
-    private void Release(string mediaId, UploadSignal signal)
-    {
-        lock (_signals)
-        {
-            if (--signal.Waiters == 0 && _signals.TryGetValue(mediaId, out var current) && current == signal)
-                _signals.Remove(mediaId);
-        }
-    }
-
-    private void Signal(string mediaId)
-    {
-        UploadSignal? signal;
-        lock (_signals)
-        {
-            if (!_signals.Remove(mediaId, out signal))
-                return;
-        }
-        signal.Arrived.TrySetResult();
-    }
-
-    private sealed class UploadSignal
-    {
-        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Waiters { get; set; }
-    }
 }

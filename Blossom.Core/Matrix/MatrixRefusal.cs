@@ -58,8 +58,4 @@ public sealed record MatrixUpload(string Owner, IngestBodySource? Body, long? Le
 /// <param name="UnusedExpiry">How long a created id waits for its upload.</param>
 /// <param name="MaxPendingUploadsPerUser">How many created ids one user may have waiting at once.</param>
 /// <param name="MaxDownloadWait">The cap on a client's <c>timeout_ms</c>.</param>
-public sealed record MatrixMediaSettings(string ServerName, IngestLimits Limits, TimeSpan UnusedExpiry, int MaxPendingUploadsPerUser, TimeSpan MaxDownloadWait)
-{
-    /// <summary>How often a waiting download looks in the index again, for an upload another node received.</summary>
-    public TimeSpan RecheckInterval { get; init; } = TimeSpan.FromMilliseconds(500);
-}
+public sealed record MatrixMediaSettings(string ServerName, IngestLimits Limits, TimeSpan UnusedExpiry, int MaxPendingUploadsPerUser, TimeSpan MaxDownloadWait);

@@ -57,7 +57,7 @@ public sealed class HlsPackage : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(blobs);
         // Derived, with no metadata to read: nothing probes each segment while the set is stored.
-        var derived = new DerivedBlob(originalSha256, null);
+        var derived = new DerivedBlob(originalSha256, DerivedBlobKind.StreamPart, null);
         BlobRecord? last = null;
         foreach (var (pending, received, type) in _files)
             (last, _) = await blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived).ConfigureAwait(false);

@@ -122,16 +122,23 @@ public sealed partial class PreviewService(
     /// <summary>
     /// When a source blob is gone: its previews are forgotten, and their blobs removed unless
     /// someone owns them (the same bytes uploaded) or they are another source's preview too; a
-    /// removed preview's own previews (someone asked for a preview of the preview) go the same way.
+    /// removed preview's own previews (someone asked for a preview of the preview) go the same way,
+    /// when its removal is told to <see cref="PreviewLifecycle"/>.
     /// </summary>
     public async Task ForgetSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
         foreach (var preview in await index.RemoveForSourceAsync(sourceSha256, cancellationToken).ConfigureAwait(false))
         {
-            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false)
-                && await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false))
-                await ForgetSourceAsync(preview, cancellationToken).ConfigureAwait(false);
+            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false))
+                await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether this blob is offered a preview: a type that has them, within the size limit.</summary>
+    public bool Offers(BlobRecord blob)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return Supports(blob.Type) && engine.SizeRefusal(blob.Size) is null;
     }
 
     public void Dispose()
@@ -210,7 +217,7 @@ public sealed partial class PreviewService(
     /// <summary>The preview drawn from the blob's bytes (a local copy, for a store without local files); null when they are gone.</summary>
     private async Task<RenderedPreview?> RenderBlobAsync(BlobRecord source, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        var file = await blobs.Store.GetLocalFileAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
+        var file = await blobs.GetLocalFileAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
         if (file is null)
             return null;
         await using (file.ConfigureAwait(false))
@@ -229,7 +236,7 @@ public sealed partial class PreviewService(
                 await using (stream.ConfigureAwait(false))
                     received = await pending.ReceiveAsync(stream, long.MaxValue, cancellationToken).ConfigureAwait(false);
                 var (blob, _) = await blobs.CommitAsync(pending, received, rendered.MediaType, [], cancellationToken,
-                    new DerivedBlob(source.Sha256, new BlobMetadata(rendered.Width, rendered.Height, null))).ConfigureAwait(false);
+                    new DerivedBlob(source.Sha256, DerivedBlobKind.Preview, new BlobMetadata(rendered.Width, rendered.Height, null))).ConfigureAwait(false);
                 return blob;
             }
         }

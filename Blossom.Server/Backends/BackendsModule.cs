@@ -1,5 +1,6 @@
 using Blossom.Core;
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
@@ -67,9 +68,9 @@ internal static class BackendsModule
         services.AddSingleton<IMatrixMediaIndex>(sp => UsesPostgres(sp)
             ? new PostgresMatrixMediaIndex(sp.GetRequiredService<PostgresDatabase>())
             : new SqliteMatrixMediaIndex(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddKeyedSingleton(MediaTaskService.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
+        services.AddKeyedSingleton(MediaLedger.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
         services.AddSingleton(sp => new PostgresListener(
-            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
+            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresChangeNotifier.Channel],
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
         services.AddSingleton<IMediaJobQueue>(sp =>
         {
@@ -80,9 +81,9 @@ internal static class BackendsModule
                     sp.GetRequiredService<ILogger<PostgresMediaJobQueue>>())
                 : new InProcessMediaJobQueue(media.QueueCapacity);
         });
-        services.AddSingleton<IMediaChangeNotifier>(sp => UsesPostgres(sp)
-            ? new PostgresMediaChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
-            : new InProcessMediaChangeNotifier());
+        services.AddSingleton<IChangeNotifier>(sp => UsesPostgres(sp)
+            ? new PostgresChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
+            : new InProcessChangeNotifier());
         services.AddHostedService<BackendsStartup>();
         return builder;
     }
@@ -107,9 +108,9 @@ internal static class BackendsModule
     private static IBlobStore CreateOriginalsStore(IServiceProvider services)
     {
         var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var local = Path.Combine(storage.Path, MediaTaskService.OriginalsFolder);
+        var local = Path.Combine(storage.Path, MediaLedger.OriginalsFolder);
         return storage.Kind == StorageKind.S3
-            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaTaskService.OriginalsFolder}/" },
+            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaLedger.OriginalsFolder}/" },
                 Path.Combine(local, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
             : new FileSystemBlobStore(local);
     }

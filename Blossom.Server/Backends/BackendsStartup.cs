@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Ingest;
 using Blossom.Core.Media;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Blossom.Server;
 
 /// <summary>Migrates the database and readies the stores before any other service starts and before the first request.</summary>
-internal sealed class BackendsStartup(IServiceProvider services, IOptions<DatabaseOptions> database, IOptions<MediaOptions> media) : IHostedLifecycleService
+internal sealed class BackendsStartup(IServiceProvider services, IOptions<DatabaseOptions> database, IOptions<MediaOptions> media, IOptions<MatrixOptions> matrix) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -15,11 +16,13 @@ internal sealed class BackendsStartup(IServiceProvider services, IOptions<Databa
         await services.GetRequiredService<IBlobStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         await services.GetRequiredService<IPartialUploadStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         await services.GetRequiredService<IPartialUploadIndex>().InitializeAsync(cancellationToken).ConfigureAwait(false);
-        if (database.Value.Provider == DatabaseProvider.Postgres && media.Value.Enabled)
+        if (database.Value.Provider == DatabaseProvider.Postgres && (media.Value.Enabled || matrix.Value.Enabled))
         {
-            // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.
-            services.GetRequiredService<IMediaJobQueue>();
-            services.GetRequiredService<IMediaChangeNotifier>();
+            // The media queue and the change notifier hear other nodes through it: media task changes and Matrix
+            // uploads. Both are resolved first so they subscribe before it listens.
+            if (media.Value.Enabled)
+                services.GetRequiredService<IMediaJobQueue>();
+            services.GetRequiredService<IChangeNotifier>();
             await services.GetRequiredService<PostgresListener>().StartAsync(cancellationToken).ConfigureAwait(false);
         }
     }

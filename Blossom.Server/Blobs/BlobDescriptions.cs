@@ -8,11 +8,10 @@ namespace Blossom.Server;
 /// <summary>
 /// Descriptors as the upload, mirror and media answers give them: URLs from the address the request
 /// came to (or <c>PublicUrl</c>), and NIP-94 <c>thumb</c> and <c>image</c> tags for the previews that
-/// exist already (describing never makes one). With <c>Previews:Eager</c>, a blob described without
-/// its default preview gets it in the background: every upload, mirror and media result is described
-/// in its answer, so this is where they all pass.
+/// exist already (describing never makes one, nor queues one: new blobs are queued for eager previews
+/// when committed, see <see cref="PreviewLifecycle"/>).
 /// </summary>
-internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService previews, EagerPreviews eager, IOptions<PreviewOptions> options)
+internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService previews, IOptions<PreviewOptions> options)
 {
     public async Task<BlobDescriptor> DescribeAsync(BlobRecord blob, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -40,8 +39,6 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
         if (!PreviewOffer.Offered(options.Value, blob.Type, blob.Size))
             return null;
         var thumb = await previews.FindAsync(blob.Sha256, previews.DefaultSpec, cancellationToken).ConfigureAwait(false);
-        if (thumb is null && options.Value.Eager)
-            eager.Enqueue(blob.Sha256);
         var poster = MediaKinds.Of(blob.Type) == MediaKind.Video
             ? await previews.FindAsync(blob.Sha256, VideoPoster.SpecFor(previews.Sizes), cancellationToken).ConfigureAwait(false)
             : null;

@@ -2,7 +2,6 @@
 using System.Globalization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
-using Blossom.Core.Previews;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -55,7 +54,7 @@ internal static class ManagementEndpoints
     }
 
     internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(
-        string blob, HttpContext context, BlobService blobs, PreviewService previews, IOptions<AuthOptions> auth, CancellationToken cancellationToken)
+        string blob, HttpContext context, BlobService blobs, IOptions<AuthOptions> auth, CancellationToken cancellationToken)
     {
         var token = context.GetAuthorizationEvent()!;
         var sha256 = BlobRoute.HashOf(blob);
@@ -63,8 +62,6 @@ internal static class ManagementEndpoints
         // a few seconds slow signs its delete "before" the upload it just made, and may still delete.
         var signedAtTheLatest = token.Event.CreatedAt + auth.Value.ClockSkewSeconds;
         var removal = await blobs.DeleteAsync(sha256, token.Pubkey, signedAtTheLatest, cancellationToken).ConfigureAwait(false);
-        if (removal == OwnerRemoval.RemovedLastOwner)
-            await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
         return removal switch
         {
             OwnerRemoval.BlobNotFound => BlossomError.NotFound("Blob not found"),

@@ -7,26 +7,22 @@ namespace Blossom.Server;
 /// <see cref="BlobService.SweepOrphansAsync"/>). It runs beside the requests rather than before
 /// them: listing a large bucket takes a while, and nothing waits for its outcome.
 /// </summary>
-internal sealed partial class OrphanSweepService(BlobService blobs, ILogger<OrphanSweepService> logger) : BackgroundService
+internal sealed partial class OrphanSweepService(BlobService blobs, TimeProvider time, ILogger<OrphanSweepService> logger)
+    : PeriodicSweepService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override SweepSchedule Schedule => SweepSchedule.OnceAtStart;
+
+    protected override async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            var removed = await blobs.SweepOrphansAsync(stoppingToken).ConfigureAwait(false);
-            if (removed > 0)
-                LogSwept(removed);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            // The orphans stay until the next start; the server serves on.
-            LogSweepFailed(e);
-        }
+        var removed = await blobs.SweepOrphansAsync(cancellationToken).ConfigureAwait(false);
+        if (removed > 0)
+            LogSwept(removed);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Storage: removed {Count} stored blob(s) without an index row")]
     private partial void LogSwept(int count);
 
+    // The orphans stay until the next start; the server serves on.
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage: the sweep for stored blobs without an index row failed")]
-    private partial void LogSweepFailed(Exception exception);
+    protected override partial void LogSweepFailed(Exception exception);
 }

@@ -56,7 +56,7 @@ internal static class RetrievalEndpoints
         if (redirects.InternalRedirectFor(sha256) is { } file && SendsBytes(context.Request, EntityTagOf(sha256)))
         {
             // The file is looked at here: the proxy's own 404 for a file gone missing would carry no reason.
-            if (await blobs.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
+            if (await blobs.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
                 return BlossomError.NotFound("Blob not found");
             InertBlobHeaders.Apply(context.Response, record.Type);
             context.Response.Headers.CacheControl = Immutable;
@@ -90,10 +90,10 @@ internal static class RetrievalEndpoints
         // blob, not for its bytes, which an object store would start sending only to be cut off.
         if (!SendsBytes(context.Request, entityTag))
         {
-            if (await blobs.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
+            if (await blobs.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } size)
                 return BlossomError.NotFound("Blob not found");
             ApplyBlobHeaders(context, type, size);
-            return TypedResults.Stream(new SeekableBlobStream(blobs.Store, sha256, size), type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
+            return TypedResults.Stream(new SeekableBlobStream(blobs, sha256, size), type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         if (record.Size <= SmallBlobBytes && hot.Find(sha256) is { } held)
         {
@@ -104,14 +104,14 @@ internal static class RetrievalEndpoints
         // than once the answer is under way: a delete that came in between is still a 404, not a
         // broken 206. Small blobs are read whole, below.
         var start = record.Size > SmallBlobBytes ? RangeStart(context.Request, record.Size) : 0;
-        if (await blobs.Store.OpenReadAsync(sha256, start, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        if (await blobs.OpenReadAsync(sha256, start, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return BlossomError.NotFound("Blob not found");
 
         var length = content.Length;
         ApplyBlobHeaders(context, type, length);
         if (length > SmallBlobBytes)
         {
-            var stream = start == 0 && content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, sha256, length, content, start);
+            var stream = start == 0 && content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs, sha256, length, content, start);
             return TypedResults.Stream(stream, type, lastModified: lastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
         await using (content.ConfigureAwait(false))

@@ -9,7 +9,7 @@ namespace Blossom.Server;
 /// the open read; HEAD and 304 answers read nothing. <paramref name="first"/>, when given, is a
 /// read already open at <paramref name="firstOffset"/>; without it the first read opens one.
 /// </summary>
-internal sealed class SeekableBlobStream(IBlobStore store, string sha256, long length, BlobContent? first = null, long firstOffset = 0) : Stream
+internal sealed class SeekableBlobStream(IBlobReader blobs, string sha256, long length, BlobContent? first = null, long firstOffset = 0) : Stream
 {
     private BlobContent? _content = first;
     // Where the open read stands, and where the next read is wanted.
@@ -49,7 +49,7 @@ internal sealed class SeekableBlobStream(IBlobStore store, string sha256, long l
             if (_content is not null)
                 await _content.DisposeAsync().ConfigureAwait(false);
             _content = null;
-            _content = await store.OpenReadAsync(sha256, _position, null, cancellationToken).ConfigureAwait(false)
+            _content = await blobs.OpenReadAsync(sha256, _position, null, cancellationToken).ConfigureAwait(false)
                 ?? throw new IOException("The blob was deleted while it was being sent.");
             _contentPosition = _position;
         }

@@ -10,43 +10,28 @@ namespace Blossom.Server;
 /// Runs on every node; the delete is the same wherever it runs.
 /// </summary>
 internal sealed partial class MatrixExpirySweepService(IServiceProvider services, IOptions<MatrixOptions> options, TimeProvider time, ILogger<MatrixExpirySweepService> logger)
-    : BackgroundService
+    : PeriodicSweepService(time)
 {
     private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Resolved only when Matrix is on: its services are not registered otherwise.
+    private MatrixMediaService Media => services.GetRequiredService<MatrixMediaService>();
+
+    protected override SweepSchedule Schedule => options.Value.Enabled
+        ? SweepSchedule.Every(SweepSchedule.QuarterOf(Media.Settings.UnusedExpiry, LongestInterval))
+        : SweepSchedule.Never;
+
+    protected override async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled)
-            return;
-        var media = services.GetRequiredService<MatrixMediaService>();
-        var quarter = media.Settings.UnusedExpiry / 4;
-        using var timer = new PeriodicTimer(quarter < LongestInterval ? quarter : LongestInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    var removed = await media.SweepExpiredAsync(stoppingToken).ConfigureAwait(false);
-                    if (removed > 0)
-                        LogSwept(removed);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    // The next round tries again; the server serves on.
-                    LogSweepFailed(e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
+        var removed = await Media.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
+        if (removed > 0)
+            LogSwept(removed);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Matrix: forgot {Count} created media id(s) whose upload never came")]
     private partial void LogSwept(int count);
 
+    // The next round tries again; the server serves on.
     [LoggerMessage(Level = LogLevel.Error, Message = "Matrix: the sweep of expired media ids failed")]
-    private partial void LogSweepFailed(Exception exception);
+    protected override partial void LogSweepFailed(Exception exception);
 }

@@ -178,13 +178,13 @@ internal static class MatrixMediaEndpoints
                 _ => MatrixError.Unknown(StatusCodes.Status400BadRequest, $"Cannot generate thumbnails for the requested content: {result.Refusal}"),
             };
         }
-        if (await services.Blobs.Store.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        if (await services.Blobs.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return MatrixError.NotFound("Media not found");
         var response = context.Response;
         InertBlobHeaders.Apply(response, preview.Type);
         response.Headers.CacheControl = PreviewOffer.Caching;
         response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
-        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(services.Blobs.Store, preview.Sha256, content.Length, content);
+        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(services.Blobs, preview.Sha256, content.Length, content);
         return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),
             entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{preview.Sha256}\""), enableRangeProcessing: true);
     }

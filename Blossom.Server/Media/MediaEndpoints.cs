@@ -55,7 +55,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaTaskService pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions,
+        HttpContext context, MediaTasks pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions,
         CancellationToken cancellationToken)
     {
         var media = mediaOptions.Value;
@@ -103,7 +103,7 @@ internal static partial class MediaEndpoints
 
     /// <summary>BUD-05's preflight: the announced type and size against the optimizer and its limits.</summary>
     internal static async Task<Results<Ok, BlossomError>> CheckMediaAsync(
-        HttpContext context, MediaTaskService pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
+        HttpContext context, MediaTasks pipeline, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, CancellationToken cancellationToken)
     {
         var (announced, error) = BlobRequest.ReadAnnouncement(context.Request);
         if (announced is not { } media)
@@ -114,7 +114,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(
-        string id, string? wait, HttpRequest request, MediaTaskService pipeline, BlobDescriptions descriptions, CancellationToken cancellationToken)
+        string id, string? wait, HttpRequest request, MediaTasks pipeline, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         if ((wait is null ? TimeSpan.Zero : MediaPreference.Seconds(wait, MaxLongPoll)) is not { } timeout)
             return BlossomError.BadRequest("wait must be a whole number of seconds");
@@ -127,7 +127,7 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> CancelTaskAsync(
-        string id, HttpContext context, MediaTaskService pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string id, HttpContext context, MediaTasks pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var requester = context.GetAuthorizationEvent()!.Pubkey;
         var (outcome, task) = await pipeline.CancelAsync(id, requester, cancellationToken).ConfigureAwait(false);
@@ -144,7 +144,7 @@ internal static partial class MediaEndpoints
     /// Holds the request until the task ends or <paramref name="limit"/> passes. The task exists by
     /// now and runs on whatever happens here: its id serves the client better than an error would.
     /// </summary>
-    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaTaskService pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
+    private static async Task<MediaTask> HoldAsync(HttpContext context, MediaTasks pipeline, MediaTask task, TimeSpan limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -167,7 +167,7 @@ internal static partial class MediaEndpoints
             ? BlossomError.UnsupportedType($"The media optimizer takes images, video and audio, not {mediaType}; store other files with PUT /upload")
             : null);
 
-    private static async Task<BlossomError?> Busy(MediaTaskService pipeline, string? owner, CancellationToken cancellationToken) =>
+    private static async Task<BlossomError?> Busy(MediaTasks pipeline, string? owner, CancellationToken cancellationToken) =>
         AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false));
 
     private static BlossomError? AdmissionError(MediaAdmission admission) => admission switch

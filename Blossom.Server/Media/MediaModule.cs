@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
 using Microsoft.Extensions.Options;
@@ -22,10 +23,13 @@ internal static class MediaModule
             var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
             return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
-        services.AddSingleton(sp => new MediaTaskService(
-            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
-            sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
-            sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(), sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new MediaLedger(
+            sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IChangeNotifier>(),
+            sp.GetRequiredKeyedService<IBlobStore>(MediaLedger.OriginalsFolder)));
+        services.AddSingleton<MediaTasks>();
+        services.AddSingleton(sp => new MediaJobRunner(
+            sp.GetRequiredService<MediaLedger>(), sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(),
+            sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaStartup>();
         services.AddHostedService<MediaWorkerService>();

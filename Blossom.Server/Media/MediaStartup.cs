@@ -16,7 +16,7 @@ internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvi
         if (!media.Enabled)
             return;
         await MediaTools.EnsureAvailableAsync("Media:Enabled", "", media.Workers, cancellationToken).ConfigureAwait(false);
-        await services.GetRequiredService<MediaTaskService>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<MediaJobRunner>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         var queue = services.GetRequiredService<IMediaJobQueue>();
         services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
     }

@@ -9,7 +9,7 @@ namespace Blossom.Server;
 /// interrupted, and the loop that forgets ended tasks after <c>Media:TaskRetention</c>.
 /// </summary>
 internal sealed partial class MediaWorkerService(
-    MediaTaskService media, IOptions<MediaOptions> options, BlossomMetrics metrics, TimeProvider time, ILogger<MediaWorkerService> logger)
+    MediaJobRunner media, IOptions<MediaOptions> options, BlossomMetrics metrics, TimeProvider time, ILogger<MediaWorkerService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(1);

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Moderation;
-using Blossom.Core.Previews;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Blossom.Server;
@@ -48,11 +47,10 @@ internal static class AdminEndpoints
         return TypedResults.Ok(new AdminBlob(BlobDescriptor.From(blob, baseUrl.For(request)), owners, [.. reports.Select(AdminReport.From)]));
     }
 
-    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, PreviewService previews, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, CancellationToken cancellationToken)
     {
         if (!BlobHash.IsValid(sha256) || !await blobs.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
             return BlossomError.NotFound("No such blob");
-        await previews.ForgetSourceAsync(sha256, cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

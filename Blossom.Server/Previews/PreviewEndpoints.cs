@@ -38,12 +38,12 @@ internal static class PreviewEndpoints
         if (result.Preview is not { } preview)
             return Refusal(result);
         // Unowned previews go with their source: one removed since it was found is the source's 404.
-        if (await blobs.Store.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        if (await blobs.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
             return BlossomError.NotFound("Blob not found");
         var response = context.Response;
         InertBlobHeaders.Apply(response, preview.Type);
         response.Headers.CacheControl = PreviewOffer.Caching;
-        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs.Store, preview.Sha256, content.Length, content);
+        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs, preview.Sha256, content.Length, content);
         return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),
             entityTag: new EntityTagHeaderValue($"\"{preview.Sha256}\""), enableRangeProcessing: true);
     }

@@ -29,6 +29,13 @@ internal static class PreviewsModule
                 sp.GetRequiredService<ILogger<PreviewService>>());
         });
         services.AddSingleton<EagerPreviews>();
+        // Lazy: the preview service commits and removes through the blob service these observers are given to.
+        services.AddSingleton<IBlobLifecycleObserver>(sp =>
+        {
+            var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
+            return new PreviewLifecycle(new Lazy<PreviewService>(sp.GetRequiredService<PreviewService>),
+                previews.Enabled && previews.Eager ? sp.GetRequiredService<EagerPreviews>() : null);
+        });
         services.AddHostedService<EagerPreviewService>();
         services.AddHostedService<PreviewStartup>();
         return builder;

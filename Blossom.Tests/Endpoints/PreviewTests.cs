@@ -336,6 +336,38 @@ public sealed class PreviewTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_EagerExistingBlobDescribedAgain_NoPreviewQueued()
+    {
+        var root = Directory.CreateTempSubdirectory("blossom-eager-").FullName;
+        try
+        {
+            var existing = MediaSamples.PngWithAlpha();
+            // Stored while eager previews were off: the blob has no preview.
+            using (var before = new BlossomApplication(dataRoot: root))
+                await before.Start().UploadAsync(_alice, existing, "image/png");
+
+            using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Previews:Eager"] = "true" }, root);
+            var client = app.Start();
+            var previews = app.Services.GetRequiredService<PreviewService>();
+            var described = await client.UploadAsync(_alice, existing, "image/png");
+            Tag(described, "thumb").Should().BeNull();
+            // Eager previews are made one at a time, in the order queued: once the new blob's is made,
+            // one queued when the existing blob was described would have been made before it.
+            var added = await client.UploadAsync(_alice, MediaSamples.PngWithAlpha(640, 480), "image/png");
+            await Poll.UntilAsync(async () => await previews.FindAsync(added.Sha256, previews.DefaultSpec, CancellationToken.None) is not null,
+                "the new blob's eager preview is made");
+
+            (await previews.FindAsync(described.Sha256, previews.DefaultSpec, CancellationToken.None)).Should().BeNull("describing a blob starts no work");
+            previews.Renders.Should().Be(1);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Info_ListsPreviewSizesAndUrl()
     {
         var (_, client) = Start();

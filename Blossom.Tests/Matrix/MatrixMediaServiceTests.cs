@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Ingest;
 using Blossom.Core.Matrix;
 using Blossom.Core.Moderation;
@@ -38,10 +39,13 @@ public sealed class MatrixMediaServiceTests : IDisposable
 
     private BlobService Blobs => _app.Services.GetRequiredService<BlobService>();
 
-    /// <summary>A service on the server's stores with these rules and clock; each call is another node on the same database.</summary>
+    /// <summary>
+    /// A service on the server's stores with these rules and clock; each call is another node on the same
+    /// database, hearing the others' changes through the server's notifier as nodes do through PostgreSQL's.
+    /// </summary>
     private MatrixMediaService Service(MatrixMediaSettings? settings = null, TimeProvider? time = null) => new(
         _app.Services.GetRequiredService<IMatrixMediaIndex>(), _app.Services.GetRequiredService<BlobIngest>(), Blobs,
-        _app.Services.GetRequiredService<IModerationStore>(), settings ?? Defaults, time ?? TimeProvider.System);
+        _app.Services.GetRequiredService<IModerationStore>(), _app.Services.GetRequiredService<IChangeNotifier>(), settings ?? Defaults, time ?? TimeProvider.System);
 
     private static MatrixUpload Upload(string owner, byte[]? body = null, string type = "text/plain", string? fileName = "notes.txt")
     {
@@ -183,8 +187,8 @@ public sealed class MatrixMediaServiceTests : IDisposable
     [Fact]
     public async Task WaitForAsync_UploadArrivesHere_EndsAtOnce()
     {
-        // Looking again only every hour: only the upload's own signal can end this wait in time.
-        var service = Service(Defaults with { RecheckInterval = TimeSpan.FromHours(1) });
+        // Nothing looks again on a timer: only the upload's own signal can end this wait in time.
+        var service = Service();
         var created = (await service.CreateAsync(Alice, CancellationToken.None)).Value;
         var started = Stopwatch.StartNew();
 
@@ -199,9 +203,9 @@ public sealed class MatrixMediaServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task WaitForAsync_UploadArrivesOnAnotherNode_SeenOnTheNextLook()
+    public async Task WaitForAsync_UploadArrivesOnAnotherNode_WokenThroughTheNotifier()
     {
-        var waitingNode = Service(Defaults with { RecheckInterval = TimeSpan.FromMilliseconds(100) });
+        var waitingNode = Service();
         var uploadingNode = Service();
         var created = (await uploadingNode.CreateAsync(Alice, CancellationToken.None)).Value;
 
@@ -232,7 +236,7 @@ public sealed class MatrixMediaServiceTests : IDisposable
     public async Task SweepExpiredAsync_ForgetsUnusedIds_AndEndsTheirWaits()
     {
         var clock = new ManualClock(1_700_000_000);
-        var service = Service(Defaults with { RecheckInterval = TimeSpan.FromHours(1) }, clock);
+        var service = Service(Defaults, clock);
         var unused = (await service.CreateAsync(Alice, CancellationToken.None)).Value;
         var used = (await service.CreateAsync(Alice, CancellationToken.None)).Value;
         await service.UploadToAsync(used.MediaId, Upload(Alice), CancellationToken.None);

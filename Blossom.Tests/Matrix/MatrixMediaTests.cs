@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Blossom.Core.Auth;
+using Blossom.Core.Previews;
 using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
+using Microsoft.Extensions.DependencyInjection;
 using VipsImage = NetVips.Image;
 
 namespace Blossom.Tests.Matrix;
@@ -63,6 +66,21 @@ public sealed class MatrixMediaTests : IAsyncLifetime
         response.Content.Headers.ContentDisposition!.ToString().Should().Be("attachment; filename=\"War and Peace.pdf\"; filename*=UTF-8''War%20and%20Peace.pdf");
         response.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
         response.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("sandbox");
+    }
+
+    [Fact]
+    public async Task Upload_EagerPreviews_PreviewMadeInTheBackground()
+    {
+        var (server, alice, _) = await StartAsync(new() { ["Blossom:Previews:Eager"] = "true" });
+        var data = MediaSamples.PngWithAlpha();
+
+        await server.Client.UploadAsync(alice, data, "image/png", "picture.png");
+
+        // Nobody describes or asks for the preview: a Matrix upload is committed like any other blob.
+        var previews = server.App.Services.GetRequiredService<PreviewService>();
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(data));
+        await Poll.UntilAsync(async () => await previews.FindAsync(sha256, previews.DefaultSpec, CancellationToken.None) is not null,
+            "a Matrix upload gets its eager preview");
     }
 
     [Fact]

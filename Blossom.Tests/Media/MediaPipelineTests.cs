@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Changes;
 using Blossom.Core.Media;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
@@ -22,10 +23,11 @@ public sealed class MediaPipelineTests
         var work = Path.Combine(app.DataRoot, "counted");
         var settings = new MediaTaskSettings(MaxRunningTasksPerOwner: 1, work, app.Services.GetRequiredService<MediaRecipe>());
         using var queue = new InProcessMediaJobQueue(capacity: 1);
-        var pipeline = new MediaTaskService(app.Services.GetRequiredService<IMediaTaskStore>(), queue, new InProcessMediaChangeNotifier(),
-            new FileSystemBlobStore(Path.Combine(work, "originals")), app.Services.GetRequiredService<BlobService>(),
-            app.Services.GetRequiredService<IMediaOptimizer>(), settings, time);
-        await pipeline.InitializeAsync(CancellationToken.None);
+        var ledger = new MediaLedger(app.Services.GetRequiredService<IMediaTaskStore>(), queue, new InProcessChangeNotifier(),
+            new FileSystemBlobStore(Path.Combine(work, "originals")));
+        var pipeline = new MediaTasks(ledger, app.Services.GetRequiredService<BlobService>(), settings, time);
+        await new MediaJobRunner(ledger, app.Services.GetRequiredService<BlobService>(), app.Services.GetRequiredService<IMediaOptimizer>(), settings, time)
+            .InitializeAsync(CancellationToken.None);
         var owner = new NostrSigner().Pubkey;
         var original = MediaSamples.PngWithAlpha(16, 16);
 
@@ -46,7 +48,7 @@ public sealed class MediaPipelineTests
         time.Created.Should().Be(Waits);
     }
 
-    private static async Task<MediaTask> SubmitAsync(MediaTaskService pipeline, byte[] original, string owner)
+    private static async Task<MediaTask> SubmitAsync(MediaTasks pipeline, byte[] original, string owner)
     {
         var pending = await pipeline.Originals.BeginWriteAsync(CancellationToken.None);
         await using (pending)

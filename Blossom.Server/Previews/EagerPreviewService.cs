@@ -1,47 +1,10 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Blossom.Core.Previews;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
 
 /// <summary>
-/// Sources waiting for their default preview (<c>Previews:Eager</c>). Small and lossy on purpose: a
-/// source that finds the queue full, or whose preview fails, gets it on first request instead, and
-/// a source already waiting is not queued twice.
-/// </summary>
-internal sealed class EagerPreviews
-{
-    public const int Capacity = 256;
-
-    private readonly Channel<string> _sources = Channel.CreateBounded<string>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
-
-    private readonly ConcurrentDictionary<string, byte> _waiting = new(StringComparer.Ordinal);
-
-    /// <summary>Queues a source; false when it was waiting already or the queue is full.</summary>
-    public bool Enqueue(string sha256)
-    {
-        if (!_waiting.TryAdd(sha256, 0))
-            return false;
-        if (_sources.Writer.TryWrite(sha256))
-            return true;
-        _waiting.TryRemove(sha256, out _);
-        return false;
-    }
-
-    public async IAsyncEnumerable<string> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var sha256 in _sources.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            _waiting.TryRemove(sha256, out _);
-            yield return sha256;
-        }
-    }
-}
-
-/// <summary>
-/// Makes the queued default previews one at a time, so eager previews take at most one of the
+/// Makes the default previews <see cref="PreviewLifecycle"/> queued, one at a time, so eager previews take at most one of the
 /// <c>Previews:Concurrency</c> slots and requests for previews keep the rest.
 /// </summary>
 internal sealed partial class EagerPreviewService(EagerPreviews queue, PreviewService previews, IOptions<PreviewOptions> options, ILogger<EagerPreviewService> logger)

@@ -1,4 +1,4 @@
-using Blossom.Core.Media;
+using Blossom.Core.Changes;
 using Blossom.Tests.Infrastructure;
 using Dapper;
 
@@ -6,12 +6,12 @@ namespace Blossom.Tests.Contracts;
 
 /// <summary>The notifier contract on PostgreSQL, and a change told on one node waking a waiter on another.</summary>
 [Collection(PostgresTestGroup.Name)]
-public sealed class PostgresMediaChangeNotifierContractTests(PostgresServer server) : MediaChangeNotifierContract
+public sealed class PostgresChangeNotifierContractTests(PostgresServer server) : ChangeNotifierContract
 {
     private readonly List<PostgresMediaNode> _nodes = [];
     private string _connectionString = "";
 
-    protected override async Task<IMediaChangeNotifier> CreateNotifierAsync()
+    protected override async Task<IChangeNotifier> CreateNotifierAsync()
     {
         _connectionString = await server.CreateDatabaseAsync();
         return (await StartNodeAsync()).Notifier;

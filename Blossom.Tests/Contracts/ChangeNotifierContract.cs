@@ -1,20 +1,20 @@
-using Blossom.Core.Media;
+using Blossom.Core.Changes;
 
 namespace Blossom.Tests.Contracts;
 
 /// <summary>
-/// What every <see cref="IMediaChangeNotifier"/> promises, written once; a notifier shared by nodes
+/// What every <see cref="IChangeNotifier"/> promises, written once; a notifier shared by nodes
 /// adds, in its subclass, that a change told on one node wakes a waiter on another.
 /// </summary>
-public abstract class MediaChangeNotifierContract : IAsyncLifetime
+public abstract class ChangeNotifierContract : IAsyncLifetime
 {
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private IMediaChangeNotifier? _notifier;
+    private IChangeNotifier? _notifier;
 
-    protected IMediaChangeNotifier Notifier => _notifier ?? throw new InvalidOperationException("The notifier is made in InitializeAsync.");
+    protected IChangeNotifier Notifier => _notifier ?? throw new InvalidOperationException("The notifier is made in InitializeAsync.");
 
-    protected abstract Task<IMediaChangeNotifier> CreateNotifierAsync();
+    protected abstract Task<IChangeNotifier> CreateNotifierAsync();
 
     protected abstract Task RemoveNotifierAsync();
 
