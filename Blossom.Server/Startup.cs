@@ -95,14 +95,15 @@ internal static class Startup
     {
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+        services.AddSingleton<ISqlDatabase>(sp => UsesPostgres(sp) ? sp.GetRequiredService<PostgresDatabase>() : sp.GetRequiredService<SqliteDatabase>());
         // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip. Only
         // with SQLite: with PostgreSQL another node may delete a blob, and this node's cache would not hear of it.
         services.AddSingleton<IBlobIndex>(sp => UsesPostgres(sp)
             ? new PostgresBlobIndex(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
             : new CachingBlobIndex(new SqliteBlobIndex(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()), capacity: 100_000));
         services.AddSingleton<IMediaTaskStore>(sp => UsesPostgres(sp)
-            ? new PostgresMediaTaskStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
-            : new SqliteMediaTaskStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+            ? new SqlMediaTaskStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
+            : new SqlMediaTaskStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
             ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
             : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
@@ -126,8 +127,8 @@ internal static class Startup
     private static void AddBlossomChunkedUploads(this IServiceCollection services)
     {
         services.AddSingleton<IPartialUploadIndex>(sp => UsesPostgres(sp)
-            ? new PostgresPartialUploadIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqlitePartialUploadIndex(sp.GetRequiredService<SqliteDatabase>()));
+            ? new SqlPartialUploadIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqlPartialUploadIndex(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IPartialUploadStore>(sp => sp.GetRequiredService<IBlobStore>() switch
         {
             FileSystemBlobStore files => new FileSystemPartialUploadStore(files, sp.GetRequiredService<BlossomMetrics>()),
@@ -146,8 +147,8 @@ internal static class Startup
     private static void AddBlossomPreviews(this IServiceCollection services)
     {
         services.AddSingleton<IPreviewIndex>(sp => UsesPostgres(sp)
-            ? new PostgresPreviewIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqlitePreviewIndex(sp.GetRequiredService<SqliteDatabase>()));
+            ? new SqlPreviewIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqlPreviewIndex(sp.GetRequiredService<SqliteDatabase>()));
         services.AddKeyedSingleton<IBlobLocks>(PreviewLocksKey, (sp, _) => UsesPostgres(sp)
             ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
             : new StripedBlobLocks());
@@ -175,8 +176,8 @@ internal static class Startup
     private static void AddBlossomMatrix(this IServiceCollection services)
     {
         services.AddSingleton<IMatrixMediaIndex>(sp => UsesPostgres(sp)
-            ? new PostgresMatrixMediaIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqliteMatrixMediaIndex(sp.GetRequiredService<SqliteDatabase>()));
+            ? new SqlMatrixMediaIndex(sp.GetRequiredService<PostgresDatabase>())
+            : new SqlMatrixMediaIndex(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToMediaSettings(sp.GetRequiredService<IOptions<UploadOptions>>().Value));
         services.AddSingleton<MatrixMediaService>();
         services.AddHostedService<MatrixExpirySweepService>();
@@ -248,7 +249,7 @@ internal static class Startup
     {
         SchnorrSignature.EnsureAvailable();
         app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<ServerNames>().OnServerStarted);
-        await app.Services.GetRequiredService<IBlobIndex>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
+        await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IPartialUploadStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         await app.Services.GetRequiredService<IPartialUploadIndex>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
