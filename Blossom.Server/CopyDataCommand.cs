@@ -32,7 +32,7 @@ internal static partial class CopyDataCommand
             return 2;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = arguments.Settings });
         builder.AddBlossomLogging();
-        builder.Services.AddBlossom();
+        builder.Services.AddBlossom(builder.Configuration);
         var app = builder.Build();
         await using (app.ConfigureAwait(false))
         {

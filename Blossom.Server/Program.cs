@@ -11,7 +11,7 @@ if (CopyDataCommand.IsInvoked(args)) return await CopyDataCommand.RunAsync(args)
 // The landing page ships beside the binaries, so it is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.AddBlossomLogging();
-builder.Services.AddBlossom();
+builder.Services.AddBlossom(builder.Configuration);
 
 var app = builder.Build();
 await app.InitializeBlossomAsync();

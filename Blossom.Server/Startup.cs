@@ -1,19 +1,15 @@
 using Blossom.Core;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
-using Blossom.Core.Storage.FileSystem;
-using Blossom.Core.Data;
-using Blossom.Core.Data.Postgres;
-using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Ingest;
 using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Mirror;
 using Blossom.Core.Moderation;
 using Blossom.Core.Previews;
-using Blossom.Core.Storage.S3;
 using Blossom.Server.Media;
 using Blossom.Server.Auth;
+using Blossom.Server.Backends;
 using Blossom.Server.Blobs;
 using Blossom.Server.Health;
 using Blossom.Server.Http;
@@ -27,14 +23,13 @@ namespace Blossom.Server;
 /// <summary>The services and start-up steps behind <c>Program.cs</c>.</summary>
 internal static class Startup
 {
-    public static IServiceCollection AddBlossom(this IServiceCollection services)
+    public static IServiceCollection AddBlossom(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddBlossomOptions();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(CreateBlobStore);
+        services.AddBlossomBackends(configuration);
         services.AddSingleton<BlobRedirects>();
         services.AddSingleton<HotBlobs>();
-        services.AddBlossomDatabase();
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));
@@ -50,8 +45,6 @@ internal static class Startup
             var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
             return new MediaTaskSettings(media.MaxRunningTasksPerPubkey, media.WorkPath, sp.GetRequiredService<MediaRecipe>());
         });
-        services.AddBlossomMediaQueue();
-        services.AddKeyedSingleton(MediaTaskService.OriginalsFolder, (sp, _) => CreateOriginalsStore(sp));
         services.AddSingleton(sp => new MediaTaskService(
             sp.GetRequiredService<IMediaTaskStore>(), sp.GetRequiredService<IMediaJobQueue>(), sp.GetRequiredService<IMediaChangeNotifier>(),
             sp.GetRequiredKeyedService<IBlobStore>(MediaTaskService.OriginalsFolder),
@@ -90,51 +83,12 @@ internal static class Startup
         return services;
     }
 
-    /// <summary>The stores on the database <c>Database:Provider</c> names; only the one chosen is ever opened.</summary>
-    private static void AddBlossomDatabase(this IServiceCollection services)
-    {
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
-        services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
-        services.AddSingleton<ISqlDatabase>(sp => UsesPostgres(sp) ? sp.GetRequiredService<PostgresDatabase>() : sp.GetRequiredService<SqliteDatabase>());
-        // 100k records of ~200 bytes: a few tens of MiB at most, for a GET without a database round trip. Only
-        // with SQLite: with PostgreSQL another node may delete a blob, and this node's cache would not hear of it.
-        services.AddSingleton<IBlobIndex>(sp => UsesPostgres(sp)
-            ? new PostgresBlobIndex(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
-            : new CachingBlobIndex(new SqliteBlobIndex(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()), capacity: 100_000));
-        services.AddSingleton<IMediaTaskStore>(sp => UsesPostgres(sp)
-            ? new SqlMediaTaskStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
-            : new SqlMediaTaskStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IModerationStore>(sp => UsesPostgres(sp)
-            ? new PostgresModerationStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())
-            : new SqliteModerationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-        // What must hold across nodes: with PostgreSQL, its advisory locks; with SQLite (one process), memory.
-        services.AddSingleton<IBlobLocks>(sp => UsesPostgres(sp)
-            ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
-            : new StripedBlobLocks());
-        services.AddSingleton<IQuotaReservations>(sp =>
-        {
-            var quotaBytes = sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey;
-            return UsesPostgres(sp)
-                ? new PostgresQuotaReservations(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString, sp.GetRequiredService<IBlobIndex>(), quotaBytes)
-                : new QuotaReservations(sp.GetRequiredService<IBlobIndex>(), quotaBytes);
-        });
-    }
-
     /// <summary>
-    /// Multi-part uploads (BUD-14): their state in the database every node shares, their chunks beside the
-    /// blobs (the store's temp folder, or the bucket), and the sweep of those that went idle.
+    /// Multi-part uploads (BUD-14) and the sweep of those that went idle. Their state (the database
+    /// index) and their chunks (beside the blobs) come with the backend modules.
     /// </summary>
     private static void AddBlossomChunkedUploads(this IServiceCollection services)
     {
-        services.AddSingleton<IPartialUploadIndex>(sp => UsesPostgres(sp)
-            ? new SqlPartialUploadIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqlPartialUploadIndex(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IPartialUploadStore>(sp => sp.GetRequiredService<IBlobStore>() switch
-        {
-            FileSystemBlobStore files => new FileSystemPartialUploadStore(files, sp.GetRequiredService<BlossomMetrics>()),
-            S3BlobStore bucket => new S3PartialUploadStore(bucket),
-            var other => throw new NotSupportedException($"Multi-part uploads have no chunk store for {other.GetType().Name}."),
-        });
         services.AddSingleton(sp => new ChunkedUploadSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UploadOptions>>().Value.PartialTimeoutSeconds)));
         services.AddSingleton<ChunkedUploads>();
         services.AddHostedService<PartialUploadSweepService>();
@@ -146,12 +100,6 @@ internal static class Startup
     /// </summary>
     private static void AddBlossomPreviews(this IServiceCollection services)
     {
-        services.AddSingleton<IPreviewIndex>(sp => UsesPostgres(sp)
-            ? new SqlPreviewIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqlPreviewIndex(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddKeyedSingleton<IBlobLocks>(PreviewLocksKey, (sp, _) => UsesPostgres(sp)
-            ? new PostgresBlobLocks(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
-            : new StripedBlobLocks());
         services.AddSingleton(sp =>
         {
             var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
@@ -161,13 +109,11 @@ internal static class Startup
         {
             var previews = sp.GetRequiredService<IOptions<PreviewOptions>>().Value;
             return new PreviewService(sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IPreviewIndex>(), sp.GetRequiredService<ThumbnailEngine>(),
-                sp.GetRequiredKeyedService<IBlobLocks>(PreviewLocksKey),
+                sp.GetRequiredKeyedService<IBlobLocks>(BlossomBackends.PreviewLocksKey),
                 new PreviewSettings(previews.ToSizes(), previews.Concurrency, sp.GetRequiredService<IOptions<MediaOptions>>().Value.WorkPath),
                 sp.GetRequiredService<ILogger<PreviewService>>());
         });
     }
-
-    private const string PreviewLocksKey = "previews";
 
     /// <summary>
     /// The Matrix content repository's media ids and rules. Registered whatever <c>Matrix:Enabled</c> says
@@ -175,9 +121,6 @@ internal static class Startup
     /// </summary>
     private static void AddBlossomMatrix(this IServiceCollection services)
     {
-        services.AddSingleton<IMatrixMediaIndex>(sp => UsesPostgres(sp)
-            ? new SqlMatrixMediaIndex(sp.GetRequiredService<PostgresDatabase>())
-            : new SqlMatrixMediaIndex(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToMediaSettings(sp.GetRequiredService<IOptions<UploadOptions>>().Value));
         services.AddSingleton<MatrixMediaService>();
         services.AddHostedService<MatrixExpirySweepService>();
@@ -191,68 +134,15 @@ internal static class Startup
         services.AddSingleton<UrlPreviewService>();
     }
 
-    private static bool UsesPostgres(IServiceProvider services) =>
-        services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseOptions.Postgres;
-
-    /// <summary>The store <c>Storage:Kind</c> names; S3 keeps its temp files where the file system store would.</summary>
-    private static IBlobStore CreateBlobStore(IServiceProvider services)
-    {
-        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        return storage.Kind == "S3"
-            ? new S3BlobStore(storage.S3.ToStoreSettings(), Path.Combine(storage.Path, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
-            : new FileSystemBlobStore(storage.Path);
-    }
-
     /// <summary>
-    /// The media originals live beside the blobs, in the storage every node shares, so whichever
-    /// node takes a job finds its original: <c>Storage:Path/originals</c>, or the bucket under
-    /// <c>&lt;Prefix&gt;originals/</c>, where the blob store's listing (one level, hashes only) never sees them.
-    /// </summary>
-    private static IBlobStore CreateOriginalsStore(IServiceProvider services)
-    {
-        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var local = Path.Combine(storage.Path, MediaTaskService.OriginalsFolder);
-        return storage.Kind == "S3"
-            ? new S3BlobStore(storage.S3.ToStoreSettings() with { Prefix = $"{storage.S3.Prefix}{MediaTaskService.OriginalsFolder}/" },
-                Path.Combine(local, ".tmp"), services.GetRequiredService<ILogger<S3BlobStore>>())
-            : new FileSystemBlobStore(local);
-    }
-
-    /// <summary>
-    /// The media job queue and change notifier: in this process with SQLite; shared by every node
-    /// through the database with PostgreSQL, so any node's worker runs any node's task.
-    /// </summary>
-    private static void AddBlossomMediaQueue(this IServiceCollection services)
-    {
-        services.AddSingleton(sp => new PostgresListener(
-            sp.GetRequiredService<PostgresDatabase>(), [PostgresMediaJobQueue.Channel, PostgresMediaChangeNotifier.Channel],
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresListener>>()));
-        services.AddSingleton<IMediaJobQueue>(sp =>
-        {
-            var media = sp.GetRequiredService<IOptions<MediaOptions>>().Value;
-            return UsesPostgres(sp)
-                ? new PostgresMediaJobQueue(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>(), media.QueueCapacity,
-                    TimeSpan.FromSeconds(media.LeaseSeconds), $"{Environment.MachineName}:{Environment.ProcessId}", sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILogger<PostgresMediaJobQueue>>())
-                : new InProcessMediaJobQueue(media.QueueCapacity);
-        });
-        services.AddSingleton<IMediaChangeNotifier>(sp => UsesPostgres(sp)
-            ? new PostgresMediaChangeNotifier(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresListener>())
-            : new InProcessMediaChangeNotifier());
-    }
-
-    /// <summary>
-    /// Checks native dependencies, applies migrations and sweeps interrupted uploads before the
-    /// first request, so a server that listens is a server that works.
+    /// Checks native dependencies and readies the media work folder before the first request, so a
+    /// server that listens is a server that works. The database and stores ready themselves as the
+    /// host starts, before it listens (<see cref="BackendStartup"/>).
     /// </summary>
     public static async Task InitializeBlossomAsync(this WebApplication app)
     {
         SchnorrSignature.EnsureAvailable();
         app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<ServerNames>().OnServerStarted);
-        await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        await app.Services.GetRequiredService<IBlobStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        await app.Services.GetRequiredService<IPartialUploadStore>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-        await app.Services.GetRequiredService<IPartialUploadIndex>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
         var media = app.Services.GetRequiredService<IOptions<MediaOptions>>().Value;
         if (media.Enabled)
         {
@@ -267,12 +157,6 @@ internal static class Startup
                 throw new InvalidOperationException("Media:Enabled needs libvips, which did not load (NetVips.Native). Set Blossom:Media:Enabled=false to run without it.", e);
             }
             var queue = app.Services.GetRequiredService<IMediaJobQueue>();
-            if (queue is PostgresMediaJobQueue)
-            {
-                // The notifier and the queue hear other nodes through it; resolved first so both subscribe before it listens.
-                app.Services.GetRequiredService<IMediaChangeNotifier>();
-                await app.Services.GetRequiredService<PostgresListener>().StartAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
-            }
             await app.Services.GetRequiredService<MediaTaskService>().InitializeAsync(app.Lifetime.ApplicationStopping).ConfigureAwait(false);
             app.Services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
         }
