@@ -2,6 +2,7 @@ using Blossom.Core;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
 using Blossom.Core.Media;
+using Blossom.Core.Storage;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal static class FileSystemStorage
     {
         services.AddSingleton(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+        services.AddSingleton<IBlobFolder>(sp => sp.GetRequiredService<FileSystemBlobStore>());
         services.AddSingleton<IPartialUploadStore>(sp => new FileSystemPartialUploadStore(sp.GetRequiredService<FileSystemBlobStore>(), sp.GetRequiredService<BlossomMetrics>()));
         // The originals live beside the blobs, which every node shares, so whichever node takes a job finds its original.
         services.AddKeyedSingleton<IBlobStore>(MediaTaskService.OriginalsFolder, (sp, _) =>

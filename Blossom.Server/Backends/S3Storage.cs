@@ -1,6 +1,7 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
 using Blossom.Core.Media;
+using Blossom.Core.Storage;
 using Blossom.Core.Storage.S3;
 using Blossom.Server.Options;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal static class S3Storage
             return new S3BlobStore(storage.S3.ToStoreSettings(), Path.Combine(storage.Path, ".tmp"), sp.GetRequiredService<ILogger<S3BlobStore>>());
         });
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+        services.AddSingleton<IBlobBucket>(sp => sp.GetRequiredService<S3BlobStore>());
         services.AddSingleton<IPartialUploadStore>(sp => new S3PartialUploadStore(sp.GetRequiredService<S3BlobStore>()));
         services.AddKeyedSingleton<IBlobStore>(MediaTaskService.OriginalsFolder, (sp, _) =>
         {
