@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Data;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Migration;
 using Blossom.Core.Matrix;
@@ -42,14 +43,14 @@ internal static partial class CopyDataCommand
                 var destination = new DataStores(
                     app.Services.GetRequiredService<IBlobStore>(), app.Services.GetRequiredService<IBlobIndex>(), app.Services.GetRequiredService<IModerationStore>(),
                     app.Services.GetRequiredService<IMatrixMediaIndex>());
-                await destination.Index.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+                await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(CancellationToken.None).ConfigureAwait(false);
                 await destination.Store.InitializeAsync(CancellationToken.None).ConfigureAwait(false);
                 // An older source database is brought to this version's schema, as the server's next start would.
                 await sourceDatabase.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
                 var time = app.Services.GetRequiredService<TimeProvider>();
                 var source = new DataStores(
                     new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
-                    new SqliteMatrixMediaIndex(sourceDatabase));
+                    new SqlMatrixMediaIndex(sourceDatabase));
 
                 var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None).ConfigureAwait(false);
                 if (!result.Complete)

@@ -10,9 +10,6 @@ public sealed record BlobListQuery(string Pubkey, string? Cursor, int Limit, lon
 
 public interface IBlobIndex
 {
-    /// <summary>Creates or upgrades the schema.</summary>
-    Task MigrateAsync(CancellationToken cancellationToken);
-
     Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken);
 
     /// <summary>

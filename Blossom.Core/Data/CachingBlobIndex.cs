@@ -12,8 +12,6 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
 {
     private readonly MemoryCache _records = new(new MemoryCacheOptions { SizeLimit = capacity });
 
-    public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
-
     public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
     {
         if (_records.TryGetValue(sha256, out BlobRecord? cached))

@@ -10,14 +10,15 @@ namespace Blossom.Core.Data;
 /// </summary>
 public abstract class SqlBlobIndex : IBlobIndex
 {
-    private readonly Func<CancellationToken, Task<DbConnection>> _open;
+    private readonly ISqlDatabase _database;
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
     private readonly GroupCommit<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners), BlobRecord> _adds;
 
-    protected SqlBlobIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time)
+    protected SqlBlobIndex(ISqlDatabase database, TimeProvider time)
     {
-        (_open, _dialect, _time) = (open, dialect, time);
+        ArgumentNullException.ThrowIfNull(database);
+        (_database, _dialect, _time) = (database, database.Dialect, time);
         _adds = new(blobs => StoreAsync(blobs, CancellationToken.None));
     }
 
@@ -25,11 +26,9 @@ public abstract class SqlBlobIndex : IBlobIndex
     protected const string Columns =
         "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256";
 
-    public abstract Task MigrateAsync(CancellationToken cancellationToken);
-
     public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.QuerySingleOrDefaultAsync<BlobRecord>(
@@ -62,7 +61,7 @@ public abstract class SqlBlobIndex : IBlobIndex
     /// </summary>
     private async Task<IReadOnlyList<BlobRecord>> StoreAsync(IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -86,7 +85,7 @@ public abstract class SqlBlobIndex : IBlobIndex
     public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             long? cursorUploaded = null;
@@ -117,7 +116,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -150,7 +149,7 @@ public abstract class SqlBlobIndex : IBlobIndex
     public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -161,7 +160,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // The pubkey's total is kept by the database's triggers (owner_usage), so this reads one row
@@ -179,7 +178,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
@@ -196,7 +195,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return (await connection.QueryAsync<string>(new CommandDefinition(
@@ -206,7 +205,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _open(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Owners go with it, each taking the blob's size off its pubkey's total (see owner_usage).
@@ -215,7 +214,7 @@ public abstract class SqlBlobIndex : IBlobIndex
         }
     }
 
-    public abstract Task CheckReachableAsync(CancellationToken cancellationToken);
+    public Task CheckReachableAsync(CancellationToken cancellationToken) => _database.CheckReachableAsync(cancellationToken);
 
     /// <summary>Inside <paramref name="transaction"/>, stores the blob's record unless it is known; returns the stored record.</summary>
     protected abstract Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken);

@@ -5,17 +5,19 @@ namespace Blossom.Core.Data;
 /// <summary>The few spellings SQLite and PostgreSQL do not share, for the stores written once for both.</summary>
 public sealed class SqlDialect
 {
-    public static readonly SqlDialect Sqlite = new("max", "IN {0}", "");
+    public static readonly SqlDialect Sqlite = new("max", "IN {0}", "", transactionLock: null);
 
-    public static readonly SqlDialect Postgres = new("GREATEST", "= ANY({0})", " FOR UPDATE");
+    public static readonly SqlDialect Postgres = new("GREATEST", "= ANY({0})", " FOR UPDATE", "SELECT pg_advisory_xact_lock({0}, hashtext({1}))");
 
     private readonly string _anyOf;
+    private readonly string? _transactionLock;
 
-    private SqlDialect(string greatest, string anyOf, string forUpdate)
+    private SqlDialect(string greatest, string anyOf, string forUpdate, string? transactionLock)
     {
         Greatest = greatest;
         _anyOf = anyOf;
         ForUpdate = forUpdate;
+        _transactionLock = transactionLock;
     }
 
     /// <summary>The larger of two values: SQLite's max(a, b) is scalar with two arguments, PostgreSQL's max is only an aggregate.</summary>
@@ -33,4 +35,12 @@ public sealed class SqlDialect
     /// BEGIN IMMEDIATE transactions already hold the database's one write lock.
     /// </summary>
     public string ForUpdate { get; }
+
+    /// <summary>
+    /// A statement that holds a lock of a text key, in a space of locks, until the transaction ends:
+    /// PostgreSQL's transaction-scoped advisory lock on the key's hash; null for SQLite, whose
+    /// BEGIN IMMEDIATE transactions already hold the database's one write lock.
+    /// </summary>
+    public string? TransactionLock(int space, string keyParameter) =>
+        _transactionLock is null ? null : string.Format(CultureInfo.InvariantCulture, _transactionLock, space, keyParameter);
 }

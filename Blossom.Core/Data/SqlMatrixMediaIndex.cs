@@ -5,13 +5,18 @@ using Dapper;
 namespace Blossom.Core.Data;
 
 /// <summary>All SQL about Matrix media ids, the same statements in SQLite and PostgreSQL. Times are unix milliseconds.</summary>
-/// <param name="open">Opens a connection to the database.</param>
-/// <param name="ownerLock">
-/// A statement that holds a lock of the <c>@Owner</c>'s until the transaction ends, for the pending
-/// limit's count and insert; null where one statement is already alone (SQLite's one writer).
-/// </param>
-public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnection>> open, string? ownerLock) : IMatrixMediaIndex
+/// <remarks>
+/// Two nodes creating ids for one user at once would both count below the pending limit under
+/// PostgreSQL's READ COMMITTED, so the count and the insert hold a lock of the user's first
+/// (<see cref="SqlDialect.TransactionLock"/>); SQLite's one writer already keeps them alone.
+/// </remarks>
+public sealed class SqlMatrixMediaIndex(ISqlDatabase database) : IMatrixMediaIndex
 {
+    // The first of the two 32-bit lock keys: keeps these locks apart from the other pair-keyed ones.
+    private const int PendingLockSpace = 0x6d786d70; // "mxmp"
+
+    private readonly string? _ownerLock = database.Dialect.TransactionLock(PendingLockSpace, "@Owner");
+
     private const string SelectMedia =
         "SELECT media_id AS MediaId, owner AS Owner, sha256 AS Sha256, content_type AS ContentType, file_name AS FileName, " +
         "created AS Created, unused_expires AS UnusedExpires, uploaded AS Uploaded FROM matrix_media";
@@ -24,14 +29,14 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
     {
         ArgumentNullException.ThrowIfNull(media);
         var row = Row.From(media);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                if (ownerLock is not null)
-                    await connection.ExecuteAsync(new CommandDefinition(ownerLock, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (_ownerLock is not null)
+                    await connection.ExecuteAsync(new CommandDefinition(_ownerLock, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var inserted = await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO matrix_media ({Columns}) " +
                     "SELECT @MediaId, @Owner, NULL, NULL, NULL, @Created, @UnusedExpires, NULL " +
@@ -46,7 +51,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<MatrixMedia?> FindAsync(string mediaId, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
@@ -57,7 +62,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<bool> CompleteAsync(string mediaId, string owner, string sha256, string contentType, string? fileName, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
@@ -71,7 +76,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
     public async Task AddUploadedAsync(MatrixMedia media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(media);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -82,7 +87,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<int> PendingCountAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -93,7 +98,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<DateTimeOffset?> NextPendingExpiryAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
@@ -105,7 +110,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<IReadOnlyList<string>> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return [.. await connection.QueryAsync<string>(new CommandDefinition(
@@ -116,7 +121,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
 
     public async Task<IReadOnlyList<MatrixMedia>> ListAsync(string? afterMediaId, int limit, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<Row>(new CommandDefinition(
@@ -129,7 +134,7 @@ public abstract class SqlMatrixMediaIndex(Func<CancellationToken, Task<DbConnect
     public async Task<bool> ImportAsync(MatrixMedia media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(media);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(

@@ -6,8 +6,10 @@ using Dapper;
 namespace Blossom.Core.Data;
 
 /// <summary>All SQL about media tasks and the results they produced, the same statements in SQLite and PostgreSQL.</summary>
-public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, TimeProvider time) : IMediaTaskStore
+public sealed class SqlMediaTaskStore(ISqlDatabase database, TimeProvider time) : IMediaTaskStore
 {
+    private readonly SqlDialect _dialect = database.Dialect;
+
     public Task InsertAsync(MediaTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -25,7 +27,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
 
     public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -44,7 +46,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
         ArgumentNullException.ThrowIfNull(result);
         return ExecuteAsync(
             "UPDATE media_tasks SET status = 'complete', progress = 100, message = @message, result_sha256 = @Sha256, result_size = @Size, " +
-            $"result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, streaming_sha256 = @streamingSha256, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
+            $"result_type = @Type, result_uploaded = @Uploaded, result_created = @resultCreated, streaming_sha256 = @streamingSha256, updated = @now WHERE id {_dialect.AnyOf("@ids")} AND status = 'running'",
             new { ids = ids.ToArray(), result.Sha256, result.Size, result.Type, result.Uploaded, resultCreated, message, streamingSha256, now = Now() }, cancellationToken);
     }
 
@@ -52,18 +54,18 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
     {
         ArgumentNullException.ThrowIfNull(ids);
         return ExecuteAsync(
-            $"UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE id {dialect.AnyOf("@ids")} AND status = 'running'",
+            $"UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE id {_dialect.AnyOf("@ids")} AND status = 'running'",
             new { ids = ids.ToArray(), message, now = Now() }, cancellationToken);
     }
 
     public Task CountAttemptAsync(string originalSha256, int delta, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            $"UPDATE media_tasks SET attempts = {dialect.Greatest}(attempts + @delta, 0) WHERE original_sha256 = @originalSha256 AND status = 'running'",
+            $"UPDATE media_tasks SET attempts = {_dialect.Greatest}(attempts + @delta, 0) WHERE original_sha256 = @originalSha256 AND status = 'running'",
             new { originalSha256, delta }, cancellationToken);
 
     public async Task<int> CancelAttemptedAsync(int maxAttempts, string message, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
@@ -74,7 +76,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
 
     public async Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
@@ -84,7 +86,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
 
     public async Task<MediaResult?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.QuerySingleOrDefaultAsync<MediaResult>(new CommandDefinition(
@@ -106,7 +108,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
 
     private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -115,7 +117,7 @@ public abstract class SqlMediaTaskStore(Func<CancellationToken, Task<DbConnectio
 
     private async Task<IReadOnlyList<MediaTask>> QueryAsync(string sql, object? parameters, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<MediaTaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -9,11 +9,11 @@ namespace Blossom.Core.Data;
 /// report's fresh blobs are told apart from the ones its reporter reported before, which each database
 /// answers in its own way.
 /// </summary>
-public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnection>> open, TimeProvider time) : IModerationStore
+public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider time) : IModerationStore
 {
     public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -23,7 +23,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
 
     public async Task BlockAsync(string pubkey, string reason, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -35,7 +35,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
     public async Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -46,7 +46,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
 
     public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
@@ -56,7 +56,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
 
     public async Task<IReadOnlyList<BlockedPubkey>> BlockedAsync(CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return (await connection.QueryAsync<BlockedPubkey>(new CommandDefinition(
@@ -68,7 +68,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(blobs);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -86,7 +86,7 @@ public abstract class SqlModerationStore(Func<CancellationToken, Task<DbConnecti
 
     public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var filter = sha256 is null ? "" : "WHERE b.sha256 = @sha256";

@@ -11,25 +11,22 @@ namespace Blossom.Core.Data;
 /// writer serializes anyway; so the last of two chunks recorded at once sees both. An anonymous upload's
 /// owner is stored as the empty string, so that (hash, owner) is a key in both databases.
 /// </summary>
-/// <param name="open">Opens a connection to the database.</param>
-/// <param name="dialect">Where the two databases spell a statement differently.</param>
-/// <param name="releaseClaimsAtStart">
-/// Whether this process alone uses the database, so that a completion claim found at start-up was left
-/// by its previous run and can go at once.
-/// </param>
-public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConnection>> open, SqlDialect dialect, bool releaseClaimsAtStart) : IPartialUploadIndex
+public sealed class SqlPartialUploadIndex(ISqlDatabase database) : IPartialUploadIndex
 {
+    private readonly SqlDialect _dialect = database.Dialect;
+
     private const string SelectUpload =
         "SELECT id AS Id, sha256 AS Sha256, owner AS Owner, type AS Type, length AS Length, created AS Created, touched AS Touched, claimed_until AS ClaimedUntil FROM partial_uploads";
 
     // Another node's clock may be a little behind: activity never moves an upload's time back.
-    private string Touch => $"touched = {dialect.Greatest}(touched, @now)";
+    private string Touch => $"touched = {_dialect.Greatest}(touched, @now)";
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        if (!releaseClaimsAtStart)
+        // Where this process alone uses the database, a completion claim found now was left by its previous run.
+        if (database.SharedByNodes)
             return;
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -41,7 +38,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
     {
         ArgumentNullException.ThrowIfNull(upload);
         var row = UploadRow.From(upload);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // The upload this insert ran into may be removed (expired, finished) before the read: then it starts again.
@@ -61,7 +58,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<PartialUpload?> FindAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var row = await connection.QuerySingleOrDefaultAsync<UploadRow>(new CommandDefinition(
@@ -72,7 +69,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<IReadOnlyList<PartialUpload>> OfBlobAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return (await connection.QueryAsync<UploadRow>(new CommandDefinition(
@@ -83,7 +80,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -93,7 +90,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<IReadOnlyList<PartialChunk>> ChunksAsync(string id, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await ChunksAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
@@ -102,7 +99,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<bool> TouchAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
@@ -114,7 +111,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
     public async Task<IReadOnlyList<PartialChunk>?> AddChunksAsync(string id, IReadOnlyList<PartialChunk> chunks, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -130,7 +127,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
                 // A part recorded again (a file that grew) keeps its longest extent.
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO partial_upload_chunks AS c (upload_id, start, length, part) VALUES (@id, @Offset, @Length, @Part) " +
-                    $"ON CONFLICT (upload_id, start, part) DO UPDATE SET length = {dialect.Greatest}(c.length, excluded.length)",
+                    $"ON CONFLICT (upload_id, start, part) DO UPDATE SET length = {_dialect.Greatest}(c.length, excluded.length)",
                     chunks.Select(c => new { id, c.Offset, c.Length, c.Part }), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var recorded = await ChunksAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -141,7 +138,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<bool> ClaimCompletionAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // The claim counts as activity: building the blob starts the idle clock afresh.
@@ -153,18 +150,18 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<bool> RenewClaimAsync(string id, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteAsync(new CommandDefinition(
-                $"UPDATE partial_uploads SET claimed_until = {dialect.Greatest}(claimed_until, @until), {Touch} WHERE id = @id",
+                $"UPDATE partial_uploads SET claimed_until = {_dialect.Greatest}(claimed_until, @until), {Touch} WHERE id = @id",
                 new { id, now = now.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
         }
     }
 
     public async Task<IReadOnlyList<PartialUpload>> StalledAsync(DateTimeOffset now, DateTimeOffset quietSince, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Adding up the chunks is cheap and rules out nearly every upload still receiving bytes;
@@ -179,7 +176,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<bool> RemoveAsync(string id, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // Chunks go by ON DELETE CASCADE.
@@ -190,7 +187,7 @@ public abstract class SqlPartialUploadIndex(Func<CancellationToken, Task<DbConne
 
     public async Task<IReadOnlyList<string>> RemoveIdleAsync(DateTimeOffset idleSince, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // A row deleted by another caller meanwhile is not deleted (nor returned) again: each id goes to one caller.

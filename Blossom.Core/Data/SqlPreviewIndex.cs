@@ -5,13 +5,13 @@ using Dapper;
 namespace Blossom.Core.Data;
 
 /// <summary>All SQL about previews: SQLite and PostgreSQL run the same statements.</summary>
-public abstract class SqlPreviewIndex(Func<CancellationToken, Task<DbConnection>> open) : IPreviewIndex
+public sealed class SqlPreviewIndex(ISqlDatabase database) : IPreviewIndex
 {
     private const string Key = "source_sha256 = @Source AND width = @Width AND height = @Height AND method = @Method AND format = @Format AND animated = @Animated";
 
     public async Task<string?> FindAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
@@ -21,7 +21,7 @@ public abstract class SqlPreviewIndex(Func<CancellationToken, Task<DbConnection>
 
     public async Task AddAsync(string sourceSha256, PreviewSpec spec, string previewSha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             // A row that names another blob is replaced: the preview was made again (its blob had gone,
@@ -36,7 +36,7 @@ public abstract class SqlPreviewIndex(Func<CancellationToken, Task<DbConnection>
 
     public async Task<IReadOnlyList<StoredPreview>> ForSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var rows = await connection.QueryAsync<Row>(new CommandDefinition(
@@ -49,7 +49,7 @@ public abstract class SqlPreviewIndex(Func<CancellationToken, Task<DbConnection>
 
     public async Task<IReadOnlyList<string>> RemoveForSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return (await connection.QueryAsync<string>(new CommandDefinition(
@@ -60,7 +60,7 @@ public abstract class SqlPreviewIndex(Func<CancellationToken, Task<DbConnection>
 
     public async Task<bool> IsPreviewAsync(string previewSha256, CancellationToken cancellationToken)
     {
-        var connection = await open(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(

@@ -8,9 +8,9 @@ namespace Blossom.Server;
 /// Before any other service starts and before the first request: checks the media tools and takes up the
 /// tasks a previous run left, so a server that listens is a server that optimizes.
 /// </summary>
-internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvider services) : IHostedLifecycleService
+internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvider services) : StartupStep
 {
-    public async Task StartingAsync(CancellationToken cancellationToken)
+    public override async Task StartingAsync(CancellationToken cancellationToken)
     {
         var media = options.Value;
         if (!media.Enabled)
@@ -20,10 +20,4 @@ internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvi
         var queue = services.GetRequiredService<IMediaJobQueue>();
         services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
     }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Data;
 using Blossom.Core.Data.Postgres;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Ingest;
@@ -57,14 +58,14 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IBlobIndex BlobIndex(TimeProvider time) => new SqliteBlobIndex(Database, time);
 
-        public override IMediaTaskStore MediaTasks(TimeProvider time) => new SqliteMediaTaskStore(Database, time);
+        public override IMediaTaskStore MediaTasks(TimeProvider time) => new SqlMediaTaskStore(Database, time);
 
         public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
 
-        public override IPartialUploadIndex PartialUploads() => new SqlitePartialUploadIndex(Database);
-        public override IPreviewIndex Previews() => new SqlitePreviewIndex(Database);
+        public override IPartialUploadIndex PartialUploads() => new SqlPartialUploadIndex(Database);
+        public override IPreviewIndex Previews() => new SqlPreviewIndex(Database);
 
-        public override IMatrixMediaIndex MatrixMedia() => new SqliteMatrixMediaIndex(Database);
+        public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(Database);
 
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
@@ -87,14 +88,14 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IBlobIndex BlobIndex(TimeProvider time) => new PostgresBlobIndex(database, time);
 
-        public override IMediaTaskStore MediaTasks(TimeProvider time) => new PostgresMediaTaskStore(database, time);
+        public override IMediaTaskStore MediaTasks(TimeProvider time) => new SqlMediaTaskStore(database, time);
 
         public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
 
-        public override IPartialUploadIndex PartialUploads() => new PostgresPartialUploadIndex(database);
-        public override IPreviewIndex Previews() => new PostgresPreviewIndex(database);
+        public override IPartialUploadIndex PartialUploads() => new SqlPartialUploadIndex(database);
+        public override IPreviewIndex Previews() => new SqlPreviewIndex(database);
 
-        public override IMatrixMediaIndex MatrixMedia() => new PostgresMatrixMediaIndex(database);
+        public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(database);
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 

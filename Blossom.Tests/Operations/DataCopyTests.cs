@@ -1,4 +1,5 @@
 using Blossom.Core.Blobs;
+using Blossom.Core.Data;
 using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Matrix;
 using Blossom.Core.Migration;
@@ -74,7 +75,7 @@ public sealed class DataCopyTests : IDisposable
         var database = new SqliteDatabase($"Data Source={Path.Combine(_root, name, "blossom.db")}");
         await database.MigrateAsync(CancellationToken.None);
         return new DataStores(store, new SqliteBlobIndex(database, TimeProvider.System), new SqliteModerationStore(database, TimeProvider.System),
-            new SqliteMatrixMediaIndex(database));
+            new SqlMatrixMediaIndex(database));
     }
 
     private static async Task PutAsync(IBlobStore store, byte[] data)

@@ -162,4 +162,19 @@ public sealed class OperationsTests
 
         start.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().Which.Message.Should().Contain("KnownProxies");
     }
+
+    [Fact]
+    public void Start_DatabaseUnreachable_StopsStartupNamingTheAddress()
+    {
+        // A valid PostgreSQL connection string to a port nothing listens on: the settings pass, the migration cannot.
+        using var app = new BlossomApplication(new Dictionary<string, string?>
+        {
+            ["Blossom:Database:Provider"] = "Postgres",
+            ["Blossom:Database:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=blossom;Database=blossom",
+        });
+
+        var start = () => app.Start();
+
+        start.Should().Throw<Npgsql.NpgsqlException>().Which.Message.Should().Contain("127.0.0.1:1");
+    }
 }

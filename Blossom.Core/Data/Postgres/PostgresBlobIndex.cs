@@ -9,13 +9,8 @@ namespace Blossom.Core.Data.Postgres;
 /// by whatever changes its owners, so two owners leaving at once on two nodes cannot each leave the
 /// blob to the other and orphan it, and an upload cannot add an owner to a blob whose last owner is leaving.
 /// </summary>
-public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider time)
-    : SqlBlobIndex(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), SqlDialect.Postgres, time)
+public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider time) : SqlBlobIndex(database, time)
 {
-    public override Task MigrateAsync(CancellationToken cancellationToken) => database.MigrateAsync(cancellationToken);
-
-    public override Task CheckReachableAsync(CancellationToken cancellationToken) => database.CheckReachableAsync(cancellationToken);
-
     protected override Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken) =>
         // The no-op update of a known blob returns its stored record and locks its row, where an
         // insert that does nothing would leave the row free for a removal on another node.

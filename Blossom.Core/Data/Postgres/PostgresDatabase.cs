@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Npgsql;
 
@@ -7,7 +8,7 @@ namespace Blossom.Core.Data.Postgres;
 /// The PostgreSQL database every node of a server shares: a pool of connections, and its schema
 /// brought up to date once however many nodes start at the same time.
 /// </summary>
-public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposable
 {
     /// <summary>Where the PostgreSQL scripts are embedded.</summary>
     public const string MigrationsFolder = "Blossom.Core.Data.Postgres.Migrations.";
@@ -24,6 +25,13 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>The pool, for what needs more than a connection (LISTEN, advisory locks held across calls).</summary>
     public NpgsqlDataSource DataSource { get; }
+
+    public SqlDialect Dialect => SqlDialect.Postgres;
+
+    /// <summary>Every node of the server uses it at once.</summary>
+    public bool SharedByNodes => true;
+
+    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken).ConfigureAwait(false);
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
 
@@ -75,7 +83,6 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -5,8 +5,7 @@ using Dapper;
 namespace Blossom.Core.Data.Postgres;
 
 /// <summary>Blocks and reports on the database every node shares.</summary>
-public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvider time)
-    : SqlModerationStore(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), time)
+public sealed class PostgresModerationStore(PostgresDatabase database, TimeProvider time) : SqlModerationStore(database, time)
 {
     protected override async Task<IReadOnlyList<string>> InsertFreshReportsAsync(
         DbConnection connection, DbTransaction transaction, ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)

@@ -5,20 +5,8 @@ using Dapper;
 namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>Blobs and owners in the SQLite file.</summary>
-public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time)
-    : SqlBlobIndex(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), SqlDialect.Sqlite, time)
+public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) : SqlBlobIndex(database, time)
 {
-    public override Task MigrateAsync(CancellationToken cancellationToken) => database.MigrateAsync(cancellationToken);
-
-    public override async Task CheckReachableAsync(CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_master", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-    }
-
     protected override async Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken)
     {
         // The transaction is BEGIN IMMEDIATE: nothing changes the blob between the insert and the read.

@@ -1,10 +1,11 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>Opens connections to the SQLite file and brings its schema up to date.</summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : ISqlDatabase
 {
     /// <summary>Where the SQLite scripts are embedded.</summary>
     public const string MigrationsFolder = "Blossom.Core.Data.Sqlite.Migrations.";
@@ -24,6 +25,13 @@ public sealed class SqliteDatabase
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         _connectionString = builder.ToString();
     }
+
+    public SqlDialect Dialect => SqlDialect.Sqlite;
+
+    /// <summary>One server process uses the file.</summary>
+    public bool SharedByNodes => false;
+
+    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -78,6 +86,15 @@ public sealed class SqliteDatabase
                     await step.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_master", cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 

@@ -5,8 +5,7 @@ using Dapper;
 namespace Blossom.Core.Data.Sqlite;
 
 /// <summary>Blocks and reports in the SQLite file.</summary>
-public sealed class SqliteModerationStore(SqliteDatabase database, TimeProvider time)
-    : SqlModerationStore(async cancellationToken => await database.OpenAsync(cancellationToken).ConfigureAwait(false), time)
+public sealed class SqliteModerationStore(SqliteDatabase database, TimeProvider time) : SqlModerationStore(database, time)
 {
     protected override async Task<IReadOnlyList<string>> InsertFreshReportsAsync(
         DbConnection connection, DbTransaction transaction, ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)

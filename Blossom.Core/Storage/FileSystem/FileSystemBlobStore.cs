@@ -18,7 +18,7 @@ namespace Blossom.Core.Storage.FileSystem;
 /// on a journalling file system the first fsync of a batch commits the journal for every rename made
 /// before it, so the rest of the batch costs little.
 /// </remarks>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
 {
     private readonly string _root;
     private readonly string _temp;
@@ -135,8 +135,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         File.Delete(probe);
     }
 
-    /// <summary>Where a blob's file lies below the store's folder, as a URL path (<c>ab/cd/abcd…</c>): what a proxy serving that folder asks for.</summary>
-    public static string RelativeUrlOf(string sha256) => string.Join('/', Shards(sha256));
+    public string RelativeUrlOf(string sha256) => string.Join('/', Shards(sha256));
 
     private string PathOf(string sha256) => Path.Combine([_root, .. Shards(sha256)]);
 

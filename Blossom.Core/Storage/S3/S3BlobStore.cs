@@ -16,7 +16,7 @@ namespace Blossom.Core.Storage.S3;
 /// crash leaves no torn blob, only a temp file or an unfinished multipart upload, both removed at
 /// start-up.
 /// </summary>
-public sealed partial class S3BlobStore : IBlobStore, IDisposable
+public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
 {
     /// <summary>Parts sent at once: enough to fill a link that one TCP stream does not, few enough not to crowd other requests.</summary>
     private const int PartsInFlight = 4;
@@ -61,7 +61,6 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             : new AmazonS3Client(new BasicAWSCredentials(settings.AccessKey, settings.SecretKey), config);
     }
 
-    /// <summary>The object key of a blob.</summary>
     public string KeyOf(string sha256)
     {
         if (!BlobHash.IsValid(sha256))
@@ -221,7 +220,6 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         await _client.DeleteObjectAsync(_settings.Bucket, key, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A URL that fetches the blob without credentials for <paramref name="lifetime"/>, served with <paramref name="contentType"/>.</summary>
     public Task<string> PresignAsync(string sha256, string contentType, TimeSpan lifetime) =>
         _client.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {

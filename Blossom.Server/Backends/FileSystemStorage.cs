@@ -1,0 +1,30 @@
+using Blossom.Core;
+using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
+using Blossom.Core.Media;
+using Blossom.Core.Storage;
+using Blossom.Core.Storage.FileSystem;
+using Microsoft.Extensions.Options;
+
+namespace Blossom.Server;
+
+/// <summary>
+/// <c>Storage:Kind=FileSystem</c>: blobs as files under <c>Storage:Path</c>, chunks of multi-part
+/// uploads in its temp folder, media originals in <c>Storage:Path/originals</c>; its folder is what a
+/// proxy in front may serve itself (<c>Storage:AccelRedirectPrefix</c>).
+/// </summary>
+internal static class FileSystemStorage
+{
+    public static IServiceCollection AddFileSystemStorage(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+        services.AddSingleton<IBlobFolder>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+        services.AddSingleton<IPartialUploadStore>(sp => new FileSystemPartialUploadStore(sp.GetRequiredService<FileSystemBlobStore>(), sp.GetRequiredService<BlossomMetrics>()));
+        // The originals live beside the blobs, which every node shares, so whichever node takes a job finds its original.
+        services.AddKeyedSingleton<IBlobStore>(MediaLedger.OriginalsFolder, (sp, _) =>
+            new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, MediaLedger.OriginalsFolder)));
+        services.AddHostedService<StorageStartup>();
+        return services;
+    }
+}
