@@ -16,7 +16,7 @@ public sealed class BlossomMetrics
     private readonly Counter<long> _tasksEnded;
     private readonly Histogram<double> _jobDuration;
     private readonly Counter<long> _ffmpegFailures;
-    private readonly Counter<long> _partialBytesReread;
+    private readonly Counter<long> _chunkedUploadBytesReread;
 
     public BlossomMetrics(IMeterFactory meters)
     {
@@ -27,7 +27,7 @@ public sealed class BlossomMetrics
         _tasksEnded = meter.CreateCounter<long>("blossom.media.tasks.ended", "{task}", "Media jobs ended, by kind and state (complete or canceled).");
         _jobDuration = meter.CreateHistogram<double>("blossom.media.job.duration", "s", "Time from a media job's start to its end, by kind and state.");
         _ffmpegFailures = meter.CreateCounter<long>("blossom.media.ffmpeg.failures", "{failure}", "ffmpeg runs that exited with an error.");
-        _partialBytesReread = meter.CreateCounter<long>("blossom.partial_uploads.reread_bytes", "By",
+        _chunkedUploadBytesReread = meter.CreateCounter<long>("blossom.partial_uploads.reread_bytes", "By",
             "Bytes of multi-part upload chunks read again to build their blob: chunks that came out of order or concurrently, or what arrived before a restart.");
         Meter = meter;
     }
@@ -50,7 +50,7 @@ public sealed class BlossomMetrics
             _ffmpegFailures.Add(1);
     }
 
-    public void PartialBytesReread(long bytes) => _partialBytesReread.Add(bytes);
+    public void ChunkedUploadBytesReread(long bytes) => _chunkedUploadBytesReread.Add(bytes);
 
     /// <summary>Reports the media queue's length whenever the metrics are read.</summary>
     public void ObserveQueueLength(Func<int> length) =>

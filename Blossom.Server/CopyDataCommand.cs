@@ -33,7 +33,7 @@ internal static partial class CopyDataCommand
         builder.AddBlossomHosting();
         builder.AddBlossomBackends();
         var app = builder.Build();
-        await using (app.ConfigureAwait(false))
+        await using (app)
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CopyDataCommand));
             var sourceDatabase = new SqliteDatabase(arguments.SqliteConnectionString);
@@ -43,16 +43,16 @@ internal static partial class CopyDataCommand
                 var destination = new DataStores(
                     app.Services.GetRequiredService<IBlobStore>(), app.Services.GetRequiredService<IBlobIndex>(), app.Services.GetRequiredService<IModerationStore>(),
                     app.Services.GetRequiredService<IMatrixMediaIndex>());
-                await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(CancellationToken.None).ConfigureAwait(false);
-                await destination.Store.InitializeAsync(CancellationToken.None).ConfigureAwait(false);
+                await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(CancellationToken.None);
+                await destination.Store.InitializeAsync(CancellationToken.None);
                 // An older source database is brought to this version's schema, as the server's next start would.
-                await sourceDatabase.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+                await sourceDatabase.MigrateAsync(CancellationToken.None);
                 var time = app.Services.GetRequiredService<TimeProvider>();
                 var source = new DataStores(
                     new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
                     new SqlMatrixMediaIndex(sourceDatabase));
 
-                var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None).ConfigureAwait(false);
+                var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None);
                 if (!result.Complete)
                 {
                     LogIncomplete(logger, result.Unreadable);

@@ -38,16 +38,16 @@ public sealed partial class BlobService(
     public async Task<(BlobRecord Blob, bool Created)> CommitAsync(
         IPendingBlob pending, ReceivedBlob received, string type, IReadOnlyCollection<string> owners, CancellationToken cancellationToken, DerivedBlob? derived = null)
     {
-        var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken).ConfigureAwait(false);
+        var (blob, created) = await CommitLockedAsync(pending, received, type, owners, derived, cancellationToken);
         metrics.BlobCommitted(received.Size, created);
         if (!created)
             return (blob, created);
-        blob = await WithMetadataAsync(blob, derived, cancellationToken).ConfigureAwait(false);
+        blob = await WithMetadataAsync(blob, derived, cancellationToken);
         foreach (var observer in _observers)
         {
             try
             {
-                await observer.BlobCommittedAsync(blob, derived, cancellationToken).ConfigureAwait(false);
+                await observer.BlobCommittedAsync(blob, derived, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -64,15 +64,15 @@ public sealed partial class BlobService(
         var type = blob.Type;
         if (derived is not null || !inspector.Reads(type))
             return blob;
-        var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken).ConfigureAwait(false);
+        var file = await store.GetLocalFileAsync(blob.Sha256, cancellationToken);
         if (file is null)
             return blob;
         BlobMetadata? metadata;
-        await using (file.ConfigureAwait(false))
-            metadata = await inspector.InspectAsync(file.Path, type, cancellationToken).ConfigureAwait(false);
+        await using (file)
+            metadata = await inspector.InspectAsync(file.Path, type, cancellationToken);
         if (metadata is null)
             return blob;
-        await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken).ConfigureAwait(false);
+        await index.SetMetadataAsync(blob.Sha256, metadata, cancellationToken);
         return blob with { Width = metadata.Width, Height = metadata.Height, Blurhash = metadata.Blurhash };
     }
 
@@ -81,24 +81,24 @@ public sealed partial class BlobService(
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(received);
-        var section = await locks.EnterAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(received.Sha256, cancellationToken);
+        await using (section)
         {
-            var existing = await index.FindAsync(received.Sha256, cancellationToken).ConfigureAwait(false);
+            var existing = await index.FindAsync(received.Sha256, cancellationToken);
             // Commit even when indexed: it restores bytes that went missing and is a no-op otherwise.
-            var moved = await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var moved = await pending.CommitAsync(cancellationToken);
             var candidate = existing ?? new BlobRecord(received.Sha256, received.Size, type, time.GetUtcNow().ToUnixTimeSeconds(),
                 derived?.Metadata?.Width, derived?.Metadata?.Height, derived?.Metadata?.Blurhash, derived?.OriginalSha256);
             try
             {
-                var stored = await index.AddAsync(candidate, owners, cancellationToken).ConfigureAwait(false);
+                var stored = await index.AddAsync(candidate, owners, cancellationToken);
                 return (stored, existing is null);
             }
             catch when (moved && existing is null)
             {
                 // The file and the index must agree: a file without its row (a full database disk,
                 // say) would be served by nobody, counted for nobody and never deleted.
-                await store.DeleteAsync(received.Sha256, CancellationToken.None).ConfigureAwait(false);
+                await store.DeleteAsync(received.Sha256, CancellationToken.None);
                 throw;
             }
         }
@@ -113,11 +113,11 @@ public sealed partial class BlobService(
     /// </summary>
     public async Task<BlobRecord?> AddOwnersAsync(string sha256, IReadOnlyCollection<string> owners, CancellationToken cancellationToken)
     {
-        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(sha256, cancellationToken);
+        await using (section)
         {
-            return await index.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is { } blob && await store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is not null
-                ? await index.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false)
+            return await index.FindAsync(sha256, cancellationToken) is { } blob && await store.LengthAsync(sha256, cancellationToken) is not null
+                ? await index.AddAsync(blob, owners, cancellationToken)
                 : null;
         }
     }
@@ -130,15 +130,15 @@ public sealed partial class BlobService(
     public async Task<OwnerRemoval> DeleteAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
         OwnerRemoval removal;
-        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(sha256, cancellationToken);
+        await using (section)
         {
-            removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
+            removal = await index.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken);
             if (removal == OwnerRemoval.RemovedLastOwner)
-                await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+                await store.DeleteAsync(sha256, cancellationToken);
         }
         if (removal == OwnerRemoval.RemovedLastOwner)
-            await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+            await RemovedAsync(sha256, cancellationToken);
         return removal;
     }
 
@@ -146,15 +146,15 @@ public sealed partial class BlobService(
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
         bool removed;
-        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(sha256, cancellationToken);
+        await using (section)
         {
-            var indexed = await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false);
-            var stored = await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+            var indexed = await index.RemoveAsync(sha256, cancellationToken);
+            var stored = await store.DeleteAsync(sha256, cancellationToken);
             removed = indexed || stored;
         }
         if (removed)
-            await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+            await RemovedAsync(sha256, cancellationToken);
         return removed;
     }
 
@@ -164,14 +164,14 @@ public sealed partial class BlobService(
     /// </summary>
     public async Task<bool> RemoveUnownedAsync(string sha256, CancellationToken cancellationToken)
     {
-        var section = await locks.EnterAsync(sha256, cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(sha256, cancellationToken);
+        await using (section)
         {
-            if ((await index.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Count > 0 || !await index.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
+            if ((await index.OwnersAsync(sha256, cancellationToken)).Count > 0 || !await index.RemoveAsync(sha256, cancellationToken))
                 return false;
-            await store.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(sha256, cancellationToken);
         }
-        await RemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+        await RemovedAsync(sha256, cancellationToken);
         return true;
     }
 
@@ -192,22 +192,22 @@ public sealed partial class BlobService(
     {
         var cutoff = time.GetUtcNow() - OrphanGracePeriod;
         var removed = 0;
-        await foreach (var stored in store.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var stored in store.EnumerateAsync(cancellationToken))
         {
-            if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is not null)
+            if (stored.LastModified > cutoff || await index.FindAsync(stored.Sha256, cancellationToken) is not null)
                 continue;
             bool deleted;
-            var section = await locks.EnterAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
-            await using (section.ConfigureAwait(false))
+            var section = await locks.EnterAsync(stored.Sha256, cancellationToken);
+            await using (section)
             {
-                deleted = await index.FindAsync(stored.Sha256, cancellationToken).ConfigureAwait(false) is null
-                    && await store.DeleteAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
+                deleted = await index.FindAsync(stored.Sha256, cancellationToken) is null
+                    && await store.DeleteAsync(stored.Sha256, cancellationToken);
             }
             if (!deleted)
                 continue;
             removed++;
             // A crash between a delete's row and its bytes left the blob's previews behind too.
-            await RemovedAsync(stored.Sha256, cancellationToken).ConfigureAwait(false);
+            await RemovedAsync(stored.Sha256, cancellationToken);
         }
         return removed;
     }
@@ -219,7 +219,7 @@ public sealed partial class BlobService(
         {
             try
             {
-                await observer.BlobRemovedAsync(sha256, cancellationToken).ConfigureAwait(false);
+                await observer.BlobRemovedAsync(sha256, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -37,14 +37,14 @@ public static partial class HashingFileWriter
             for (var current = 0; ; current ^= 1)
             {
                 var buffer = buffers[current];
-                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
                 if (read == 0)
                     break;
                 length += read;
                 if (length > maxLength)
                     throw new BlobTooLargeException(maxLength);
                 sha256.AppendData(buffer, 0, read);
-                await writing.ConfigureAwait(false);
+                await writing;
                 var offset = length - read;
                 writing = Task.Run(
                     () =>
@@ -55,7 +55,7 @@ public static partial class HashingFileWriter
                     },
                     cancellationToken);
             }
-            await writing.ConfigureAwait(false);
+            await writing;
             // A file renamed into a blob must be on disk before the rename.
             if (flushToDisk)
                 RandomAccess.FlushToDisk(handle);

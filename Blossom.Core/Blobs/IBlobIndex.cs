@@ -32,8 +32,8 @@ public interface IBlobIndex
     Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken);
 
     /// <summary>
-    /// How many bytes <paramref name="pubkey"/>'s blobs and partial uploads (their whole declared length)
-    /// take, leaving out a partial upload of <paramref name="sha256"/>, and whether one of the blobs is <paramref name="sha256"/>.
+    /// How many bytes <paramref name="pubkey"/>'s blobs and chunked uploads (their whole declared length)
+    /// take, leaving out a chunked upload of <paramref name="sha256"/>, and whether one of the blobs is <paramref name="sha256"/>.
     /// </summary>
     Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken);
 
@@ -68,7 +68,7 @@ public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<BlobOwner> Owners)
 /// <param name="Added">Unix seconds of the owner's latest upload of the blob: deletes it signed before are refused.</param>
 public sealed record BlobOwner(string Pubkey, long Added);
 
-/// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs and of its other partial uploads' lengths.</param>
+/// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs and of its other chunked uploads' lengths.</param>
 /// <param name="OwnsBlob">Whether the pubkey already owns the blob asked about.</param>
 public sealed record StorageUsage(long UsedBytes, bool OwnsBlob);
 

@@ -10,7 +10,7 @@ public sealed class StripedBlobLocks : IBlobLocks
     {
         ArgumentNullException.ThrowIfNull(sha256);
         var gate = _locks[Convert.ToByte(sha256[..2], 16)];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken);
         return new Section(gate);
     }
 

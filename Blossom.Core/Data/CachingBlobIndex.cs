@@ -16,7 +16,7 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
     {
         if (_records.TryGetValue(sha256, out BlobRecord? cached))
             return cached;
-        var record = await inner.FindAsync(sha256, cancellationToken).ConfigureAwait(false);
+        var record = await inner.FindAsync(sha256, cancellationToken);
         if (record is not null)
             _records.Set(sha256, record, new MemoryCacheEntryOptions { Size = 1 });
         return record;
@@ -26,25 +26,25 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
     {
         ArgumentNullException.ThrowIfNull(blob);
         _records.Remove(blob.Sha256);
-        return await inner.AddAsync(blob, owners, cancellationToken).ConfigureAwait(false);
+        return await inner.AddAsync(blob, owners, cancellationToken);
     }
 
     public async Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        await inner.ImportAsync(blob, cancellationToken).ConfigureAwait(false);
+        await inner.ImportAsync(blob, cancellationToken);
         _records.Remove(blob.Blob.Sha256);
     }
 
     public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
     {
-        await inner.SetMetadataAsync(sha256, metadata, cancellationToken).ConfigureAwait(false);
+        await inner.SetMetadataAsync(sha256, metadata, cancellationToken);
         _records.Remove(sha256);
     }
 
     public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var removal = await inner.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken).ConfigureAwait(false);
+        var removal = await inner.RemoveOwnerAsync(sha256, pubkey, authorizedAt, cancellationToken);
         if (removal == OwnerRemoval.RemovedLastOwner)
             _records.Remove(sha256);
         return removal;
@@ -52,7 +52,7 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
 
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
-        var removed = await inner.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false);
+        var removed = await inner.RemoveAsync(sha256, cancellationToken);
         _records.Remove(sha256);
         return removed;
     }

@@ -58,18 +58,18 @@ public sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<
                     _queued.RemoveRange(0, maxBatch);
                 }
             }
-            await CommitAsync(batch).ConfigureAwait(false);
+            await CommitAsync(batch);
         }
     }
 
     private async Task CommitAsync(List<(TItem Item, TaskCompletionSource<TResult> Done)> batch)
     {
-        var results = await TryCommitAsync([.. batch.Select(b => b.Item)]).ConfigureAwait(false);
+        var results = await TryCommitAsync([.. batch.Select(b => b.Item)]);
         if (results.Failure is not null && batch.Count > 1)
         {
             // Whatever failed the batch is each item's to meet again on its own.
             foreach (var (item, done) in batch)
-                Complete(done, await TryCommitAsync([item]).ConfigureAwait(false), 0);
+                Complete(done, await TryCommitAsync([item]), 0);
             return;
         }
         for (var i = 0; i < batch.Count; i++)
@@ -80,7 +80,7 @@ public sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<
     {
         try
         {
-            return (await commitBatch(items).ConfigureAwait(false), null);
+            return (await commitBatch(items), null);
         }
 #pragma warning disable CA1031 // The failure is handed to the callers, who wait for it.
         catch (Exception e)

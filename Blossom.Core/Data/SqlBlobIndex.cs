@@ -28,11 +28,11 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.QuerySingleOrDefaultAsync<BlobRecord>(
-                new CommandDefinition($"SELECT {Columns} FROM blobs b WHERE b.sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CommandDefinition($"SELECT {Columns} FROM blobs b WHERE b.sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken));
         }
     }
 
@@ -50,7 +50,7 @@ public abstract class SqlBlobIndex : IBlobIndex
     public async Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        await StoreAsync([(blob.Blob, blob.Owners)], cancellationToken).ConfigureAwait(false);
+        await StoreAsync([(blob.Blob, blob.Owners)], cancellationToken);
     }
 
     /// <summary>
@@ -61,22 +61,22 @@ public abstract class SqlBlobIndex : IBlobIndex
     /// </summary>
     private async Task<IReadOnlyList<BlobRecord>> StoreAsync(IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
             {
                 var stored = new BlobRecord[blobs.Count];
                 foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Blob.Sha256, StringComparer.Ordinal))
-                    stored[i] = await InsertBlobAsync(connection, transaction, blobs[i].Blob, cancellationToken).ConfigureAwait(false);
+                    stored[i] = await InsertBlobAsync(connection, transaction, blobs[i].Blob, cancellationToken);
                 var owners = blobs
                     .SelectMany((blob, i) => blob.Owners.Select(owner => new { owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added }))
                     .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal);
                 await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)",
-                    owners, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    owners, transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
                 return stored;
             }
         }
@@ -85,14 +85,14 @@ public abstract class SqlBlobIndex : IBlobIndex
     public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             long? cursorUploaded = null;
             if (query.Cursor is not null)
             {
                 cursorUploaded = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
-                    "SELECT uploaded FROM owners WHERE pubkey = @Pubkey AND sha256 = @Cursor", query, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "SELECT uploaded FROM owners WHERE pubkey = @Pubkey AND sha256 = @Cursor", query, cancellationToken: cancellationToken));
                 if (cursorUploaded is null)
                     return null;
             }
@@ -109,38 +109,38 @@ public abstract class SqlBlobIndex : IBlobIndex
                 ORDER BY o.uploaded DESC, o.sha256 DESC
                 LIMIT @Limit
                 """,
-                new { query.Pubkey, query.Cursor, cursorUploaded, query.Since, query.Until, query.Limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { query.Pubkey, query.Cursor, cursorUploaded, query.Since, query.Until, query.Limit }, cancellationToken: cancellationToken));
             return page.AsList();
         }
     }
 
     public async Task<OwnerRemoval> RemoveOwnerAsync(string sha256, string pubkey, long authorizedAt, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
             {
                 // The blob's row is locked before its owners change, so two owners leaving at once on two
                 // nodes cannot each leave the blob to the other and orphan it.
                 var exists = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                    $"SELECT sha256 FROM blobs WHERE sha256 = @sha256{_dialect.ForUpdate}", new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
+                    $"SELECT sha256 FROM blobs WHERE sha256 = @sha256{_dialect.ForUpdate}", new { sha256 }, transaction, cancellationToken: cancellationToken)) is not null;
                 if (!exists)
                     return OwnerRemoval.BlobNotFound;
                 var removed = await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256 AND added <= @authorizedAt", new { pubkey, sha256, authorizedAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "DELETE FROM owners WHERE pubkey = @pubkey AND sha256 = @sha256 AND added <= @authorizedAt", new { pubkey, sha256, authorizedAt }, transaction, cancellationToken: cancellationToken));
                 if (removed == 0)
                 {
                     var owned = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                         "SELECT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256 AND pubkey = @pubkey)",
-                        new { sha256, pubkey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        new { sha256, pubkey }, transaction, cancellationToken: cancellationToken));
                     return owned ? OwnerRemoval.AuthorizedBeforeUpload : OwnerRemoval.NotOwner;
                 }
                 var orphaned = await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM blobs WHERE sha256 = @sha256 AND NOT EXISTS (SELECT 1 FROM owners WHERE sha256 = @sha256)",
-                    new { sha256 }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    new { sha256 }, transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
                 return orphaned == 1 ? OwnerRemoval.RemovedLastOwner : OwnerRemoval.Removed;
             }
         }
@@ -149,45 +149,45 @@ public abstract class SqlBlobIndex : IBlobIndex
     public async Task SetMetadataAsync(string sha256, BlobMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE blobs SET width = @Width, height = @Height, blurhash = @Blurhash WHERE sha256 = @sha256",
-                new { sha256, metadata.Width, metadata.Height, metadata.Blurhash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { sha256, metadata.Width, metadata.Height, metadata.Blurhash }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             // The pubkey's total is kept by the database's triggers (owner_usage), so this reads one row
             // and one owner's key however many blobs it holds. SUM of bigint is numeric in PostgreSQL: cast.
-            // The pubkey's partial uploads (BUD-14) hold room for their whole length while they last, but
+            // The pubkey's chunked uploads (BUD-14) hold room for their whole length while they last, but
             // not the one of the asked hash: that is the blob being asked about, counted once by the caller.
             var (used, owns, partial) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
                 "SELECT COALESCE((SELECT u.bytes FROM owner_usage u WHERE u.pubkey = @pubkey), 0), " +
                 "CAST(CASE WHEN EXISTS (SELECT 1 FROM owners o WHERE o.pubkey = @pubkey AND o.sha256 = @sha256) THEN 1 ELSE 0 END AS bigint), " +
                 "(SELECT CAST(COALESCE(SUM(p.length), 0) AS bigint) FROM partial_uploads p WHERE p.owner = @pubkey AND (@sha256 IS NULL OR p.sha256 <> @sha256))",
-                new { pubkey, sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { pubkey, sha256 }, cancellationToken: cancellationToken));
             return new StorageUsage(used + partial, owns != 0);
         }
     }
 
     public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var after = cursor is null ? "" : "WHERE (b.uploaded, b.sha256) < (SELECT uploaded, sha256 FROM blobs WHERE sha256 = @cursor)";
             var blobs = (await connection.QueryAsync<BlobRecord>(new CommandDefinition(
                 $"SELECT {Columns} FROM blobs b {after} ORDER BY b.uploaded DESC, b.sha256 DESC LIMIT @limit",
-                new { cursor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+                new { cursor, limit }, cancellationToken: cancellationToken))).AsList();
             var owners = (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
                 $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {_dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
-                new { hashes = blobs.Select(b => b.Sha256).ToArray() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                new { hashes = blobs.Select(b => b.Sha256).ToArray() }, cancellationToken: cancellationToken)))
                 .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
             return [.. blobs.Select(b => new OwnedBlob(b, [.. owners[b.Sha256]]))];
         }
@@ -195,22 +195,22 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public async Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return (await connection.QueryAsync<string>(new CommandDefinition(
-                "SELECT pubkey FROM owners WHERE sha256 = @sha256 ORDER BY added", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+                "SELECT pubkey FROM owners WHERE sha256 = @sha256 ORDER BY added", new { sha256 }, cancellationToken: cancellationToken))).AsList();
         }
     }
 
     public async Task<bool> RemoveAsync(string sha256, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             // Owners go with it, each taking the blob's size off its pubkey's total (see owner_usage).
             return await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+                "DELETE FROM blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)) > 0;
         }
     }
 

@@ -29,21 +29,21 @@ public sealed class SqlMatrixMediaIndex(ISqlDatabase database) : IMatrixMediaInd
     {
         ArgumentNullException.ThrowIfNull(media);
         var row = Row.From(media);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
             {
                 if (_ownerLock is not null)
-                    await connection.ExecuteAsync(new CommandDefinition(_ownerLock, row, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(_ownerLock, row, transaction, cancellationToken: cancellationToken));
                 var inserted = await connection.ExecuteAsync(new CommandDefinition(
                     $"INSERT INTO matrix_media ({Columns}) " +
                     "SELECT @MediaId, @Owner, NULL, NULL, NULL, @Created, @UnusedExpires, NULL " +
                     $"WHERE (SELECT COUNT(*) FROM matrix_media WHERE owner = @Owner AND {Pending}) < @maxPending",
                     new { row.MediaId, row.Owner, row.Created, row.UnusedExpires, now = row.Created, maxPending },
-                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    transaction, cancellationToken: cancellationToken)) == 1;
+                await transaction.CommitAsync(cancellationToken);
                 return inserted;
             }
         }
@@ -51,82 +51,82 @@ public sealed class SqlMatrixMediaIndex(ISqlDatabase database) : IMatrixMediaInd
 
     public async Task<MatrixMedia?> FindAsync(string mediaId, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                $"{SelectMedia} WHERE media_id = @mediaId", new { mediaId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"{SelectMedia} WHERE media_id = @mediaId", new { mediaId }, cancellationToken: cancellationToken));
             return row?.ToMedia();
         }
     }
 
     public async Task<bool> CompleteAsync(string mediaId, string owner, string sha256, string contentType, string? fileName, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE matrix_media SET sha256 = @sha256, content_type = @contentType, file_name = @fileName, uploaded = @now " +
                 $"WHERE media_id = @mediaId AND owner = @owner AND {Pending}",
                 new { mediaId, owner, sha256, contentType, fileName, now = now.ToUnixTimeMilliseconds() },
-                cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                cancellationToken: cancellationToken)) == 1;
         }
     }
 
     public async Task AddUploadedAsync(MatrixMedia media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(media);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO matrix_media ({Columns}) VALUES (@MediaId, @Owner, @Sha256, @ContentType, @FileName, @Created, @UnusedExpires, @Uploaded)",
-                Row.From(media), cancellationToken: cancellationToken)).ConfigureAwait(false);
+                Row.From(media), cancellationToken: cancellationToken));
         }
     }
 
     public async Task<int> PendingCountAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
                 $"SELECT COUNT(*) FROM matrix_media WHERE owner = @owner AND {Pending}",
-                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task<DateTimeOffset?> NextPendingExpiryAsync(string owner, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 $"SELECT MIN(unused_expires) FROM matrix_media WHERE owner = @owner AND {Pending}",
-                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { owner, now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
             return next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
         }
     }
 
     public async Task<IReadOnlyList<string>> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return [.. await connection.QueryAsync<string>(new CommandDefinition(
                 "DELETE FROM matrix_media WHERE sha256 IS NULL AND unused_expires <= @now RETURNING media_id",
-                new { now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false)];
+                new { now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken))];
         }
     }
 
     public async Task<IReadOnlyList<MatrixMedia>> ListAsync(string? afterMediaId, int limit, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var rows = await connection.QueryAsync<Row>(new CommandDefinition(
                 $"{SelectMedia} WHERE @afterMediaId IS NULL OR media_id > @afterMediaId ORDER BY media_id LIMIT @limit",
-                new { afterMediaId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { afterMediaId, limit }, cancellationToken: cancellationToken));
             return [.. rows.Select(r => r.ToMedia())];
         }
     }
@@ -134,13 +134,13 @@ public sealed class SqlMatrixMediaIndex(ISqlDatabase database) : IMatrixMediaInd
     public async Task<bool> ImportAsync(MatrixMedia media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(media);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO matrix_media ({Columns}) VALUES (@MediaId, @Owner, @Sha256, @ContentType, @FileName, @Created, @UnusedExpires, @Uploaded) " +
                 "ON CONFLICT (media_id) DO NOTHING",
-                Row.From(media), cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+                Row.From(media), cancellationToken: cancellationToken)) == 1;
         }
     }
 

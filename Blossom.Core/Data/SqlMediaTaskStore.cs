@@ -17,7 +17,7 @@ public sealed class SqlMediaTaskStore(ISqlDatabase database, TimeProvider time) 
     }
 
     public async Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await QueryAsync($"{MediaTaskRow.Select} WHERE t.id = @id", new { id }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        (await QueryAsync($"{MediaTaskRow.Select} WHERE t.id = @id", new { id }, cancellationToken)).SingleOrDefault();
 
     public Task<IReadOnlyList<MediaTask>> RunningAsync(CancellationToken cancellationToken) =>
         QueryAsync($"{MediaTaskRow.Select} WHERE t.status = 'running' ORDER BY t.created", null, cancellationToken);
@@ -27,11 +27,11 @@ public sealed class SqlMediaTaskStore(ISqlDatabase database, TimeProvider time) 
 
     public async Task<int> CountRunningForOwnerAsync(string owner, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT CAST(count(*) AS integer) FROM media_tasks WHERE owner = @owner AND status = 'running'", new { owner }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "SELECT CAST(count(*) AS integer) FROM media_tasks WHERE owner = @owner AND status = 'running'", new { owner }, cancellationToken: cancellationToken));
         }
     }
 
@@ -65,33 +65,33 @@ public sealed class SqlMediaTaskStore(ISqlDatabase database, TimeProvider time) 
 
     public async Task<int> CancelAttemptedAsync(int maxAttempts, string message, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE media_tasks SET status = 'canceled', message = @message, updated = @now WHERE status = 'running' AND attempts >= @maxAttempts",
-                new { maxAttempts, message, now = Now() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { maxAttempts, message, now = Now() }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task<int> DeleteEndedBeforeAsync(long cutoff, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM media_tasks WHERE status <> 'running' AND updated < @cutoff", new { cutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "DELETE FROM media_tasks WHERE status <> 'running' AND updated < @cutoff", new { cutoff }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task<MediaResult?> FindResultAsync(string originalSha256, string recipe, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.QuerySingleOrDefaultAsync<MediaResult>(new CommandDefinition(
                 "SELECT result_sha256 AS ResultSha256, streaming_sha256 AS StreamingSha256 FROM media_results WHERE original_sha256 = @originalSha256 AND recipe = @recipe",
-                new { originalSha256, recipe }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { originalSha256, recipe }, cancellationToken: cancellationToken));
         }
     }
 
@@ -108,19 +108,19 @@ public sealed class SqlMediaTaskStore(ISqlDatabase database, TimeProvider time) 
 
     private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         }
     }
 
     private async Task<IReadOnlyList<MediaTask>> QueryAsync(string sql, object? parameters, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            var rows = await connection.QueryAsync<MediaTaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var rows = await connection.QueryAsync<MediaTaskRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
             return [.. rows.Select(r => r.ToTask())];
         }
     }

@@ -13,54 +13,54 @@ public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider tim
 {
     public async Task<bool> IsBlockedAsync(string pubkey, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM blocked_pubkeys WHERE pubkey = @pubkey)", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "SELECT EXISTS (SELECT 1 FROM blocked_pubkeys WHERE pubkey = @pubkey)", new { pubkey }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task BlockAsync(string pubkey, string reason, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@pubkey, @reason, @now) ON CONFLICT (pubkey) DO UPDATE SET reason = excluded.reason",
-                new { pubkey, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { pubkey, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken));
         }
     }
 
     public async Task ImportBlockAsync(BlockedPubkey block, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO blocked_pubkeys (pubkey, reason, blocked) VALUES (@Pubkey, @Reason, @Blocked) ON CONFLICT (pubkey) DO NOTHING",
-                block, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                block, cancellationToken: cancellationToken));
         }
     }
 
     public async Task<bool> UnblockAsync(string pubkey, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM blocked_pubkeys WHERE pubkey = @pubkey", new { pubkey }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+                "DELETE FROM blocked_pubkeys WHERE pubkey = @pubkey", new { pubkey }, cancellationToken: cancellationToken)) > 0;
         }
     }
 
     public async Task<IReadOnlyList<BlockedPubkey>> BlockedAsync(CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             return (await connection.QueryAsync<BlockedPubkey>(new CommandDefinition(
-                "SELECT pubkey AS Pubkey, reason AS Reason, blocked AS Blocked FROM blocked_pubkeys ORDER BY blocked DESC", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+                "SELECT pubkey AS Pubkey, reason AS Reason, blocked AS Blocked FROM blocked_pubkeys ORDER BY blocked DESC", cancellationToken: cancellationToken))).AsList();
         }
     }
 
@@ -68,17 +68,17 @@ public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider tim
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(blobs);
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
             {
-                var fresh = await InsertFreshReportsAsync(connection, transaction, report, blobs, cancellationToken).ConfigureAwait(false);
+                var fresh = await InsertFreshReportsAsync(connection, transaction, report, blobs, cancellationToken);
                 // Nothing fresh: the rollback on dispose keeps the event out too.
                 if (fresh.Count == 0)
                     return [];
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken);
                 return fresh;
             }
         }
@@ -86,14 +86,14 @@ public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider tim
 
     public async Task<IReadOnlyList<BlobReport>> ReportsAsync(string? sha256, int limit, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var filter = sha256 is null ? "" : "WHERE b.sha256 = @sha256";
             return (await connection.QueryAsync<BlobReport>(new CommandDefinition(
                 "SELECT e.event_id AS EventId, b.sha256 AS Sha256, e.reporter AS Reporter, b.kind AS Kind, e.content AS Content, e.event AS Event, e.received AS Received " +
                 $"FROM blob_reports b JOIN report_events e ON e.event_id = b.event_id {filter} ORDER BY e.received DESC, e.event_id, b.sha256 LIMIT @limit",
-                new { sha256, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+                new { sha256, limit }, cancellationToken: cancellationToken))).AsList();
         }
     }
 

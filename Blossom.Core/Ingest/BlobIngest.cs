@@ -50,8 +50,8 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
         if (Check(limits, request.Type, request.Length) is { } refused)
             return Refused<T>(refused);
         var announced = request.Announced is { } given && BlobHash.IsValid(given.Value) ? given.Value : null;
-        var quota = await quotas.ReserveAsync(request.Owner, request.OwnsBody ? announced : null, request.Length, cancellationToken).ConfigureAwait(false);
-        await using (quota.ConfigureAwait(false))
+        var quota = await quotas.ReserveAsync(request.Owner, request.OwnsBody ? announced : null, request.Length, cancellationToken);
+        await using (quota)
         {
             if (!quota.Granted)
                 return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
@@ -60,14 +60,14 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
             if (request.Announced is { } invalid && announced is null)
                 return Refused<T>(new(IngestRefusalKind.InvalidHash, $"{invalid.Name} must be a 64-character hex sha256"));
 
-            var pending = await store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (pending.ConfigureAwait(false))
+            var pending = await store.BeginWriteAsync(cancellationToken);
+            await using (pending)
             {
                 ReceivedBlob received;
                 try
                 {
-                    var body = await request.Body(cancellationToken).ConfigureAwait(false);
-                    received = await pending.ReceiveAsync(body, limits.MaxSizeBytes, cancellationToken).ConfigureAwait(false);
+                    var body = await request.Body(cancellationToken);
+                    received = await pending.ReceiveAsync(body, limits.MaxSizeBytes, cancellationToken);
                 }
                 catch (BlobTooLargeException)
                 {
@@ -78,9 +78,9 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
                 // Without an announced hash the authorization could only be checked now that the hash is known.
                 if (request.AuthorizedSha256 is { } authorized && !authorized.Contains(received.Sha256))
                     return Refused<T>(new(IngestRefusalKind.HashNotAuthorized, "Authorization event x tags do not include the blob hash", received.Sha256));
-                if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken).ConfigureAwait(false))
+                if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken))
                     return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
-                return new(await commit(pending, received, cancellationToken).ConfigureAwait(false), null);
+                return new(await commit(pending, received, cancellationToken), null);
             }
         }
     }

@@ -3,8 +3,8 @@ using Blossom.Core.Storage;
 
 namespace Blossom.Core.Ingest;
 
-/// <summary>The rules' settings of multi-part uploads (BUD-14).</summary>
-/// <param name="IdleTimeout">How long a partial upload may go without a chunk before it is discarded.</param>
+/// <summary>The rules' settings of chunked uploads (BUD-14).</summary>
+/// <param name="IdleTimeout">How long a chunked upload may go without a chunk before it is discarded.</param>
 public sealed record ChunkedUploadSettings(TimeSpan IdleTimeout)
 {
     private static readonly TimeSpan LongestLease = TimeSpan.FromSeconds(30);
@@ -17,7 +17,7 @@ public sealed record ChunkedUploadSettings(TimeSpan IdleTimeout)
     public TimeSpan CompletionLease => IdleTimeout / 2 < LongestLease ? IdleTimeout / 2 : LongestLease;
 }
 
-/// <summary>One chunk of a multi-part upload (BUD-14), as its request declared it.</summary>
+/// <summary>One chunk of a chunked upload (BUD-14), as its request declared it.</summary>
 /// <param name="Sha256">The finished blob's hash (the path).</param>
 /// <param name="Owner">The uploader's pubkey; null for an anonymous upload.</param>
 /// <param name="Type">The normalized <c>Upload-Type</c>.</param>
@@ -38,31 +38,31 @@ public enum ChunkOutcome
 /// <summary>A chunk's result: the outcome and, once the upload completed, its blob; or why the chunk was refused.</summary>
 public sealed record ChunkResult(ChunkOutcome Outcome, BlobRecord? Blob, IngestRefusal? Refusal);
 
-/// <summary>What the server holds of a partial upload, so a client can resume it without local state.</summary>
+/// <summary>What the server holds of a chunked upload, so a client can resume it without local state.</summary>
 /// <param name="Type">The upload's declared type.</param>
 /// <param name="Length">The upload's declared length.</param>
 /// <param name="ContiguousBytes">How many bytes from 0 are held without a gap.</param>
 /// <param name="Held">The held byte ranges, by start, merged where they touch.</param>
 /// <param name="ExpiresAt">When the upload is discarded unless a chunk arrives.</param>
-public sealed record PartialUploadStatus(string Type, long Length, long ContiguousBytes, IReadOnlyList<PartialRange> Held, DateTimeOffset ExpiresAt);
+public sealed record ChunkedUploadStatus(string Type, long Length, long ContiguousBytes, IReadOnlyList<HeldRange> Held, DateTimeOffset ExpiresAt);
 
 /// <summary>Bytes [<see cref="Start"/>, <see cref="Start"/> + <see cref="Length"/>) of an upload.</summary>
-public readonly record struct PartialRange(long Start, long Length)
+public readonly record struct HeldRange(long Start, long Length)
 {
     public long End => Start + Length;
 }
 
-/// <summary>What a sweep of partial uploads did: uploads it completed (left whole by a node that died) and idle ones it discarded.</summary>
-public sealed record PartialUploadSweep(int Completed, int Discarded);
+/// <summary>What a sweep of chunked uploads did: uploads it completed (left whole by a node that died) and idle ones it discarded.</summary>
+public sealed record ChunkedUploadSweep(int Completed, int Discarded);
 
 /// <summary>
-/// The rules of multi-part uploads (BUD-14) in one place: a chunk is checked, what of it the upload lacks
+/// The rules of chunked uploads (BUD-14) in one place: a chunk is checked, what of it the upload lacks
 /// is stored and recorded, and the chunk that makes the upload whole builds, checks and commits the blob.
 /// Each uploader of a hash has their own upload; the first to complete stores the blob, and the others
-/// become its owners. The state lives in <see cref="IPartialUploadIndex"/> and the bytes in
-/// <see cref="IPartialUploadStore"/>, so chunks of one upload may reach different nodes.
+/// become its owners. The state lives in <see cref="IChunkedUploadIndex"/> and the bytes in
+/// <see cref="IChunkedUploadStore"/>, so chunks of one upload may reach different nodes.
 /// </summary>
-public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStore store, BlobService blobs, IQuotaReservations quotas, TimeProvider time, ChunkedUploadSettings settings)
+public sealed class ChunkedUploads(IChunkedUploadIndex index, IChunkedUploadStore store, BlobService blobs, IQuotaReservations quotas, TimeProvider time, ChunkedUploadSettings settings)
 {
     private readonly StripedBlobLocks _starts = new();
     private readonly ChunksInFlight _inFlight = new();
@@ -87,24 +87,24 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
             return Refused(new(IngestRefusalKind.OutsideUpload,
                 $"The chunk's bytes {request.Offset}-{(decimal)request.Offset + request.ChunkLength - 1} lie outside the upload's {request.Length} bytes"));
         // A chunk resent after the upload completed lands here, as does one of a blob another uploader stored.
-        if (await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false) is { } joined)
+        if (await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken) is { } joined)
             return joined;
-        var (upload, refusal) = await FindOrStartAsync(request, cancellationToken).ConfigureAwait(false);
+        var (upload, refusal) = await FindOrStartAsync(request, cancellationToken);
         if (refusal is not null)
             return Refused(refusal);
 
-        IReadOnlyList<PartialChunk>? chunks;
-        var arriving = new PartialRange(request.Offset, request.ChunkLength);
-        using (await _inFlight.EnterAsync(upload!.Id, arriving, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<StoredChunk>? chunks;
+        var arriving = new HeldRange(request.Offset, request.ChunkLength);
+        using (await _inFlight.EnterAsync(upload!.Id, arriving, cancellationToken))
         {
-            var missing = Missing(arriving, Held(await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false)));
-            var written = new List<PartialChunk>();
+            var missing = Missing(arriving, Held(await index.ChunksAsync(upload.Id, cancellationToken)));
+            var written = new List<StoredChunk>();
             IngestRefusal? broken = null;
             try
             {
                 try
                 {
-                    await WhileTouchedAsync(upload.Id, () => WriteMissingAsync(upload.Id, request, missing, written, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    await WhileTouchedAsync(upload.Id, () => WriteMissingAsync(upload.Id, request, missing, written, cancellationToken), cancellationToken);
                 }
                 catch (EndOfStreamException)
                 {
@@ -116,7 +116,7 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
                 // Pieces stored before the body broke off count (a client resuming from HEAD then sends less),
                 // and are recorded though the request is gone: unrecorded, they would lie about until the upload ends.
                 chunks = broken is null || written.Count > 0
-                    ? await index.AddChunksAsync(upload.Id, written, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false)
+                    ? await index.AddChunksAsync(upload.Id, written, time.GetUtcNow(), CancellationToken.None)
                     : null;
             }
             if (broken is not null)
@@ -125,23 +125,23 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         if (chunks is null)
         {
             // Finished meanwhile by another chunk (or another uploader), or discarded for being idle.
-            return await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false)
+            return await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken)
                 ?? Refused(new(IngestRefusalKind.UploadExpired, "The partial upload expired while this chunk arrived; start the upload again"));
         }
         // The claim is made whether or not the client is still there: the upload is whole either way.
-        if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, CancellationToken.None).ConfigureAwait(false))
+        if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, CancellationToken.None))
             return new(ChunkOutcome.Accepted, null, null);
         // Once claimed, the completion runs to its end even when the client leaves: the chunks are all here,
         // and a client that retries then finds the blob.
-        return await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks)).ConfigureAwait(false);
+        return await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks));
     }
 
-    /// <summary>What is held of <paramref name="owner"/>'s partial upload of <paramref name="sha256"/> (null: the anonymous one); null when there is none.</summary>
-    public async Task<PartialUploadStatus?> StatusAsync(string sha256, string? owner, CancellationToken cancellationToken)
+    /// <summary>What is held of <paramref name="owner"/>'s chunked upload of <paramref name="sha256"/> (null: the anonymous one); null when there is none.</summary>
+    public async Task<ChunkedUploadStatus?> StatusAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
-        if (await index.FindAsync(sha256, owner, cancellationToken).ConfigureAwait(false) is not { } upload)
+        if (await index.FindAsync(sha256, owner, cancellationToken) is not { } upload)
             return null;
-        var held = Held(await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false));
+        var held = Held(await index.ChunksAsync(upload.Id, cancellationToken));
         var contiguous = held is [{ Start: 0 } first, ..] ? first.Length : 0;
         return new(upload.Type, upload.Length, contiguous, held, upload.Touched + settings.IdleTimeout);
     }
@@ -152,26 +152,26 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// no upload that were not written for as long (left by a crash between the two, or by a chunk that
     /// arrived after its upload went).
     /// </summary>
-    public async Task<PartialUploadSweep> SweepAsync(CancellationToken cancellationToken)
+    public async Task<ChunkedUploadSweep> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var completed = 0;
-        foreach (var upload in await index.StalledAsync(now, now - settings.CompletionLease, cancellationToken).ConfigureAwait(false))
+        foreach (var upload in await index.StalledAsync(now, now - settings.CompletionLease, cancellationToken))
         {
-            var chunks = await index.ChunksAsync(upload.Id, cancellationToken).ConfigureAwait(false);
-            if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, cancellationToken).ConfigureAwait(false))
+            var chunks = await index.ChunksAsync(upload.Id, cancellationToken);
+            if (!Covers(chunks, upload.Length) || !await ClaimAsync(upload.Id, cancellationToken))
                 continue;
-            await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks)).ConfigureAwait(false);
+            await WhileClaimedAsync(upload.Id, () => CompleteAsync(upload, chunks));
             completed++;
         }
         var idleSince = time.GetUtcNow() - settings.IdleTimeout;
-        var idle = await index.RemoveIdleAsync(idleSince, cancellationToken).ConfigureAwait(false);
+        var idle = await index.RemoveIdleAsync(idleSince, cancellationToken);
         foreach (var id in idle)
-            await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
-        await foreach (var stored in store.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            await store.DeleteAsync(id, cancellationToken);
+        await foreach (var stored in store.EnumerateAsync(cancellationToken))
         {
-            if (stored.LastModified < idleSince && !await index.ExistsAsync(stored.Id, cancellationToken).ConfigureAwait(false))
-                await store.DeleteAsync(stored.Id, cancellationToken).ConfigureAwait(false);
+            if (stored.LastModified < idleSince && !await index.ExistsAsync(stored.Id, cancellationToken))
+                await store.DeleteAsync(stored.Id, cancellationToken);
         }
         return new(completed, idle.Count);
     }
@@ -179,33 +179,33 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// <summary>
     /// When the blob is stored: the chunk's answer. An uploader who does not own it yet becomes an owner
     /// at once, within their quota, as a whole upload of the same bytes would make them, and their own
-    /// partial upload of it ends. Null when the blob is not stored.
+    /// chunked upload of it ends. Null when the blob is not stored.
     /// </summary>
     private async Task<ChunkResult?> JoinStoredAsync(string sha256, string? owner, CancellationToken cancellationToken)
     {
-        if (await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } blob)
+        if (await blobs.FindAsync(sha256, cancellationToken) is not { } blob)
             return null;
         // An anonymous upload would own nothing either way.
-        if (owner is null || (await blobs.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false)).Contains(owner))
+        if (owner is null || (await blobs.OwnersAsync(sha256, cancellationToken)).Contains(owner))
             return new(ChunkOutcome.Existing, blob, null);
-        var (owned, refusal) = await AddOwnerAsync(blob, owner, cancellationToken).ConfigureAwait(false);
+        var (owned, refusal) = await AddOwnerAsync(blob, owner, cancellationToken);
         if (refusal is not null)
             return Refused(refusal);
         if (owned is null)
             return null;
-        if (await index.FindAsync(sha256, owner, cancellationToken).ConfigureAwait(false) is { } mine)
-            await DiscardAsync(mine.Id, cancellationToken).ConfigureAwait(false);
+        if (await index.FindAsync(sha256, owner, cancellationToken) is { } mine)
+            await DiscardAsync(mine.Id, cancellationToken);
         return new(ChunkOutcome.Existing, owned, null);
     }
 
     /// <summary>Makes <paramref name="owner"/> an owner of the stored <paramref name="blob"/> if their quota has room; the blob null when it went meanwhile.</summary>
     private async Task<(BlobRecord? Blob, IngestRefusal? Refusal)> AddOwnerAsync(BlobRecord blob, string owner, CancellationToken cancellationToken)
     {
-        var quota = await quotas.ReserveAsync(owner, blob.Sha256, blob.Size, cancellationToken).ConfigureAwait(false);
-        await using (quota.ConfigureAwait(false))
+        var quota = await quotas.ReserveAsync(owner, blob.Sha256, blob.Size, cancellationToken);
+        await using (quota)
         {
             return quota.Granted
-                ? (await blobs.AddOwnersAsync(blob.Sha256, [owner], cancellationToken).ConfigureAwait(false), null)
+                ? (await blobs.AddOwnersAsync(blob.Sha256, [owner], cancellationToken), null)
                 : (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
         }
     }
@@ -214,28 +214,28 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// The owner's upload of the chunk's hash, started by this chunk when there is none. A new upload counts
     /// against its owner's quota from its row on; the reservation covers the moment before the row exists.
     /// </summary>
-    private async Task<(PartialUpload? Upload, IngestRefusal? Refusal)> FindOrStartAsync(ChunkRequest request, CancellationToken cancellationToken)
+    private async Task<(ChunkedUpload? Upload, IngestRefusal? Refusal)> FindOrStartAsync(ChunkRequest request, CancellationToken cancellationToken)
     {
-        var upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false);
+        var upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken);
         if (upload is null)
         {
             // Chunks sent in parallel from the start all find no upload, and each reserving the whole length
             // counted it once per chunk, refusing all but one for quota. Taking turns, the later ones find the
             // first one's row. (Across nodes, the quota's database lock already makes them take turns.)
-            var starting = await _starts.EnterAsync(request.Sha256, cancellationToken).ConfigureAwait(false);
-            await using (starting.ConfigureAwait(false))
+            var starting = await _starts.EnterAsync(request.Sha256, cancellationToken);
+            await using (starting)
             {
-                upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken).ConfigureAwait(false);
+                upload = await index.FindAsync(request.Sha256, request.Owner, cancellationToken);
                 if (upload is null)
                 {
-                    var quota = await quotas.ReserveAsync(request.Owner, request.Sha256, request.Length, cancellationToken).ConfigureAwait(false);
-                    await using (quota.ConfigureAwait(false))
+                    var quota = await quotas.ReserveAsync(request.Owner, request.Sha256, request.Length, cancellationToken);
+                    await using (quota)
                     {
                         if (!quota.Granted)
                             return (null, BlobIngest.QuotaExceeded(quota, quotas.QuotaBytes));
                         var now = time.GetUtcNow();
                         (upload, _) = await index.StartAsync(
-                            new PartialUpload(PartialUpload.NewId(), request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken).ConfigureAwait(false);
+                            new ChunkedUpload(ChunkedUpload.NewId(), request.Sha256, request.Owner, request.Type, request.Length, now, now), cancellationToken);
                     }
                 }
             }
@@ -251,18 +251,18 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// Reads the chunk's body, storing the <paramref name="missing"/> pieces (each as a chunk of the store,
     /// added to <paramref name="written"/> once durable) and reading past the bytes the upload holds already.
     /// </summary>
-    private async Task WriteMissingAsync(string id, ChunkRequest request, IReadOnlyList<PartialRange> missing, List<PartialChunk> written, CancellationToken cancellationToken)
+    private async Task WriteMissingAsync(string id, ChunkRequest request, IReadOnlyList<HeldRange> missing, List<StoredChunk> written, CancellationToken cancellationToken)
     {
-        var body = await request.Body(cancellationToken).ConfigureAwait(false);
+        var body = await request.Body(cancellationToken);
         var position = request.Offset;
         foreach (var piece in missing)
         {
-            await StreamCopy.CopyAsync(body, null, 0, piece.Start - position, null, cancellationToken).ConfigureAwait(false);
-            written.Add(await store.WriteChunkAsync(id, piece.Start, piece.Length, body, cancellationToken).ConfigureAwait(false));
+            await StreamCopy.CopyAsync(body, null, 0, piece.Start - position, null, cancellationToken);
+            written.Add(await store.WriteChunkAsync(id, piece.Start, piece.Length, body, cancellationToken));
             position = piece.End;
         }
         // The rest is held already; it is read all the same, so that a body shorter than its length is told.
-        await StreamCopy.CopyAsync(body, null, 0, request.Offset + request.ChunkLength - position, null, cancellationToken).ConfigureAwait(false);
+        await StreamCopy.CopyAsync(body, null, 0, request.Offset + request.ChunkLength - position, null, cancellationToken);
     }
 
     /// <summary>
@@ -270,26 +270,26 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// upload and its bytes go, so a mismatch leaves nothing behind (nor does a failure). Once the blob is
     /// stored, the other uploaders' uploads of it end too.
     /// </summary>
-    private async Task<ChunkResult> CompleteAsync(PartialUpload upload, IReadOnlyList<PartialChunk> chunks)
+    private async Task<ChunkResult> CompleteAsync(ChunkedUpload upload, IReadOnlyList<StoredChunk> chunks)
     {
         ChunkResult result;
         try
         {
-            var (pending, received) = await store.AssembleAsync(upload.Id, upload.Length, chunks, CancellationToken.None).ConfigureAwait(false);
-            await using (pending.ConfigureAwait(false))
+            var (pending, received) = await store.AssembleAsync(upload.Id, upload.Length, chunks, CancellationToken.None);
+            await using (pending)
             {
                 if (received.Sha256 != upload.Sha256)
                     return Refused(new(IngestRefusalKind.HashMismatch, $"The uploaded chunks' sha256 is {received.Sha256}, not the {upload.Sha256} of the path", received.Sha256));
                 string[] owners = upload.Owner is null ? [] : [upload.Owner];
-                var (blob, created) = await blobs.CommitAsync(pending, received, upload.Type, owners, CancellationToken.None).ConfigureAwait(false);
+                var (blob, created) = await blobs.CommitAsync(pending, received, upload.Type, owners, CancellationToken.None);
                 result = new(created ? ChunkOutcome.Created : ChunkOutcome.Existing, blob, null);
             }
         }
         finally
         {
-            await DiscardAsync(upload.Id, CancellationToken.None).ConfigureAwait(false);
+            await DiscardAsync(upload.Id, CancellationToken.None);
         }
-        await SettleOthersAsync(result.Blob!).ConfigureAwait(false);
+        await SettleOthersAsync(result.Blob!);
         return result;
     }
 
@@ -300,34 +300,34 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     /// </summary>
     private async Task SettleOthersAsync(BlobRecord blob)
     {
-        foreach (var other in await index.OfBlobAsync(blob.Sha256, CancellationToken.None).ConfigureAwait(false))
+        foreach (var other in await index.OfBlobAsync(blob.Sha256, CancellationToken.None))
         {
             if (other.Owner is not null && other.Length == blob.Size
-                && (await AddOwnerAsync(blob, other.Owner, CancellationToken.None).ConfigureAwait(false)).Refusal is not null)
+                && (await AddOwnerAsync(blob, other.Owner, CancellationToken.None)).Refusal is not null)
                 continue;
-            await DiscardAsync(other.Id, CancellationToken.None).ConfigureAwait(false);
+            await DiscardAsync(other.Id, CancellationToken.None);
         }
     }
 
     private async Task DiscardAsync(string id, CancellationToken cancellationToken)
     {
-        await index.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
-        await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+        await index.RemoveAsync(id, cancellationToken);
+        await store.DeleteAsync(id, cancellationToken);
     }
 
     private async Task<bool> ClaimAsync(string id, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return await index.ClaimCompletionAsync(id, now, now + settings.CompletionLease, cancellationToken).ConfigureAwait(false);
+        return await index.ClaimCompletionAsync(id, now, now + settings.CompletionLease, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="work"/> while marking the upload active every third of the idle timeout, so a chunk that takes longer than the timeout does not get its upload swept.</summary>
     private async Task WhileTouchedAsync(string id, Func<Task> work, CancellationToken cancellationToken) =>
         await WhileMarkedAsync((now, token) => index.TouchAsync(id, now, token), settings.IdleTimeout / 3, async () =>
         {
-            await work().ConfigureAwait(false);
+            await work();
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     /// <summary>Runs a completion while renewing its claim (and marking activity), so the claim lapses only when this process dies.</summary>
     private Task<T> WhileClaimedAsync<T>(string id, Func<Task<T>> work)
@@ -342,12 +342,12 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         var marking = KeepMarkingAsync(mark, every, stop.Token);
         try
         {
-            return await work().ConfigureAwait(false);
+            return await work();
         }
         finally
         {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await marking.ConfigureAwait(false);
+            await stop.CancelAsync();
+            await marking;
         }
     }
 
@@ -356,8 +356,8 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
         using var timer = new PeriodicTimer(every, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-                await mark(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+                await mark(time.GetUtcNow(), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -366,13 +366,13 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     }
 
     /// <summary>Whether the chunks leave no gap in [0, <paramref name="length"/>).</summary>
-    private static bool Covers(IReadOnlyList<PartialChunk> chunks, long length) =>
+    private static bool Covers(IReadOnlyList<StoredChunk> chunks, long length) =>
         length == 0 || Held(chunks) is [{ Start: 0 } first, ..] && first.Length >= length;
 
     /// <summary>The byte ranges the chunks hold, by start, overlapping and touching ones merged.</summary>
-    private static List<PartialRange> Held(IEnumerable<PartialChunk> chunks)
+    private static List<HeldRange> Held(IEnumerable<StoredChunk> chunks)
     {
-        var held = new List<PartialRange>();
+        var held = new List<HeldRange>();
         foreach (var chunk in chunks.Where(c => c.Length > 0).OrderBy(c => c.Offset))
         {
             if (held.Count > 0 && chunk.Offset <= held[^1].End)
@@ -384,9 +384,9 @@ public sealed class ChunkedUploads(IPartialUploadIndex index, IPartialUploadStor
     }
 
     /// <summary>The pieces of <paramref name="arriving"/> that none of <paramref name="held"/> (by start, merged) covers, in order.</summary>
-    internal static List<PartialRange> Missing(PartialRange arriving, IReadOnlyList<PartialRange> held)
+    internal static List<HeldRange> Missing(HeldRange arriving, IReadOnlyList<HeldRange> held)
     {
-        var missing = new List<PartialRange>();
+        var missing = new List<HeldRange>();
         var position = arriving.Start;
         foreach (var range in held)
         {

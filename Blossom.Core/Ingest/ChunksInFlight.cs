@@ -1,7 +1,7 @@
 namespace Blossom.Core.Ingest;
 
 /// <summary>
-/// The byte ranges of each partial upload that chunks in this process are storing right now. A chunk
+/// The byte ranges of each chunked upload that chunks in this process are storing right now. A chunk
 /// over bytes another chunk is storing waits for it, then keeps only what is still missing: otherwise
 /// the same chunk sent many times at once would be stored as many times.
 /// </summary>
@@ -11,7 +11,7 @@ internal sealed class ChunksInFlight
     private readonly Lock _lock = new();
 
     /// <summary>Holds <paramref name="range"/> of upload <paramref name="id"/> once no other chunk holds a byte of it; dispose to let go.</summary>
-    public async Task<IDisposable> EnterAsync(string id, PartialRange range, CancellationToken cancellationToken)
+    public async Task<IDisposable> EnterAsync(string id, HeldRange range, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -28,7 +28,7 @@ internal sealed class ChunksInFlight
                 }
                 busy = overlapping.Left.Task;
             }
-            await busy.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await busy.WaitAsync(cancellationToken);
         }
     }
 
@@ -44,13 +44,13 @@ internal sealed class ChunksInFlight
         entry.Left.TrySetResult();
     }
 
-    private sealed class Entry(ChunksInFlight owner, string id, PartialRange range) : IDisposable
+    private sealed class Entry(ChunksInFlight owner, string id, HeldRange range) : IDisposable
     {
         private int _disposed;
 
         public string Id { get; } = id;
 
-        public PartialRange Range { get; } = range;
+        public HeldRange Range { get; } = range;
 
         public TaskCompletionSource Left { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

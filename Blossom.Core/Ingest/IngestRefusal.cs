@@ -42,7 +42,7 @@ public enum IngestRefusalKind
     /// <summary>The chunk's body ended before its declared length.</summary>
     ChunkIncomplete,
 
-    /// <summary>The partial upload was discarded (idle too long) while the chunk arrived; the upload must start again.</summary>
+    /// <summary>The chunked upload was discarded (idle too long) while the chunk arrived; the upload must start again.</summary>
     UploadExpired,
 }
 

@@ -17,7 +17,7 @@ internal sealed class QuotaReservation : IQuotaReservation
 
     public async Task<bool> ResizeAsync(string? sha256, long? bytes, CancellationToken cancellationToken)
     {
-        var (granted, used, held) = await _owner.ResizeAsync(_pubkey, _held, sha256, bytes, cancellationToken).ConfigureAwait(false);
+        var (granted, used, held) = await _owner.ResizeAsync(_pubkey, _held, sha256, bytes, cancellationToken);
         (Granted, UsedBytes, RequestedBytes) = (granted, used, bytes ?? 0);
         if (granted)
             _held = held;

@@ -28,7 +28,7 @@ public sealed class QuotaReservations(IBlobIndex index, long quotaBytes) : IQuot
     public async Task<IQuotaReservation> ReserveAsync(string? pubkey, string? sha256, long? bytes, CancellationToken cancellationToken)
     {
         var reservation = new QuotaReservation(this, pubkey);
-        await reservation.ResizeAsync(sha256, bytes, cancellationToken).ConfigureAwait(false);
+        await reservation.ResizeAsync(sha256, bytes, cancellationToken);
         return reservation;
     }
 
@@ -38,10 +38,10 @@ public sealed class QuotaReservations(IBlobIndex index, long quotaBytes) : IQuot
         if (quotaBytes == 0 || pubkey is null || bytes is not { } wanted)
             return (true, 0, heldBytes);
         var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(pubkey) % (uint)_stripes.Length];
-        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await stripe.WaitAsync(cancellationToken);
         try
         {
-            var usage = await index.UsageAsync(pubkey, sha256, cancellationToken).ConfigureAwait(false);
+            var usage = await index.UsageAsync(pubkey, sha256, cancellationToken);
             var othersReserved = Reserved(pubkey) - heldBytes;
             var used = usage.UsedBytes + othersReserved;
             if (usage.OwnsBlob)

@@ -13,7 +13,7 @@ public sealed class UploaderPolicy(IModerationStore moderation, IReadOnlyCollect
     {
         if (pubkey is null || (allowedPubkeys.Count > 0 && !allowedPubkeys.Contains(pubkey, StringComparer.Ordinal)))
             return new(IngestRefusalKind.PubkeyNotAllowed, "This server does not accept uploads from your pubkey");
-        if (await moderation.IsBlockedAsync(pubkey, cancellationToken).ConfigureAwait(false))
+        if (await moderation.IsBlockedAsync(pubkey, cancellationToken))
             return new(IngestRefusalKind.PubkeyBlocked, "Your pubkey is blocked on this server");
         return null;
     }

@@ -41,12 +41,12 @@ public sealed class MatrixMediaService(
     public async Task<Outcome<MatrixMedia, MatrixRefusal>> UploadAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
+        var stored = await StoreAsync(upload, cancellationToken);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
         var now = Now();
         var media = new MatrixMedia(NewMediaId(), upload.Owner, stored.Value.Sha256, upload.ContentType, upload.FileName, now, UnusedExpires: null, Uploaded: now);
-        await index.AddUploadedAsync(media, cancellationToken).ConfigureAwait(false);
+        await index.AddUploadedAsync(media, cancellationToken);
         return MatrixResult.Ok(media);
     }
 
@@ -58,14 +58,14 @@ public sealed class MatrixMediaService(
     public async Task<Outcome<MatrixMedia, MatrixRefusal>> CreateAsync(string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        if (await CheckUserAsync(owner, cancellationToken).ConfigureAwait(false) is { } blocked)
+        if (await CheckUserAsync(owner, cancellationToken) is { } blocked)
             return MatrixResult.Refused<MatrixMedia>(blocked);
         var now = Now();
         var media = new MatrixMedia(NewMediaId(), owner, Sha256: null, ContentType: null, FileName: null, now, now + settings.UnusedExpiry, Uploaded: null);
-        if (await index.CreatePendingAsync(media, settings.MaxPendingUploadsPerUser, cancellationToken).ConfigureAwait(false))
+        if (await index.CreatePendingAsync(media, settings.MaxPendingUploadsPerUser, cancellationToken))
             return MatrixResult.Ok(media);
         // None may wait any more when one was uploaded meanwhile: then a second is as good a guess as any.
-        var next = await index.NextPendingExpiryAsync(owner, now, cancellationToken).ConfigureAwait(false);
+        var next = await index.NextPendingExpiryAsync(owner, now, cancellationToken);
         var retryAfter = next is { } expires && expires > now ? expires - now : TimeSpan.FromSeconds(1);
         return MatrixResult.Refused<MatrixMedia>(new MatrixRefusal(MatrixRefusalKind.LimitExceeded,
             $"You have {settings.MaxPendingUploadsPerUser} uploads pending; upload their content or wait until they expire", retryAfter));
@@ -79,20 +79,20 @@ public sealed class MatrixMediaService(
     {
         ArgumentNullException.ThrowIfNull(mediaId);
         ArgumentNullException.ThrowIfNull(upload);
-        var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
+        var media = await index.FindAsync(mediaId, cancellationToken);
         if (Unusable(media, upload.Owner, Now()) is { } unusable)
             return MatrixResult.Refused<MatrixMedia>(unusable);
-        var stored = await StoreAsync(upload, cancellationToken).ConfigureAwait(false);
+        var stored = await StoreAsync(upload, cancellationToken);
         if (stored.Refusal is { } refusal)
             return MatrixResult.Refused<MatrixMedia>(refusal);
         var now = Now();
-        if (!await index.CompleteAsync(mediaId, upload.Owner, stored.Value.Sha256, upload.ContentType, upload.FileName, now, cancellationToken).ConfigureAwait(false))
+        if (!await index.CompleteAsync(mediaId, upload.Owner, stored.Value.Sha256, upload.ContentType, upload.FileName, now, cancellationToken))
         {
             // Another upload to the same id finished first, or the id expired while the body came in.
-            var current = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
+            var current = await index.FindAsync(mediaId, cancellationToken);
             return MatrixResult.Refused<MatrixMedia>(Unusable(current, upload.Owner, now) ?? NotFound(mediaId));
         }
-        await changes.NotifyAsync([ChangeKey(mediaId)], CancellationToken.None).ConfigureAwait(false);
+        await changes.NotifyAsync([ChangeKey(mediaId)], CancellationToken.None);
         return MatrixResult.Ok(media! with { Sha256 = stored.Value.Sha256, ContentType = upload.ContentType, FileName = upload.FileName, Uploaded = now });
     }
 
@@ -115,14 +115,14 @@ public sealed class MatrixMediaService(
             {
                 if (signal.IsCompleted)
                     signal = changes.Subscribe(key);
-                var media = await index.FindAsync(mediaId, cancellationToken).ConfigureAwait(false);
+                var media = await index.FindAsync(mediaId, cancellationToken);
                 var now = Now();
                 if (media is null || media.IsExpired(now))
                     return MatrixResult.Refused<MatrixContent>(NotFound(mediaId));
                 if (media.IsUploaded)
                 {
                     // A blob removed since (by its owners, or the operator's block) takes its media ids with it.
-                    var blob = await blobs.FindAsync(media.Sha256!, cancellationToken).ConfigureAwait(false);
+                    var blob = await blobs.FindAsync(media.Sha256!, cancellationToken);
                     return blob is null
                         ? MatrixResult.Refused<MatrixContent>(NotFound(mediaId))
                         : MatrixResult.Ok(new MatrixContent(media, blob));
@@ -133,7 +133,7 @@ public sealed class MatrixMediaService(
                 try
                 {
                     // WaitAsync disposes its timer when the signal comes first.
-                    await signal.WaitAsync(left, time, cancellationToken).ConfigureAwait(false);
+                    await signal.WaitAsync(left, time, cancellationToken);
                 }
                 catch (TimeoutException)
                 {
@@ -150,8 +150,8 @@ public sealed class MatrixMediaService(
     /// <summary>Forgets the created ids whose upload did not come in time; waiting downloads of them end (not found).</summary>
     public async Task<int> SweepExpiredAsync(CancellationToken cancellationToken)
     {
-        var removed = await index.RemoveExpiredAsync(Now(), cancellationToken).ConfigureAwait(false);
-        await changes.NotifyAsync([.. removed.Select(ChangeKey)], CancellationToken.None).ConfigureAwait(false);
+        var removed = await index.RemoveExpiredAsync(Now(), cancellationToken);
+        await changes.NotifyAsync([.. removed.Select(ChangeKey)], CancellationToken.None);
         return removed.Count;
     }
 
@@ -172,17 +172,17 @@ public sealed class MatrixMediaService(
         new(MatrixRefusalKind.NotFound, mediaId is null ? "Media not found" : $"Media {mediaId} not found");
 
     private async Task<MatrixRefusal?> CheckUserAsync(string owner, CancellationToken cancellationToken) =>
-        await moderation.IsBlockedAsync(owner, cancellationToken).ConfigureAwait(false)
+        await moderation.IsBlockedAsync(owner, cancellationToken)
             ? new(MatrixRefusalKind.Forbidden, "Your account is blocked on this server")
             : null;
 
     /// <summary>The body stored as a blob the user owns, unless the user is blocked or an upload rule refuses it.</summary>
     private async Task<Outcome<BlobRecord, MatrixRefusal>> StoreAsync(MatrixUpload upload, CancellationToken cancellationToken)
     {
-        if (await CheckUserAsync(upload.Owner, cancellationToken).ConfigureAwait(false) is { } blocked)
+        if (await CheckUserAsync(upload.Owner, cancellationToken) is { } blocked)
             return MatrixResult.Refused<BlobRecord>(blocked);
         var request = new IngestRequest(upload.Body, upload.ContentType, upload.Length, upload.Owner, Announced: null, AuthorizedSha256: null);
-        var result = await ingest.IngestBlobAsync(request, settings.Limits, cancellationToken).ConfigureAwait(false);
+        var result = await ingest.IngestBlobAsync(request, settings.Limits, cancellationToken);
         return result.Refusal is { } refusal
             ? MatrixResult.Refused<BlobRecord>(new MatrixRefusal(KindOf(refusal.Kind), refusal.Reason, Ingest: refusal))
             : MatrixResult.Ok(result.Value.Blob);

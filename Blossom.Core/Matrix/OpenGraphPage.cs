@@ -67,7 +67,7 @@ public sealed record OpenGraphPage(IReadOnlyDictionary<string, string> Tags, Uri
                 response.Content(html, shouldDispose: false).Address(address);
                 if (!string.IsNullOrEmpty(contentType))
                     response.Header("Content-Type", contentType);
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken);
             return Read(document);
         }
         // Only this callback sets cutOff: the limit, not a fault of the page or the parser.

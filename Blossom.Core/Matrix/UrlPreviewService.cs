@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Blossom.Core.Blobs;
-using Blossom.Core.Mirror;
+using Blossom.Core.Outbound;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Matrix;
 
 /// <summary>
-/// <c>GET preview_url</c>: fetches a public page through the mirror's <see cref="MirrorClient"/>, so the
+/// <c>GET preview_url</c>: fetches a public page through the mirror's <see cref="OutboundClient"/>, so the
 /// page, every redirect and the page's image are checked against private addresses after DNS,
 /// reads at most <see cref="UrlPreviewSettings.MaxPageBytes"/> of it, parses its OpenGraph tags and
 /// stores its image as media of the user who asked, through the Matrix upload rules (size, type,
@@ -25,7 +25,7 @@ namespace Blossom.Core.Matrix;
 /// rather than queued, so pages that are slow or costly to parse cannot pile up.
 /// </remarks>
 public sealed partial class UrlPreviewService(
-    MirrorClient client, MatrixMediaService media, BlobService blobs, UrlPreviewSettings settings, ILogger<UrlPreviewService> logger) : IDisposable
+    OutboundClient client, MatrixMediaService media, BlobService blobs, UrlPreviewSettings settings, ILogger<UrlPreviewService> logger) : IDisposable
 {
     /// <summary>When a client refused for want of a slot may try again: most previews take less.</summary>
     public static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
@@ -47,7 +47,7 @@ public sealed partial class UrlPreviewService(
         if (_cache.TryGetValue(key, out UrlPreview? cached))
             return UrlPreviewResult.Ok(cached!);
         var fetch = _fetching.GetOrAdd(key, _ => Start(key, owner));
-        return await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await fetch.Value.WaitAsync(cancellationToken);
     }
 
     private Lazy<Task<Outcome<UrlPreview, UrlPreviewRefusal>>> Start(string key, string owner)
@@ -57,7 +57,7 @@ public sealed partial class UrlPreviewService(
         {
             try
             {
-                if (!await _slots.WaitAsync(TimeSpan.Zero).ConfigureAwait(false))
+                if (!await _slots.WaitAsync(TimeSpan.Zero))
                 {
                     return UrlPreviewResult.Refused(UrlPreviewRefusalKind.Busy,
                         $"{settings.MaxConcurrent} previews are being made; try again shortly", BusyRetryAfter);
@@ -65,7 +65,7 @@ public sealed partial class UrlPreviewService(
                 Outcome<UrlPreview, UrlPreviewRefusal> result;
                 try
                 {
-                    result = await FetchAsync(owner, new Uri(key)).ConfigureAwait(false);
+                    result = await FetchAsync(owner, new Uri(key));
                 }
                 finally
                 {
@@ -95,21 +95,21 @@ public sealed partial class UrlPreviewService(
         using var deadline = new CancellationTokenSource(settings.Timeout);
         try
         {
-            using var response = await client.GetAsync(url, deadline.Token).ConfigureAwait(false);
+            using var response = await client.GetAsync(url, deadline.Token);
             if (!response.IsSuccessStatusCode)
                 return UrlPreviewResult.Refused(UrlPreviewRefusalKind.OriginFailed, $"The page answered {(int)response.StatusCode} {response.ReasonPhrase}");
             var type = MediaTypes.Normalize(response.Content.Headers.ContentType?.MediaType);
             // A link straight to an image previews as that image.
             if (type.StartsWith("image/", StringComparison.Ordinal))
-                return UrlPreviewResult.Ok(UrlPreview.Empty with { Image = await StoreImageAsync(owner, response, type, UrlPreview.Empty.Tags, deadline.Token).ConfigureAwait(false) });
+                return UrlPreviewResult.Ok(UrlPreview.Empty with { Image = await StoreImageAsync(owner, response, type, UrlPreview.Empty.Tags, deadline.Token) });
             // Anything else that is not a page has nothing to show: the spec's "may be empty".
             if (type is not ("text/html" or "application/xhtml+xml"))
                 return UrlPreviewResult.Ok(UrlPreview.Empty);
 
-            using var head = await ReadHeadAsync(response, deadline.Token).ConfigureAwait(false);
+            using var head = await ReadHeadAsync(response, deadline.Token);
             var page = await OpenGraphPage.ReadAsync(head, response.Content.Headers.ContentType?.ToString(), response.RequestMessage?.RequestUri ?? url, deadline.Token)
-                .ConfigureAwait(false);
-            var image = page.Image is { } imageUrl ? await FetchImageAsync(owner, imageUrl, page.Tags, deadline.Token).ConfigureAwait(false) : null;
+                ;
+            var image = page.Image is { } imageUrl ? await FetchImageAsync(owner, imageUrl, page.Tags, deadline.Token) : null;
             return UrlPreviewResult.Ok(new UrlPreview(page.Tags, image));
         }
         catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)
@@ -137,14 +137,14 @@ public sealed partial class UrlPreviewService(
     /// <summary>The first <see cref="UrlPreviewSettings.MaxPageBytes"/> of the page; the rest is never downloaded.</summary>
     private async Task<MemoryStream> ReadHeadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (body.ConfigureAwait(false))
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await using (body)
         {
             var head = new MemoryStream();
             var chunk = new byte[16 * 1024];
             while (head.Length < settings.MaxPageBytes)
             {
-                var read = await body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, settings.MaxPageBytes - head.Length)), cancellationToken).ConfigureAwait(false);
+                var read = await body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, settings.MaxPageBytes - head.Length)), cancellationToken);
                 if (read == 0)
                     break;
                 head.Write(chunk, 0, read);
@@ -162,14 +162,14 @@ public sealed partial class UrlPreviewService(
     {
         try
         {
-            using var response = await client.GetAsync(url, cancellationToken).ConfigureAwait(false);
+            using var response = await client.GetAsync(url, cancellationToken);
             var type = MediaTypes.Normalize(response.Content.Headers.ContentType?.MediaType);
             if (!response.IsSuccessStatusCode || !type.StartsWith("image/", StringComparison.Ordinal))
             {
                 LogImageNotServed(logger, url, (int)response.StatusCode, type);
                 return null;
             }
-            return await StoreImageAsync(owner, response, type, tags, cancellationToken).ConfigureAwait(false);
+            return await StoreImageAsync(owner, response, type, tags, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or RedirectRefusedException or IOException
             || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -182,13 +182,13 @@ public sealed partial class UrlPreviewService(
     private async Task<UrlPreviewImage?> StoreImageAsync(string owner, HttpResponseMessage response, string type, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {
         var upload = new MatrixUpload(owner, token => new ValueTask<Stream>(response.Content.ReadAsStreamAsync(token)), response.Content.Headers.ContentLength, type, FileName: null);
-        var stored = await media.UploadAsync(upload, cancellationToken).ConfigureAwait(false);
+        var stored = await media.UploadAsync(upload, cancellationToken);
         if (stored.Refusal is { } refusal)
         {
             LogImageLeftOut(logger, response.RequestMessage?.RequestUri, refusal.Reason);
             return null;
         }
-        var blob = await blobs.FindAsync(stored.Value.Sha256!, cancellationToken).ConfigureAwait(false);
+        var blob = await blobs.FindAsync(stored.Value.Sha256!, cancellationToken);
         if (blob is null)
             return null;
         return new UrlPreviewImage(media.ContentUri(stored.Value.MediaId), type, blob.Size,

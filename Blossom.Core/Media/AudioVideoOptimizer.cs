@@ -27,7 +27,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         IMediaAnalysis probe;
         try
         {
-            probe = await ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
+            probe = await ProbeAsync(inputPath, cancellationToken);
         }
         catch (FFMpegException e)
         {
@@ -58,7 +58,7 @@ public sealed class AudioVideoOptimizer(VideoRecipe recipe)
         {
             if (ladder is not null)
                 Directory.CreateDirectory(ladder.Value.Ladder.Folder);
-            await FfmpegProcess.RunAsync(run, progress, cancellationToken).ConfigureAwait(false);
+            await FfmpegProcess.RunAsync(run, progress, cancellationToken);
             // The result's size is the one the scale filter was given: no probe of the output needed.
             return new OptimizedMedia(output, mediaType, Streaming: ladder?.Ladder,
                 Metadata: size is var (width, height) ? new BlobMetadata(width, height, null) : null,

@@ -41,18 +41,18 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
         if (!Reads(mediaType))
             return null;
         return MediaKinds.Of(mediaType) == MediaKind.Image
-            ? await InspectImageAsync(path, cancellationToken).ConfigureAwait(false)
-            : await InspectVideoAsync(path, cancellationToken).ConfigureAwait(false);
+            ? await InspectImageAsync(path, cancellationToken)
+            : await InspectVideoAsync(path, cancellationToken);
     }
 
     public void Dispose() => _slots.Dispose();
 
     private async Task<BlobMetadata?> InspectImageAsync(string path, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => InspectImage(path), cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => InspectImage(path), cancellationToken);
         }
         finally
         {
@@ -91,7 +91,7 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
     {
         try
         {
-            var probe = await AudioVideoOptimizer.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+            var probe = await AudioVideoOptimizer.ProbeAsync(path, cancellationToken);
             return AudioVideoOptimizer.PrimaryVideo(probe) is { Width: > 0, Height: > 0 } video
                 ? AudioVideoOptimizer.DisplayedSize(video) is var (width, height) ? new BlobMetadata(width, height, null) : null
                 : null;

@@ -67,12 +67,12 @@ public static class FfmpegProcess
 
         using var timeLimit = new CancellationTokenSource(run.TimeLimit);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
-        using var process = await ChildProcesses.StartAsync(start).ConfigureAwait(false);
+        using var process = await ChildProcesses.StartAsync(start);
         var stderr = ReadTailAsync(process.StandardError);
         var written = 0L;
         try
         {
-            while (written <= maxMicroseconds && await process.StandardOutput.ReadLineAsync(linked.Token).ConfigureAwait(false) is { } line)
+            while (written <= maxMicroseconds && await process.StandardOutput.ReadLineAsync(linked.Token) is { } line)
             {
                 if (!line.StartsWith("out_time_us=", StringComparison.Ordinal)
                     || !long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var microseconds) || microseconds < 0)
@@ -82,7 +82,7 @@ public static class FfmpegProcess
                     progress.Report((int)Math.Clamp(microseconds / run.ExpectedDuration.TotalMicroseconds * 100, 0, 99));
             }
             if (written <= maxMicroseconds)
-                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+                await process.WaitForExitAsync(linked.Token);
         }
         catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -94,11 +94,11 @@ public static class FfmpegProcess
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await process.WaitForExitAsync(CancellationToken.None);
             }
         }
 
-        var errors = await stderr.ConfigureAwait(false);
+        var errors = await stderr;
         var failure = $"This {run.Noun} could not be transcoded";
         if (written > maxMicroseconds)
             throw new MediaRejectedException($"{char.ToUpperInvariant(run.Noun[0])}{run.Noun[1..]} runs longer than the limit of {Seconds(run.MaxDuration, "F0")} seconds",
@@ -158,15 +158,15 @@ public static class FfmpegProcess
     public static async Task<string?> CheckAvailableAsync(CancellationToken cancellationToken)
     {
         if (ChildProcesses.DieWithServer
-            && (await CaptureAsync("setpriv", ["--pdeathsig", "KILL", "--", "true"], cancellationToken).ConfigureAwait(false)).ExitCode != 0)
+            && (await CaptureAsync("setpriv", ["--pdeathsig", "KILL", "--", "true"], cancellationToken)).ExitCode != 0)
             return "setpriv (util-linux 2.33 or later) is missing; it makes ffmpeg die with the server";
         foreach (var tool in (string[])["ffmpeg", "ffprobe"])
         {
-            var (exitCode, _) = await CaptureAsync(tool, ["-hide_banner", "-version"], cancellationToken).ConfigureAwait(false);
+            var (exitCode, _) = await CaptureAsync(tool, ["-hide_banner", "-version"], cancellationToken);
             if (exitCode != 0)
                 return $"{tool} is not installed or does not run (Debian: apt-get install ffmpeg)";
         }
-        var (_, encoders) = await CaptureAsync("ffmpeg", ["-hide_banner", "-encoders"], cancellationToken).ConfigureAwait(false);
+        var (_, encoders) = await CaptureAsync("ffmpeg", ["-hide_banner", "-encoders"], cancellationToken);
         return encoders.Contains(" libx264 ", StringComparison.Ordinal) && encoders.Contains(" aac ", StringComparison.Ordinal)
             ? null
             : "ffmpeg lacks the libx264 or aac encoder";
@@ -181,9 +181,9 @@ public static class FfmpegProcess
         {
             using var process = Process.Start(start)!;
             var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            await errors.ConfigureAwait(false);
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+            await errors;
+            await process.WaitForExitAsync(cancellationToken);
             return (process.ExitCode, output);
         }
         catch (System.ComponentModel.Win32Exception)
@@ -196,7 +196,7 @@ public static class FfmpegProcess
 
     private static async Task<string> ReadTailAsync(StreamReader reader)
     {
-        var text = await reader.ReadToEndAsync().ConfigureAwait(false);
+        var text = await reader.ReadToEndAsync();
         return text.Length <= StderrTailLength ? text.Trim() : text[^StderrTailLength..].Trim();
     }
 }

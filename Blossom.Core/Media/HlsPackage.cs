@@ -36,18 +36,18 @@ public sealed class HlsPackage : IAsyncDisposable
             var master = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
             foreach (var rendition in ladder.Renditions)
             {
-                var (playlist, peak, average) = await package.RewriteAsync(store, ladder.Folder, rendition, cancellationToken).ConfigureAwait(false);
-                var variant = await package.ReceiveAsync(store, playlist, PlaylistType, cancellationToken).ConfigureAwait(false);
+                var (playlist, peak, average) = await package.RewriteAsync(store, ladder.Folder, rendition, cancellationToken);
+                var variant = await package.ReceiveAsync(store, playlist, PlaylistType, cancellationToken);
                 // BANDWIDTH is the peak segment bit rate (RFC 8216, 4.3.4.2), measured rather than guessed: the encoder aims at a quality, not a rate.
                 master.Append(CultureInfo.InvariantCulture,
                     $"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},RESOLUTION={rendition.Width}x{rendition.Height}\n{variant.Sha256}.m3u8\n");
             }
-            await package.ReceiveAsync(store, master.ToString(), PlaylistType, cancellationToken).ConfigureAwait(false);
+            await package.ReceiveAsync(store, master.ToString(), PlaylistType, cancellationToken);
             return package;
         }
         catch
         {
-            await package.DisposeAsync().ConfigureAwait(false);
+            await package.DisposeAsync();
             throw;
         }
     }
@@ -60,7 +60,7 @@ public sealed class HlsPackage : IAsyncDisposable
         var derived = new DerivedBlob(originalSha256, DerivedBlobKind.StreamPart, null);
         BlobRecord? last = null;
         foreach (var (pending, received, type) in _files)
-            (last, _) = await blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived).ConfigureAwait(false);
+            (last, _) = await blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived);
         return last!;
     }
 
@@ -72,11 +72,11 @@ public sealed class HlsPackage : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         List<string> hashes = [masterSha256];
-        if (await ReadAsync(store, masterSha256, cancellationToken).ConfigureAwait(false) is not { } master)
+        if (await ReadAsync(store, masterSha256, cancellationToken) is not { } master)
             return null;
         foreach (var variantSha256 in References(master))
         {
-            if (await ReadAsync(store, variantSha256, cancellationToken).ConfigureAwait(false) is not { } variant)
+            if (await ReadAsync(store, variantSha256, cancellationToken) is not { } variant)
                 return null;
             hashes.Add(variantSha256);
             hashes.AddRange(References(variant));
@@ -87,7 +87,7 @@ public sealed class HlsPackage : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var (pending, _, _) in _files)
-            await pending.DisposeAsync().ConfigureAwait(false);
+            await pending.DisposeAsync();
         _files.Clear();
     }
 
@@ -99,7 +99,7 @@ public sealed class HlsPackage : IAsyncDisposable
     {
         var rewritten = new StringBuilder();
         var (peak, bits, seconds, duration) = (0.0, 0.0, 0.0, 0.0);
-        foreach (var line in await File.ReadAllLinesAsync(rendition.Playlist, cancellationToken).ConfigureAwait(false))
+        foreach (var line in await File.ReadAllLinesAsync(rendition.Playlist, cancellationToken))
         {
             if (line.StartsWith("#EXTINF:", StringComparison.Ordinal))
                 duration = double.Parse(line["#EXTINF:".Length..].Split(',')[0], NumberStyles.Float, CultureInfo.InvariantCulture);
@@ -109,7 +109,7 @@ public sealed class HlsPackage : IAsyncDisposable
                 continue;
             }
             // ffmpeg names segments relative to their playlist, beside it; nothing outside the folder is read.
-            var segment = await ReceiveFileAsync(store, Path.Combine(folder, Path.GetFileName(line)), cancellationToken).ConfigureAwait(false);
+            var segment = await ReceiveFileAsync(store, Path.Combine(folder, Path.GetFileName(line)), cancellationToken);
             rewritten.Append(segment.Sha256).Append(".ts\n");
             var segmentBits = segment.Size * 8.0;
             (bits, seconds) = (bits + segmentBits, seconds + duration);
@@ -122,8 +122,8 @@ public sealed class HlsPackage : IAsyncDisposable
     private async Task<ReceivedBlob> ReceiveFileAsync(IBlobStore store, string path, CancellationToken cancellationToken)
     {
         var file = File.OpenRead(path);
-        await using (file.ConfigureAwait(false))
-            return await ReceiveAsync(store, file, SegmentType, cancellationToken).ConfigureAwait(false);
+        await using (file)
+            return await ReceiveAsync(store, file, SegmentType, cancellationToken);
     }
 
     private Task<ReceivedBlob> ReceiveAsync(IBlobStore store, string playlist, string type, CancellationToken cancellationToken) =>
@@ -131,16 +131,16 @@ public sealed class HlsPackage : IAsyncDisposable
 
     private async Task<ReceivedBlob> ReceiveAsync(IBlobStore store, Stream content, string type, CancellationToken cancellationToken)
     {
-        var pending = await store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var pending = await store.BeginWriteAsync(cancellationToken);
         try
         {
-            var received = await pending.ReceiveAsync(content, long.MaxValue, cancellationToken).ConfigureAwait(false);
+            var received = await pending.ReceiveAsync(content, long.MaxValue, cancellationToken);
             _files.Add((pending, received, type));
             return received;
         }
         catch
         {
-            await pending.DisposeAsync().ConfigureAwait(false);
+            await pending.DisposeAsync();
             throw;
         }
     }
@@ -151,13 +151,13 @@ public sealed class HlsPackage : IAsyncDisposable
 
     private static async Task<string?> ReadAsync(IBlobStore store, string sha256, CancellationToken cancellationToken)
     {
-        var content = await store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false);
+        var content = await store.OpenReadAsync(sha256, 0, null, cancellationToken);
         if (content is null)
             return null;
-        await using (content.ConfigureAwait(false))
+        await using (content)
         {
             using var reader = new StreamReader(content.Stream, Encoding.UTF8);
-            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadToEndAsync(cancellationToken);
         }
     }
 }

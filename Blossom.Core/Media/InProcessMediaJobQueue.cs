@@ -32,7 +32,7 @@ public sealed class InProcessMediaJobQueue : IMediaJobQueue, IDisposable
 
     public async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lock.WaitAsync(cancellationToken);
         return new Releaser(_lock);
     }
 
@@ -61,7 +61,7 @@ public sealed class InProcessMediaJobQueue : IMediaJobQueue, IDisposable
     {
         while (true)
         {
-            var job = await _waiting.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var job = await _waiting.Reader.ReadAsync(cancellationToken);
             // A job removed while it waited stays in the channel; it is skipped here.
             if (_jobs.TryGetValue(job.OriginalSha256, out var entry) && entry.Job.JobId == job.JobId)
                 return new Claim(this, entry);
@@ -74,7 +74,7 @@ public sealed class InProcessMediaJobQueue : IMediaJobQueue, IDisposable
         if (!_jobs.TryGetValue(job.OriginalSha256, out var entry) || entry.Job.JobId != job.JobId
             || !_jobs.TryRemove(new KeyValuePair<string, Entry>(job.OriginalSha256, entry)))
             return false;
-        await entry.Cancel.CancelAsync().ConfigureAwait(false);
+        await entry.Cancel.CancelAsync();
         return true;
     }
 

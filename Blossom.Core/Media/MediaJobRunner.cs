@@ -42,7 +42,7 @@ public sealed class MediaJobRunner
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await _ledger.Originals.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await _ledger.Originals.InitializeAsync(cancellationToken);
         Directory.CreateDirectory(_outputFolder);
         FfmpegProcess.KillStrays(_outputFolder);
         foreach (var leftover in Directory.EnumerateFiles(_outputFolder))
@@ -69,48 +69,48 @@ public sealed class MediaJobRunner
         try
         {
             if (claim.Attempt > MaxAttempts)
-                return await EndAsync(claim, MediaTaskStatus.Canceled, FailedRepeatedly, null).ConfigureAwait(false);
-            var original = await _ledger.Originals.GetLocalFileAsync(job.OriginalSha256, token).ConfigureAwait(false);
+                return await EndAsync(claim, MediaTaskStatus.Canceled, FailedRepeatedly, null);
+            var original = await _ledger.Originals.GetLocalFileAsync(job.OriginalSha256, token);
             if (original is null)
-                return await EndAsync(claim, MediaTaskStatus.Canceled, OriginalLost, null).ConfigureAwait(false);
-            await using var originalFile = original.ConfigureAwait(false);
+                return await EndAsync(claim, MediaTaskStatus.Canceled, OriginalLost, null);
+            await using var originalFile = original;
             // Counted before the tool runs: should it take the whole server down, the next start knows.
-            await _ledger.Tasks.CountAttemptAsync(job.OriginalSha256, 1, token).ConfigureAwait(false);
+            await _ledger.Tasks.CountAttemptAsync(job.OriginalSha256, 1, token);
             counted = true;
 
             var message = job.Kind switch { MediaKind.Image => "Optimizing image", MediaKind.Video => "Transcoding video", _ => "Transcoding audio" };
             var progress = new ProgressWriter(this, job, message);
-            await using (progress.ConfigureAwait(false))
+            await using (progress)
             {
                 progress.Report(0);
-                optimized = await _optimizer.OptimizeAsync(original.Path, job.Kind, _outputFolder, progress, token).ConfigureAwait(false);
+                optimized = await _optimizer.OptimizeAsync(original.Path, job.Kind, _outputFolder, progress, token);
             }
-            return await CompleteAsync(claim, optimized, token).ConfigureAwait(false);
+            return await CompleteAsync(claim, optimized, token);
         }
         catch (MediaRejectedException e) when (!token.IsCancellationRequested)
         {
-            return await EndAsync(claim, MediaTaskStatus.Canceled, e.Message, null).ConfigureAwait(false) with { Rejection = e };
+            return await EndAsync(claim, MediaTaskStatus.Canceled, e.Message, null) with { Rejection = e };
         }
         // A worker must not die or leave tasks running forever over an unforeseen failure (disk
         // full, a database error, a tool's own exception type): the requesters get a message, the
         // operator the exception.
         catch (Exception e) when (!token.IsCancellationRequested)
         {
-            return await EndAsync(claim, MediaTaskStatus.Canceled, ServerFailed, null).ConfigureAwait(false) with { Failure = e };
+            return await EndAsync(claim, MediaTaskStatus.Canceled, ServerFailed, null) with { Failure = e };
         }
         // Once the server is stopping, whatever ended the run is the stop's doing: the job did not
         // fail, and is resumed after the restart or by another node.
         catch (Exception) when (stopping.IsCancellationRequested)
         {
             if (counted)
-                await _ledger.Tasks.CountAttemptAsync(job.OriginalSha256, -1, CancellationToken.None).ConfigureAwait(false);
-            await claim.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                await _ledger.Tasks.CountAttemptAsync(job.OriginalSha256, -1, CancellationToken.None);
+            await claim.ReleaseAsync(CancellationToken.None);
             return new MediaJobOutcome(job, MediaTaskStatus.Running);
         }
         catch (Exception)
         {
             // Canceled by its requesters (their tasks already say so), or taken over by another worker.
-            return await EndAsync(claim, MediaTaskStatus.Canceled, null, null).ConfigureAwait(false);
+            return await EndAsync(claim, MediaTaskStatus.Canceled, null, null);
         }
         finally
         {
@@ -132,33 +132,33 @@ public sealed class MediaJobRunner
     public async Task<(int Requeued, int GivenUp)> RecoverAsync(CancellationToken cancellationToken)
     {
         // A durable queue counts attempts per claim: another node may be running a job's last attempt right now.
-        var givenUp = _ledger.Queue.Durable ? 0 : await _ledger.Tasks.CancelAttemptedAsync(MaxAttempts, FailedRepeatedly, cancellationToken).ConfigureAwait(false);
+        var givenUp = _ledger.Queue.Durable ? 0 : await _ledger.Tasks.CancelAttemptedAsync(MaxAttempts, FailedRepeatedly, cancellationToken);
         var requeued = 0;
-        foreach (var group in (await _ledger.Tasks.RunningAsync(cancellationToken).ConfigureAwait(false)).GroupBy(t => t.OriginalSha256, StringComparer.Ordinal))
+        foreach (var group in (await _ledger.Tasks.RunningAsync(cancellationToken)).GroupBy(t => t.OriginalSha256, StringComparer.Ordinal))
         {
-            var gate = await _ledger.Queue.LockAsync(cancellationToken).ConfigureAwait(false);
-            await using (gate.ConfigureAwait(false))
+            var gate = await _ledger.Queue.LockAsync(cancellationToken);
+            await using (gate)
             {
                 var first = group.First();
-                if (await _ledger.Queue.FindAsync(group.Key, cancellationToken).ConfigureAwait(false) is not null)
+                if (await _ledger.Queue.FindAsync(group.Key, cancellationToken) is not null)
                     continue;
-                if (await _ledger.Originals.LengthAsync(group.Key, cancellationToken).ConfigureAwait(false) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
+                if (await _ledger.Originals.LengthAsync(group.Key, cancellationToken) is null || MediaKinds.Of(first.OriginalType) is not { } kind)
                 {
-                    await _ledger.Tasks.CancelAsync([.. group.Select(t => t.Id)], OriginalLost, cancellationToken).ConfigureAwait(false);
+                    await _ledger.Tasks.CancelAsync([.. group.Select(t => t.Id)], OriginalLost, cancellationToken);
                     continue;
                 }
-                await _ledger.Queue.RequeueAsync(new MediaJob(Guid.NewGuid(), group.Key, first.OriginalType, kind), cancellationToken).ConfigureAwait(false);
+                await _ledger.Queue.RequeueAsync(new MediaJob(Guid.NewGuid(), group.Key, first.OriginalType, kind), cancellationToken);
                 requeued++;
             }
         }
 
-        var sweep = await _ledger.Queue.LockAsync(cancellationToken).ConfigureAwait(false);
-        await using (sweep.ConfigureAwait(false))
+        var sweep = await _ledger.Queue.LockAsync(cancellationToken);
+        await using (sweep)
         {
-            foreach (var hash in await _ledger.Originals.EnumerateAsync(cancellationToken).Select(b => b.Sha256).ToListAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var hash in await _ledger.Originals.EnumerateAsync(cancellationToken).Select(b => b.Sha256).ToListAsync(cancellationToken))
             {
-                if (await _ledger.Queue.FindAsync(hash, cancellationToken).ConfigureAwait(false) is null)
-                    await _ledger.Originals.DeleteAsync(hash, cancellationToken).ConfigureAwait(false);
+                if (await _ledger.Queue.FindAsync(hash, cancellationToken) is null)
+                    await _ledger.Originals.DeleteAsync(hash, cancellationToken);
             }
         }
         return (requeued, givenUp);
@@ -172,19 +172,16 @@ public sealed class MediaJobRunner
     {
         var job = claim.Job;
         // Copying, hashing and inspecting the result are the slow parts: they happen before the lock is taken.
-        var pending = await _blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using (pending.ConfigureAwait(false))
+        var pending = await _blobs.Store.BeginWriteAsync(cancellationToken);
+        await using (pending)
         {
-            ReceivedBlob received;
-            var file = File.OpenRead(optimized.Path);
-            await using (file.ConfigureAwait(false))
-                received = await pending.ReceiveAsync(file, long.MaxValue, cancellationToken).ConfigureAwait(false);
+            var received = await pending.ReceiveFileAsync(optimized.Path, cancellationToken);
             var derived = new DerivedBlob(job.OriginalSha256, DerivedBlobKind.Optimized,
-                optimized.Metadata ?? await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken).ConfigureAwait(false));
-            var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken).ConfigureAwait(false) : null;
+                optimized.Metadata ?? await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken));
+            var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken) : null;
             try
             {
-                if (await StoreAsync(claim, pending, received, optimized.MediaType, derived, streaming, cancellationToken).ConfigureAwait(false) is not { } stored)
+                if (await StoreAsync(claim, pending, received, optimized.MediaType, derived, streaming, cancellationToken) is not { } stored)
                     return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
                 var (blob, created, master) = stored;
 
@@ -192,28 +189,28 @@ public sealed class MediaJobRunner
                 // task's descriptor names it; it is drawn from the still the transcode cut, when there
                 // is one. Without a poster the result stands.
                 if (_previews is not null && job.Kind == MediaKind.Video && PreviewService.Supports(blob.Type))
-                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken, optimized.PosterFrame).ConfigureAwait(false);
+                    await _previews.GetOrCreateAsync(blob.Sha256, VideoPoster.SpecFor(_previews.Sizes), cancellationToken, optimized.PosterFrame);
 
-                var gate = await _ledger.Queue.LockAsync(cancellationToken).ConfigureAwait(false);
-                await using (gate.ConfigureAwait(false))
+                var gate = await _ledger.Queue.LockAsync(cancellationToken);
+                await using (gate)
                 {
                     // Requesters who canceled meanwhile keep their canceled tasks (and own the stored result).
-                    if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+                    if (!await claim.HoldsAsync(cancellationToken))
                     {
-                        await ForgetJobAsync(claim).ConfigureAwait(false);
+                        await ForgetJobAsync(claim);
                         return new MediaJobOutcome(job, MediaTaskStatus.Canceled);
                     }
-                    var tasks = await _ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
-                    await _ledger.Tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), master, cancellationToken).ConfigureAwait(false);
-                    await ForgetJobAsync(claim).ConfigureAwait(false);
-                    await _ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
+                    var tasks = await _ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken);
+                    await _ledger.Tasks.CompleteAsync([.. tasks.Select(t => t.Id)], blob, created, optimized.Message ?? CompletedMessage(job.Kind), master, cancellationToken);
+                    await ForgetJobAsync(claim);
+                    await _ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None);
                     return new MediaJobOutcome(job, MediaTaskStatus.Complete);
                 }
             }
             finally
             {
                 if (streaming is not null)
-                    await streaming.DisposeAsync().ConfigureAwait(false);
+                    await streaming.DisposeAsync();
             }
         }
     }
@@ -226,31 +223,31 @@ public sealed class MediaJobRunner
         IMediaJobClaim claim, IPendingBlob pending, ReceivedBlob received, string type, DerivedBlob derived, HlsPackage? streaming, CancellationToken cancellationToken)
     {
         var job = claim.Job;
-        var gate = await _ledger.Queue.LockAsync(cancellationToken).ConfigureAwait(false);
-        await using (gate.ConfigureAwait(false))
+        var gate = await _ledger.Queue.LockAsync(cancellationToken);
+        await using (gate)
         {
             // A worker that lost the job (its requesters canceled, or its lease ran out and another
             // worker took it) writes nothing: the result is written once.
-            if (!await claim.HoldsAsync(cancellationToken).ConfigureAwait(false))
+            if (!await claim.HoldsAsync(cancellationToken))
             {
-                await ForgetJobAsync(claim).ConfigureAwait(false);
+                await ForgetJobAsync(claim);
                 return null;
             }
-            var tasks = await _ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken).ConfigureAwait(false);
+            var tasks = await _ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, cancellationToken);
             // A job whose task rows never came (its node died between queueing and inserting) has
             // nobody to own the result: nothing is stored.
             if (tasks.Count == 0)
             {
-                await ForgetJobAsync(claim).ConfigureAwait(false);
+                await ForgetJobAsync(claim);
                 return null;
             }
             string[] owners = [.. tasks.Select(t => t.Owner).OfType<string>().Distinct(StringComparer.Ordinal)];
             // The ladder first: once the result is saved, a repeated upload reuses the whole set.
-            var master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken).ConfigureAwait(false)).Sha256;
-            var (blob, created) = await _blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived).ConfigureAwait(false);
+            var master = streaming is null ? null : (await streaming.CommitAsync(_blobs, owners, job.OriginalSha256, cancellationToken)).Sha256;
+            var (blob, created) = await _blobs.CommitAsync(pending, received, type, owners, cancellationToken, derived);
             // Saved now, so a request for the same original while the poster is made completes from
             // this result (owning it) instead of joining a job that is about to end.
-            await _ledger.Tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken).ConfigureAwait(false);
+            await _ledger.Tasks.SaveResultAsync(job.OriginalSha256, _settings.Recipe.Fingerprint, new MediaResult(blob.Sha256, master), cancellationToken);
             return (blob, created, master);
         }
     }
@@ -261,16 +258,16 @@ public sealed class MediaJobRunner
     /// </summary>
     private async Task<MediaJobOutcome> EndAsync(IMediaJobClaim claim, MediaTaskStatus status, string? message, Exception? failure)
     {
-        var gate = await _ledger.Queue.LockAsync(CancellationToken.None).ConfigureAwait(false);
-        await using (gate.ConfigureAwait(false))
+        var gate = await _ledger.Queue.LockAsync(CancellationToken.None);
+        await using (gate)
         {
-            if (message is not null && await claim.HoldsAsync(CancellationToken.None).ConfigureAwait(false))
+            if (message is not null && await claim.HoldsAsync(CancellationToken.None))
             {
-                var tasks = await _ledger.Tasks.RunningForOriginalAsync(claim.Job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
-                await _ledger.Tasks.CancelAsync([.. tasks.Select(t => t.Id)], message, CancellationToken.None).ConfigureAwait(false);
-                await _ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
+                var tasks = await _ledger.Tasks.RunningForOriginalAsync(claim.Job.OriginalSha256, CancellationToken.None);
+                await _ledger.Tasks.CancelAsync([.. tasks.Select(t => t.Id)], message, CancellationToken.None);
+                await _ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None);
             }
-            await ForgetJobAsync(claim).ConfigureAwait(false);
+            await ForgetJobAsync(claim);
             return new MediaJobOutcome(claim.Job, status, Failure: failure);
         }
     }
@@ -281,9 +278,9 @@ public sealed class MediaJobRunner
     /// </summary>
     private async Task ForgetJobAsync(IMediaJobClaim claim)
     {
-        if (await claim.HoldsAsync(CancellationToken.None).ConfigureAwait(false))
-            await _ledger.Queue.RemoveAsync(claim.Job, CancellationToken.None).ConfigureAwait(false);
-        await _ledger.DiscardOriginalUnlessQueuedAsync(claim.Job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
+        if (await claim.HoldsAsync(CancellationToken.None))
+            await _ledger.Queue.RemoveAsync(claim.Job, CancellationToken.None);
+        await _ledger.DiscardOriginalUnlessQueuedAsync(claim.Job.OriginalSha256, CancellationToken.None);
     }
 
     private static string CompletedMessage(MediaKind kind) => kind switch
@@ -309,7 +306,7 @@ public sealed class MediaJobRunner
         public async ValueTask DisposeAsync()
         {
             _values.Writer.TryComplete();
-            await _writer.ConfigureAwait(false);
+            await _writer;
         }
 
         /// <summary>
@@ -323,16 +320,16 @@ public sealed class MediaJobRunner
         {
             var last = -1;
             long written = 0;
-            await foreach (var value in _values.Reader.ReadAllAsync().ConfigureAwait(false))
+            await foreach (var value in _values.Reader.ReadAllAsync())
             {
                 if (value == last || (last >= 0 && service._time.GetElapsedTime(written) < Interval))
                     continue;
                 last = value;
                 written = service._time.GetTimestamp();
-                await service._ledger.Tasks.ReportProgressAsync(job.OriginalSha256, value, message, CancellationToken.None).ConfigureAwait(false);
+                await service._ledger.Tasks.ReportProgressAsync(job.OriginalSha256, value, message, CancellationToken.None);
                 // The tasks the job serves now: requests may have joined or left since it started.
-                var tasks = await service._ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, CancellationToken.None).ConfigureAwait(false);
-                await service._ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None).ConfigureAwait(false);
+                var tasks = await service._ledger.Tasks.RunningForOriginalAsync(job.OriginalSha256, CancellationToken.None);
+                await service._ledger.Changes.NotifyAsync([.. tasks.Select(t => t.Id)], CancellationToken.None);
             }
         }
     }

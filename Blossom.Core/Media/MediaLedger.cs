@@ -26,7 +26,7 @@ public sealed class MediaLedger(IMediaTaskStore tasks, IMediaJobQueue queue, ICh
     /// <summary>Under the lock: removes an original unless a job needs it.</summary>
     public async Task DiscardOriginalUnlessQueuedAsync(string sha256, CancellationToken cancellationToken)
     {
-        if (await queue.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
-            await originals.DeleteAsync(sha256, cancellationToken).ConfigureAwait(false);
+        if (await queue.FindAsync(sha256, cancellationToken) is null)
+            await originals.DeleteAsync(sha256, cancellationToken);
     }
 }

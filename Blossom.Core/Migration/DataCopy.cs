@@ -50,18 +50,18 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        var (blocks, reports) = await CopyModerationAsync(cancellationToken).ConfigureAwait(false);
+        var (blocks, reports) = await CopyModerationAsync(cancellationToken);
         LogModerationCopied(blocks, reports);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
         string? cursor = null;
-        while (await source.Index.ListAllAsync(cursor, PageSize, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
+        while (await source.Index.ListAllAsync(cursor, PageSize, cancellationToken) is { Count: > 0 } page)
         {
-            await Parallel.ForEachAsync(page, options, CopyBlobAsync).ConfigureAwait(false);
+            await Parallel.ForEachAsync(page, options, CopyBlobAsync);
             cursor = page[^1].Blob.Sha256;
             // The page's copies have all ended: the counts are settled.
             LogProgress(_blobs, _copiedBlobs, _copiedBytes, _unreadable);
         }
-        var matrixMedia = await CopyMatrixMediaAsync(cancellationToken).ConfigureAwait(false);
+        var matrixMedia = await CopyMatrixMediaAsync(cancellationToken);
         LogMatrixMediaCopied(matrixMedia);
         return new DataCopyResult(_blobs, _copiedBlobs, _copiedBytes, _unreadable, blocks, reports, matrixMedia);
     }
@@ -70,11 +70,11 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
     {
         long imported = 0;
         string? after = null;
-        while (await source.MatrixMedia.ListAsync(after, PageSize, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
+        while (await source.MatrixMedia.ListAsync(after, PageSize, cancellationToken) is { Count: > 0 } page)
         {
             foreach (var media in page)
             {
-                if (await destination.MatrixMedia.ImportAsync(media, cancellationToken).ConfigureAwait(false))
+                if (await destination.MatrixMedia.ImportAsync(media, cancellationToken))
                     imported++;
             }
             after = page[^1].MediaId;
@@ -84,17 +84,17 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
 
     private async Task<(int Blocks, int Reports)> CopyModerationAsync(CancellationToken cancellationToken)
     {
-        var blocked = await source.Moderation.BlockedAsync(cancellationToken).ConfigureAwait(false);
+        var blocked = await source.Moderation.BlockedAsync(cancellationToken);
         foreach (var block in blocked)
-            await destination.Moderation.ImportBlockAsync(block, cancellationToken).ConfigureAwait(false);
+            await destination.Moderation.ImportBlockAsync(block, cancellationToken);
         // Reports are few next to blobs (one per reporter and blob): one read takes them all.
         var reported = 0;
-        foreach (var report in (await source.Moderation.ReportsAsync(null, int.MaxValue, cancellationToken).ConfigureAwait(false)).GroupBy(r => r.EventId, StringComparer.Ordinal))
+        foreach (var report in (await source.Moderation.ReportsAsync(null, int.MaxValue, cancellationToken)).GroupBy(r => r.EventId, StringComparer.Ordinal))
         {
             var first = report.First();
             var added = await destination.Moderation.AddReportAsync(
                 new ReportEvent(first.EventId, first.Reporter, first.Content, first.Event, first.Received),
-                [.. report.Select(r => new ReportedBlob(r.Sha256, r.Kind))], cancellationToken).ConfigureAwait(false);
+                [.. report.Select(r => new ReportedBlob(r.Sha256, r.Kind))], cancellationToken);
             reported += added.Count;
         }
         return (blocked.Count, reported);
@@ -103,35 +103,35 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
     private async ValueTask CopyBlobAsync(OwnedBlob entry, CancellationToken cancellationToken)
     {
         var sha256 = entry.Blob.Sha256;
-        if (await destination.Store.LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
+        if (await destination.Store.LengthAsync(sha256, cancellationToken) is null)
         {
-            var content = await source.Store.OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false);
+            var content = await source.Store.OpenReadAsync(sha256, 0, null, cancellationToken);
             if (content is null)
             {
                 Interlocked.Increment(ref _unreadable);
                 LogMissing(sha256);
                 return;
             }
-            await using (content.ConfigureAwait(false))
+            await using (content)
             {
-                var pending = await destination.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-                await using (pending.ConfigureAwait(false))
+                var pending = await destination.Store.BeginWriteAsync(cancellationToken);
+                await using (pending)
                 {
-                    var received = await pending.ReceiveAsync(content.Stream, long.MaxValue, cancellationToken).ConfigureAwait(false);
+                    var received = await pending.ReceiveAsync(content.Stream, long.MaxValue, cancellationToken);
                     if (!string.Equals(received.Sha256, sha256, StringComparison.Ordinal))
                     {
                         Interlocked.Increment(ref _unreadable);
                         LogCorrupt(sha256, received.Sha256);
                         return;
                     }
-                    await pending.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    await pending.CommitAsync(cancellationToken);
                     Interlocked.Increment(ref _copiedBlobs);
                     Interlocked.Add(ref _copiedBytes, received.Size);
                 }
             }
         }
         // The entry after the bytes: an interruption in between leaves bytes the next run finds in place.
-        await destination.Index.ImportAsync(entry, cancellationToken).ConfigureAwait(false);
+        await destination.Index.ImportAsync(entry, cancellationToken);
         Interlocked.Increment(ref _blobs);
     }
 

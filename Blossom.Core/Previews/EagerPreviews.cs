@@ -30,7 +30,7 @@ public sealed class EagerPreviews
 
     public async IAsyncEnumerable<string> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var sha256 in _sources.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var sha256 in _sources.Reader.ReadAllAsync(cancellationToken))
         {
             _waiting.TryRemove(sha256, out _);
             yield return sha256;

@@ -91,12 +91,12 @@ public sealed partial class PreviewService(
     public async Task<PreviewResult> GetOrCreateAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken, string? still = null)
     {
         spec = Snapped(spec);
-        var source = await blobs.FindAsync(sourceSha256, cancellationToken).ConfigureAwait(false);
+        var source = await blobs.FindAsync(sourceSha256, cancellationToken);
         if (source is null)
             return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
         if (!Supports(source.Type))
             return PreviewResult.Refused(PreviewRefusalKind.Unsupported, $"Blobs of type {source.Type} have no preview: only images and video do");
-        if (await FindAsync(sourceSha256, spec, cancellationToken).ConfigureAwait(false) is { } existing)
+        if (await FindAsync(sourceSha256, spec, cancellationToken) is { } existing)
             return PreviewResult.Found(existing);
         if (engine.SizeRefusal(source.Size) is { } refusal)
             return PreviewResult.Refused(PreviewRefusalKind.Unavailable, refusal);
@@ -108,15 +108,15 @@ public sealed partial class PreviewService(
         var key = (sourceSha256, spec);
         Lazy<Task<PreviewResult>>? flight = null;
         flight = new Lazy<Task<PreviewResult>>(() => MakeOnceAsync(key, source, spec, still, flight!));
-        return await _flights.GetOrAdd(key, flight).Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _flights.GetOrAdd(key, flight).Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>The preview when it was made already; never makes one (for descriptors' tags).</summary>
     public async Task<BlobRecord?> FindAsync(string sourceSha256, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        var previewSha256 = await index.FindAsync(sourceSha256, Snapped(spec), cancellationToken).ConfigureAwait(false);
+        var previewSha256 = await index.FindAsync(sourceSha256, Snapped(spec), cancellationToken);
         // A preview blob the operator removed is no preview: the next request makes it again.
-        return previewSha256 is null ? null : await blobs.FindAsync(previewSha256, cancellationToken).ConfigureAwait(false);
+        return previewSha256 is null ? null : await blobs.FindAsync(previewSha256, cancellationToken);
     }
 
     /// <summary>
@@ -127,10 +127,10 @@ public sealed partial class PreviewService(
     /// </summary>
     public async Task ForgetSourceAsync(string sourceSha256, CancellationToken cancellationToken)
     {
-        foreach (var preview in await index.RemoveForSourceAsync(sourceSha256, cancellationToken).ConfigureAwait(false))
+        foreach (var preview in await index.RemoveForSourceAsync(sourceSha256, cancellationToken))
         {
-            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken).ConfigureAwait(false))
-                await blobs.RemoveUnownedAsync(preview, cancellationToken).ConfigureAwait(false);
+            if (preview != sourceSha256 && !await index.IsPreviewAsync(preview, cancellationToken))
+                await blobs.RemoveUnownedAsync(preview, cancellationToken);
         }
     }
 
@@ -157,11 +157,11 @@ public sealed partial class PreviewService(
     {
         try
         {
-            if (!await _slots.WaitAsync(engine.Limits.Timeout).ConfigureAwait(false))
+            if (!await _slots.WaitAsync(engine.Limits.Timeout))
                 return PreviewResult.Refused(PreviewRefusalKind.Busy, "Too many previews are being made; try again shortly");
             try
             {
-                return await MakeAsync(source, spec, still).ConfigureAwait(false);
+                return await MakeAsync(source, spec, still);
             }
             finally
             {
@@ -178,19 +178,19 @@ public sealed partial class PreviewService(
     {
         // Every waiter shares this work, so no one request's cancellation ends it; the engine's time limit bounds it.
         var cancellationToken = CancellationToken.None;
-        var section = await locks.EnterAsync(LockKey(source.Sha256, spec), cancellationToken).ConfigureAwait(false);
-        await using (section.ConfigureAwait(false))
+        var section = await locks.EnterAsync(LockKey(source.Sha256, spec), cancellationToken);
+        await using (section)
         {
             // Another node may have made it while this one waited for the section.
-            if (await FindAsync(source.Sha256, spec, cancellationToken).ConfigureAwait(false) is { } existing)
+            if (await FindAsync(source.Sha256, spec, cancellationToken) is { } existing)
                 return PreviewResult.Found(existing);
             Directory.CreateDirectory(_workFolder);
             RenderedPreview? rendered;
             try
             {
                 rendered = still is not null
-                    ? await engine.RenderStillAsync(still, spec, _workFolder, cancellationToken).ConfigureAwait(false)
-                    : await RenderBlobAsync(source, spec, cancellationToken).ConfigureAwait(false);
+                    ? await engine.RenderStillAsync(still, spec, _workFolder, cancellationToken)
+                    : await RenderBlobAsync(source, spec, cancellationToken);
             }
             catch (PreviewUnavailableException e)
             {
@@ -201,13 +201,13 @@ public sealed partial class PreviewService(
             if (rendered is null)
                 return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
             Interlocked.Increment(ref _renders);
-            var preview = rendered.IsSource ? source : await CommitAsync(source, rendered, cancellationToken).ConfigureAwait(false);
-            await index.AddAsync(source.Sha256, spec, preview.Sha256, cancellationToken).ConfigureAwait(false);
+            var preview = rendered.IsSource ? source : await CommitAsync(source, rendered, cancellationToken);
+            await index.AddAsync(source.Sha256, spec, preview.Sha256, cancellationToken);
             LogMade(logger, source.Sha256, spec.Width, spec.Height, preview.Sha256, preview.Size);
             // The source's last owner may have deleted it meanwhile, after its previews were forgotten.
-            if (await blobs.FindAsync(source.Sha256, cancellationToken).ConfigureAwait(false) is null)
+            if (await blobs.FindAsync(source.Sha256, cancellationToken) is null)
             {
-                await ForgetSourceAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
+                await ForgetSourceAsync(source.Sha256, cancellationToken);
                 return PreviewResult.Refused(PreviewRefusalKind.NotFound, "Blob not found");
             }
             return PreviewResult.Found(preview);
@@ -217,26 +217,23 @@ public sealed partial class PreviewService(
     /// <summary>The preview drawn from the blob's bytes (a local copy, for a store without local files); null when they are gone.</summary>
     private async Task<RenderedPreview?> RenderBlobAsync(BlobRecord source, PreviewSpec spec, CancellationToken cancellationToken)
     {
-        var file = await blobs.GetLocalFileAsync(source.Sha256, cancellationToken).ConfigureAwait(false);
+        var file = await blobs.GetLocalFileAsync(source.Sha256, cancellationToken);
         if (file is null)
             return null;
-        await using (file.ConfigureAwait(false))
-            return await engine.RenderAsync(file.Path, source.Type, spec, _workFolder, cancellationToken).ConfigureAwait(false);
+        await using (file)
+            return await engine.RenderAsync(file.Path, source.Type, spec, _workFolder, cancellationToken);
     }
 
     private async Task<BlobRecord> CommitAsync(BlobRecord source, RenderedPreview rendered, CancellationToken cancellationToken)
     {
         try
         {
-            var pending = await blobs.Store.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-            await using (pending.ConfigureAwait(false))
+            var pending = await blobs.Store.BeginWriteAsync(cancellationToken);
+            await using (pending)
             {
-                ReceivedBlob received;
-                var stream = File.OpenRead(rendered.Path);
-                await using (stream.ConfigureAwait(false))
-                    received = await pending.ReceiveAsync(stream, long.MaxValue, cancellationToken).ConfigureAwait(false);
+                var received = await pending.ReceiveFileAsync(rendered.Path, cancellationToken);
                 var (blob, _) = await blobs.CommitAsync(pending, received, rendered.MediaType, [], cancellationToken,
-                    new DerivedBlob(source.Sha256, DerivedBlobKind.Preview, new BlobMetadata(rendered.Width, rendered.Height, null))).ConfigureAwait(false);
+                    new DerivedBlob(source.Sha256, DerivedBlobKind.Preview, new BlobMetadata(rendered.Width, rendered.Height, null)));
                 return blob;
             }
         }

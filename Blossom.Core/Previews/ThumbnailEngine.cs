@@ -95,7 +95,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
 
         return await WithinTimeLimitAsync(token => kind == MediaKind.Image
             ? Task.Run(() => RenderImage(sourcePath, spec, outputFolder, allowSource: true, token), token)
-            : RenderVideoAsync(sourcePath, spec, outputFolder, token), cancellationToken).ConfigureAwait(false);
+            : RenderVideoAsync(sourcePath, spec, outputFolder, token), cancellationToken);
     }
 
     /// <summary>Runs a render under the engine's time limit, which ends it with a refusal that says so.</summary>
@@ -105,7 +105,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
         try
         {
-            return await render(linked.Token).ConfigureAwait(false);
+            return await render(linked.Token);
         }
         catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -257,7 +257,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         FFMpegCore.IMediaAnalysis probe;
         try
         {
-            probe = await AudioVideoOptimizer.ProbeAsync(sourcePath, cancellationToken).ConfigureAwait(false);
+            probe = await AudioVideoOptimizer.ProbeAsync(sourcePath, cancellationToken);
         }
         catch (FFMpegException e)
         {
@@ -281,12 +281,12 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
         {
             try
             {
-                await CutFrameAsync(sourcePath, seek, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+                await CutFrameAsync(sourcePath, seek, frame, maxDuration, cancellationToken);
             }
             catch (MediaRejectedException)
             {
                 // Nothing after the seek: a video of one frame, or one whose header overstates its length.
-                await CutFrameAsync(sourcePath, TimeSpan.Zero, frame, maxDuration, cancellationToken).ConfigureAwait(false);
+                await CutFrameAsync(sourcePath, TimeSpan.Zero, frame, maxDuration, cancellationToken);
             }
             return RenderStill(frame, spec, outputFolder, cancellationToken);
         }

@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Blossom.Core.Storage;
 
-/// <summary>How the partial-upload stores take in a chunk: exactly its declared bytes, or an error.</summary>
+/// <summary>How the chunked-upload stores take in a chunk: exactly its declared bytes, or an error.</summary>
 internal static class StreamCopy
 {
     // Large enough that per-call costs vanish, small enough to cost little memory per chunk in flight.
@@ -25,10 +25,10 @@ internal static class StreamCopy
             for (long done = 0; done < count;)
             {
                 var want = (int)Math.Min(buffer.Length, count - done);
-                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: true, cancellationToken).ConfigureAwait(false);
+                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: true, cancellationToken);
                 hash?.AppendData(buffer, 0, read);
                 if (target is not null)
-                    await RandomAccess.WriteAsync(target, buffer.AsMemory(0, read), targetOffset + done, cancellationToken).ConfigureAwait(false);
+                    await RandomAccess.WriteAsync(target, buffer.AsMemory(0, read), targetOffset + done, cancellationToken);
                 done += read;
             }
         }

@@ -42,9 +42,9 @@ internal sealed class NostrAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var result = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
+        var result = await HandleAuthenticateOnceSafeAsync();
         Response.Headers.WWWAuthenticate = SchemeName;
-        await BlossomError.Unauthorized(result.Failure?.Message ?? "Authorization required: send a signed kind 24242 event").ExecuteAsync(Context).ConfigureAwait(false);
+        await BlossomError.Unauthorized(result.Failure?.Message ?? "Authorization required: send a signed kind 24242 event").ExecuteAsync(Context);
     }
 }
 

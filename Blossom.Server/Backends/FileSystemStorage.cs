@@ -20,7 +20,7 @@ internal static class FileSystemStorage
         services.AddSingleton(sp => new FileSystemBlobStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
         services.AddSingleton<IBlobFolder>(sp => sp.GetRequiredService<FileSystemBlobStore>());
-        services.AddSingleton<IPartialUploadStore>(sp => new FileSystemPartialUploadStore(sp.GetRequiredService<FileSystemBlobStore>(), sp.GetRequiredService<BlossomMetrics>()));
+        services.AddSingleton<IChunkedUploadStore>(sp => new FileSystemChunkedUploadStore(sp.GetRequiredService<FileSystemBlobStore>(), sp.GetRequiredService<BlossomMetrics>()));
         // The originals live beside the blobs, which every node shares, so whichever node takes a job finds its original.
         services.AddKeyedSingleton<IBlobStore>(MediaLedger.OriginalsFolder, (sp, _) =>
             new FileSystemBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, MediaLedger.OriginalsFolder)));

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Blossom.Server;
 
 /// <summary>
-/// <c>Storage:Kind=S3</c>: blobs as objects of the bucket, chunks of multi-part uploads as objects
+/// <c>Storage:Kind=S3</c>: blobs as objects of the bucket, chunks of chunked uploads as objects
 /// too, media originals under <c>&lt;Prefix&gt;originals/</c>, where the blob store's listing (one
 /// level, hashes only) never sees them; a GET may redirect to the bucket (<c>Storage:S3:Redirect</c>).
 /// Temp files live where the file-system store would keep them: one folder per node.
@@ -24,7 +24,7 @@ internal static class S3Storage
         });
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
         services.AddSingleton<IBlobBucket>(sp => sp.GetRequiredService<S3BlobStore>());
-        services.AddSingleton<IPartialUploadStore>(sp => new S3PartialUploadStore(sp.GetRequiredService<S3BlobStore>()));
+        services.AddSingleton<IChunkedUploadStore>(sp => new S3ChunkedUploadStore(sp.GetRequiredService<S3BlobStore>()));
         services.AddKeyedSingleton<IBlobStore>(MediaLedger.OriginalsFolder, (sp, _) =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -12,7 +12,7 @@ internal static class SqlStores
     public static IServiceCollection AddSqlStores(this IServiceCollection services)
     {
         services.AddSingleton<IMediaTaskStore, SqlMediaTaskStore>();
-        services.AddSingleton<IPartialUploadIndex, SqlPartialUploadIndex>();
+        services.AddSingleton<IChunkedUploadIndex, SqlChunkedUploadIndex>();
         services.AddSingleton<IPreviewIndex, SqlPreviewIndex>();
         services.AddSingleton<IMatrixMediaIndex, SqlMatrixMediaIndex>();
         return services;

@@ -17,7 +17,7 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
     {
         ArgumentNullException.ThrowIfNull(blob);
         var prefix = baseUrl.For(request);
-        return await WithPreviewsAsync(BlobDescriptor.From(blob, prefix), blob, prefix, cancellationToken).ConfigureAwait(false);
+        return await WithPreviewsAsync(BlobDescriptor.From(blob, prefix), blob, prefix, cancellationToken);
     }
 
     /// <summary>The task object; a complete task's <c>blob</c> also with its preview tags.</summary>
@@ -27,20 +27,20 @@ internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService pre
         var prefix = baseUrl.For(request);
         var answer = MediaTaskResponse.From(task, prefix);
         return answer.Blob is { } descriptor && task.Result is { } result
-            ? answer with { Blob = await WithPreviewsAsync(descriptor, result, prefix, cancellationToken).ConfigureAwait(false) }
+            ? answer with { Blob = await WithPreviewsAsync(descriptor, result, prefix, cancellationToken) }
             : answer;
     }
 
     private async Task<BlobDescriptor> WithPreviewsAsync(BlobDescriptor descriptor, BlobRecord blob, string prefix, CancellationToken cancellationToken) =>
-        await PreviewsOfAsync(blob, cancellationToken).ConfigureAwait(false) is { } previews ? descriptor.WithPreviews(previews, prefix) : descriptor;
+        await PreviewsOfAsync(blob, cancellationToken) is { } previews ? descriptor.WithPreviews(previews, prefix) : descriptor;
 
     private async Task<BlobPreviews?> PreviewsOfAsync(BlobRecord blob, CancellationToken cancellationToken)
     {
         if (!PreviewOffer.Offered(options.Value, blob.Type, blob.Size))
             return null;
-        var thumb = await previews.FindAsync(blob.Sha256, previews.DefaultSpec, cancellationToken).ConfigureAwait(false);
+        var thumb = await previews.FindAsync(blob.Sha256, previews.DefaultSpec, cancellationToken);
         var poster = MediaKinds.Of(blob.Type) == MediaKind.Video
-            ? await previews.FindAsync(blob.Sha256, VideoPoster.SpecFor(previews.Sizes), cancellationToken).ConfigureAwait(false)
+            ? await previews.FindAsync(blob.Sha256, VideoPoster.SpecFor(previews.Sizes), cancellationToken)
             : null;
         return thumb is null && poster is null ? null : new BlobPreviews(thumb, poster);
     }

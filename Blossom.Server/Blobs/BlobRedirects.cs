@@ -33,7 +33,7 @@ internal sealed class BlobRedirects(IOptions<StorageOptions> options, IBlobBucke
         {
             S3RedirectMode.PublicUrl => new Uri($"{_s3.PublicUrl.TrimEnd('/')}/{bucket.KeyOf(record.Sha256)}"),
             // The bucket stores no type; the signed URL makes it answer with the blob's own.
-            S3RedirectMode.Presigned => new Uri(await bucket.PresignAsync(record.Sha256, record.Type, TimeSpan.FromSeconds(_s3.PresignedUrlSeconds)).ConfigureAwait(false)),
+            S3RedirectMode.Presigned => new Uri(await bucket.PresignAsync(record.Sha256, record.Type, TimeSpan.FromSeconds(_s3.PresignedUrlSeconds))),
             _ => null,
         };
     }

@@ -19,6 +19,7 @@ internal static class BlobsModule
         services.AddSettings<ListOptions, ListOptionsValidator>(ListOptions.Section);
         services.AddSingleton<BlobRedirects>();
         services.AddSingleton<HotBlobs>();
+        services.AddSingleton<BlobResponses>();
         services.AddSingleton<IBlobInspector>(sp => new BlobInspector(
             probeVideo: sp.GetRequiredService<IOptions<MediaOptions>>().Value.Enabled,
             maxPixels: sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.MaxPixels));

@@ -45,7 +45,7 @@ internal static class ManagementEndpoints
         var maxLimit = options.Value.MaxLimit;
         var page = await blobs.ListAsync(
             new BlobListQuery(pubkey, cursor.Length > 0 ? cursor : null, (int)Math.Min(limit ?? maxLimit, maxLimit), since, until),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         if (page is null)
             return BlossomError.BadRequest("cursor is not a blob in this list");
 
@@ -61,7 +61,7 @@ internal static class ManagementEndpoints
         // The skew granted to clocks ahead is granted to clocks behind too: a client whose clock is
         // a few seconds slow signs its delete "before" the upload it just made, and may still delete.
         var signedAtTheLatest = token.Event.CreatedAt + auth.Value.ClockSkewSeconds;
-        var removal = await blobs.DeleteAsync(sha256, token.Pubkey, signedAtTheLatest, cancellationToken).ConfigureAwait(false);
+        var removal = await blobs.DeleteAsync(sha256, token.Pubkey, signedAtTheLatest, cancellationToken);
         return removal switch
         {
             OwnerRemoval.BlobNotFound => BlossomError.NotFound("Blob not found"),

@@ -14,7 +14,7 @@ internal sealed partial class OrphanSweepService(BlobService blobs, TimeProvider
 
     protected override async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        var removed = await blobs.SweepOrphansAsync(cancellationToken).ConfigureAwait(false);
+        var removed = await blobs.SweepOrphansAsync(cancellationToken);
         if (removed > 0)
             LogSwept(removed);
     }

@@ -33,6 +33,6 @@ internal static class PathUploadEndpoints
     {
         if (BlobAddressRoute.ValidHashOf(blob) is not { } sha256)
             return BlossomError.BadRequest($"{BlobRoute.PathHashName} must be 64 lowercase hex characters");
-        return await UploadBody.StoreAsync(context, new AnnouncedHash(BlobRoute.PathHashName, sha256), ingest, uploadOptions, descriptions, cancellationToken).ConfigureAwait(false);
+        return await UploadBody.StoreAsync(context, new AnnouncedHash(BlobRoute.PathHashName, sha256), ingest, uploadOptions, descriptions, cancellationToken);
     }
 }

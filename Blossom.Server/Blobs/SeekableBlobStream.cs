@@ -47,13 +47,13 @@ internal sealed class SeekableBlobStream(IBlobReader blobs, string sha256, long 
         if (_content is null || _contentPosition != _position)
         {
             if (_content is not null)
-                await _content.DisposeAsync().ConfigureAwait(false);
+                await _content.DisposeAsync();
             _content = null;
-            _content = await blobs.OpenReadAsync(sha256, _position, null, cancellationToken).ConfigureAwait(false)
+            _content = await blobs.OpenReadAsync(sha256, _position, null, cancellationToken)
                 ?? throw new IOException("The blob was deleted while it was being sent.");
             _contentPosition = _position;
         }
-        var read = await _content.Stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var read = await _content.Stream.ReadAsync(buffer, cancellationToken);
         _contentPosition += read;
         _position += read;
         return read;

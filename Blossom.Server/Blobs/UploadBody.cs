@@ -18,11 +18,11 @@ internal static class UploadBody
     {
         var options = uploadOptions.Value;
         var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType), announced: announced);
-        var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
+        var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken);
         if (result.Refusal is { } refusal)
             return refusal.ToBlossomError();
         var (blob, created) = result.Value;
-        var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken).ConfigureAwait(false);
+        var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken);
         return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 }

@@ -27,7 +27,7 @@ public sealed class UploadOptions : IValidatableObject
     public long QuotaBytesPerPubkey { get; set; }
 
     /// <summary>
-    /// Seconds a multi-part upload (BUD-14) may go without a chunk before it and its bytes are discarded.
+    /// Seconds a chunked upload (BUD-14) may go without a chunk before it and its bytes are discarded.
     /// Default 60, as the draft recommends; a restart does not reset the clock.
     /// </summary>
     [Range(1, 86400)]

@@ -1,4 +1,4 @@
-// BUD-14: PATCH /<sha256>[.ext] (multi-part upload), OPTIONS /<sha256>[.ext], and what HEAD /<sha256> tells about a partial upload.
+// BUD-14: PATCH /<sha256>[.ext] (chunked upload), OPTIONS /<sha256>[.ext], and what HEAD /<sha256> tells about a chunked upload.
 using System.Globalization;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
@@ -41,7 +41,7 @@ internal static class ChunkedUploadEndpoints
 
     /// <summary>
     /// Checks the chunk's headers (400 naming the one that is missing or malformed, 411 without a
-    /// length, 415 unless the body is raw bytes), then hands it to the rules of multi-part uploads,
+    /// length, 415 unless the body is raw bytes), then hands it to the rules of chunked uploads,
     /// which store it, and build and commit the blob when it was the last missing piece.
     /// </summary>
     internal static async Task<Results<NoContent, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PatchBlobAsync(
@@ -63,12 +63,12 @@ internal static class ChunkedUploadEndpoints
 
         var options = uploadOptions.Value;
         var chunk = new ChunkRequest(sha256, context.GetAuthorizationEvent()?.Pubkey, type, length, offset, chunkLength, _ => OpenBody(context, chunkLength));
-        var result = await uploads.ReceiveChunkAsync(chunk, options.Limits(options.MaxSizeBytes), cancellationToken).ConfigureAwait(false);
+        var result = await uploads.ReceiveChunkAsync(chunk, options.Limits(options.MaxSizeBytes), cancellationToken);
         if (result.Refusal is { } refusal)
             return refusal.ToBlossomError();
         if (result.Outcome == ChunkOutcome.Accepted || result.Blob is not { } stored)
             return TypedResults.NoContent();
-        var descriptor = await descriptions.DescribeAsync(stored, request, cancellationToken).ConfigureAwait(false);
+        var descriptor = await descriptions.DescribeAsync(stored, request, cancellationToken);
         return result.Outcome == ChunkOutcome.Created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Blossom.Server;
 
 /// <summary>
-/// Multi-part uploads (BUD-14): their state in the database every node shares, their chunks beside the
+/// Chunked uploads (BUD-14): their state in the database every node shares, their chunks beside the
 /// blobs (the store's temp folder, or the bucket), and the sweep of those that went idle.
 /// </summary>
 internal static class ChunkedUploadsModule
@@ -13,7 +13,7 @@ internal static class ChunkedUploadsModule
     {
         builder.Services.AddSingleton(sp => new ChunkedUploadSettings(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<UploadOptions>>().Value.PartialTimeoutSeconds)));
         builder.Services.AddSingleton<ChunkedUploads>();
-        builder.Services.AddHostedService<PartialUploadSweepService>();
+        builder.Services.AddHostedService<ChunkedUploadSweepService>();
         return builder;
     }
 

@@ -7,7 +7,7 @@ namespace Blossom.Server;
 /// </summary>
 internal static class CrossOriginHeaders
 {
-    // What a multi-part upload (BUD-14) sends, and what a resuming client reads from HEAD /<sha256>.
+    // What a chunked upload (BUD-14) sends, and what a resuming client reads from HEAD /<sha256>.
     private const string UploadHeaders = $"{ChunkedUploadHeaders.UploadType}, {ChunkedUploadHeaders.UploadLength}, {ChunkedUploadHeaders.UploadOffset}";
     private const string ResumeHeaders = $"{UploadHeaders}, {ChunkedUploadHeaders.UploadRanges}, {ChunkedUploadHeaders.UploadExpires}";
 

@@ -32,7 +32,7 @@ internal static partial class ErrorResponses
     {
         try
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
         }
         catch (Exception e) when (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true }
             && (e is ConnectionResetException || (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)))

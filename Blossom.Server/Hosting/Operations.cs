@@ -62,9 +62,9 @@ internal static class Operations
         return app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
         {
             if (MetricsRefusal(context, allowed, token) is { } refusal)
-                await refusal.ExecuteAsync(context).ConfigureAwait(false);
+                await refusal.ExecuteAsync(context);
             else
-                await next(context).ConfigureAwait(false);
+                await next(context);
         }), optionsName: null).WithIpRateLimit(IpRateLimit.Unlimited);
     }
 
@@ -112,10 +112,4 @@ internal static class Operations
         ArgumentNullException.ThrowIfNull(app);
         return app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.TrustForwardedHeaders ? app.UseForwardedHeaders() : app;
     }
-}
-
-/// <summary>Names the service and this node, as OpenTelemetry's resource that every exported series belongs to.</summary>
-internal sealed class NodeResource(string node) : IResourceDetector
-{
-    public Resource Detect() => new([new("service.name", "blossom"), new("service.instance.id", node)]);
 }

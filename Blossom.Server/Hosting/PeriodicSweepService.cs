@@ -22,12 +22,12 @@ internal abstract class PeriodicSweepService(TimeProvider time) : BackgroundServ
         try
         {
             if (schedule.AtStart)
-                await SweepLoggingFailureAsync(stoppingToken).ConfigureAwait(false);
+                await SweepLoggingFailureAsync(stoppingToken);
             if (schedule.Period is not { } period)
                 return;
             using var timer = new PeriodicTimer(period, time);
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-                await SweepLoggingFailureAsync(stoppingToken).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await SweepLoggingFailureAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -39,7 +39,7 @@ internal abstract class PeriodicSweepService(TimeProvider time) : BackgroundServ
     {
         try
         {
-            await SweepOnceAsync(stoppingToken).ConfigureAwait(false);
+            await SweepOnceAsync(stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

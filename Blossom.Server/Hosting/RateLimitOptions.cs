@@ -16,7 +16,7 @@ public sealed class RateLimitOptions
     [Range(0, 1_000_000)]
     public int PerIpPerMinute { get; set; } = 600;
 
-    /// <summary>Requests carrying one pubkey's tokens per minute, chunks of multi-part uploads excepted. Default 120.</summary>
+    /// <summary>Requests carrying one pubkey's tokens per minute, chunks of chunked uploads excepted. Default 120.</summary>
     [Range(0, 1_000_000)]
     public int PerPubkeyPerMinute { get; set; } = 120;
 
@@ -32,7 +32,7 @@ public sealed class RateLimitOptions
     public int ReportsPerIpPerMinute { get; set; } = 10;
 
     /// <summary>
-    /// Chunks of multi-part uploads (BUD-14 <c>PATCH</c>) from one IP address per minute, counted here
+    /// Chunks of chunked uploads (BUD-14 <c>PATCH</c>) from one IP address per minute, counted here
     /// instead of <c>PerIpPerMinute</c> and not against <c>PerPubkeyPerMinute</c>. Default 3000: a
     /// 1 GiB upload in 8 MiB chunks is 128 requests, and 3000 leaves room for small chunks and retries.
     /// </summary>

@@ -91,7 +91,7 @@ internal sealed class IpRateLimit
 
     /// <summary>
     /// BUD-01 blob GET/HEAD: <c>RateLimit:ReadsPerIpPerMinute</c>, off by default; not the pubkey limit,
-    /// which an upload token sent to ask about a partial upload would otherwise draw from.
+    /// which an upload token sent to ask about a chunked upload would otherwise draw from.
     /// </summary>
     public static IpRateLimit Reads { get; } = new("reads", o => o.ReadsPerIpPerMinute, countsPerPubkey: false);
 

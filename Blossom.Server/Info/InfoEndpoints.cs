@@ -58,7 +58,7 @@ public sealed record MatrixInfo(
     bool Enabled,
     string? ServerName);
 
-/// <summary>BUD-14: multi-part uploads, the largest chunk, and how long a partial upload may idle before it is discarded.</summary>
+/// <summary>BUD-14: chunked uploads, the largest chunk, and how long a chunked upload may idle before it is discarded.</summary>
 public sealed record ChunkedUploadInfo(
     bool Supported,
     long MaxChunkBytes,

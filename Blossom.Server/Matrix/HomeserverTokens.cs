@@ -85,7 +85,7 @@ internal sealed partial class HomeserverTokens(
             RateLimitLease slot;
             try
             {
-                slot = await _slots.AcquireAsync(1, wait.Token).ConfigureAwait(false);
+                slot = await _slots.AcquireAsync(1, wait.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -102,7 +102,7 @@ internal sealed partial class HomeserverTokens(
                 // Another request may have checked the same token while this one waited.
                 if (Remembered(key) is { } checkedMeanwhile)
                     return checkedMeanwhile;
-                (var check, refused) = await AskAsync(token, key, settings, cancellationToken).ConfigureAwait(false);
+                (var check, refused) = await AskAsync(token, key, settings, cancellationToken);
                 return check;
             }
         }
@@ -131,7 +131,7 @@ internal sealed partial class HomeserverTokens(
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {
-            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 RememberUnknown(key, settings);
@@ -142,7 +142,7 @@ internal sealed partial class HomeserverTokens(
                 LogHomeserverFailed(logger, (int)response.StatusCode);
                 return (new(TokenCheckKind.Unreachable, null), false);
             }
-            var whoAmI = await response.Content.ReadFromJsonAsync(HomeserverJsonContext.Default.WhoAmI, cancellationToken).ConfigureAwait(false);
+            var whoAmI = await response.Content.ReadFromJsonAsync(HomeserverJsonContext.Default.WhoAmI, cancellationToken);
             if (whoAmI?.UserId is not { Length: > 0 } userId)
             {
                 LogHomeserverFailed(logger, (int)response.StatusCode);

@@ -30,7 +30,7 @@ internal sealed class MatrixAuthenticationHandler(
         if (metadata is null || TokenOf(Request, metadata.AllowsQueryToken) is not { } token)
             return AuthenticateResult.NoResult();
 
-        var check = await tokens.CheckAsync(token, Context.Connection.RemoteIpAddress, Context.RequestAborted).ConfigureAwait(false);
+        var check = await tokens.CheckAsync(token, Context.Connection.RemoteIpAddress, Context.RequestAborted);
         return check.Kind switch
         {
             TokenCheckKind.Valid => AuthenticateResult.Success(new AuthenticationTicket(
@@ -43,7 +43,7 @@ internal sealed class MatrixAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var result = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
+        var result = await HandleAuthenticateOnceSafeAsync();
         var error = result.Failure switch
         {
             HomeserverUnreachableException => MatrixError.HomeserverUnreachable(),
@@ -53,7 +53,7 @@ internal sealed class MatrixAuthenticationHandler(
         };
         if (error.StatusCode == StatusCodes.Status401Unauthorized)
             Response.Headers.WWWAuthenticate = "Bearer";
-        await error.ExecuteAsync(Context).ConfigureAwait(false);
+        await error.ExecuteAsync(Context);
     }
 
     /// <summary>The header's bearer token, else (when allowed) the query's; null when neither is there.</summary>

@@ -23,7 +23,7 @@ internal sealed partial class MatrixExpirySweepService(IServiceProvider services
 
     protected override async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        var removed = await Media.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
+        var removed = await Media.SweepExpiredAsync(cancellationToken);
         if (removed > 0)
             LogSwept(removed);
     }

@@ -59,13 +59,13 @@ internal static class MatrixMediaEndpoints
 
     /// <summary>What the media handlers use, bound as one parameter.</summary>
     internal sealed record MatrixServices(
-        MatrixMediaService Media, BlobService Blobs, HotBlobs HotBlobs, BlobRedirects Redirects, PublicBaseUrl BaseUrl,
+        MatrixMediaService Media, BlobResponses Responses, BlobRedirects Redirects, PublicBaseUrl BaseUrl,
         PreviewService Previews, IOptions<PreviewOptions> PreviewOptions, MatrixThumbnailSizes ThumbnailSizes);
 
     internal static async Task<Results<Ok<MatrixContentUri>, MatrixError>> UploadAsync(
         HttpContext context, MatrixMediaService media, string? filename, CancellationToken cancellationToken)
     {
-        var result = await media.UploadAsync(Describe(context, filename), cancellationToken).ConfigureAwait(false);
+        var result = await media.UploadAsync(Describe(context, filename), cancellationToken);
         if (result.Refusal is { } refusal)
             return ToMatrixError(refusal);
         return TypedResults.Ok(new MatrixContentUri(media.ContentUri(result.Value.MediaId)));
@@ -75,7 +75,7 @@ internal static class MatrixMediaEndpoints
     internal static async Task<Results<Ok<MatrixCreatedContent>, MatrixError>> CreateAsync(
         HttpContext context, MatrixMediaService media, CancellationToken cancellationToken)
     {
-        var result = await media.CreateAsync(context.MatrixUserId(), cancellationToken).ConfigureAwait(false);
+        var result = await media.CreateAsync(context.MatrixUserId(), cancellationToken);
         if (result.Refusal is { } refusal)
             return ToMatrixError(refusal);
         var created = result.Value;
@@ -87,7 +87,7 @@ internal static class MatrixMediaEndpoints
     {
         if (!media.IsLocal(serverName))
             return MatrixError.NotFound("Media ids of other servers cannot be uploaded to here");
-        var result = await media.UploadToAsync(mediaId, Describe(context, filename), cancellationToken).ConfigureAwait(false);
+        var result = await media.UploadToAsync(mediaId, Describe(context, filename), cancellationToken);
         if (result.Refusal is { } refusal)
             return ToMatrixError(refusal);
         return TypedResults.Ok(new MatrixEmptyObject());
@@ -106,18 +106,18 @@ internal static class MatrixMediaEndpoints
         string serverName, string mediaId, string? fileName, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken).ConfigureAwait(false) is not { } found)
+        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken) is not { } found)
             return Unfound(serverName, mediaId, query, services.Media);
         if (found.Refusal is { } refusal)
             return ToMatrixError(refusal);
         var (media, blob) = found.Value;
         if (IsTrue(query["allow_redirect"]))
         {
-            var location = await services.Redirects.ForAsync(blob).ConfigureAwait(false) ?? new Uri($"{services.BaseUrl.For(context.Request)}/{blob.Sha256}");
+            var location = await services.Redirects.ForAsync(blob) ?? new Uri($"{services.BaseUrl.For(context.Request)}/{blob.Sha256}");
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         }
         var type = media.ContentType ?? blob.Type;
-        var served = await RetrievalEndpoints.ServeAsync(blob, type, services.Blobs, services.HotBlobs, context, cancellationToken).ConfigureAwait(false);
+        var served = await services.Responses.ServeAsync(blob, type, BlobResponses.Immutable, context, cancellationToken);
         if (served.Result is BlossomError)
             return MatrixError.NotFound("Media not found");
         // A file name in the route arrives with '/' still encoded; it must not escape the last segment.
@@ -135,7 +135,7 @@ internal static class MatrixMediaEndpoints
     /// are snapped to the allowed sizes, made once and kept as a blob of its own. JPEG, or PNG for
     /// sources that may be transparent; WebP when <c>animated=true</c>.
     /// </summary>
-    internal static async Task<Results<FileStreamHttpResult, MatrixError>> ThumbnailAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, MatrixError>> ThumbnailAsync(
         string serverName, string mediaId, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
@@ -160,7 +160,7 @@ internal static class MatrixMediaEndpoints
         if (!services.PreviewOptions.Value.Enabled)
             return MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server");
 
-        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken).ConfigureAwait(false) is not { } found)
+        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken) is not { } found)
             return Unfound(serverName, mediaId, query, services.Media);
         if (found.Refusal is { } refusal)
             return ToMatrixError(refusal);
@@ -168,7 +168,7 @@ internal static class MatrixMediaEndpoints
         var sourceType = media.ContentType ?? blob.Type;
         var format = sourceType is "image/png" or "image/gif" or "image/webp" ? PreviewFormat.Png : PreviewFormat.Jpeg;
         var spec = services.ThumbnailSizes.Sizes.Snap(width, height, method.Value, format, animated.Value);
-        var result = await services.Previews.GetOrCreateAsync(blob.Sha256, spec, cancellationToken).ConfigureAwait(false);
+        var result = await services.Previews.GetOrCreateAsync(blob.Sha256, spec, cancellationToken);
         if (result.Preview is not { } preview)
         {
             return result.Kind switch
@@ -178,15 +178,15 @@ internal static class MatrixMediaEndpoints
                 _ => MatrixError.Unknown(StatusCodes.Status400BadRequest, $"Cannot generate thumbnails for the requested content: {result.Refusal}"),
             };
         }
-        if (await services.Blobs.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        var served = await services.Responses.ServeAsync(preview, preview.Type, PreviewOffer.Caching, context, cancellationToken);
+        if (served.Result is BlossomError)
             return MatrixError.NotFound("Media not found");
-        var response = context.Response;
-        InertBlobHeaders.Apply(response, preview.Type);
-        response.Headers.CacheControl = PreviewOffer.Caching;
-        response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
-        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(services.Blobs, preview.Sha256, content.Length, content);
-        return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),
-            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{preview.Sha256}\""), enableRangeProcessing: true);
+        context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
+        return served.Result switch
+        {
+            FileContentHttpResult bytes => bytes,
+            _ => (FileStreamHttpResult)served.Result,
+        };
     }
 
     /// <summary>
@@ -208,7 +208,7 @@ internal static class MatrixMediaEndpoints
     {
         if (!media.IsLocal(serverName) || !MatrixMediaService.IsValidMediaId(mediaId) || Wait(query) is not { } wait)
             return null;
-        return await media.WaitForAsync(mediaId, wait, cancellationToken).ConfigureAwait(false);
+        return await media.WaitForAsync(mediaId, wait, cancellationToken);
     }
 
     private static MatrixError Unfound(string serverName, string mediaId, IQueryCollection query, MatrixMediaService media) =>

@@ -25,7 +25,11 @@ internal static class MatrixModule
                 previews.CacheBytes, previews.MaxConcurrent);
         });
         services.AddSingleton<UrlPreviewService>();
-        services.AddBlossomMatrixHttp();
+        // What the routes need beside the media service: token checks, thumbnail sizes, their JSON.
+        services.AddMatrixAuthorization();
+        services.AddSingleton(sp => new MatrixThumbnailSizes(
+            sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToThumbnailSizes(sp.GetRequiredService<IOptions<PreviewOptions>>().Value)));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MatrixJsonContext.Default));
         return builder;
     }
 

@@ -36,7 +36,7 @@ internal static class MatrixPreviewUrlEndpoints
         if (ts is not null && !long.TryParse(ts, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             return MatrixError.InvalidParam("ts must be a whole number of milliseconds since the epoch");
 
-        var result = await previews.PreviewAsync(context.MatrixUserId(), page, cancellationToken).ConfigureAwait(false);
+        var result = await previews.PreviewAsync(context.MatrixUserId(), page, cancellationToken);
         return result.Refusal switch
         {
             null => TypedResults.Ok(result.Value.ToJson()),

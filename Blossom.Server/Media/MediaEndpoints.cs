@@ -14,6 +14,10 @@ internal static partial class MediaEndpoints
     /// <summary>The longest a <c>GET /media/&lt;id&gt;?wait=N</c> holds the request.</summary>
     private static readonly TimeSpan MaxLongPoll = TimeSpan.FromSeconds(60);
 
+    /// <summary>What <c>PUT /media</c> uses, bundled for its handler.</summary>
+    internal sealed record MediaUploadServices(
+        MediaTasks Pipeline, BlobIngest Ingest, IOptions<MediaOptions> MediaOptions, IOptions<UploadOptions> UploadOptions, BlobDescriptions Descriptions);
+
     /// <summary>
     /// The longest <c>PUT /media</c> holds a request (<c>Media:Mode=Sync</c>, <c>Prefer: wait=N</c>)
     /// before answering with the running task after all.
@@ -55,9 +59,9 @@ internal static partial class MediaEndpoints
     }
 
     internal static async Task<Results<Accepted<MediaTaskResponse>, Accepted<CompletedMediaTaskResponse>, Created<BlobDescriptor>, Ok<BlobDescriptor>, BlossomError>> PutMediaAsync(
-        HttpContext context, MediaTasks pipeline, BlobIngest ingest, IOptions<MediaOptions> mediaOptions, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions,
-        CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] MediaUploadServices services, CancellationToken cancellationToken)
     {
+        var (pipeline, ingest, mediaOptions, uploadOptions, descriptions) = services;
         var media = mediaOptions.Value;
         var request = context.Request;
         var mediaType = MediaTypes.Normalize(request.ContentType);
@@ -65,14 +69,14 @@ internal static partial class MediaEndpoints
         var limits = uploadOptions.Value.Limits(media.MaxSizeBytes);
         if (Refusal(limits, mediaType, request.ContentLength) is { } refusal)
             return refusal;
-        if (await Busy(pipeline, owner, cancellationToken).ConfigureAwait(false) is { } busy)
+        if (await Busy(pipeline, owner, cancellationToken) is { } busy)
             return busy;
 
         // The original's size stands in for the result's, which is not known yet and rarely larger:
         // it counts against the owner's quota until the task is created; the result counts once committed.
         var original = RequestBlob.Describe(context, mediaType, ownsBody: false);
         var submitted = await ingest.IngestAsync(original, limits, pipeline.Originals,
-            (pending, received, token) => pipeline.SubmitAsync(pending, received, mediaType, owner, token), cancellationToken).ConfigureAwait(false);
+            (pending, received, token) => pipeline.SubmitAsync(pending, received, mediaType, owner, token), cancellationToken);
         if (submitted.Refusal is { } ingestRefusal)
             return ingestRefusal.ToBlossomError();
         var (admission, task) = submitted.Value;
@@ -86,11 +90,11 @@ internal static partial class MediaEndpoints
         var hold = preference.RespondAsync ? TimeSpan.Zero
             : preference.Wait ?? (media.Mode == MediaMode.Sync ? MaxHold : TimeSpan.FromSeconds(media.InlineWaitSeconds));
         if (hold > TimeSpan.Zero)
-            task = await HoldAsync(context, pipeline, task, hold, cancellationToken).ConfigureAwait(false);
+            task = await HoldAsync(context, pipeline, task, hold, cancellationToken);
         if (!preference.RespondAsync && preference.Wait is { } applied)
             context.Response.Headers[MediaPreference.AppliedHeaderName] = string.Create(CultureInfo.InvariantCulture, $"wait={(long)applied.TotalSeconds}");
 
-        var answer = await descriptions.DescribeAsync(task, request, cancellationToken).ConfigureAwait(false);
+        var answer = await descriptions.DescribeAsync(task, request, cancellationToken);
         var location = $"/media/{task.Id}";
         return answer.Blob switch
         {
@@ -109,7 +113,7 @@ internal static partial class MediaEndpoints
         if (announced is not { } media)
             return error!;
         return Refusal(uploadOptions.Value.Limits(mediaOptions.Value.MaxSizeBytes), media.Type, media.Length)
-            ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken).ConfigureAwait(false)
+            ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken)
             ?? (Results<Ok, BlossomError>)TypedResults.Ok();
     }
 
@@ -120,17 +124,17 @@ internal static partial class MediaEndpoints
             return BlossomError.BadRequest("wait must be a whole number of seconds");
         // Only the status ends a wait: a caller asking for ?wait=30 wants the result, not the next
         // of the progress ticks a running task makes every second. Progress readers poll without it.
-        var task = await pipeline.WaitForEndAsync(id, timeout, cancellationToken).ConfigureAwait(false);
+        var task = await pipeline.WaitForEndAsync(id, timeout, cancellationToken);
         return task is null
             ? BlossomError.NotFound("No such media task; ended tasks are forgotten after a while")
-            : TypedResults.Ok(await descriptions.DescribeAsync(task, request, cancellationToken).ConfigureAwait(false));
+            : TypedResults.Ok(await descriptions.DescribeAsync(task, request, cancellationToken));
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> CancelTaskAsync(
         string id, HttpContext context, MediaTasks pipeline, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         var requester = context.GetAuthorizationEvent()!.Pubkey;
-        var (outcome, task) = await pipeline.CancelAsync(id, requester, cancellationToken).ConfigureAwait(false);
+        var (outcome, task) = await pipeline.CancelAsync(id, requester, cancellationToken);
         return outcome switch
         {
             MediaCancellation.NotFound => BlossomError.NotFound("No such media task"),
@@ -148,7 +152,7 @@ internal static partial class MediaEndpoints
     {
         try
         {
-            return await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken).ConfigureAwait(false) ?? task;
+            return await pipeline.WaitForEndAsync(task.Id, limit, cancellationToken) ?? task;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -168,7 +172,7 @@ internal static partial class MediaEndpoints
             : null);
 
     private static async Task<BlossomError?> Busy(MediaTasks pipeline, string? owner, CancellationToken cancellationToken) =>
-        AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken).ConfigureAwait(false));
+        AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken));
 
     private static BlossomError? AdmissionError(MediaAdmission admission) => admission switch
     {

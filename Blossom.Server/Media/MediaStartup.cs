@@ -15,8 +15,8 @@ internal sealed class MediaStartup(IOptions<MediaOptions> options, IServiceProvi
         var media = options.Value;
         if (!media.Enabled)
             return;
-        await MediaTools.EnsureAvailableAsync("Media:Enabled", "", media.Workers, cancellationToken).ConfigureAwait(false);
-        await services.GetRequiredService<MediaJobRunner>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await MediaTools.EnsureAvailableAsync("Media:Enabled", "", media.Workers, cancellationToken);
+        await services.GetRequiredService<MediaJobRunner>().InitializeAsync(cancellationToken);
         var queue = services.GetRequiredService<IMediaJobQueue>();
         services.GetRequiredService<BlossomMetrics>().ObserveQueueLength(() => queue.LastCountedWaiting);
     }

@@ -11,7 +11,7 @@ internal static class MediaTools
     /// <param name="cancellationToken">Ends the ffmpeg check.</param>
     public static async Task EnsureAvailableAsync(string setting, string ffmpegUse, int workers, CancellationToken cancellationToken)
     {
-        if (await FfmpegProcess.CheckAvailableAsync(cancellationToken).ConfigureAwait(false) is { } problem)
+        if (await FfmpegProcess.CheckAvailableAsync(cancellationToken) is { } problem)
             throw new InvalidOperationException($"{setting} needs ffmpeg{ffmpegUse}: {problem}. Install it or set Blossom:{setting}=false.");
         try
         {

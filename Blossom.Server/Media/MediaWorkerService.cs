@@ -22,12 +22,12 @@ internal sealed partial class MediaWorkerService(
         loops.Add(ForgetEndedAsync(stoppingToken));
         try
         {
-            var (requeued, givenUp) = await media.RecoverAsync(stoppingToken).ConfigureAwait(false);
+            var (requeued, givenUp) = await media.RecoverAsync(stoppingToken);
             if (requeued > 0)
                 LogRecovered(requeued);
             if (givenUp > 0)
                 LogGivenUp(givenUp);
-            await Task.WhenAll(loops).ConfigureAwait(false);
+            await Task.WhenAll(loops);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -42,18 +42,18 @@ internal sealed partial class MediaWorkerService(
             IMediaJobClaim claim;
             try
             {
-                claim = await media.ClaimAsync(stoppingToken).ConfigureAwait(false);
+                claim = await media.ClaimAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // A shared queue is a database that may be away for a moment: this worker tries
                 // again shortly instead of ending for good.
                 LogClaimFailed(e);
-                await Task.Delay(ClaimRetry, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(ClaimRetry, time, stoppingToken);
                 continue;
             }
-            await using (claim.ConfigureAwait(false))
-                await RunAsync(claim, stoppingToken).ConfigureAwait(false);
+            await using (claim)
+                await RunAsync(claim, stoppingToken);
         }
     }
 
@@ -64,7 +64,7 @@ internal sealed partial class MediaWorkerService(
         MediaJobOutcome outcome;
         try
         {
-            outcome = await media.RunAsync(claim, stoppingToken).ConfigureAwait(false);
+            outcome = await media.RunAsync(claim, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -90,11 +90,11 @@ internal sealed partial class MediaWorkerService(
         var retention = options.Value.TaskRetention;
         var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerHour));
         using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                var forgotten = await media.ForgetEndedAsync(retention, stoppingToken).ConfigureAwait(false);
+                var forgotten = await media.ForgetEndedAsync(retention, stoppingToken);
                 if (forgotten > 0)
                     LogForgotten(forgotten);
             }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
-using Blossom.Core.Mirror;
+using Blossom.Core.Outbound;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
@@ -33,7 +33,7 @@ internal static class MirrorEndpoints
 
     /// <summary>What a mirror uses, bundled for its handler.</summary>
     internal sealed record MirrorServices(
-        BlobIngest Ingest, MirrorClient Mirror, IOptions<UploadOptions> UploadOptions, IOptions<MirrorOptions> MirrorOptions, BlobDescriptions Descriptions);
+        BlobIngest Ingest, OutboundClient Mirror, IOptions<UploadOptions> UploadOptions, IOptions<MirrorOptions> MirrorOptions, BlobDescriptions Descriptions);
 
     /// <summary>
     /// Streams the origin's body through the hash into the store, size- and time-limited; nothing
@@ -44,7 +44,7 @@ internal static class MirrorEndpoints
     {
         var (ingest, mirror, descriptions) = (services.Ingest, services.Mirror, services.Descriptions);
         var (options, mirrorOptions) = (services.UploadOptions.Value, services.MirrorOptions);
-        var (url, invalid) = await ReadUrlAsync(context.Request, cancellationToken).ConfigureAwait(false);
+        var (url, invalid) = await ReadUrlAsync(context.Request, cancellationToken);
         if (url is null)
             return invalid!;
         var authorization = context.GetAuthorizationEvent();
@@ -56,14 +56,14 @@ internal static class MirrorEndpoints
         var timedOut = BlossomError.BadGateway($"The origin did not deliver the blob within {mirrorOptions.Value.TimeoutSeconds} seconds");
         try
         {
-            using var response = await mirror.GetAsync(url, deadline.Token).ConfigureAwait(false);
+            using var response = await mirror.GetAsync(url, deadline.Token);
             if (!response.IsSuccessStatusCode)
                 return BlossomError.BadGateway($"The origin answered {(int)response.StatusCode} {response.ReasonPhrase}");
 
             var mirrored = new IngestRequest(
                 token => new ValueTask<Stream>(response.Content.ReadAsStreamAsync(token)), TypeOf(response, url), response.Content.Headers.ContentLength,
                 authorization?.Pubkey, Announced: null, authorization?.BlobHashes);
-            var result = await ingest.IngestBlobAsync(mirrored, options.Limits(options.MaxSizeBytes), deadline.Token).ConfigureAwait(false);
+            var result = await ingest.IngestBlobAsync(mirrored, options.Limits(options.MaxSizeBytes), deadline.Token);
             if (result.Refusal is { } refusal)
             {
                 // Here the token's x tags are the only word on what the origin should deliver, so a
@@ -73,7 +73,7 @@ internal static class MirrorEndpoints
                     : refusal.ToBlossomError();
             }
             var (blob, created) = result.Value;
-            var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken).ConfigureAwait(false);
+            var descriptor = await descriptions.DescribeAsync(blob, context.Request, cancellationToken);
             return created ? TypedResults.Created(descriptor.Url, descriptor) : TypedResults.Ok(descriptor);
         }
         catch (HttpRequestException e) when (e.InnerException is OriginRefusedException refused)
@@ -106,7 +106,7 @@ internal static class MirrorEndpoints
             return (null, tooLarge);
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("url", out var value) || value.ValueKind != JsonValueKind.String)
                 return (null, BlossomError.BadRequest("The body must be a JSON object with a url string: {\"url\": \"https://…\"}"));

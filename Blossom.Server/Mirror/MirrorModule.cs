@@ -1,4 +1,4 @@
-using Blossom.Core.Mirror;
+using Blossom.Core.Outbound;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
@@ -15,7 +15,7 @@ internal static class MirrorModule
         builder.Services.AddSingleton(sp =>
         {
             var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
-            return new MirrorClient(new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts));
+            return new OutboundClient(new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts));
         });
         return builder;
     }

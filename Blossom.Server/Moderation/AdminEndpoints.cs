@@ -32,7 +32,7 @@ internal static class AdminEndpoints
     {
         if (cursor is not null && !BlobHash.IsValid(cursor))
             return BlossomError.BadRequest("cursor must be a sha256");
-        var page = await blobs.ListAllAsync(cursor, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false);
+        var page = await blobs.ListAllAsync(cursor, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken);
         var url = baseUrl.For(request);
         return TypedResults.Ok<IReadOnlyList<AdminBlob>>([.. page.Select(b => new AdminBlob(BlobDescriptor.From(b.Blob, url), [.. b.Owners.Select(o => o.Pubkey)], []))]);
     }
@@ -40,25 +40,25 @@ internal static class AdminEndpoints
     internal static async Task<Results<Ok<AdminBlob>, BlossomError>> GetBlobAsync(
         string sha256, HttpRequest request, BlobService blobs, IModerationStore moderation, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
-        if (!BlobHash.IsValid(sha256) || await blobs.FindAsync(sha256, cancellationToken).ConfigureAwait(false) is not { } blob)
+        if (!BlobHash.IsValid(sha256) || await blobs.FindAsync(sha256, cancellationToken) is not { } blob)
             return BlossomError.NotFound("No such blob");
-        var owners = await blobs.OwnersAsync(sha256, cancellationToken).ConfigureAwait(false);
-        var reports = await moderation.ReportsAsync(sha256, MaxPage, cancellationToken).ConfigureAwait(false);
+        var owners = await blobs.OwnersAsync(sha256, cancellationToken);
+        var reports = await moderation.ReportsAsync(sha256, MaxPage, cancellationToken);
         return TypedResults.Ok(new AdminBlob(BlobDescriptor.From(blob, baseUrl.For(request)), owners, [.. reports.Select(AdminReport.From)]));
     }
 
     internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(string sha256, BlobService blobs, CancellationToken cancellationToken)
     {
-        if (!BlobHash.IsValid(sha256) || !await blobs.RemoveAsync(sha256, cancellationToken).ConfigureAwait(false))
+        if (!BlobHash.IsValid(sha256) || !await blobs.RemoveAsync(sha256, cancellationToken))
             return BlossomError.NotFound("No such blob");
         return TypedResults.NoContent();
     }
 
     internal static async Task<Ok<IReadOnlyList<AdminReport>>> ListReportsAsync(int? limit, IModerationStore moderation, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<AdminReport>>([.. (await moderation.ReportsAsync(null, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken).ConfigureAwait(false)).Select(AdminReport.From)]);
+        TypedResults.Ok<IReadOnlyList<AdminReport>>([.. (await moderation.ReportsAsync(null, Math.Clamp(limit ?? 100, 1, MaxPage), cancellationToken)).Select(AdminReport.From)]);
 
     internal static async Task<Ok<IReadOnlyList<BlockedPubkey>>> ListBlockedAsync(IModerationStore moderation, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await moderation.BlockedAsync(cancellationToken).ConfigureAwait(false));
+        TypedResults.Ok(await moderation.BlockedAsync(cancellationToken));
 
     internal static async Task<Results<NoContent, BlossomError>> BlockAsync(string pubkey, HttpRequest request, IModerationStore moderation, CancellationToken cancellationToken)
     {
@@ -69,7 +69,7 @@ internal static class AdminEndpoints
         {
             try
             {
-                using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
                 reason = body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String
                     ? r.GetString()! : "";
             }
@@ -78,12 +78,12 @@ internal static class AdminEndpoints
                 return BlossomError.BadRequest("The body, when given, must be {\"reason\": \"…\"}");
             }
         }
-        await moderation.BlockAsync(pubkey, reason, cancellationToken).ConfigureAwait(false);
+        await moderation.BlockAsync(pubkey, reason, cancellationToken);
         return TypedResults.NoContent();
     }
 
     internal static async Task<Results<NoContent, BlossomError>> UnblockAsync(string pubkey, IModerationStore moderation, CancellationToken cancellationToken) =>
-        BlobHash.IsValid(pubkey) && await moderation.UnblockAsync(pubkey, cancellationToken).ConfigureAwait(false)
+        BlobHash.IsValid(pubkey) && await moderation.UnblockAsync(pubkey, cancellationToken)
             ? TypedResults.NoContent()
             : BlossomError.NotFound("That pubkey is not blocked");
 }

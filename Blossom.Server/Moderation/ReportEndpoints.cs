@@ -36,7 +36,7 @@ internal static class ReportEndpoints
     internal static async Task<Results<Ok<ReportReceipt>, BlossomError>> ReportAsync(
         HttpRequest request, IModerationStore moderation, BlobService blobs, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (await ReadSmallBodyAsync(request, cancellationToken).ConfigureAwait(false) is not { } body)
+        if (await ReadSmallBodyAsync(request, cancellationToken) is not { } body)
             return BlossomError.TooLarge($"A report event is at most {MaxEventBytes} bytes");
         if (NostrEvent.FromJson(body) is not { } report)
             return BlossomError.BadRequest("The body must be a signed Nostr report event (kind 1984) in JSON");
@@ -55,7 +55,7 @@ internal static class ReportEndpoints
         var held = new List<ReportedBlob>(named.Count);
         foreach (var tag in named)
         {
-            if (await blobs.FindAsync(tag[1], cancellationToken).ConfigureAwait(false) is not null)
+            if (await blobs.FindAsync(tag[1], cancellationToken) is not null)
                 held.Add(new ReportedBlob(tag[1], tag.Count >= 3 ? tag[2] : ""));
         }
         if (held.Count == 0)
@@ -64,7 +64,7 @@ internal static class ReportEndpoints
         var received = time.GetUtcNow().ToUnixTimeSeconds();
         var json = System.Text.Encoding.UTF8.GetString(body);
         var reported = await moderation.AddReportAsync(
-            new ReportEvent(report.Id, report.Pubkey, report.Content, json, received), held, cancellationToken).ConfigureAwait(false);
+            new ReportEvent(report.Id, report.Pubkey, report.Content, json, received), held, cancellationToken);
         return TypedResults.Ok(new ReportReceipt(report.Id, reported));
     }
 
@@ -76,7 +76,7 @@ internal static class ReportEndpoints
         using var buffer = new MemoryStream();
         try
         {
-            await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await request.Body.CopyToAsync(buffer, cancellationToken);
         }
         catch (BadHttpRequestException e) when (e.IsTooLarge())
         {

@@ -16,11 +16,11 @@ internal sealed partial class EagerPreviewService(EagerPreviews queue, PreviewSe
             return;
         try
         {
-            await foreach (var source in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var source in queue.ReadAllAsync(stoppingToken))
             {
                 try
                 {
-                    var result = await previews.GetOrCreateAsync(source, previews.DefaultSpec, stoppingToken).ConfigureAwait(false);
+                    var result = await previews.GetOrCreateAsync(source, previews.DefaultSpec, stoppingToken);
                     if (result.Preview is null)
                         LogNotMade(source, result.Refusal);
                 }

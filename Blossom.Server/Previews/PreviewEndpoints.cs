@@ -26,26 +26,24 @@ internal static class PreviewEndpoints
     /// The preview's bytes: the request is snapped to an allowed box, the preview found or made once
     /// (a blob of its own), and served with its hash as ETag, so If-None-Match answers 304.
     /// </summary>
-    internal static async Task<Results<FileStreamHttpResult, BlossomError>> GetPreviewAsync(
-        string blob, HttpContext context, PreviewService previews, BlobService blobs, IOptions<PreviewOptions> options, CancellationToken cancellationToken)
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> GetPreviewAsync(
+        string blob, HttpContext context, PreviewService previews, BlobResponses responses, IOptions<PreviewOptions> options, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled)
             return BlossomError.NotFound("Previews are turned off on this server");
         var query = PreviewQuery.Parse(context.Request.Query, previews.Sizes);
         if (query.Spec is not { } spec)
             return query.Error!;
-        var result = await previews.GetOrCreateAsync(BlobRoute.HashOf(blob), spec, cancellationToken).ConfigureAwait(false);
+        var result = await previews.GetOrCreateAsync(BlobRoute.HashOf(blob), spec, cancellationToken);
         if (result.Preview is not { } preview)
             return Refusal(result);
         // Unowned previews go with their source: one removed since it was found is the source's 404.
-        if (await blobs.OpenReadAsync(preview.Sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
-            return BlossomError.NotFound("Blob not found");
-        var response = context.Response;
-        InertBlobHeaders.Apply(response, preview.Type);
-        response.Headers.CacheControl = PreviewOffer.Caching;
-        var stream = content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs, preview.Sha256, content.Length, content);
-        return TypedResults.Stream(stream, preview.Type, lastModified: DateTimeOffset.FromUnixTimeSeconds(preview.Uploaded),
-            entityTag: new EntityTagHeaderValue($"\"{preview.Sha256}\""), enableRangeProcessing: true);
+        return await responses.ServeAsync(preview, preview.Type, PreviewOffer.Caching, context, cancellationToken) switch
+        {
+            { Result: FileContentHttpResult bytes } => bytes,
+            { Result: FileStreamHttpResult stream } => stream,
+            { Result: var error } => (BlossomError)error,
+        };
     }
 
     private static BlossomError Refusal(PreviewResult result)
@@ -73,7 +71,7 @@ internal sealed class PreviewLinkFilter(IOptions<PreviewOptions> options, Public
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var result = await next(context).ConfigureAwait(false);
+        var result = await next(context);
         var http = context.HttpContext;
         var (type, length) = (result is INestedHttpResult nested ? nested.Result : result) switch
         {

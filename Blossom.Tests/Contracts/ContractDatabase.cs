@@ -21,7 +21,7 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public abstract IModerationStore Moderation(TimeProvider time);
 
-    public abstract IPartialUploadIndex PartialUploads();
+    public abstract IChunkedUploadIndex ChunkedUploadIndex();
     public abstract IPreviewIndex Previews();
 
     public abstract IMatrixMediaIndex MatrixMedia();
@@ -62,7 +62,7 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new SqliteModerationStore(Database, time);
 
-        public override IPartialUploadIndex PartialUploads() => new SqlPartialUploadIndex(Database);
+        public override IChunkedUploadIndex ChunkedUploadIndex() => new SqlChunkedUploadIndex(Database);
         public override IPreviewIndex Previews() => new SqlPreviewIndex(Database);
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(Database);
@@ -92,7 +92,7 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IModerationStore Moderation(TimeProvider time) => new PostgresModerationStore(database, time);
 
-        public override IPartialUploadIndex PartialUploads() => new SqlPartialUploadIndex(database);
+        public override IChunkedUploadIndex ChunkedUploadIndex() => new SqlChunkedUploadIndex(database);
         public override IPreviewIndex Previews() => new SqlPreviewIndex(database);
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(database);

@@ -54,7 +54,7 @@ public sealed class ChunkedUploadTests : IDisposable
         last.Headers.Location!.ToString().Should().Be(blob.Url);
         (await _client.GetByteArrayAsync(blob.Url)).Should().Equal(data);
         (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().Equal(blob);
-        PartialFiles().Should().BeEmpty("a completed upload leaves no part behind");
+        ChunkedUploadFiles().Should().BeEmpty("a completed upload leaves no part behind");
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class ChunkedUploadTests : IDisposable
             answers.Select(a => a.StatusCode).Should().ContainSingle(s => s == HttpStatusCode.Created, string.Join(", ", answers.Select(a => $"{a.StatusCode} {a.Reason()}")))
                 .And.AllSatisfy(s => s.Should().BeOneOf(HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.OK));
             (await _client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
-            PartialFiles().Should().BeEmpty();
+            ChunkedUploadFiles().Should().BeEmpty();
             foreach (var answer in answers)
                 answer.Dispose();
         }
@@ -276,7 +276,7 @@ public sealed class ChunkedUploadTests : IDisposable
         last.StatusCode.Should().Be(HttpStatusCode.Created, last.Reason());
         (await _client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
         (await _client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}")).Should().BeEmpty("Bob's upload had another length: it could never have completed");
-        PartialFiles().Should().BeEmpty("Bob's upload ended with the blob stored");
+        ChunkedUploadFiles().Should().BeEmpty("Bob's upload ended with the blob stored");
     }
 
     [Fact]
@@ -297,7 +297,7 @@ public sealed class ChunkedUploadTests : IDisposable
         bobsList!.Select(b => b.Sha256).Should().Equal([hash], "Bob owns the blob as soon as it is stored");
         bobsLast.StatusCode.Should().Be(HttpStatusCode.OK, bobsLast.Reason());
         (await bobsLast.Content.ReadFromJsonAsync<BlobDescriptor>())!.Sha256.Should().Be(hash);
-        PartialFiles().Should().BeEmpty();
+        ChunkedUploadFiles().Should().BeEmpty();
     }
 
     [Fact]
@@ -383,7 +383,7 @@ public sealed class ChunkedUploadTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         response.Reason().Should().Contain("100000");
-        PartialFiles().Should().BeEmpty();
+        ChunkedUploadFiles().Should().BeEmpty();
     }
 
     [Fact]
@@ -397,11 +397,11 @@ public sealed class ChunkedUploadTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         response.Reason().Should().Be("Storage quota exceeded: your blobs take 60000 of 100000 bytes and this one needs 60000");
-        PartialFiles().Should().BeEmpty();
+        ChunkedUploadFiles().Should().BeEmpty();
     }
 
     [Fact]
-    public async Task Patch_PartialUploadCountsAgainstQuota_OtherUploads413UntilItCompletes()
+    public async Task Patch_ChunkedUploadCountsAgainstQuota_OtherUploads413UntilItCompletes()
     {
         var partial = BlossomRequests.RandomBlob(60_000);
         var hash = BlossomRequests.Sha256(partial);
@@ -462,7 +462,7 @@ public sealed class ChunkedUploadTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestedRangeNotSatisfiable);
         response.Reason().Should().NotBeNullOrEmpty();
-        PartialFiles().Should().BeEmpty();
+        ChunkedUploadFiles().Should().BeEmpty();
     }
 
     [Fact]
@@ -527,7 +527,7 @@ public sealed class ChunkedUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task Head_PartialUploadWithOwnersToken_404WithWhatIsHeld()
+    public async Task Head_ChunkedUploadWithOwnersToken_404WithWhatIsHeld()
     {
         var data = BlossomRequests.RandomBlob(30_000);
         var hash = BlossomRequests.Sha256(data);
@@ -551,7 +551,7 @@ public sealed class ChunkedUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task Head_PartialUploadWithoutOrWithAnotherPubkeysToken_Plain404()
+    public async Task Head_ChunkedUploadWithoutOrWithAnotherPubkeysToken_Plain404()
     {
         var data = BlossomRequests.RandomBlob(2_000);
         var hash = BlossomRequests.Sha256(data);
@@ -568,7 +568,7 @@ public sealed class ChunkedUploadTests : IDisposable
     }
 
     [Fact]
-    public async Task Head_AnonymousPartialUpload_ShownWithoutToken()
+    public async Task Head_AnonymousChunkedUpload_ShownWithoutToken()
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:RequireAuth"] = "false" });
         var client = app.Start();
@@ -736,7 +736,7 @@ public sealed class ChunkedUploadTests : IDisposable
         await Poll.UntilAsync(async () =>
         {
             using var head = await HeadAsync(hash, _alice, client);
-            return !head.Headers.Contains("Upload-Offset") && PartialFiles(app).Count == 0;
+            return !head.Headers.Contains("Upload-Offset") && ChunkedUploadFiles(app).Count == 0;
         }, "the idle upload and its bytes are discarded");
         using var accepted = await client.SendAsync(BlossomRequests.Upload(other, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(other)])));
         using var late = await SendChunkAsync(hash, abandoned, 30_000, 30_000, client: client);
@@ -814,7 +814,7 @@ public sealed class ChunkedUploadTests : IDisposable
     private static IEnumerable<string> HeaderList(HttpResponseMessage response, string header) =>
         response.Headers.GetValues(header).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
-    private List<string> PartialFiles() => PartialFiles(_app);
+    private List<string> ChunkedUploadFiles() => ChunkedUploadFiles(_app);
 
     /// <summary>
     /// The bytes stored for <paramref name="signer"/>'s upload of <paramref name="hash"/>: what its recorded chunks
@@ -822,14 +822,14 @@ public sealed class ChunkedUploadTests : IDisposable
     /// </summary>
     private async Task<long> StoredBytesAsync(string hash, NostrSigner signer)
     {
-        var index = _app.Services.GetRequiredService<IPartialUploadIndex>();
+        var index = _app.Services.GetRequiredService<IChunkedUploadIndex>();
         return await index.FindAsync(hash, signer.Pubkey, CancellationToken.None) is { } upload
             ? (await index.ChunksAsync(upload.Id, CancellationToken.None)).Sum(c => c.Length)
             : 0;
     }
 
-    /// <summary>The files of partial uploads waiting in the store's temp area.</summary>
-    private static List<string> PartialFiles(BlossomApplication app)
+    /// <summary>The files of chunked uploads waiting in the store's temp area.</summary>
+    private static List<string> ChunkedUploadFiles(BlossomApplication app)
     {
         var folder = Path.Combine(app.StoragePath, ".tmp", "partial");
         return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToList() : [];

@@ -11,7 +11,7 @@ using Npgsql;
 namespace Blossom.Tests.Endpoints;
 
 /// <summary>
-/// A multi-part upload (BUD-14) behind a load balancer: two server processes on one PostgreSQL
+/// A chunked upload (BUD-14) behind a load balancer: two server processes on one PostgreSQL
 /// database and one S3 bucket take turns receiving the chunks of one blob, and the one that receives
 /// the last chunk builds the blob from chunks the other stored.
 /// </summary>
@@ -61,7 +61,7 @@ public sealed class ChunkedUploadTwoNodeTests(PostgresServer postgres, S3Server 
         (await a.Client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
         (await b.Client.GetByteArrayAsync($"/{hash}")).Should().Equal(data);
         (await a.Client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}")).Should().ContainSingle().Which.Sha256.Should().Be(hash);
-        (await PartialRowsAsync(database)).Should().Be((0L, 0L), "the completed upload's state is gone");
+        (await ChunkedUploadRowsAsync(database)).Should().Be((0L, 0L), "the completed upload's state is gone");
         (await s3.KeysAsync(bucket)).Should().Equal([hash], "the chunk objects are gone; the blob stays");
         foreach (var answer in answers)
             answer.Dispose();
@@ -80,7 +80,7 @@ public sealed class ChunkedUploadTwoNodeTests(PostgresServer postgres, S3Server 
         return request.WithToken(token);
     }
 
-    private static async Task<(long Uploads, long Chunks)> PartialRowsAsync(string database)
+    private static async Task<(long Uploads, long Chunks)> ChunkedUploadRowsAsync(string database)
     {
         await using var connection = new NpgsqlConnection(database);
         return await connection.QuerySingleAsync<(long, long)>("SELECT (SELECT count(*) FROM partial_uploads), (SELECT count(*) FROM partial_upload_chunks)");

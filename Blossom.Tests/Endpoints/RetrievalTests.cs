@@ -45,7 +45,7 @@ public sealed class RetrievalTests : IDisposable
     public async Task Get_WithAToken_ServedAsWithout(string token)
     {
         // Reads need no token; one that comes along (a client's t=get, an uploader asking about a
-        // partial upload, or a broken one) changes nothing for a stored blob.
+        // chunked upload, or a broken one) changes nothing for a stored blob.
         var data = BlossomRequests.RandomBlob(2000);
         var blob = await _client.UploadAsync(_alice, data);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}");

@@ -50,7 +50,7 @@ internal sealed class WorkingSetSampler : IAsyncDisposable
     private async Task SampleAsync()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        while (await timer.WaitForNextTickAsync(_stop.Token))
             Sample();
     }
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Blossom.Tests.Ingest;
 
 /// <summary>
-/// The rules of multi-part uploads (BUD-14) below HTTP, on the real server's services (SQLite and the file
+/// The rules of chunked uploads (BUD-14) below HTTP, on the real server's services (SQLite and the file
 /// system): chunks in any order and at once, what is refused, what is kept, and what goes when.
 /// </summary>
 public sealed class ChunkedUploadsTests : IDisposable
@@ -44,7 +44,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         outcomes.Should().Equal(ChunkOutcome.Accepted, ChunkOutcome.Accepted, ChunkOutcome.Created);
         await ShouldBeStoredAsync(app, data, owner: Alice);
         reread.Total.Should().Be(0, "chunks that arrived in order were hashed as they were written");
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
         var second = Send(app, data, 0, 4000);
         var waited = await Task.WhenAny(second, Task.Delay(TimeSpan.FromMilliseconds(300))) != second;
-        var whileWaiting = PartialBytes(app);
+        var whileWaiting = ChunkedUploadBytes(app);
         slow.Release();
 
         Succeeded(await first).Outcome.Should().Be(ChunkOutcome.Accepted);
@@ -112,9 +112,9 @@ public sealed class ChunkedUploadsTests : IDisposable
 
         for (var i = 0; i < 12; i++)
             Succeeded(await Send(app, data, 1, data.Length - 1)).Outcome.Should().Be(ChunkOutcome.Accepted);
-        var heldInTurn = PartialBytes(app);
+        var heldInTurn = ChunkedUploadBytes(app);
         var atOnce = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() => Send(app, data, 1, data.Length - 1))));
-        var heldAfterOnes = PartialBytes(app);
+        var heldAfterOnes = ChunkedUploadBytes(app);
 
         heldInTurn.Should().Be(data.Length - 1, "a chunk's bytes that the upload holds already are read past, not stored");
         atOnce.Should().AllSatisfy(r => Succeeded(r).Outcome.Should().Be(ChunkOutcome.Accepted));
@@ -133,9 +133,9 @@ public sealed class ChunkedUploadsTests : IDisposable
 
         Succeeded(await Send(app, data, 500, 4000)).Outcome.Should().Be(ChunkOutcome.Accepted);
 
-        PartialBytes(app).Should().Be(4000, "of 500-4499, only 500-999, 2000-2999 and 4000-4499 were missing");
+        ChunkedUploadBytes(app).Should().Be(4000, "of 500-4499, only 500-999, 2000-2999 and 4000-4499 were missing");
         var status = await Uploads(app).StatusAsync(BlossomRequests.Sha256(data), Alice, CancellationToken.None);
-        status!.Held.Should().Equal(new PartialRange(500, 4000));
+        status!.Held.Should().Equal(new HeldRange(500, 4000));
         Succeeded(await Send(app, data, 0, 5000)).Outcome.Should().Be(ChunkOutcome.Created);
         await ShouldBeStoredAsync(app, data, owner: Alice);
     }
@@ -154,11 +154,11 @@ public sealed class ChunkedUploadsTests : IDisposable
         var last = await Send(app, data, 1000, 1000);
 
         Succeeded(first).Outcome.Should().Be(ChunkOutcome.Accepted);
-        bobsStatus!.Held.Should().Equal([new PartialRange(0, 100)], "each uploader sees their own upload only");
+        bobsStatus!.Held.Should().Equal([new HeldRange(0, 100)], "each uploader sees their own upload only");
         Succeeded(last).Outcome.Should().Be(ChunkOutcome.Created);
         (await Blobs(app).OwnersAsync(sha256, CancellationToken.None)).Should().Equal(Alice);
         (await Uploads(app).StatusAsync(sha256, Bob, CancellationToken.None)).Should().BeNull("an upload of another length could never complete");
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class ChunkedUploadsTests : IDisposable
 
         (await Blobs(app).OwnersAsync(sha256, CancellationToken.None)).Should().BeEquivalentTo([Alice, Bob]);
         (await Uploads(app).StatusAsync(sha256, Bob, CancellationToken.None)).Should().BeNull();
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
         Succeeded(await Send(app, data, 500, 500, owner: Bob)).Outcome.Should().Be(ChunkOutcome.Existing, "Bob's next chunk finds the blob his");
     }
 
@@ -202,11 +202,11 @@ public sealed class ChunkedUploadsTests : IDisposable
         var (uploads, clock) = OnTestClock(app);
         var data = BlossomRequests.RandomBlob(3000);
         var sha256 = BlossomRequests.Sha256(data);
-        var index = app.Services.GetRequiredService<IPartialUploadIndex>();
+        var index = app.Services.GetRequiredService<IChunkedUploadIndex>();
         Succeeded(await Send(uploads, data, 0, 2000));
         // A node stores the last chunk, claims the completion, and dies before it builds the blob.
         var upload = (await index.FindAsync(sha256, Alice, CancellationToken.None))!;
-        var store = app.Services.GetRequiredService<IPartialUploadStore>();
+        var store = app.Services.GetRequiredService<IChunkedUploadStore>();
         var last = await store.WriteChunkAsync(upload.Id, 2000, 1000, new MemoryStream(data, 2000, 1000), CancellationToken.None);
         await index.AddChunksAsync(upload.Id, [last], clock.GetUtcNow(), CancellationToken.None);
         (await index.ClaimCompletionAsync(upload.Id, clock.GetUtcNow(), clock.GetUtcNow() + uploads.Settings.CompletionLease, CancellationToken.None)).Should().BeTrue();
@@ -216,11 +216,11 @@ public sealed class ChunkedUploadsTests : IDisposable
         clock.Advance(uploads.Settings.CompletionLease + TimeSpan.FromSeconds(1));
         var lapsed = await uploads.SweepAsync(CancellationToken.None);
 
-        whileClaimed.Should().Be(new PartialUploadSweep(0, 0), "while the claim holds, its holder may still be at work");
-        lapsed.Should().Be(new PartialUploadSweep(1, 0), "the sweep completes the upload once its claim lapsed, with no chunk left to send");
+        whileClaimed.Should().Be(new ChunkedUploadSweep(0, 0), "while the claim holds, its holder may still be at work");
+        lapsed.Should().Be(new ChunkedUploadSweep(1, 0), "the sweep completes the upload once its claim lapsed, with no chunk left to send");
         Succeeded(resent).Outcome.Should().Be(ChunkOutcome.Accepted, "while the claim holds, its holder may still be at work");
         await ShouldBeStoredAsync(app, data, owner: Alice);
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
     }
 
     [Fact]
@@ -255,7 +255,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         (await Blobs(app).FindAsync(sha256, CancellationToken.None)).Should().BeNull();
         (await Blobs(app).FindAsync(BlossomRequests.Sha256(other), CancellationToken.None)).Should().BeNull();
         (await Uploads(app).StatusAsync(sha256, Alice, CancellationToken.None)).Should().BeNull();
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
         Directory.EnumerateFiles(Path.Combine(app.StoragePath, ".tmp")).Should().BeEmpty();
     }
 
@@ -288,7 +288,7 @@ public sealed class ChunkedUploadsTests : IDisposable
 
         (result.Refusal!.Kind, result.Refusal.Reason).Should().Be((kind, reason));
         var status = await Uploads(app).StatusAsync(BlossomRequests.Sha256(data), Alice, CancellationToken.None);
-        status!.Held.Should().Equal(new PartialRange(0, 500));
+        status!.Held.Should().Equal(new HeldRange(0, 500));
     }
 
     [Fact]
@@ -305,7 +305,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var status = await Uploads(app).StatusAsync(BlossomRequests.Sha256(data), Alice, CancellationToken.None);
 
         (status!.Type, status.Length, status.ContiguousBytes).Should().Be((Type, 1000L, 300L));
-        status.Held.Should().Equal(new PartialRange(0, 300), new PartialRange(600, 300));
+        status.Held.Should().Equal(new HeldRange(0, 300), new HeldRange(600, 300));
         status.ExpiresAt.Should().BeOnOrAfter(before.AddSeconds(60).AddMilliseconds(-1)).And.BeOnOrBefore(DateTimeOffset.UtcNow.AddSeconds(60));
     }
 
@@ -364,7 +364,7 @@ public sealed class ChunkedUploadsTests : IDisposable
     }
 
     [Fact]
-    public async Task ReceiveChunk_QuotaHeldByPartialUpload_RefusedUntilItExpires()
+    public async Task ReceiveChunk_QuotaHeldByChunkedUpload_RefusedUntilItExpires()
     {
         var app = Start(new() { ["Blossom:Upload:QuotaBytesPerPubkey"] = "1500" });
         var (uploads, clock) = OnTestClock(app);
@@ -382,7 +382,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         // The sweep discards the idle upload, which frees its room.
         clock.Advance(TimeSpan.FromSeconds(2));
         (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(1);
-        PartialFolders(app).Should().BeEmpty("the idle upload's chunks should be removed");
+        ChunkedUploadFolders(app).Should().BeEmpty("the idle upload's chunks should be removed");
         (await uploads.StatusAsync(BlossomRequests.Sha256(first), Alice, CancellationToken.None)).Should().BeNull();
         Succeeded(await Send(uploads, second, 0, 100)).Outcome.Should().Be(ChunkOutcome.Accepted);
     }
@@ -413,11 +413,11 @@ public sealed class ChunkedUploadsTests : IDisposable
         Succeeded(await held).Outcome.Should().Be(ChunkOutcome.Accepted);
         clock.Advance(uploads.Settings.IdleTimeout + TimeSpan.FromSeconds(1));
         (await uploads.SweepAsync(CancellationToken.None)).Discarded.Should().Be(1, "the idle upload should be swept");
-        PartialFolders(app).Should().BeEmpty();
+        ChunkedUploadFolders(app).Should().BeEmpty();
         var late = await Send(uploads, data, 500, 500);
 
         late.Outcome.Should().Be(ChunkOutcome.Accepted, "a chunk after the sweep starts a new upload, which lacks the first half");
-        (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.Held.Should().Equal(new PartialRange(500, 500));
+        (await uploads.StatusAsync(sha256, Alice, CancellationToken.None))!.Held.Should().Equal(new HeldRange(500, 500));
     }
 
     [Fact]
@@ -430,7 +430,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         await slow.Paused.WaitAsync(TimeSpan.FromSeconds(30));
 
         // What another node's sweep does to an upload it saw idle.
-        var index = app.Services.GetRequiredService<IPartialUploadIndex>();
+        var index = app.Services.GetRequiredService<IChunkedUploadIndex>();
         await index.RemoveAsync((await index.FindAsync(BlossomRequests.Sha256(data), Alice, CancellationToken.None))!.Id, CancellationToken.None);
         slow.Release();
         var result = await held;
@@ -467,8 +467,8 @@ public sealed class ChunkedUploadsTests : IDisposable
         var app = Start();
         // A second node: its own chunk store (and spines) over the same folder and database.
         var services = app.Services;
-        var secondStore = new FileSystemPartialUploadStore((FileSystemBlobStore)Blobs(app).Store, services.GetRequiredService<BlossomMetrics>());
-        var second = new ChunkedUploads(services.GetRequiredService<IPartialUploadIndex>(), secondStore, Blobs(app),
+        var secondStore = new FileSystemChunkedUploadStore((FileSystemBlobStore)Blobs(app).Store, services.GetRequiredService<BlossomMetrics>());
+        var second = new ChunkedUploads(services.GetRequiredService<IChunkedUploadIndex>(), secondStore, Blobs(app),
             services.GetRequiredService<IQuotaReservations>(), TimeProvider.System, Uploads(app).Settings);
         var data = BlossomRequests.RandomBlob(3000);
 
@@ -500,23 +500,23 @@ public sealed class ChunkedUploadsTests : IDisposable
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var services = app.Services;
-        var uploads = new ChunkedUploads(services.GetRequiredService<IPartialUploadIndex>(), services.GetRequiredService<IPartialUploadStore>(), Blobs(app),
+        var uploads = new ChunkedUploads(services.GetRequiredService<IChunkedUploadIndex>(), services.GetRequiredService<IChunkedUploadStore>(), Blobs(app),
             services.GetRequiredService<IQuotaReservations>(), clock, Uploads(app).Settings);
         return (uploads, clock);
     }
 
     private static BlobService Blobs(BlossomApplication app) => app.Services.GetRequiredService<BlobService>();
 
-    /// <summary>The folders of partial uploads in the store's temp area, one per upload.</summary>
-    private static List<string> PartialFolders(BlossomApplication app)
+    /// <summary>The folders of chunked uploads in the store's temp area, one per upload.</summary>
+    private static List<string> ChunkedUploadFolders(BlossomApplication app)
     {
         var root = Path.Combine(app.StoragePath, ".tmp", "partial");
         return Directory.Exists(root) ? Directory.EnumerateDirectories(root).ToList() : [];
     }
 
-    /// <summary>Every byte the partial uploads' files hold.</summary>
-    private static long PartialBytes(BlossomApplication app) =>
-        PartialFolders(app).SelectMany(Directory.EnumerateFiles).Sum(f => new FileInfo(f).Length);
+    /// <summary>Every byte the chunked uploads' files hold.</summary>
+    private static long ChunkedUploadBytes(BlossomApplication app) =>
+        ChunkedUploadFolders(app).SelectMany(Directory.EnumerateFiles).Sum(f => new FileInfo(f).Length);
 
     private static ChunkRequest Chunk(byte[] data, int offset, int length, string owner = Alice, Stream? body = null, string? sha256 = null) =>
         new(sha256 ?? BlossomRequests.Sha256(data), owner, Type, data.Length, offset, length,

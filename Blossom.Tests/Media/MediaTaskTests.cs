@@ -236,11 +236,11 @@ public sealed partial class MediaTaskTests
             var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToList();
             names.Should().OnlyHaveUniqueItems().And.Contain(["id", "status", "progress", "message", "blob", "url", "sha256", "size", "type", "uploaded", "nip94"]);
         }
-        var task = System.Text.Json.JsonSerializer.Deserialize<MediaTaskResponse>(json)!;
+        var task = System.Text.Json.JsonSerializer.Deserialize<MediaTaskResponse>(json, System.Text.Json.JsonSerializerOptions.Web)!;
         task.Status.Should().Be("complete");
         task.Progress.Should().Be(100);
         response.Headers.Location!.ToString().Should().Be("/media/" + task.Id);
-        var descriptor = System.Text.Json.JsonSerializer.Deserialize<BlobDescriptor>(json)!;
+        var descriptor = System.Text.Json.JsonSerializer.Deserialize<BlobDescriptor>(json, System.Text.Json.JsonSerializerOptions.Web)!;
         descriptor.Should().Be(task.Blob, "a client of the synchronous BUD-05 reads the same descriptor the task carries");
         descriptor.Type.Should().Be("image/webp");
         BlossomRequests.Sha256(await client.GetByteArrayAsync(new Uri(descriptor.Url).PathAndQuery)).Should().Be(descriptor.Sha256);

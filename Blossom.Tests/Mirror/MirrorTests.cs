@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Blossom.Core.Auth;
-using Blossom.Core.Mirror;
+using Blossom.Core.Outbound;
 using Blossom.Server;
 using Blossom.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

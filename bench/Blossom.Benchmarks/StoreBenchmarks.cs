@@ -29,7 +29,7 @@ public class StoreBenchmarks
         RandomNumberGenerator.Fill(_buffer); // incompressible, like most media
         _root = Path.Combine(Path.GetTempPath(), "blossom-bench-" + Guid.NewGuid().ToString("N"));
         _store = new FileSystemBlobStore(Path.Combine(_root, "blobs"));
-        await _store.InitializeAsync(CancellationToken.None).ConfigureAwait(false);
+        await _store.InitializeAsync(CancellationToken.None);
     }
 
     [GlobalCleanup]
@@ -71,14 +71,14 @@ public class StoreBenchmarks
     [Benchmark(Description = "FileSystemBlobStore receive + commit + delete")]
     public async Task<ReceivedBlob> StoreReceiveCommitDelete()
     {
-        var pending = await _store.BeginWriteAsync(CancellationToken.None).ConfigureAwait(false);
-        await using (pending.ConfigureAwait(false))
+        var pending = await _store.BeginWriteAsync(CancellationToken.None);
+        await using (pending)
         {
             using var source = new MemoryStream(_buffer, writable: false);
-            var received = await pending.ReceiveAsync(source, long.MaxValue, CancellationToken.None).ConfigureAwait(false);
-            if (!await pending.CommitAsync(CancellationToken.None).ConfigureAwait(false))
+            var received = await pending.ReceiveAsync(source, long.MaxValue, CancellationToken.None);
+            if (!await pending.CommitAsync(CancellationToken.None))
                 throw new InvalidOperationException("The blob was already stored: the previous operation did not delete it.");
-            if (!await _store.DeleteAsync(received.Sha256, CancellationToken.None).ConfigureAwait(false))
+            if (!await _store.DeleteAsync(received.Sha256, CancellationToken.None))
                 throw new InvalidOperationException("The committed blob was not found.");
             return received;
         }

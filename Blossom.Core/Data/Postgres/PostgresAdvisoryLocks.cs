@@ -38,16 +38,16 @@ internal sealed class PostgresAdvisoryLocks : IAsyncDisposable
 
     private async Task<IAsyncDisposable> EnterAsync(string sql, object key, CancellationToken cancellationToken)
     {
-        var connection = await _pool.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _pool.OpenConnectionAsync(cancellationToken);
         try
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(sql, key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(sql, key, transaction, cancellationToken: cancellationToken));
             return new Section(connection, transaction);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync();
             throw;
         }
     }
@@ -62,7 +62,7 @@ internal sealed class PostgresAdvisoryLocks : IAsyncDisposable
                 return;
             try
             {
-                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                await transaction.RollbackAsync(CancellationToken.None);
             }
             catch (NpgsqlException) when (connection.FullState.HasFlag(ConnectionState.Broken))
             {
@@ -70,8 +70,8 @@ internal sealed class PostgresAdvisoryLocks : IAsyncDisposable
             }
             finally
             {
-                await transaction.DisposeAsync().ConfigureAwait(false);
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
             }
         }
     }

@@ -41,13 +41,13 @@ public sealed class PostgresChangeNotifier : IChangeNotifier
         ArgumentNullException.ThrowIfNull(keys);
         if (keys.Count == 0)
             return;
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             foreach (var chunk in keys.Chunk(KeysPerNotification))
             {
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "SELECT pg_notify(@Channel, @payload)", new { Channel, payload = string.Join(',', chunk) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "SELECT pg_notify(@Channel, @payload)", new { Channel, payload = string.Join(',', chunk) }, cancellationToken: cancellationToken));
             }
         }
     }

@@ -31,7 +31,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposab
     /// <summary>Every node of the server uses it at once.</summary>
     public bool SharedByNodes => true;
 
-    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken).ConfigureAwait(false);
+    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
 
@@ -42,25 +42,25 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposab
     /// </summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@MigrationLock)", new { MigrationLock }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@MigrationLock)", new { MigrationLock }, cancellationToken: cancellationToken));
             try
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                    cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var applied = (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+                    cancellationToken: cancellationToken));
+                var applied = (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations", cancellationToken: cancellationToken))).ToHashSet();
                 foreach (var migration in EmbeddedMigrations.Load(MigrationsFolder).Where(m => !applied.Contains(m.Version)))
                 {
-                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    await using (transaction.ConfigureAwait(false))
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    await using (transaction)
                     {
-                        await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
                         await connection.ExecuteAsync(new CommandDefinition(
-                            "INSERT INTO schema_migrations (version) VALUES (@Version)", migration, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                            "INSERT INTO schema_migrations (version) VALUES (@Version)", migration, transaction, cancellationToken: cancellationToken));
+                        await transaction.CommitAsync(cancellationToken);
                     }
                 }
             }
@@ -68,7 +68,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposab
             {
                 // Also released when the pool resets the session; unlocking here lets a waiting node go on at once.
                 if (connection.State == System.Data.ConnectionState.Open)
-                    await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock }, cancellationToken: CancellationToken.None));
             }
         }
     }
@@ -76,19 +76,19 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposab
     /// <summary>The versions applied so far, in order.</summary>
     public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken))).AsList();
         }
     }
 
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
         }
     }
 

@@ -47,42 +47,42 @@ public sealed partial class PostgresListener : IAsyncDisposable
     /// <summary>Connects and listens; a database that cannot be reached fails the start-up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        _connection = await ConnectAsync(cancellationToken);
         _loop = ListenAsync(_stop.Token);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stop.CancelAsync();
         try
         {
-            await _loop.ConfigureAwait(false);
+            await _loop;
         }
         catch (OperationCanceledException)
         {
             // Stopped as asked.
         }
         if (_connection is not null)
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await _connection.DisposeAsync();
         _stop.Dispose();
     }
 
     private async Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken);
         try
         {
             connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
             foreach (var channel in _channels)
             {
                 await using var command = new NpgsqlCommand($"LISTEN \"{channel}\"", connection);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await command.ExecuteNonQueryAsync(cancellationToken);
             }
             return connection;
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync();
             throw;
         }
     }
@@ -95,25 +95,25 @@ public sealed partial class PostgresListener : IAsyncDisposable
             {
                 if (_connection is null)
                 {
-                    _connection = await ConnectAsync(stopping).ConfigureAwait(false);
+                    _connection = await ConnectAsync(stopping);
                     LogReconnected();
                     // Whatever was sent while nobody listened is lost: every waiter reads again.
                     foreach (var channel in _channels)
                         Dispatch(channel, null);
                 }
-                if (!await _connection.WaitAsync(Probe, stopping).ConfigureAwait(false))
+                if (!await _connection.WaitAsync(Probe, stopping))
                 {
                     await using var probe = new NpgsqlCommand("SELECT 1", _connection);
-                    await probe.ExecuteScalarAsync(stopping).ConfigureAwait(false);
+                    await probe.ExecuteScalarAsync(stopping);
                 }
             }
             catch (Exception e) when (!stopping.IsCancellationRequested)
             {
                 LogLost(e);
                 if (_connection is not null)
-                    await _connection.DisposeAsync().ConfigureAwait(false);
+                    await _connection.DisposeAsync();
                 _connection = null;
-                await Task.Delay(Reconnect, _time, stopping).ConfigureAwait(false);
+                await Task.Delay(Reconnect, _time, stopping);
             }
         }
     }

@@ -62,36 +62,36 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
 
     public async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenAsync(cancellationToken);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "SELECT pg_advisory_lock(@LockClass, @LockId)", new { LockClass, LockId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "SELECT pg_advisory_lock(@LockClass, @LockId)", new { LockClass, LockId }, cancellationToken: cancellationToken));
             return new Held(connection);
         }
         catch
         {
             // Closing the session also ends a lock it may have got.
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync();
             throw;
         }
     }
 
     public async Task<int> CountWaitingAsync(CancellationToken cancellationToken)
     {
-        var count = await ScalarAsync<int>($"SELECT count(*)::int FROM media_jobs WHERE {Waiting}", null, cancellationToken).ConfigureAwait(false);
+        var count = await ScalarAsync<int>($"SELECT count(*)::int FROM media_jobs WHERE {Waiting}", null, cancellationToken);
         Volatile.Write(ref _lastCounted, count);
         return count;
     }
 
     public async Task<MediaJob?> FindAsync(string originalSha256, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
             var row = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition(
                 "SELECT job_id AS JobId, original_sha256 AS OriginalSha256, original_type AS OriginalType, kind AS Kind, attempts AS Attempts " +
-                "FROM media_jobs WHERE original_sha256 = @originalSha256", new { originalSha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "FROM media_jobs WHERE original_sha256 = @originalSha256", new { originalSha256 }, cancellationToken: cancellationToken));
             return row?.ToJob();
         }
     }
@@ -104,7 +104,7 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
             "WITH added AS (INSERT INTO media_jobs (job_id, original_sha256, original_type, kind) " +
             $"SELECT @JobId, @OriginalSha256, @OriginalType, @Kind WHERE (SELECT count(*) FROM media_jobs WHERE {Waiting}) < @Capacity RETURNING job_id) " +
             "SELECT count(*)::int FROM (SELECT pg_notify(@Channel, '') FROM added) announced",
-            new { job.JobId, job.OriginalSha256, job.OriginalType, Kind = job.Kind.ToString(), Capacity, Channel }, cancellationToken).ConfigureAwait(false);
+            new { job.JobId, job.OriginalSha256, job.OriginalType, Kind = job.Kind.ToString(), Capacity, Channel }, cancellationToken);
         return added > 0;
     }
 
@@ -122,15 +122,15 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
         while (true)
         {
             var leaseId = Guid.NewGuid();
-            var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await _database.OpenAsync(cancellationToken);
             JobRow? row;
-            await using (connection.ConfigureAwait(false))
+            await using (connection)
             {
                 row = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition(
                     "UPDATE media_jobs SET attempts = attempts + 1, lease_id = @leaseId, leased_by = @node, lease_until = now() + make_interval(secs => @lease) " +
                     $"WHERE job_id = (SELECT job_id FROM media_jobs WHERE {Waiting} ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED) " +
                     "RETURNING job_id AS JobId, original_sha256 AS OriginalSha256, original_type AS OriginalType, kind AS Kind, attempts AS Attempts",
-                    new { leaseId, node = _node, lease = _leaseSeconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { leaseId, node = _node, lease = _leaseSeconds }, cancellationToken: cancellationToken));
             }
             if (row is not null)
             {
@@ -139,35 +139,35 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
                 return claim;
             }
             // Nothing waits: until a job is announced, or a lease may have run out.
-            await _announced.WaitAsync(_poll, cancellationToken).ConfigureAwait(false);
+            await _announced.WaitAsync(_poll, cancellationToken);
         }
     }
 
     public async Task<bool> RemoveAsync(MediaJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var removed = await ExecuteAsync("DELETE FROM media_jobs WHERE job_id = @JobId", new { job.JobId }, cancellationToken).ConfigureAwait(false) > 0;
+        var removed = await ExecuteAsync("DELETE FROM media_jobs WHERE job_id = @JobId", new { job.JobId }, cancellationToken) > 0;
         // A claim on this node stops at once; one on another node at its next heartbeat.
         if (_claims.TryGetValue(job.JobId, out var claim))
-            await claim.LoseAsync().ConfigureAwait(false);
+            await claim.LoseAsync();
         return removed;
     }
 
     private async Task<int> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         }
     }
 
     private async Task<T> ScalarAsync<T>(string sql, object? parameters, CancellationToken cancellationToken)
     {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
         {
-            return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))!;
+            return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))!;
         }
     }
 
@@ -205,9 +205,9 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
         {
             var held = await _queue.ExecuteAsync(
                 "UPDATE media_jobs SET lease_until = now() + make_interval(secs => @lease) WHERE job_id = @JobId AND lease_id = @leaseId",
-                new { lease = _queue._leaseSeconds, Job.JobId, leaseId = _leaseId }, cancellationToken).ConfigureAwait(false) > 0;
+                new { lease = _queue._leaseSeconds, Job.JobId, leaseId = _leaseId }, cancellationToken) > 0;
             if (!held)
-                await LoseAsync().ConfigureAwait(false);
+                await LoseAsync();
             return held;
         }
 
@@ -221,7 +221,7 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
         {
             try
             {
-                await _lost.CancelAsync().ConfigureAwait(false);
+                await _lost.CancelAsync();
             }
             catch (ObjectDisposedException)
             {
@@ -232,10 +232,10 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
         public async ValueTask DisposeAsync()
         {
             _queue._claims.TryRemove(new KeyValuePair<Guid, Claim>(Job.JobId, this));
-            await _done.CancelAsync().ConfigureAwait(false);
+            await _done.CancelAsync();
             try
             {
-                await _heartbeat.ConfigureAwait(false);
+                await _heartbeat;
             }
             catch (OperationCanceledException)
             {
@@ -248,11 +248,11 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
         private async Task BeatAsync(CancellationToken done)
         {
             using var timer = new PeriodicTimer(_queue._heartbeat, _queue._time);
-            while (await timer.WaitForNextTickAsync(done).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(done))
             {
                 try
                 {
-                    if (!await HoldsAsync(done).ConfigureAwait(false))
+                    if (!await HoldsAsync(done))
                         return;
                 }
                 catch (Exception e) when (!done.IsCancellationRequested)
@@ -272,11 +272,11 @@ public sealed partial class PostgresMediaJobQueue : IMediaJobQueue, IDisposable
             try
             {
                 // Unlocked explicitly so the session returns to the pool clean.
-                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@LockClass, @LockId)", new { LockClass, LockId }).ConfigureAwait(false);
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@LockClass, @LockId)", new { LockClass, LockId });
             }
             finally
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync();
             }
         }
     }

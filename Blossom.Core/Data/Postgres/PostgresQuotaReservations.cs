@@ -34,7 +34,7 @@ public sealed class PostgresQuotaReservations(string connectionString, IBlobInde
     public async Task<IQuotaReservation> ReserveAsync(string? pubkey, string? sha256, long? bytes, CancellationToken cancellationToken)
     {
         var reservation = new Reservation(this, pubkey);
-        await reservation.CheckAsync(sha256, bytes, cancellationToken).ConfigureAwait(false);
+        await reservation.CheckAsync(sha256, bytes, cancellationToken);
         return reservation;
     }
 
@@ -45,7 +45,7 @@ public sealed class PostgresQuotaReservations(string connectionString, IBlobInde
     /// <summary>What the pubkey's blobs take, and whether <paramref name="bytes"/> more fit.</summary>
     private async Task<(bool Granted, long UsedBytes)> FitsAsync(string pubkey, string? sha256, long bytes, CancellationToken cancellationToken)
     {
-        var usage = await index.UsageAsync(pubkey, sha256, cancellationToken).ConfigureAwait(false);
+        var usage = await index.UsageAsync(pubkey, sha256, cancellationToken);
         return (usage.OwnsBlob || usage.UsedBytes + bytes <= quotaBytes, usage.UsedBytes);
     }
 
@@ -72,7 +72,7 @@ public sealed class PostgresQuotaReservations(string connectionString, IBlobInde
         {
             RequestedBytes = bytes ?? 0;
             if (owner.Applies(pubkey, bytes))
-                (Granted, UsedBytes) = await owner.FitsAsync(pubkey!, sha256, bytes!.Value, cancellationToken).ConfigureAwait(false);
+                (Granted, UsedBytes) = await owner.FitsAsync(pubkey!, sha256, bytes!.Value, cancellationToken);
         }
 
         public async Task<bool> ResizeAsync(string? sha256, long? bytes, CancellationToken cancellationToken)
@@ -80,10 +80,10 @@ public sealed class PostgresQuotaReservations(string connectionString, IBlobInde
             RequestedBytes = bytes ?? 0;
             if (!owner.Applies(pubkey, bytes))
                 return Granted = true;
-            _section ??= await owner.EnterAsync(pubkey!, cancellationToken).ConfigureAwait(false);
-            (Granted, UsedBytes) = await owner.FitsAsync(pubkey!, sha256, bytes!.Value, cancellationToken).ConfigureAwait(false);
+            _section ??= await owner.EnterAsync(pubkey!, cancellationToken);
+            (Granted, UsedBytes) = await owner.FitsAsync(pubkey!, sha256, bytes!.Value, cancellationToken);
             if (!Granted)
-                await DisposeAsync().ConfigureAwait(false);
+                await DisposeAsync();
             return Granted;
         }
 

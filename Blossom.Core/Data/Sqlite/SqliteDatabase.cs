@@ -31,17 +31,17 @@ public sealed class SqliteDatabase : ISqlDatabase
     /// <summary>One server process uses the file.</summary>
     public bool SharedByNodes => false;
 
-    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken).ConfigureAwait(false);
+    async Task<DbConnection> ISqlDatabase.OpenAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.OpenAsync(cancellationToken);
         // SQLite's default synchronous level, FULL, is kept: it syncs the WAL at every commit, so a
         // commit that returned survives a power loss (NORMAL would not). Concurrent uploads share
         // their commits (SqlBlobIndex.AddAsync), so FULL costs one sync per batch. The busy timeout
         // is SQLite's own (short backoffs); DefaultTimeout alone retries a busy statement every 150 ms.
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 30000;").ConfigureAwait(false);
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 30000;");
         return connection;
     }
 
@@ -53,37 +53,37 @@ public sealed class SqliteDatabase : ISqlDatabase
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         var migrations = EmbeddedMigrations.Load(MigrationsFolder);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
+            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
             HashSet<int> applied;
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
             {
                 var tracked = await connection.ExecuteScalarAsync<bool>(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')", transaction: transaction).ConfigureAwait(false);
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')", transaction: transaction);
                 if (!tracked)
                 {
                     await connection.ExecuteAsync(
-                        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)", transaction: transaction).ConfigureAwait(false);
-                    var legacyVersion = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;", transaction: transaction).ConfigureAwait(false);
+                        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)", transaction: transaction);
+                    var legacyVersion = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;", transaction: transaction);
                     await connection.ExecuteAsync(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, CAST(strftime('%s', 'now') AS INTEGER))",
-                        migrations.Where(m => m.Version <= legacyVersion), transaction).ConfigureAwait(false);
+                        migrations.Where(m => m.Version <= legacyVersion), transaction);
                 }
-                applied = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: transaction).ConfigureAwait(false)).ToHashSet();
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                applied = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: transaction)).ToHashSet();
+                await transaction.CommitAsync(cancellationToken);
             }
             foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
             {
-                var step = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (step.ConfigureAwait(false))
+                var step = await connection.BeginTransactionAsync(cancellationToken);
+                await using (step)
                 {
-                    await connection.ExecuteAsync(migration.Sql, transaction: step).ConfigureAwait(false);
+                    await connection.ExecuteAsync(migration.Sql, transaction: step);
                     await connection.ExecuteAsync(
-                        "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, CAST(strftime('%s', 'now') AS INTEGER))", migration, step).ConfigureAwait(false);
-                    await step.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, CAST(strftime('%s', 'now') AS INTEGER))", migration, step);
+                    await step.CommitAsync(cancellationToken);
                 }
             }
         }
@@ -91,20 +91,20 @@ public sealed class SqliteDatabase : ISqlDatabase
 
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_master", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sqlite_master", cancellationToken: cancellationToken));
         }
     }
 
     /// <summary>The versions applied so far, in order.</summary>
     public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var connection = await OpenAsync(cancellationToken);
+        await using (connection)
         {
-            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+            return (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations ORDER BY version", cancellationToken: cancellationToken))).AsList();
         }
     }
 }

@@ -131,7 +131,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         var probe = Path.Combine(_temp, "probe-" + Guid.NewGuid().ToString("N"));
-        await File.WriteAllBytesAsync(probe, [1], cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(probe, [1], cancellationToken);
         File.Delete(probe);
     }
 
@@ -162,7 +162,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
         {
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
-            _received = await HashingFileWriter.WriteAsync(handle!, source, maxLength, flushToDisk: true, cancellationToken).ConfigureAwait(false);
+            _received = await HashingFileWriter.WriteAsync(handle!, source, maxLength, flushToDisk: true, cancellationToken);
             return _received;
         }
 
@@ -189,7 +189,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
                 return false;
             }
             _moved = true;
-            await store._folderSyncs.RunAsync(synced).ConfigureAwait(false);
+            await store._folderSyncs.RunAsync(synced);
             return true;
         }
 

@@ -80,8 +80,8 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             File.Delete(leftover);
         try
         {
-            await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = _settings.Bucket }, cancellationToken).ConfigureAwait(false);
-            await CheckWritableAsync(cancellationToken).ConfigureAwait(false);
+            await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = _settings.Bucket }, cancellationToken);
+            await CheckWritableAsync(cancellationToken);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
@@ -89,7 +89,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
                 $"The S3 bucket '{_settings.Bucket}' at '{_settings.Endpoint}' cannot be used: {Describe(e)}. " +
                 "Check Storage:S3:Endpoint, Storage:S3:Bucket (it must exist), Storage:S3:Region, Storage:S3:AccessKey, Storage:S3:SecretKey and Storage:S3:ForcePathStyle.", e);
         }
-        await AbortStaleUploadsAsync(_settings.Prefix, key => BlobHash.IsValid(key[_settings.Prefix.Length..]), cancellationToken).ConfigureAwait(false);
+        await AbortStaleUploadsAsync(_settings.Prefix, key => BlobHash.IsValid(key[_settings.Prefix.Length..]), cancellationToken);
     }
 
     public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
@@ -103,7 +103,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
     {
         try
         {
-            var head = await _client.GetObjectMetadataAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+            var head = await _client.GetObjectMetadataAsync(_settings.Bucket, KeyOf(sha256), cancellationToken);
             return head.ContentLength;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -119,14 +119,14 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         if (length is { } wanted)
             ArgumentOutOfRangeException.ThrowIfNegative(wanted, nameof(length));
         if (length is 0)
-            return await LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is { } total ? new BlobContent(Stream.Null, total) : null;
+            return await LengthAsync(sha256, cancellationToken) is { } total ? new BlobContent(Stream.Null, total) : null;
         var request = new GetObjectRequest { BucketName = _settings.Bucket, Key = KeyOf(sha256) };
         if (offset > 0 || length is not null)
             request.ByteRange = length is { } count ? new ByteRange(offset, offset + count - 1) : new ByteRange($"bytes={offset}-");
         GetObjectResponse response;
         try
         {
-            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await _client.GetObjectAsync(request, cancellationToken);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -135,7 +135,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
             // An offset at or past the end: clipped, as an HTTP range is, that is no bytes.
-            return await LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is { } total ? new BlobContent(Stream.Null, total) : null;
+            return await LengthAsync(sha256, cancellationToken) is { } total ? new BlobContent(Stream.Null, total) : null;
         }
         // Bounded too: some S3-compatible servers answer a range that ends at byte 0 with the whole rest.
         return new BlobContent(length is { } bound ? new RangeStream(response.ResponseStream, bound) : response.ResponseStream, TotalLength(response));
@@ -155,16 +155,16 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
                 return new SharedFile(this, shared);
             }
         }
-        if (await OpenReadAsync(sha256, 0, null, cancellationToken).ConfigureAwait(false) is not { } content)
+        if (await OpenReadAsync(sha256, 0, null, cancellationToken) is not { } content)
             return null;
         var path = Path.Combine(_temp, "download-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using (content.ConfigureAwait(false))
+            await using (content)
             {
                 var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-                await using (target.ConfigureAwait(false))
-                    await content.Stream.CopyToAsync(target, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+                await using (target)
+                    await content.Stream.CopyToAsync(target, 1024 * 1024, cancellationToken);
             }
             return new TemporaryFile(path);
         }
@@ -178,12 +178,12 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
     public async Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
     {
         // S3 answers a delete of nothing with success, so only a look first tells the two apart.
-        if (await LengthAsync(sha256, cancellationToken).ConfigureAwait(false) is null)
+        if (await LengthAsync(sha256, cancellationToken) is null)
             return false;
         // A deleted blob is no longer handed out from an upload's temp file; its users keep theirs.
         lock (_sharedGate)
             _shared.Remove(sha256);
-        await _client.DeleteObjectAsync(_settings.Bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+        await _client.DeleteObjectAsync(_settings.Bucket, KeyOf(sha256), cancellationToken);
         return true;
     }
 
@@ -194,7 +194,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         var request = new ListObjectsV2Request { BucketName = _settings.Bucket, Prefix = _settings.Prefix, Delimiter = "/" };
         do
         {
-            var page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var page = await _client.ListObjectsV2Async(request, cancellationToken);
             foreach (var item in page.S3Objects ?? [])
             {
                 var sha256 = item.Key[_settings.Prefix.Length..];
@@ -216,8 +216,8 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             Key = key,
             ContentBody = "probe",
             UseChunkEncoding = false,
-        }, cancellationToken).ConfigureAwait(false);
-        await _client.DeleteObjectAsync(_settings.Bucket, key, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        await _client.DeleteObjectAsync(_settings.Bucket, key, cancellationToken);
     }
 
     public Task<string> PresignAsync(string sha256, string contentType, TimeSpan lifetime) =>
@@ -252,7 +252,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             BucketName = _settings.Bucket,
             Key = key,
             ByteRange = new ByteRange(offset, offset + length - 1),
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         // Bounded: some S3-compatible servers answer a range that ends at byte 0 with the whole rest.
         return new RangeStream(response.ResponseStream, length);
     }
@@ -276,13 +276,13 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
                 FilePath = path,
                 // Off, or some S3-compatible servers keep the aws-chunked framing as the object's bytes.
                 UseChunkEncoding = false,
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken);
             return;
         }
 
         var partSize = Math.Max(_settings.PartSizeBytes, (size + MaxParts - 1) / MaxParts);
         var parts = (int)((size + partSize - 1) / partSize);
-        var upload = await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _settings.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        var upload = await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _settings.Bucket, Key = key }, cancellationToken);
         try
         {
             var etags = new PartETag[parts];
@@ -299,20 +299,20 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
                     FilePosition = position,
                     PartSize = Math.Min(partSize, size - position),
                     UseChunkEncoding = false,
-                }, token).ConfigureAwait(false);
+                }, token);
                 etags[number - 1] = new PartETag(number, part.ETag);
-            }).ConfigureAwait(false);
+            });
             await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _settings.Bucket,
                 Key = key,
                 UploadId = upload.UploadId,
                 PartETags = [.. etags],
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken);
         }
         catch
         {
-            await AbortAsync(key, upload.UploadId).ConfigureAwait(false);
+            await AbortAsync(key, upload.UploadId);
             throw;
         }
     }
@@ -322,7 +322,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
     {
         try
         {
-            await _client.AbortMultipartUploadAsync(_settings.Bucket, key, uploadId, CancellationToken.None).ConfigureAwait(false);
+            await _client.AbortMultipartUploadAsync(_settings.Bucket, key, uploadId, CancellationToken.None);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
@@ -340,9 +340,9 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         {
             do
             {
-                var page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+                var page = await _client.ListMultipartUploadsAsync(request, cancellationToken);
                 foreach (var upload in (page.MultipartUploads ?? []).Where(u => u.Initiated is { } started && started.ToUniversalTime() < before && ours(u.Key)))
-                    await AbortAsync(upload.Key, upload.UploadId).ConfigureAwait(false);
+                    await AbortAsync(upload.Key, upload.UploadId);
                 (request.KeyMarker, request.UploadIdMarker) = page.IsTruncated == true ? (page.NextKeyMarker, page.NextUploadIdMarker) : (null, null);
             }
             while (request.KeyMarker is not null);
@@ -448,7 +448,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
             // Not flushed: the temp file is read back at once and the bucket keeps the durable copy.
-            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: false, cancellationToken).ConfigureAwait(false);
+            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: false, cancellationToken);
             return _received;
         }
 
@@ -457,9 +457,9 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             var received = _received ?? throw new InvalidOperationException("Nothing was received.");
             handle.Dispose();
             // Commits of one hash are serialized by the caller, so a look first is enough to tell a new blob.
-            if (await store.LengthAsync(received.Sha256, cancellationToken).ConfigureAwait(false) is not null)
+            if (await store.LengthAsync(received.Sha256, cancellationToken) is not null)
                 return false;
-            await store.UploadAsync(tempPath, received, cancellationToken).ConfigureAwait(false);
+            await store.UploadAsync(tempPath, received, cancellationToken);
             _shared = store.Share(received.Sha256, tempPath);
             return true;
         }

@@ -6,14 +6,14 @@ using Blossom.Core.Ingest;
 namespace Blossom.Core.Storage.S3;
 
 /// <summary>
-/// The chunks of partial uploads (BUD-14) as objects <c>&lt;Prefix&gt;partial/&lt;id&gt;/&lt;offset&gt;-&lt;guid&gt;</c>
+/// The chunks of chunked uploads (BUD-14) as objects <c>&lt;Prefix&gt;partial/&lt;id&gt;/&lt;offset&gt;-&lt;guid&gt;</c>
 /// in the blob store's bucket, so any node can take the next chunk of an upload and any node can finish it.
 /// A chunk is received into a local temp file and sent as the blob store sends a blob, so the bucket only
 /// ever shows whole chunks. The finished blob is read back from the chunks once, range by range, into a
 /// pending write of the blob store: unlike on a file system, S3 cannot append to an object, so the bytes
 /// cross the network twice more (the chunk objects stay until the blob is committed).
 /// </summary>
-public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStore
+public sealed class S3ChunkedUploadStore(S3BlobStore blobs) : IChunkedUploadStore
 {
     /// <summary>The folder under the store's prefix; the blob store's listing (one level, hashes only) never sees it.</summary>
     public const string Folder = "partial/";
@@ -24,7 +24,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     public Task InitializeAsync(CancellationToken cancellationToken) =>
         blobs.AbortStaleUploadsAsync(Root, _ => true, cancellationToken);
 
-    public async Task<PartialChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
+    public async Task<StoredChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -36,9 +36,9 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         try
         {
             using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-                await StreamCopy.CopyAsync(body, handle, 0, length, null, cancellationToken).ConfigureAwait(false);
-            await blobs.UploadFileAsync(path, key, length, cancellationToken).ConfigureAwait(false);
-            return new PartialChunk(offset, length, part);
+                await StreamCopy.CopyAsync(body, handle, 0, length, null, cancellationToken);
+            await blobs.UploadFileAsync(path, key, length, cancellationToken);
+            return new StoredChunk(offset, length, part);
         }
         finally
         {
@@ -46,22 +46,22 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         }
     }
 
-    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<StoredChunk> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        var ranges = PartialChunks.Cover(chunks, 0, length).Select(r => new ChunkRange(r.Chunk.Part, r.From - r.Chunk.Offset, r.Count)).ToList();
+        var ranges = StoredChunks.Cover(chunks, 0, length).Select(r => new ChunkRange(r.Chunk.Part, r.From - r.Chunk.Offset, r.Count)).ToList();
         var source = new ChunkRangesStream(blobs, FolderOf(id), ranges);
-        await using (source.ConfigureAwait(false))
+        await using (source)
         {
-            var pending = await blobs.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+            var pending = await blobs.BeginWriteAsync(cancellationToken);
             try
             {
-                var received = await pending.ReceiveAsync(source, length, cancellationToken).ConfigureAwait(false);
+                var received = await pending.ReceiveAsync(source, length, cancellationToken);
                 return (pending, received);
             }
             catch
             {
-                await pending.DisposeAsync().ConfigureAwait(false);
+                await pending.DisposeAsync();
                 throw;
             }
         }
@@ -73,7 +73,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         do
         {
             // A page holds at most 1000 keys, as many as one multi-object delete takes.
-            var page = await blobs.Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var page = await blobs.Client.ListObjectsV2Async(request, cancellationToken);
             if (page.S3Objects is { Count: > 0 } objects)
             {
                 await blobs.Client.DeleteObjectsAsync(new DeleteObjectsRequest
@@ -81,7 +81,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
                     BucketName = blobs.Settings.Bucket,
                     Objects = [.. objects.Select(o => new KeyVersion { Key = o.Key })],
                     Quiet = true,
-                }, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken);
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
@@ -89,19 +89,19 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
     }
 
     /// <summary>Each upload with chunks in the bucket once, with its newest chunk's time; the listing's key order keeps an upload's chunks together.</summary>
-    public async IAsyncEnumerable<StoredPartialUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredChunkedUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = blobs.Settings.Bucket, Prefix = Root };
-        StoredPartialUpload? current = null;
+        StoredChunkedUpload? current = null;
         do
         {
-            var page = await blobs.Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var page = await blobs.Client.ListObjectsV2Async(request, cancellationToken);
             foreach (var item in page.S3Objects ?? [])
             {
                 var rest = item.Key[Root.Length..];
                 var slash = rest.IndexOf('/', StringComparison.Ordinal);
                 var id = slash < 0 ? "" : rest[..slash];
-                if (!PartialUpload.IsValidId(id))
+                if (!ChunkedUpload.IsValidId(id))
                     continue;
                 var modified = item.LastModified is { } time ? new DateTimeOffset(time.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
                 if (current is not null && current.Id != id)
@@ -109,7 +109,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
                     yield return current;
                     current = null;
                 }
-                current = current is null || modified > current.LastModified ? new StoredPartialUpload(id, modified) : current;
+                current = current is null || modified > current.LastModified ? new StoredChunkedUpload(id, modified) : current;
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
@@ -120,7 +120,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
 
     private string FolderOf(string id)
     {
-        if (!PartialUpload.IsValidId(id))
+        if (!ChunkedUpload.IsValidId(id))
             throw new ArgumentException("Not the id of a partial upload.", nameof(id));
         return $"{Root}{id}/";
     }
@@ -152,10 +152,10 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
                     if (_next == ranges.Count)
                         return 0;
                     var range = ranges[_next++];
-                    _current = await blobs.OpenRangeAsync(folder + range.Part, range.From, range.Count, cancellationToken).ConfigureAwait(false);
+                    _current = await blobs.OpenRangeAsync(folder + range.Part, range.From, range.Count, cancellationToken);
                     _remaining = range.Count;
                 }
-                var read = _remaining == 0 ? 0 : await _current.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken).ConfigureAwait(false);
+                var read = _remaining == 0 ? 0 : await _current.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken);
                 if (read > 0)
                 {
                     _remaining -= read;
@@ -165,7 +165,7 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
                 // catch that, but this says where.
                 if (_remaining > 0)
                     throw new InvalidDataException($"The chunk {ranges[_next - 1].Part} of the upload ended {_remaining} bytes early.");
-                await _current.DisposeAsync().ConfigureAwait(false);
+                await _current.DisposeAsync();
                 _current = null;
             }
         }
@@ -184,9 +184,9 @@ public sealed class S3PartialUploadStore(S3BlobStore blobs) : IPartialUploadStor
         public override async ValueTask DisposeAsync()
         {
             if (_current is not null)
-                await _current.DisposeAsync().ConfigureAwait(false);
+                await _current.DisposeAsync();
             _current = null;
-            await base.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync();
         }
 
         protected override void Dispose(bool disposing)

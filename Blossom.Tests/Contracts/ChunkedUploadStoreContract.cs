@@ -5,10 +5,10 @@ using Blossom.Tests.Infrastructure;
 namespace Blossom.Tests.Contracts;
 
 /// <summary>
-/// What every <see cref="IPartialUploadStore"/> promises, written once: each implementation runs it
+/// What every <see cref="IChunkedUploadStore"/> promises, written once: each implementation runs it
 /// through a small subclass that opens the store beside its blob store, in a place of its own.
 /// </summary>
-public abstract class PartialUploadStoreContract : IAsyncLifetime
+public abstract class ChunkedUploadStoreContract : IAsyncLifetime
 {
     // Chunks larger than one copy buffer (and, on S3, than a part), so writes and reads cross their boundaries.
     private const int BlobBytes = 3 * 1024 * 1024 + 4321;
@@ -16,27 +16,27 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
 
     private readonly byte[] _data = BlossomRequests.RandomBlob(BlobBytes);
     private IBlobStore _blobs = null!;
-    private IPartialUploadStore _partial = null!;
+    private IChunkedUploadStore _chunkStore = null!;
 
     private string Hash => BlossomRequests.Sha256(_data);
 
     /// <summary>
-    /// The blob store and the partial-upload store beside it, new instances over the same place at each
+    /// The blob store and the chunked-upload store beside it, new instances over the same place at each
     /// call, as a restart makes them; the contract initializes them.
     /// </summary>
-    protected abstract Task<(IBlobStore Blobs, IPartialUploadStore Partial)> OpenAsync();
+    protected abstract Task<(IBlobStore Blobs, IChunkedUploadStore ChunkStore)> OpenAsync();
 
     /// <summary>Removes whatever <see cref="OpenAsync"/> made.</summary>
     protected abstract Task RemoveAsync();
 
-    public async Task InitializeAsync() => (_blobs, _partial) = await OpenInitializedAsync();
+    public async Task InitializeAsync() => (_blobs, _chunkStore) = await OpenInitializedAsync();
 
     public Task DisposeAsync() => RemoveAsync();
 
     [Fact]
     public async Task Assemble_ChunksInOrder_TheBlobsBytesAndHash()
     {
-        var chunks = new List<PartialChunk>();
+        var chunks = new List<StoredChunk>();
         for (var offset = 0; offset < BlobBytes; offset += ChunkBytes)
             chunks.Add(await WriteAsync(offset, Math.Min(ChunkBytes, BlobBytes - offset)));
 
@@ -46,7 +46,7 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     [Fact]
     public async Task Assemble_ChunksOutOfOrder_TheBlobsBytesAndHash()
     {
-        var chunks = new List<PartialChunk>();
+        var chunks = new List<StoredChunk>();
         foreach (var offset in (int[])[ChunkBytes * 2, 0, ChunkBytes * 3, ChunkBytes])
             chunks.Add(await WriteAsync(offset, Math.Min(ChunkBytes, BlobBytes - offset)));
 
@@ -56,7 +56,7 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     [Fact]
     public async Task Assemble_OverlappingAndRepeatedChunks_TheBlobsBytesAndHash()
     {
-        List<PartialChunk> chunks =
+        List<StoredChunk> chunks =
         [
             await WriteAsync(0, ChunkBytes),
             await WriteAsync(ChunkBytes * 2, BlobBytes - ChunkBytes * 2),
@@ -72,7 +72,7 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     [Fact]
     public async Task WriteChunk_BodyEndsEarly_ThrowsAndNothingOfItCounts()
     {
-        var chunks = new List<PartialChunk>();
+        var chunks = new List<StoredChunk>();
 
         // A first chunk that dies halfway, then one in the middle; the retries carry other bytes at the
         // same places, so anything the broken ones left would show in the blob.
@@ -88,12 +88,12 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     public async Task Delete_RemovesEveryChunkOfTheUploadOnly()
     {
         var other = BlossomRequests.Sha256([1, 2, 3]);
-        await _partial.WriteChunkAsync(other, 0, 3, new MemoryStream([1, 2, 3]), CancellationToken.None);
+        await _chunkStore.WriteChunkAsync(other, 0, 3, new MemoryStream([1, 2, 3]), CancellationToken.None);
         await WriteAsync(0, ChunkBytes);
         await WriteAsync(ChunkBytes * 2, ChunkBytes);
 
-        await _partial.DeleteAsync(Hash, CancellationToken.None);
-        await _partial.DeleteAsync(BlossomRequests.Sha256([9]), CancellationToken.None);
+        await _chunkStore.DeleteAsync(Hash, CancellationToken.None);
+        await _chunkStore.DeleteAsync(BlossomRequests.Sha256([9]), CancellationToken.None);
 
         (await ListAsync()).Select(u => u.Id).Should().Equal(other);
     }
@@ -103,11 +103,11 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     {
         var before = DateTimeOffset.UtcNow.AddMinutes(-1);
         // An id as the rules make them now, beside one named by its hash as before.
-        var other = PartialUpload.NewId();
+        var other = ChunkedUpload.NewId();
         (await ListAsync()).Should().BeEmpty();
         await WriteAsync(ChunkBytes, ChunkBytes);
         await WriteAsync(0, ChunkBytes);
-        await _partial.WriteChunkAsync(other, 1, 2, new MemoryStream([2, 3]), CancellationToken.None);
+        await _chunkStore.WriteChunkAsync(other, 1, 2, new MemoryStream([2, 3]), CancellationToken.None);
 
         var listed = await ListAsync();
 
@@ -120,9 +120,9 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     [Fact]
     public async Task Assemble_AfterARestart_UsesTheChunksWrittenBefore()
     {
-        var chunks = new List<PartialChunk> { await WriteAsync(0, ChunkBytes), await WriteAsync(ChunkBytes * 2, BlobBytes - ChunkBytes * 2) };
+        var chunks = new List<StoredChunk> { await WriteAsync(0, ChunkBytes), await WriteAsync(ChunkBytes * 2, BlobBytes - ChunkBytes * 2) };
 
-        (_blobs, _partial) = await OpenInitializedAsync();
+        (_blobs, _chunkStore) = await OpenInitializedAsync();
         chunks.Add(await WriteAsync(ChunkBytes, ChunkBytes));
 
         (await ListAsync()).Select(u => u.Id).Should().Equal(Hash);
@@ -133,9 +133,9 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
     public async Task Assemble_EmptyBlob_CommitsIt()
     {
         var empty = BlossomRequests.Sha256([]);
-        var chunk = await _partial.WriteChunkAsync(empty, 0, 0, Stream.Null, CancellationToken.None);
+        var chunk = await _chunkStore.WriteChunkAsync(empty, 0, 0, Stream.Null, CancellationToken.None);
 
-        var (pending, received) = await _partial.AssembleAsync(empty, 0, [chunk], CancellationToken.None);
+        var (pending, received) = await _chunkStore.AssembleAsync(empty, 0, [chunk], CancellationToken.None);
         await using (pending)
         {
             received.Should().Be(new ReceivedBlob(empty, 0));
@@ -145,7 +145,7 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
         (await _blobs.LengthAsync(empty, CancellationToken.None)).Should().Be(0);
     }
 
-    private async Task<(IBlobStore, IPartialUploadStore)> OpenInitializedAsync()
+    private async Task<(IBlobStore, IChunkedUploadStore)> OpenInitializedAsync()
     {
         var (blobs, partial) = await OpenAsync();
         await blobs.InitializeAsync(CancellationToken.None);
@@ -153,21 +153,21 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
         return (blobs, partial);
     }
 
-    private Task<PartialChunk> WriteAsync(int offset, int length) =>
-        _partial.WriteChunkAsync(Hash, offset, length, new MemoryStream(_data, offset, length, writable: false), CancellationToken.None);
+    private Task<StoredChunk> WriteAsync(int offset, int length) =>
+        _chunkStore.WriteChunkAsync(Hash, offset, length, new MemoryStream(_data, offset, length, writable: false), CancellationToken.None);
 
     /// <summary>A chunk whose body ends halfway, and whose bytes are not the blob's.</summary>
     private async Task FailingWriteAsync(int offset, int length)
     {
-        var write = () => _partial.WriteChunkAsync(Hash, offset, length, new MemoryStream(BlossomRequests.RandomBlob(length / 2)), CancellationToken.None);
+        var write = () => _chunkStore.WriteChunkAsync(Hash, offset, length, new MemoryStream(BlossomRequests.RandomBlob(length / 2)), CancellationToken.None);
 
         await write.Should().ThrowAsync<EndOfStreamException>();
     }
 
     /// <summary>Builds the blob from <paramref name="chunks"/>, checks its hash and size, commits it, and reads it back from the blob store.</summary>
-    private async Task AssembleAndCommitAsync(IReadOnlyList<PartialChunk> chunks)
+    private async Task AssembleAndCommitAsync(IReadOnlyList<StoredChunk> chunks)
     {
-        var (pending, received) = await _partial.AssembleAsync(Hash, BlobBytes, chunks, CancellationToken.None);
+        var (pending, received) = await _chunkStore.AssembleAsync(Hash, BlobBytes, chunks, CancellationToken.None);
         await using (pending)
         {
             received.Should().Be(new ReceivedBlob(Hash, BlobBytes));
@@ -180,5 +180,5 @@ public abstract class PartialUploadStoreContract : IAsyncLifetime
         copy.ToArray().SequenceEqual(_data).Should().BeTrue("the blob holds exactly the uploaded bytes");
     }
 
-    private async Task<List<StoredPartialUpload>> ListAsync() => await _partial.EnumerateAsync(CancellationToken.None).ToListAsync();
+    private async Task<List<StoredChunkedUpload>> ListAsync() => await _chunkStore.EnumerateAsync(CancellationToken.None).ToListAsync();
 }

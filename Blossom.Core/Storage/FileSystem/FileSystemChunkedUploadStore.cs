@@ -10,7 +10,7 @@ using static Blossom.Core.Storage.StreamCopy;
 namespace Blossom.Core.Storage.FileSystem;
 
 /// <summary>
-/// Chunks of partial uploads in <c>.tmp/partial/&lt;id&gt;/</c> of the blob store, which its start-up
+/// Chunks of chunked uploads in <c>.tmp/partial/&lt;id&gt;/</c> of the blob store, which its start-up
 /// sweep leaves alone, so they survive a restart. Chunks sent in order grow one file, the spine, which is
 /// hashed as it grows and becomes the blob by a rename: in order, no byte is read twice. Any other chunk
 /// (ahead of the spine's end, or arriving while another chunk appends) is a file of its own, copied into
@@ -25,7 +25,7 @@ namespace Blossom.Core.Storage.FileSystem;
 /// spine without its process does not grow. Its bytes below its recorded end never change, so any process
 /// may read them.
 /// </remarks>
-public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, BlossomMetrics metrics) : IPartialUploadStore
+public sealed class FileSystemChunkedUploadStore(FileSystemBlobStore blobs, BlossomMetrics metrics) : IChunkedUploadStore
 {
     /// <summary>How the names of spines start; a spine's byte <c>n</c> is byte <c>n</c> of the upload.</summary>
     public const string SpinePrefix = "spine-";
@@ -42,7 +42,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         return Task.CompletedTask;
     }
 
-    public async Task<PartialChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
+    public async Task<StoredChunk> WriteChunkAsync(string id, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -52,7 +52,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         {
             try
             {
-                return await AppendAsync(spine, offset, length, body, cancellationToken).ConfigureAwait(false);
+                return await AppendAsync(spine, offset, length, body, cancellationToken);
             }
             finally
             {
@@ -64,7 +64,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         try
         {
             using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
-            await CopyAsync(body, file, 0, length, null, cancellationToken).ConfigureAwait(false);
+            await CopyAsync(body, file, 0, length, null, cancellationToken);
             RandomAccess.FlushToDisk(file);
         }
         catch
@@ -72,10 +72,10 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             File.Delete(path);
             throw;
         }
-        return new PartialChunk(offset, length, name);
+        return new StoredChunk(offset, length, name);
     }
 
-    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    public async Task<(IPendingBlob Pending, ReceivedBlob Received)> AssembleAsync(string id, long length, IReadOnlyList<StoredChunk> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         Spine? spine;
@@ -85,13 +85,13 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
                 spine.Retire();
         }
         if (spine is null)
-            return await RebuildAsync(id, length, chunks, cancellationToken).ConfigureAwait(false);
+            return await RebuildAsync(id, length, chunks, cancellationToken);
         using (spine)
         {
-            await spine.IdleAsync().ConfigureAwait(false);
+            await spine.IdleAsync();
             return chunks.Any(c => c.Part == spine.Name)
-                ? await CompleteSpineAsync(id, spine, length, chunks, cancellationToken).ConfigureAwait(false)
-                : await RebuildAsync(id, length, chunks, cancellationToken).ConfigureAwait(false);
+                ? await CompleteSpineAsync(id, spine, length, chunks, cancellationToken)
+                : await RebuildAsync(id, length, chunks, cancellationToken);
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     /// This process's spine, its hash continued: cut to what is recorded of it, then the pieces it lacks
     /// appended from the other chunks. Chunks that came in order are not read again.
     /// </summary>
-    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> CompleteSpineAsync(string id, Spine spine, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> CompleteSpineAsync(string id, Spine spine, long length, IReadOnlyList<StoredChunk> chunks, CancellationToken cancellationToken)
     {
         var covered = chunks.Where(c => c.Part == spine.Name).Max(c => c.End);
         // Past the recorded end lie bytes nobody counts on (an append whose record failed): they go first,
@@ -114,12 +114,12 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         else
         {
             hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await HashAsync(spine.File, covered, hash, cancellationToken).ConfigureAwait(false);
-            metrics.PartialBytesReread(covered);
+            await HashAsync(spine.File, covered, hash, cancellationToken);
+            metrics.ChunkedUploadBytesReread(covered);
         }
         using (hash)
         {
-            await CopyPiecesAsync(id, spine.File, PartialChunks.Cover(chunks.Where(c => c.Part != spine.Name), covered, length), hash, cancellationToken).ConfigureAwait(false);
+            await CopyPiecesAsync(id, spine.File, StoredChunks.Cover(chunks.Where(c => c.Part != spine.Name), covered, length), hash, cancellationToken);
             RandomAccess.FlushToDisk(spine.File);
             var received = new ReceivedBlob(Convert.ToHexStringLower(hash.GetHashAndReset()), length);
             return (blobs.Adopt(Path.Combine(FolderOf(id), spine.Name), received), received);
@@ -130,7 +130,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     /// The blob copied from its chunks into a new file while hashing it: when the spine's process is gone
     /// (a restart) or is another node, whose spine may still be appended to past what is recorded of it.
     /// </summary>
-    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> RebuildAsync(string id, long length, IReadOnlyList<PartialChunk> chunks, CancellationToken cancellationToken)
+    private async Task<(IPendingBlob Pending, ReceivedBlob Received)> RebuildAsync(string id, long length, IReadOnlyList<StoredChunk> chunks, CancellationToken cancellationToken)
     {
         // An empty upload had no chunk that made its folder.
         var path = Path.Combine(Directory.CreateDirectory(FolderOf(id)).FullName, $"blob-{Guid.NewGuid():N}");
@@ -138,7 +138,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         try
         {
             using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
-            await CopyPiecesAsync(id, file, PartialChunks.Cover(chunks, 0, length), hash, cancellationToken).ConfigureAwait(false);
+            await CopyPiecesAsync(id, file, StoredChunks.Cover(chunks, 0, length), hash, cancellationToken);
             RandomAccess.FlushToDisk(file);
         }
         catch
@@ -151,14 +151,14 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     }
 
     /// <summary>Copies each piece from its chunk's file to the same position of <paramref name="target"/>, hashing it.</summary>
-    private async Task CopyPiecesAsync(string id, SafeFileHandle target, IEnumerable<(PartialChunk Chunk, long From, long Count)> pieces, IncrementalHash hash, CancellationToken cancellationToken)
+    private async Task CopyPiecesAsync(string id, SafeFileHandle target, IEnumerable<(StoredChunk Chunk, long From, long Count)> pieces, IncrementalHash hash, CancellationToken cancellationToken)
     {
         foreach (var (chunk, from, count) in pieces)
         {
             using var source = new FileStream(Path.Combine(FolderOf(id), chunk.Part), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             source.Position = chunk.Part.StartsWith(SpinePrefix, StringComparison.Ordinal) ? from : from - chunk.Offset;
-            await CopyAsync(source, target, from, count, hash, cancellationToken).ConfigureAwait(false);
-            metrics.PartialBytesReread(count);
+            await CopyAsync(source, target, from, count, hash, cancellationToken);
+            metrics.ChunkedUploadBytesReread(count);
         }
     }
 
@@ -176,7 +176,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<StoredPartialUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredChunkedUpload> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ForgetVanishedSpines();
         if (!Directory.Exists(_root))
@@ -184,7 +184,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!PartialUpload.IsValidId(folder.Name))
+            if (!ChunkedUpload.IsValidId(folder.Name))
                 continue;
             DateTime written;
             try
@@ -196,7 +196,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
                 // Completed or discarded while listed.
                 continue;
             }
-            yield return new StoredPartialUpload(folder.Name, new DateTimeOffset(written, TimeSpan.Zero));
+            yield return new StoredChunkedUpload(folder.Name, new DateTimeOffset(written, TimeSpan.Zero));
         }
     }
 
@@ -264,17 +264,17 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     /// replaces it only once every byte is written and flushed; a failed append is cut off again. What is
     /// recorded is the whole spine, [0, end), which holds the chunk: bytes below the end were there already.
     /// </summary>
-    private static async Task<PartialChunk> AppendAsync(Spine spine, long offset, long length, Stream body, CancellationToken cancellationToken)
+    private static async Task<StoredChunk> AppendAsync(Spine spine, long offset, long length, Stream body, CancellationToken cancellationToken)
     {
         var skipped = Math.Min(spine.End - offset, length);
-        await CopyAsync(body, null, 0, skipped, null, cancellationToken).ConfigureAwait(false);
+        await CopyAsync(body, null, 0, skipped, null, cancellationToken);
         var appended = length - skipped;
         if (appended > 0)
         {
             var hash = spine.Hash?.Clone();
             try
             {
-                await CopyAsync(body, spine.File, spine.End, appended, hash, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(body, spine.File, spine.End, appended, hash, cancellationToken);
                 RandomAccess.FlushToDisk(spine.File);
             }
             catch
@@ -294,7 +294,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
             spine.Hash = hash;
             spine.End += appended;
         }
-        return new PartialChunk(0, spine.End, spine.Name);
+        return new StoredChunk(0, spine.End, spine.Name);
     }
 
     /// <summary>Hashes the first <paramref name="count"/> bytes of <paramref name="file"/>.</summary>
@@ -305,7 +305,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
         {
             for (long done = 0; done < count;)
             {
-                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(BufferSize, count - done)), done, cancellationToken).ConfigureAwait(false);
+                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(BufferSize, count - done)), done, cancellationToken);
                 if (read == 0)
                     throw new EndOfStreamException("The spine is shorter than its length.");
                 hash.AppendData(buffer, 0, read);
@@ -319,7 +319,7 @@ public sealed class FileSystemPartialUploadStore(FileSystemBlobStore blobs, Blos
     }
 
     private string FolderOf(string id) =>
-        PartialUpload.IsValidId(id) ? Path.Combine(_root, id) : throw new ArgumentException("Not the id of a partial upload.", nameof(id));
+        ChunkedUpload.IsValidId(id) ? Path.Combine(_root, id) : throw new ArgumentException("Not the id of a partial upload.", nameof(id));
 
     /// <summary>
     /// The growing file of an upload's in-order bytes, its running hash and its end, entered by one

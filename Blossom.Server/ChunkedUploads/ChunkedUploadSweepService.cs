@@ -3,13 +3,13 @@ using Blossom.Core.Ingest;
 namespace Blossom.Server;
 
 /// <summary>
-/// Completes multi-part uploads (BUD-14) that hold every byte but were left by a node that died while
+/// Completes chunked uploads (BUD-14) that hold every byte but were left by a node that died while
 /// completing them, and discards those that went without a chunk for <c>Upload:PartialTimeoutSeconds</c>,
 /// with their bytes, freeing the quota they held. It looks at start and then every quarter of the timeout
 /// (at most every 30 s), so an upload goes at most that much after it expired; on every node, since each
 /// upload is handed to one of them only.
 /// </summary>
-internal sealed partial class PartialUploadSweepService(ChunkedUploads uploads, TimeProvider time, ILogger<PartialUploadSweepService> logger)
+internal sealed partial class ChunkedUploadSweepService(ChunkedUploads uploads, TimeProvider time, ILogger<ChunkedUploadSweepService> logger)
     : PeriodicSweepService(time)
 {
     private static readonly TimeSpan LongestInterval = TimeSpan.FromSeconds(30);
@@ -20,7 +20,7 @@ internal sealed partial class PartialUploadSweepService(ChunkedUploads uploads, 
 
     protected override async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        var swept = await uploads.SweepAsync(cancellationToken).ConfigureAwait(false);
+        var swept = await uploads.SweepAsync(cancellationToken);
         if (swept.Completed > 0)
             LogCompleted(swept.Completed);
         if (swept.Discarded > 0)

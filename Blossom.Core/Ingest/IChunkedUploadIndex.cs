@@ -1,10 +1,10 @@
 namespace Blossom.Core.Ingest;
 
 /// <summary>
-/// The state of partial uploads (BUD-14), shared by every node on the same database: which uploads
+/// The state of chunked uploads (BUD-14), shared by every node on the same database: which uploads
 /// are under way, whose they are, which chunks each holds, and who is completing one.
 /// </summary>
-public interface IPartialUploadIndex
+public interface IChunkedUploadIndex
 {
     /// <summary>
     /// Prepares the index at start-up. A database that only this process uses releases every completion
@@ -16,19 +16,19 @@ public interface IPartialUploadIndex
     /// Records <paramref name="upload"/> unless its owner already has an upload of its hash; answers the
     /// one that exists afterwards, and whether this call made it.
     /// </summary>
-    Task<(PartialUpload Upload, bool Created)> StartAsync(PartialUpload upload, CancellationToken cancellationToken);
+    Task<(ChunkedUpload Upload, bool Created)> StartAsync(ChunkedUpload upload, CancellationToken cancellationToken);
 
     /// <summary>The upload of <paramref name="sha256"/> by <paramref name="owner"/> (null: the anonymous one).</summary>
-    Task<PartialUpload?> FindAsync(string sha256, string? owner, CancellationToken cancellationToken);
+    Task<ChunkedUpload?> FindAsync(string sha256, string? owner, CancellationToken cancellationToken);
 
     /// <summary>Every uploader's upload of <paramref name="sha256"/>.</summary>
-    Task<IReadOnlyList<PartialUpload>> OfBlobAsync(string sha256, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ChunkedUpload>> OfBlobAsync(string sha256, CancellationToken cancellationToken);
 
     /// <summary>Whether the upload <paramref name="id"/> is under way.</summary>
     Task<bool> ExistsAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The upload's recorded chunks, by offset.</summary>
-    Task<IReadOnlyList<PartialChunk>> ChunksAsync(string id, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredChunk>> ChunksAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Marks activity at <paramref name="now"/>, so a long chunk does not look idle; false when the upload is gone.</summary>
     Task<bool> TouchAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);
@@ -37,7 +37,7 @@ public interface IPartialUploadIndex
     /// Records chunks whose bytes are stored (none: only marks activity) and marks activity; answers every
     /// chunk recorded, these included, by offset, or null when the upload is gone (expired or finished meanwhile).
     /// </summary>
-    Task<IReadOnlyList<PartialChunk>?> AddChunksAsync(string id, IReadOnlyList<PartialChunk> chunks, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredChunk>?> AddChunksAsync(string id, IReadOnlyList<StoredChunk> chunks, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Claims the upload for completion until <paramref name="until"/>, unless a claim holds at
@@ -53,7 +53,7 @@ public interface IPartialUploadIndex
     /// no claim holds at <paramref name="now"/>, and no activity since <paramref name="quietSince"/>, so that
     /// a chunk about to claim its upload is not raced. Left so by a node that died while completing one.
     /// </summary>
-    Task<IReadOnlyList<PartialUpload>> StalledAsync(DateTimeOffset now, DateTimeOffset quietSince, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ChunkedUpload>> StalledAsync(DateTimeOffset now, DateTimeOffset quietSince, CancellationToken cancellationToken);
 
     /// <summary>Forgets the upload and its chunks; false when it was gone.</summary>
     Task<bool> RemoveAsync(string id, CancellationToken cancellationToken);

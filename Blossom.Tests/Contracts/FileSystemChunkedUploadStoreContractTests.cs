@@ -7,17 +7,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Contracts;
 
-/// <summary>The partial-upload store contract beside a blob store on a folder of its own.</summary>
-public sealed class FileSystemPartialUploadStoreContractTests : PartialUploadStoreContract, IDisposable
+/// <summary>The chunked-upload store contract beside a blob store on a folder of its own.</summary>
+public sealed class FileSystemChunkedUploadStoreContractTests : ChunkedUploadStoreContract, IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("blossom-partial-").FullName;
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    protected override Task<(IBlobStore Blobs, IPartialUploadStore Partial)> OpenAsync()
+    protected override Task<(IBlobStore Blobs, IChunkedUploadStore ChunkStore)> OpenAsync()
     {
         var blobs = new FileSystemBlobStore(Path.Combine(_root, "blobs"));
-        var partial = new FileSystemPartialUploadStore(blobs, new BlossomMetrics(_services.GetRequiredService<IMeterFactory>()));
-        return Task.FromResult<(IBlobStore, IPartialUploadStore)>((blobs, partial));
+        var partial = new FileSystemChunkedUploadStore(blobs, new BlossomMetrics(_services.GetRequiredService<IMeterFactory>()));
+        return Task.FromResult<(IBlobStore, IChunkedUploadStore)>((blobs, partial));
     }
 
     protected override Task RemoveAsync()

@@ -4,15 +4,15 @@ using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Contracts;
 
-/// <summary>What every <see cref="IPartialUploadIndex"/> does, whatever database it keeps its rows in.</summary>
-public abstract class PartialUploadIndexContract : ContractSuite
+/// <summary>What every <see cref="IChunkedUploadIndex"/> does, whatever database it keeps its rows in.</summary>
+public abstract class ChunkedUploadIndexContract : ContractSuite
 {
     private const string Alice = "aa00000000000000000000000000000000000000000000000000000000000000";
     private const string Bob = "bb00000000000000000000000000000000000000000000000000000000000000";
     // Milliseconds matter: the idle timeout may be a second.
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
     private static readonly CancellationToken None = CancellationToken.None;
-    private IPartialUploadIndex _index = null!;
+    private IChunkedUploadIndex _index = null!;
 
     /// <summary>Whether a claim left at start-up goes at once (a database one process uses) or lapses (a shared one).</summary>
     protected abstract bool ReleasesClaimsAtStart { get; }
@@ -20,7 +20,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _index = Database.PartialUploads();
+        _index = Database.ChunkedUploadIndex();
     }
 
     [Fact]
@@ -85,10 +85,10 @@ public abstract class PartialUploadIndexContract : ContractSuite
     {
         await _index.StartAsync(Upload(1, Alice), None);
 
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(500, 500, "b")], T0.AddSeconds(1), None))
-            .Should().Equal(new PartialChunk(500, 500, "b"));
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 100, "a"), new PartialChunk(200, 100, "c")], T0.AddSeconds(2), None))
-            .Should().Equal(new PartialChunk(0, 100, "a"), new PartialChunk(200, 100, "c"), new PartialChunk(500, 500, "b"));
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(500, 500, "b")], T0.AddSeconds(1), None))
+            .Should().Equal(new StoredChunk(500, 500, "b"));
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 100, "a"), new StoredChunk(200, 100, "c")], T0.AddSeconds(2), None))
+            .Should().Equal(new StoredChunk(0, 100, "a"), new StoredChunk(200, 100, "c"), new StoredChunk(500, 500, "b"));
         (await _index.AddChunksAsync(Id(1, Alice), [], T0.AddSeconds(3), None))
             .Should().HaveCount(3, "a chunk whose bytes were all held already records nothing, but marks activity");
 
@@ -102,7 +102,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
         await _index.StartAsync(Upload(1, Alice), None);
         await _index.StartAsync(Upload(1, Bob), None);
 
-        await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 10, "a")], T0, None);
+        await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 10, "a")], T0, None);
 
         (await _index.ChunksAsync(Id(1, Bob), None)).Should().BeEmpty();
     }
@@ -111,21 +111,21 @@ public abstract class PartialUploadIndexContract : ContractSuite
     public async Task AddChunksAsync_PartRecordedAgainWithMoreBytes_KeepsTheLongest()
     {
         await _index.StartAsync(Upload(1, Alice), None);
-        await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 300, "spine")], T0, None);
+        await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 300, "spine")], T0, None);
 
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 800, "spine")], T0, None)).Should().Equal(new PartialChunk(0, 800, "spine"));
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 100, "spine")], T0, None)).Should().Equal(new PartialChunk(0, 800, "spine"));
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 800, "spine")], T0, None)).Should().Equal(new StoredChunk(0, 800, "spine"));
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 100, "spine")], T0, None)).Should().Equal(new StoredChunk(0, 800, "spine"));
     }
 
     [Fact]
     public async Task AddChunksAsync_UploadGone_NullAndNothingRecorded()
     {
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 10, "a")], T0, None)).Should().BeNull();
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 10, "a")], T0, None)).Should().BeNull();
 
         await _index.StartAsync(Upload(1, Alice), None);
         await _index.RemoveAsync(Id(1, Alice), None);
 
-        (await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 10, "a")], T0, None)).Should().BeNull();
+        (await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 10, "a")], T0, None)).Should().BeNull();
         (await _index.ChunksAsync(Id(1, Alice), None)).Should().BeEmpty();
     }
 
@@ -133,7 +133,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
     public async Task AddChunksAsync_ChunksAtOnce_TheLastRecordedSeesThemAll()
     {
         await _index.StartAsync(Upload(1, Alice), None);
-        var chunks = Enumerable.Range(0, 16).Select(i => new PartialChunk(i * 100, 100, $"p{i:D2}")).ToList();
+        var chunks = Enumerable.Range(0, 16).Select(i => new StoredChunk(i * 100, 100, $"p{i:D2}")).ToList();
 
         var answers = await Task.WhenAll(chunks.Select(chunk => Task.Run(() => _index.AddChunksAsync(Id(1, Alice), [chunk], T0, None))));
 
@@ -200,7 +200,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
         await _index.StartAsync(Upload(1, Alice), None);
         await _index.ClaimCompletionAsync(Id(1, Alice), T0, T0.AddSeconds(30), None);
 
-        await Database.PartialUploads().InitializeAsync(None);
+        await Database.ChunkedUploadIndex().InitializeAsync(None);
 
         (await _index.ClaimCompletionAsync(Id(1, Alice), T0.AddSeconds(1), T0.AddSeconds(31), None)).Should().Be(ReleasesClaimsAtStart);
     }
@@ -211,8 +211,8 @@ public abstract class PartialUploadIndexContract : ContractSuite
         foreach (var n in Enumerable.Range(1, 5))
             await _index.StartAsync(Upload(n, Alice), None);
         foreach (var n in new[] { 1, 3, 4, 5 })
-            await _index.AddChunksAsync(Id(n, Alice), [new PartialChunk(0, 600, "a"), new PartialChunk(500, 500, "b")], T0, None);
-        await _index.AddChunksAsync(Id(2, Alice), [new PartialChunk(0, 999, "a")], T0, None);
+            await _index.AddChunksAsync(Id(n, Alice), [new StoredChunk(0, 600, "a"), new StoredChunk(500, 500, "b")], T0, None);
+        await _index.AddChunksAsync(Id(2, Alice), [new StoredChunk(0, 999, "a")], T0, None);
         await _index.ClaimCompletionAsync(Id(3, Alice), T0, T0.AddSeconds(60), None);
         await _index.ClaimCompletionAsync(Id(4, Alice), T0, T0.AddSeconds(5), None);
         await _index.TouchAsync(Id(5, Alice), T0.AddSeconds(10), None);
@@ -226,7 +226,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
     public async Task RemoveAsync_ForgetsTheUploadAndItsChunksOnce()
     {
         await _index.StartAsync(Upload(1, Alice), None);
-        await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 10, "a")], T0, None);
+        await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 10, "a")], T0, None);
 
         (await _index.RemoveAsync(Id(1, Alice), None)).Should().BeTrue();
         (await _index.RemoveAsync(Id(1, Alice), None)).Should().BeFalse();
@@ -244,7 +244,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
         await _index.StartAsync(Upload(1, Alice), None);
         await _index.StartAsync(Upload(2, Alice), None);
         await _index.StartAsync(Upload(3, Bob), None);
-        await _index.AddChunksAsync(Id(1, Alice), [new PartialChunk(0, 10, "a")], T0, None);
+        await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 10, "a")], T0, None);
         await _index.ClaimCompletionAsync(Id(2, Alice), T0.AddMilliseconds(999), T0.AddSeconds(30), None);
         await _index.TouchAsync(Id(3, Bob), T0.AddSeconds(1), None);
 
@@ -268,7 +268,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
     }
 
     [Fact]
-    public async Task UsageAsync_CountsThePubkeysPartialUploadsButTheAskedOne()
+    public async Task UsageAsync_CountsThePubkeysChunkedUploadsButTheAskedOne()
     {
         var blobs = Database.BlobIndex(Clock);
         await blobs.AddAsync(new BlobRecord(Hash(9), 5, "application/octet-stream", 100), [Alice], None);
@@ -288,7 +288,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
         (await blobs.UsageAsync(Alice, null, None)).Should().Be(new StorageUsage(25, false));
     }
 
-    private static PartialUpload Upload(int n, string? owner) => new(Id(n, owner), Hash(n), owner, "video/mp4", 1000, T0, T0);
+    private static ChunkedUpload Upload(int n, string? owner) => new(Id(n, owner), Hash(n), owner, "video/mp4", 1000, T0, T0);
 
     /// <summary>The id of the upload of hash <paramref name="n"/> by <paramref name="owner"/>: 32 hex characters, as the rules make them.</summary>
     private static string Id(int n, string? owner) => $"{owner?[..2] ?? "00"}{Hash(n)[34..]}";
@@ -296,7 +296,7 @@ public abstract class PartialUploadIndexContract : ContractSuite
     private static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
 }
 
-public sealed class SqlitePartialUploadIndexContract : PartialUploadIndexContract
+public sealed class SqliteChunkedUploadIndexContract : ChunkedUploadIndexContract
 {
     protected override bool ReleasesClaimsAtStart => true;
 
@@ -304,7 +304,7 @@ public sealed class SqlitePartialUploadIndexContract : PartialUploadIndexContrac
 }
 
 [Collection(PostgresTestGroup.Name)]
-public sealed class PostgresPartialUploadIndexContract(PostgresServer server) : PartialUploadIndexContract
+public sealed class PostgresChunkedUploadIndexContract(PostgresServer server) : ChunkedUploadIndexContract
 {
     // Other nodes may be completing uploads while this one starts: their claims lapse instead.
     protected override bool ReleasesClaimsAtStart => false;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Blossom.Core.Mirror;
+namespace Blossom.Core.Outbound;
 
 /// <summary>Which addresses are on the public internet, IPv4 and IPv6 alike.</summary>
 public static class NetworkAddresses

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http;
 
-namespace Blossom.Core.Mirror;
+namespace Blossom.Core.Outbound;
 
 /// <summary>The origin redirected somewhere a mirror does not follow: another scheme, or too many hops.</summary>
 public sealed class RedirectRefusedException : Exception
@@ -14,13 +14,13 @@ public sealed class RedirectRefusedException : Exception
 }
 
 /// <summary>The one HTTP client mirror downloads use, its connections made by an <see cref="OriginGuard"/>.</summary>
-public sealed class MirrorClient : IDisposable
+public sealed class OutboundClient : IDisposable
 {
     public const int MaxRedirects = 5;
 
     private readonly HttpClient _http;
 
-    public MirrorClient(OriginGuard guard)
+    public OutboundClient(OriginGuard guard)
     {
         ArgumentNullException.ThrowIfNull(guard);
         // The caller limits each download's time; the client's own timeout would cut long bodies.
@@ -39,7 +39,7 @@ public sealed class MirrorClient : IDisposable
         for (var redirects = 0; ; redirects++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
                 return response;
             response.Dispose();

@@ -1,7 +1,7 @@
 namespace Blossom.Core.Ingest;
 
 /// <summary>How the stores read a finished upload out of its chunks.</summary>
-public static class PartialChunks
+public static class StoredChunks
 {
     /// <summary>
     /// Which chunk supplies which bytes of [<paramref name="from"/>, <paramref name="length"/>), in order:
@@ -9,13 +9,13 @@ public static class PartialChunks
     /// are read once and from as few chunks as possible. <c>From</c> is a position in the upload.
     /// Throws when no chunk holds a byte of the range.
     /// </summary>
-    public static IEnumerable<(PartialChunk Chunk, long From, long Count)> Cover(IEnumerable<PartialChunk> chunks, long from, long length)
+    public static IEnumerable<(StoredChunk Chunk, long From, long Count)> Cover(IEnumerable<StoredChunk> chunks, long from, long length)
     {
         var byOffset = chunks.OrderBy(c => c.Offset).ToList();
         var next = 0;
         for (var position = from; position < length;)
         {
-            PartialChunk? furthest = null;
+            StoredChunk? furthest = null;
             // A chunk passed over here ends before the one chosen, so no later position needs it.
             for (; next < byOffset.Count && byOffset[next].Offset <= position; next++)
             {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 
-namespace Blossom.Core.Mirror;
+namespace Blossom.Core.Outbound;
 
 /// <summary>The origin is on an address the server may not reach.</summary>
 public sealed class OriginRefusedException : Exception
@@ -27,7 +27,7 @@ public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<s
     /// <summary>
     /// An HTTP handler whose every connection goes through <see cref="ConnectAsync"/>; no proxy, no
     /// decompression, no redirects: the handler would try an <c>ftp:</c> or <c>gopher:</c> hop as
-    /// HTTP and fail on <c>file:</c> with an unexpected error, so <see cref="MirrorClient"/> follows them.
+    /// HTTP and fail on <c>file:</c> with an unexpected error, so <see cref="OutboundClient"/> follows them.
     /// </summary>
     public SocketsHttpHandler CreateHandler() => new()
     {
@@ -45,7 +45,7 @@ public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<s
         var host = context.DnsEndPoint.Host.Trim('[', ']');
         var addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            : await Dns.GetHostAddressesAsync(host, cancellationToken);
         var trusted = allowPrivateNetworks || allowedPrivateHosts.Contains(host, StringComparer.OrdinalIgnoreCase);
         if (!trusted && addresses.FirstOrDefault(a => !NetworkAddresses.IsPublic(a)) is { } refused)
             throw new OriginRefusedException($"{host} is on {refused}, which is not a public internet address");
@@ -53,7 +53,7 @@ public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<s
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
