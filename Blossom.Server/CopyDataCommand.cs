@@ -1,8 +1,8 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Data;
 using Blossom.Core.Data.Sqlite;
-using Blossom.Core.Migration;
 using Blossom.Core.Matrix;
+using Blossom.Core.Migration;
 using Blossom.Core.Moderation;
 using Blossom.Core.Storage.FileSystem;
 using Microsoft.Data.Sqlite;

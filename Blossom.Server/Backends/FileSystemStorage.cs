@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Blossom.Server;
 
 /// <summary>
-/// <c>Storage:Kind=FileSystem</c>: blobs as files under <c>Storage:Path</c>, chunks of multi-part
-/// uploads in its temp folder, media originals in <c>Storage:Path/originals</c>; its folder is what a
+/// <c>Storage:Kind=FileSystem</c>: blobs as files under <c>Storage:Path</c>, the chunks of
+/// chunked uploads in its temp folder, media originals in <c>Storage:Path/originals</c>; its folder is what a
 /// proxy in front may serve itself (<c>Storage:AccelRedirectPrefix</c>).
 /// </summary>
 internal static class FileSystemStorage

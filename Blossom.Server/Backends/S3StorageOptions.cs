@@ -1,5 +1,5 @@
-using Blossom.Core.Storage.S3;
 using System.ComponentModel.DataAnnotations;
+using Blossom.Core.Storage.S3;
 
 namespace Blossom.Server;
 

@@ -1,5 +1,5 @@
-using Blossom.Core.Blobs;
 using System.ComponentModel.DataAnnotations;
+using Blossom.Core.Blobs;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;

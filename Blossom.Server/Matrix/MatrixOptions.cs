@@ -1,5 +1,5 @@
-using Blossom.Core.Matrix;
 using System.ComponentModel.DataAnnotations;
+using Blossom.Core.Matrix;
 using Blossom.Core.Previews;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,3 @@
-using Blossom.Core.Media;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
@@ -49,12 +48,6 @@ public sealed class MediaImageOptions
     [Range(1, 100_000)]
     public int MaxFrames { get; set; } = 1000;
 
-    /// <summary>The media settings as the core's recipe.</summary>
-    public MediaRecipe ToRecipe(MediaVideoOptions video) => new(
-        new ImageRecipe(MaxWidth, MaxHeight, Format.ToString().ToLowerInvariant(), Quality, MaxPixels, MaxDecodeBytes, MaxFrames),
-        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset.ToString().ToLowerInvariant(), video.MaxDurationSeconds, video.MaxInputDimension,
-            video.AudioBitrateKbps, video.MaxTranscodeSeconds,
-            video.Hls ? new HlsRecipe(video.HlsHeights.Length > 0 ? video.HlsHeights : MediaVideoOptions.DefaultHlsHeights, video.HlsSegmentSeconds) : null));
 }
 
 /// <summary>Checks <see cref="MediaImageOptions"/> at start-up against its attributes, generated at build time.</summary>

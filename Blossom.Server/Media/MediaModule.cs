@@ -16,7 +16,7 @@ internal static class MediaModule
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaWorkersValidator>();
         services.AddSettings<MediaImageOptions, MediaImageOptionsValidator>(MediaImageOptions.Section);
         services.AddSettings<MediaVideoOptions, MediaVideoOptionsValidator>(MediaVideoOptions.Section);
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MediaImageOptions>>().Value.ToRecipe(sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
+        services.AddSingleton(sp => Recipe(sp.GetRequiredService<IOptions<MediaImageOptions>>().Value, sp.GetRequiredService<IOptions<MediaVideoOptions>>().Value));
         services.AddSingleton<IMediaOptimizer, MediaOptimizer>();
         services.AddSingleton(sp =>
         {
@@ -35,6 +35,13 @@ internal static class MediaModule
         services.AddHostedService<MediaWorkerService>();
         return builder;
     }
+
+    /// <summary>The media settings as the core's recipe.</summary>
+    private static MediaRecipe Recipe(MediaImageOptions image, MediaVideoOptions video) => new(
+        new ImageRecipe(image.MaxWidth, image.MaxHeight, image.Format.ToString().ToLowerInvariant(), image.Quality, image.MaxPixels, image.MaxDecodeBytes, image.MaxFrames),
+        new VideoRecipe(video.MaxHeight, video.MaxFps, video.Crf, video.Preset.ToString().ToLowerInvariant(), video.MaxDurationSeconds, video.MaxInputDimension,
+            video.AudioBitrateKbps, video.MaxTranscodeSeconds,
+            video.Hls ? new HlsRecipe(video.HlsHeights.Length > 0 ? video.HlsHeights : MediaVideoOptions.DefaultHlsHeights, video.HlsSegmentSeconds) : null));
 
     public static WebApplication MapBlossomMedia(this WebApplication app)
     {

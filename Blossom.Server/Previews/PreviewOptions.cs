@@ -1,5 +1,5 @@
-using Blossom.Core.Previews;
 using System.ComponentModel.DataAnnotations;
+using Blossom.Core.Previews;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
