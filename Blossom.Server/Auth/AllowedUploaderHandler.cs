@@ -1,11 +1,14 @@
-using Blossom.Core.Auth;
 using Blossom.Core.Ingest;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
-using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
+
+/// <summary>
+/// <c>Upload:AllowedPubkeys</c> and the operator's block list: a valid token from a pubkey not
+/// allowed, or blocked, is refused with 403. <paramref name="AllowsAnonymous"/>: a request that
+/// sends no token passes (one whose token failed does not, and gets the 401 and its reason).
+/// </summary>
+internal sealed record AllowedUploaderRequirement(bool AllowsAnonymous) : IAuthorizationRequirement;
 
 internal sealed class AllowedUploaderHandler(UploaderPolicy policy) : AuthorizationHandler<AllowedUploaderRequirement>
 {

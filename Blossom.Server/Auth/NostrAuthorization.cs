@@ -58,10 +58,3 @@ internal static class NostrAuthorization
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireNostrAuthorization(OptionalUploaderPolicy, verbs, xTags, impliedHash);
 }
-
-/// <summary>
-/// <c>Upload:AllowedPubkeys</c> and the operator's block list: a valid token from a pubkey not
-/// allowed, or blocked, is refused with 403. <paramref name="AllowsAnonymous"/>: a request that
-/// sends no token passes (one whose token failed does not, and gets the 401 and its reason).
-/// </summary>
-internal sealed record AllowedUploaderRequirement(bool AllowsAnonymous) : IAuthorizationRequirement;

@@ -1,9 +1,5 @@
-using Blossom.Core.Auth;
-using Blossom.Core.Ingest;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
-using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
 

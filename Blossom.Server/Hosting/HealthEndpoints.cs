@@ -1,4 +1,4 @@
-using Blossom.Core.Blobs;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Blossom.Server;
@@ -16,7 +16,7 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapBlossomHealthChecks(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/healthz", new() { Predicate = check => !check.Tags.Contains(ReadinessTag) });
-        var ready = new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions();
+        var ready = new HealthCheckOptions();
         ready.ResultStatusCodes[HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable;
         app.MapHealthChecks("/readyz", ready);
         return app;

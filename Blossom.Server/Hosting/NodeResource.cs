@@ -1,12 +1,4 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using Blossom.Core;
-using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.Extensions.Options;
-using IPNetwork = System.Net.IPNetwork;
 
 namespace Blossom.Server;
 

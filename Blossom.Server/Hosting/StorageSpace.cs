@@ -1,6 +1,3 @@
-using Blossom.Core.Blobs;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-
 namespace Blossom.Server;
 
 /// <summary>

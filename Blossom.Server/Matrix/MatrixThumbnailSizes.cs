@@ -1,5 +1,4 @@
 using Blossom.Core.Previews;
-using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
 
