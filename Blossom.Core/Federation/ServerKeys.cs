@@ -22,7 +22,13 @@ public sealed record ServerKeys(string ServerName, IReadOnlyDictionary<string, S
         }
 
         var usable = key.ExpiredAt is { } expiredAt ? at < expiredAt : at <= ValidUntil;
-        return usable ? key.PublicKey : null;
+        if (!usable)
+        {
+            // Not "usable ? key.PublicKey : null": that null would become an empty ReadOnlyMemory, not "no key".
+            return null;
+        }
+
+        return key.PublicKey;
     }
 
     /// <summary>
