@@ -35,7 +35,7 @@ public static class ServerKeysDocument
 
         if (!TryGetLong(document["valid_until_ts"], out var validUntilMs) || !TryFromUnixMs(validUntilMs, out var validUntil))
         {
-            problem = "The key document has no valid_until_ts.";
+            problem = "The key document has no integer valid_until_ts.";
             return null;
         }
 
