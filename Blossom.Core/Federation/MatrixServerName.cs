@@ -15,6 +15,7 @@ public static class MatrixServerName
     public const int DefaultPort = 8448;
 
     private const int MaxDnsNameLength = 255;
+    private const int MaxLabelLength = 63;
 
     /// <summary>
     /// Splits <paramref name="serverName"/> into its hostname (as written: an IPv6 literal keeps its
@@ -84,14 +85,16 @@ public static class MatrixServerName
         && IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6;
 
     /// <summary>
-    /// <c>dns-name = 1*255dns-char</c>, <c>dns-char = DIGIT / ALPHA / "-" / "."</c>; a name of four
-    /// numeric labels is an IPv4 literal or nothing, never a DNS name.
+    /// <c>dns-name = 1*255dns-char</c>, <c>dns-char = DIGIT / ALPHA / "-" / "."</c>, with the appendix's
+    /// "conventional restrictions for internet hostnames": labels of 1 to 63 characters, and a last label
+    /// that is not all digits, so <c>999.1.1.1</c> or <c>2130706433</c> (which resolvers read as an IPv4
+    /// address) is no DNS name.
     /// </summary>
     private static bool IsDnsName(string host)
     {
         if (host.Length is 0 or > MaxDnsNameLength || !host.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
             return false;
         var labels = host.Split('.');
-        return !(labels.Length == 4 && labels.All(l => l.Length > 0 && l.All(char.IsAsciiDigit)));
+        return labels.All(l => l.Length is >= 1 and <= MaxLabelLength) && !labels[^1].All(char.IsAsciiDigit);
     }
 }
