@@ -5,7 +5,6 @@ using System.Net.Http;
 using System.Text.Json;
 using Blossom.Core.Outbound;
 using DnsClient;
-using DnsClient.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Federation;
@@ -44,6 +43,9 @@ public sealed partial class FederationResolver
 
     /// <summary>The spec's "errors cached for up to an hour".</summary>
     public static readonly TimeSpan WellKnownMaxFailureLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>A DNS name's longest text form (RFC 1035's 255 octets on the wire); a server name near 255 with the SRV prefix is longer.</summary>
+    private const int MaxDnsNameLength = 253;
 
     /// <summary>The SRV services asked, in order: the current one, then the one deprecated in Matrix 1.8.</summary>
     private static readonly string[] SrvServices = ["_matrix-fed._tcp.", "_matrix._tcp."];
@@ -148,6 +150,11 @@ public sealed partial class FederationResolver
     /// </summary>
     private async Task<(string Host, int Port)?> SrvAsync(string query, CancellationToken cancellationToken)
     {
+        if (query.Length > MaxDnsNameLength)
+        {
+            LogSrvFailed(query, $"longer than a DNS name's {MaxDnsNameLength} characters");
+            return null;
+        }
         IDnsQueryResponse response;
         try
         {

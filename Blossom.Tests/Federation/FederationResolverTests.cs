@@ -366,6 +366,17 @@ public sealed class FederationResolverTests(FederationNetwork network) : IDispos
         destination.Should().Be(Destination($"https://srv.{D}:8448/", $"srv.{D}"));
     }
 
+    [Fact]
+    public async Task Resolve_NameTooLongForSrvQuery_FallsThroughTo8448()
+    {
+        // 255 characters: a server name by the grammar, but with "_matrix-fed._tcp." no DNS name.
+        var name = string.Join('.', Enumerable.Repeat(new string('a', 63), 4))[..(255 - D.Length - 1)].TrimEnd('.') + "." + D;
+
+        var destination = await Resolver().ResolveAsync(name, CancellationToken.None);
+
+        destination.Should().Be(Destination($"https://{name}:8448/", name));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("bad name")]
