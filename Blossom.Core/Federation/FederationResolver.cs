@@ -56,6 +56,7 @@ public sealed partial class FederationResolver
     private readonly TimeProvider _time;
     private readonly ILogger<FederationResolver> _logger;
     private readonly ConcurrentDictionary<string, WellKnownAnswer> _wellKnown = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _wellKnownFetches = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="knownServers">Names that skip discovery; matched exactly, server names being case-sensitive.</param>
     /// <param name="wellKnownClient">
@@ -182,37 +183,49 @@ public sealed partial class FederationResolver
     /// <summary>The delegated server name <paramref name="host"/>'s well-known gives, from the cache while it lasts; null when there is none.</summary>
     private async Task<string?> WellKnownAsync(string host, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (_wellKnown.TryGetValue(host, out var cached) && cached.Expires > now)
+        if (_wellKnown.TryGetValue(host, out var cached) && cached.Expires > _time.GetUtcNow())
             return cached.Delegated;
-
-        var (delegated, lifetime, problem) = await FetchWellKnownAsync(host, cancellationToken);
-        var failures = 0;
-        if (delegated is null)
-        {
-            // Failures in a row back off exponentially, never kept past the hour.
-            failures = cached is { Delegated: null } ? cached.Failures + 1 : 1;
-            var backoff = WellKnownFirstFailureLifetime * Math.Pow(2, Math.Min(failures - 1, 16));
-            lifetime = backoff < WellKnownMaxFailureLifetime ? backoff : WellKnownMaxFailureLifetime;
-            LogWellKnownFailed(host, problem!, lifetime);
-        }
-        _wellKnown[host] = new WellKnownAnswer(delegated, _time.GetUtcNow() + lifetime, failures);
-        return delegated;
+        // Requests for a host whose answer is not cached share one fetch; a caller that gives up leaves it
+        // running for the others (it ends by itself within the timeout).
+        var fetch = _wellKnownFetches.GetOrAdd(host, static (h, self) => new Lazy<Task<string?>>(() => self.FetchAndCacheAsync(h)), this);
+        return await fetch.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<(string? Delegated, TimeSpan Lifetime, string? Problem)> FetchWellKnownAsync(string host, CancellationToken cancellationToken)
+    private async Task<string?> FetchAndCacheAsync(string host)
+    {
+        try
+        {
+            var (delegated, lifetime, problem) = await FetchWellKnownAsync(host);
+            var failures = 0;
+            if (delegated is null)
+            {
+                // Failures in a row back off exponentially, never kept past the hour.
+                failures = _wellKnown.TryGetValue(host, out var previous) && previous.Delegated is null ? previous.Failures + 1 : 1;
+                var backoff = WellKnownFirstFailureLifetime * Math.Pow(2, Math.Min(failures - 1, 16));
+                lifetime = backoff < WellKnownMaxFailureLifetime ? backoff : WellKnownMaxFailureLifetime;
+                LogWellKnownFailed(host, problem!, lifetime);
+            }
+            _wellKnown[host] = new WellKnownAnswer(delegated, _time.GetUtcNow() + lifetime, failures);
+            return delegated;
+        }
+        finally
+        {
+            _wellKnownFetches.TryRemove(host, out _);
+        }
+    }
+
+    private async Task<(string? Delegated, TimeSpan Lifetime, string? Problem)> FetchWellKnownAsync(string host)
     {
         using var timeout = new CancellationTokenSource(WellKnownTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"https://{host}{WellKnownPath}"));
-            using var response = await _wellKnownClient.SendAsync(request, linked.Token);
+            using var response = await _wellKnownClient.SendAsync(request, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
                 return (null, default, $"it answered {(int)response.StatusCode}");
             if (response.Content.Headers.ContentLength > MaxWellKnownBytes)
                 return (null, default, $"its body is over {MaxWellKnownBytes} bytes");
-            var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(linked.Token), linked.Token);
+            var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token);
             if (body is null)
                 return (null, default, $"its body is over {MaxWellKnownBytes} bytes");
             var delegated = ParseServer(body);
@@ -220,7 +233,7 @@ public sealed partial class FederationResolver
                 ? (null, default, "its body has no valid m.server")
                 : (delegated, Lifetime(response), null);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             return (null, default, $"it did not answer within {WellKnownTimeout}");
         }

@@ -307,6 +307,52 @@ public sealed class FederationResolverTests(FederationNetwork network) : IDispos
     }
 
     [Fact]
+    public async Task Resolve_ConcurrentFirstContacts_OneWellKnownFetch()
+    {
+        var name = Unique("wk-shared");
+        var release = new TaskCompletionSource();
+        network.WellKnown[name] = async _ =>
+        {
+            await release.Task;
+            return Results.Text($$"""{"m.server":"matrix.{{D}}:8443"}""", "application/json");
+        };
+        var resolver = Resolver();
+
+        var resolving = Enumerable.Range(0, 4).Select(_ => resolver.ResolveAsync(name, CancellationToken.None)).ToList();
+        await Poll.UntilAsync(() => Fetches(name) == 1, "the well-known request to reach the server");
+        release.SetResult();
+        var destinations = await Task.WhenAll(resolving).WaitAsync(Poll.DefaultDeadline);
+
+        destinations.Should().AllBeEquivalentTo(Destination($"https://matrix.{D}:8443/", $"matrix.{D}:8443"));
+        Fetches(name).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Resolve_CallerCancelsDuringFetch_CancelledWithoutCachingAFailure()
+    {
+        var name = Unique("wk-cancelled");
+        var release = new TaskCompletionSource();
+        network.WellKnown[name] = async _ =>
+        {
+            await release.Task;
+            return Results.Text($$"""{"m.server":"matrix.{{D}}:8443"}""", "application/json");
+        };
+        var resolver = Resolver();
+        using var cancel = new CancellationTokenSource();
+
+        var first = resolver.ResolveAsync(name, cancel.Token);
+        await Poll.UntilAsync(() => Fetches(name) == 1, "the well-known request to reach the server");
+        await cancel.CancelAsync();
+        var cancelled = () => first;
+        await cancelled.Should().ThrowAsync<OperationCanceledException>();
+        release.SetResult();
+        var destination = await resolver.ResolveAsync(name, CancellationToken.None);
+
+        destination.Should().Be(Destination($"https://matrix.{D}:8443/", $"matrix.{D}:8443"));
+        Fetches(name).Should().Be(1);
+    }
+
+    [Fact]
     public async Task Resolve_MatrixFedSrv_TargetAndPort_HostIsTheServerName()
     {
         var destination = await Resolver().ResolveAsync($"srv.{D}", CancellationToken.None);
