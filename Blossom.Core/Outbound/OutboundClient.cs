@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http;
 
 namespace Blossom.Core.Outbound;
@@ -16,7 +15,7 @@ public sealed class RedirectRefusedException : Exception
 /// <summary>The one HTTP client mirror downloads use, its connections made by an <see cref="OriginGuard"/>.</summary>
 public sealed class OutboundClient : IDisposable
 {
-    public const int MaxRedirects = 5;
+    public const int MaxRedirects = RedirectFollowingHandler.MaxRedirects;
 
     private readonly HttpClient _http;
 
@@ -24,7 +23,7 @@ public sealed class OutboundClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(guard);
         // The caller limits each download's time; the client's own timeout would cut long bodies.
-        _http = new HttpClient(guard.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(new RedirectFollowingHandler(guard.CreateHandler())) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("BlossomServer/1.0 (mirror)");
     }
 
@@ -36,23 +35,9 @@ public sealed class OutboundClient : IDisposable
     public async Task<HttpResponseMessage> GetAsync(Uri url, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        for (var redirects = 0; ; redirects++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
-                return response;
-            response.Dispose();
-            if (redirects == MaxRedirects)
-                throw new RedirectRefusedException($"The origin redirected more than {MaxRedirects} times");
-            url = location.IsAbsoluteUri ? location : new Uri(url, location);
-            if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
-                throw new RedirectRefusedException($"The origin redirected to a {url.Scheme}: URL; only http and https are followed");
-        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
-
-    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MultipleChoices or HttpStatusCode.MovedPermanently
-        or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
     public void Dispose() => _http.Dispose();
 }
