@@ -15,6 +15,8 @@ internal static class SqlStores
         services.AddSingleton<IChunkedUploadIndex, SqlChunkedUploadIndex>();
         services.AddSingleton<IPreviewIndex, SqlPreviewIndex>();
         services.AddSingleton<IMatrixMediaIndex, SqlMatrixMediaIndex>();
+        services.AddSingleton<IMatrixRemoteMediaIndex, SqlMatrixRemoteMediaIndex>();
+        services.AddSingleton<IMatrixQuarantine, SqlMatrixQuarantine>();
         return services;
     }
 }

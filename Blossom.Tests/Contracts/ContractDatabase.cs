@@ -26,6 +26,12 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public abstract IMatrixMediaIndex MatrixMedia();
 
+    public IMatrixRemoteMediaIndex MatrixRemoteMedia() => new SqlMatrixRemoteMediaIndex(SqlDatabase);
+
+    public IMatrixQuarantine MatrixQuarantine() => new SqlMatrixQuarantine(SqlDatabase);
+
+    protected abstract ISqlDatabase SqlDatabase { get; }
+
     /// <summary>The blob sections of one node on this database; each call is another node.</summary>
     public abstract IBlobLocks BlobLocks();
 
@@ -67,6 +73,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(Database);
 
+        protected override ISqlDatabase SqlDatabase => Database;
+
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
 
@@ -96,6 +104,8 @@ public abstract class ContractDatabase : IAsyncDisposable
         public override IPreviewIndex Previews() => new SqlPreviewIndex(database);
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(database);
+
+        protected override ISqlDatabase SqlDatabase => database;
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 
