@@ -25,6 +25,15 @@ public enum MatrixRefusalKind
 
     /// <summary>The request cannot be stored as it is, e.g. a body of unknown length (M_BAD_JSON/M_UNKNOWN, 400 or 411).</summary>
     BadRequest,
+
+    /// <summary>Another server's media could not be fetched: unreachable, refused, or answered what is no media (M_UNKNOWN, 502).</summary>
+    RemoteFailed,
+
+    /// <summary>Another server's media is larger than this server fetches (M_TOO_LARGE, 502).</summary>
+    RemoteTooLarge,
+
+    /// <summary>Another server's media did not arrive within the fetch's time (M_UNKNOWN, 504).</summary>
+    RemoteTimeout,
 }
 
 /// <summary>

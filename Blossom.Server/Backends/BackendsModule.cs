@@ -11,6 +11,9 @@ internal static class BackendsModule
     /// <summary>The key of the previews' (source, spec) sections, locks of their own apart from the blob locks.</summary>
     public const string PreviewLocksKey = "previews";
 
+    /// <summary>The locks one fetch of a remote Matrix media holds, so concurrent requests on any node make one fetch.</summary>
+    public const string RemoteMediaLocksKey = "matrix-remote-media";
+
     public static WebApplicationBuilder AddBlossomBackends(this WebApplicationBuilder builder)
     {
         var services = builder.Services;

@@ -25,6 +25,7 @@ internal static class PostgresBackend
         services.AddSqlStores();
         services.AddSingleton<IBlobLocks>(sp => new PostgresBlobLocks(ConnectionString(sp)));
         services.AddKeyedSingleton<IBlobLocks>(BackendsModule.PreviewLocksKey, (sp, _) => new PostgresBlobLocks(ConnectionString(sp)));
+        services.AddKeyedSingleton<IBlobLocks>(BackendsModule.RemoteMediaLocksKey, (sp, _) => new PostgresBlobLocks(ConnectionString(sp)));
         services.AddSingleton<IQuotaReservations>(sp => new PostgresQuotaReservations(
             ConnectionString(sp), sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton(sp => new PostgresListener(

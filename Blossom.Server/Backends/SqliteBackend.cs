@@ -28,6 +28,7 @@ internal static class SqliteBackend
         services.AddSqlStores();
         services.AddSingleton<IBlobLocks, StripedBlobLocks>();
         services.AddKeyedSingleton<IBlobLocks, StripedBlobLocks>(BackendsModule.PreviewLocksKey);
+        services.AddKeyedSingleton<IBlobLocks, StripedBlobLocks>(BackendsModule.RemoteMediaLocksKey);
         services.AddSingleton<IQuotaReservations>(sp =>
             new QuotaReservations(sp.GetRequiredService<IBlobIndex>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.QuotaBytesPerPubkey));
         services.AddSingleton<IMediaJobQueue>(sp => new InProcessMediaJobQueue(sp.GetRequiredService<IOptions<MediaOptions>>().Value.QueueCapacity));

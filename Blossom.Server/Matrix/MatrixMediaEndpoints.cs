@@ -59,8 +59,8 @@ internal static class MatrixMediaEndpoints
 
     /// <summary>What the media handlers use, bound as one parameter.</summary>
     internal sealed record MatrixServices(
-        MatrixMediaService Media, BlobResponses Responses, BlobRedirects Redirects, PublicBaseUrl BaseUrl,
-        PreviewService Previews, IOptions<PreviewOptions> PreviewOptions, MatrixThumbnailSizes ThumbnailSizes);
+        MatrixMediaService Media, MatrixRemoteMediaService Remote, IMatrixQuarantine Quarantine, BlobService Blobs, BlobResponses Responses, BlobRedirects Redirects,
+        PublicBaseUrl BaseUrl, PreviewService Previews, IOptions<PreviewOptions> PreviewOptions, MatrixThumbnailSizes ThumbnailSizes);
 
     internal static async Task<Results<Ok<MatrixContentUri>, MatrixError>> UploadAsync(
         HttpContext context, MatrixMediaService media, string? filename, CancellationToken cancellationToken)
@@ -106,8 +106,8 @@ internal static class MatrixMediaEndpoints
         string serverName, string mediaId, string? fileName, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken) is not { } found)
-            return Unfound(serverName, mediaId, query, services.Media);
+        if (await FindAsync(serverName, mediaId, query, services, cancellationToken) is not { } found)
+            return Unfound(mediaId, query);
         if (found.Refusal is { } refusal)
             return ToMatrixError(refusal);
         var (media, blob) = found.Value;
@@ -139,46 +139,16 @@ internal static class MatrixMediaEndpoints
         string serverName, string mediaId, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (!TryPixels(query["width"], out var width) || !TryPixels(query["height"], out var height))
-            return MatrixError.InvalidParam("width and height must be positive whole numbers of pixels");
-        PreviewMethod? method = Text(query["method"]) switch
-        {
-            null or "scale" => PreviewMethod.Scale,
-            "crop" => PreviewMethod.Crop,
-            _ => null,
-        };
-        if (method is null)
-            return MatrixError.InvalidParam("method must be crop or scale");
-        bool? animated = Text(query["animated"]) switch
-        {
-            null or "false" => false,
-            "true" => true,
-            _ => null,
-        };
-        if (animated is null)
-            return MatrixError.InvalidParam("animated must be true or false");
-        if (!services.PreviewOptions.Value.Enabled)
-            return MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server");
-
-        if (await FindAsync(serverName, mediaId, query, services.Media, cancellationToken) is not { } found)
-            return Unfound(serverName, mediaId, query, services.Media);
+        if (ReadThumbnailRequest(query, services) is { } invalid)
+            return invalid;
+        if (await FindAsync(serverName, mediaId, query, services, cancellationToken) is not { } found)
+            return Unfound(mediaId, query);
         if (found.Refusal is { } refusal)
             return ToMatrixError(refusal);
-        var (media, blob) = found.Value;
-        var sourceType = media.ContentType ?? blob.Type;
-        var format = sourceType is "image/png" or "image/gif" or "image/webp" ? PreviewFormat.Png : PreviewFormat.Jpeg;
-        var spec = services.ThumbnailSizes.Sizes.Snap(width, height, method.Value, format, animated.Value);
-        var result = await services.Previews.GetOrCreateAsync(blob.Sha256, spec, cancellationToken);
-        if (result.Preview is not { } preview)
-        {
-            return result.Kind switch
-            {
-                PreviewRefusalKind.NotFound => MatrixError.NotFound("Media not found"),
-                PreviewRefusalKind.Busy => MatrixError.LimitExceeded(result.Refusal ?? "Too many thumbnails are being made", BusyRetry),
-                _ => MatrixError.Unknown(StatusCodes.Status400BadRequest, $"Cannot generate thumbnails for the requested content: {result.Refusal}"),
-            };
-        }
-        var served = await services.Responses.ServeAsync(preview, preview.Type, PreviewOffer.Caching, context, cancellationToken);
+        var made = await MakeThumbnailAsync(found.Value, query, services, cancellationToken);
+        if (made.Refusal is { } refused)
+            return refused;
+        var served = await services.Responses.ServeAsync(made.Value, made.Value.Type, PreviewOffer.Caching, context, cancellationToken);
         if (served.Result is BlossomError)
             return MatrixError.NotFound("Media not found");
         context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
@@ -187,6 +157,42 @@ internal static class MatrixMediaEndpoints
             FileContentHttpResult bytes => bytes,
             _ => (FileStreamHttpResult)served.Result,
         };
+    }
+
+    /// <summary>A thumbnail request's parameters checked before any lookup: null when they are sound, else the error.</summary>
+    internal static MatrixError? ReadThumbnailRequest(IQueryCollection query, MatrixServices services)
+    {
+        if (!TryPixels(query["width"], out _) || !TryPixels(query["height"], out _))
+            return MatrixError.InvalidParam("width and height must be positive whole numbers of pixels");
+        if (Text(query["method"]) is not (null or "scale" or "crop"))
+            return MatrixError.InvalidParam("method must be crop or scale");
+        if (Text(query["animated"]) is not (null or "false" or "true"))
+            return MatrixError.InvalidParam("animated must be true or false");
+        if (!services.PreviewOptions.Value.Enabled)
+            return MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server");
+        return null;
+    }
+
+    /// <summary>The thumbnail of found media for a request <see cref="ReadThumbnailRequest"/> passed, made once and kept as a blob.</summary>
+    internal static async Task<Blossom.Core.Outcome<BlobRecord, MatrixError>> MakeThumbnailAsync(
+        MatrixContent content, IQueryCollection query, MatrixServices services, CancellationToken cancellationToken)
+    {
+        TryPixels(query["width"], out var width);
+        TryPixels(query["height"], out var height);
+        var method = Text(query["method"]) == "crop" ? PreviewMethod.Crop : PreviewMethod.Scale;
+        var animated = Text(query["animated"]) == "true";
+        var sourceType = content.Media.ContentType ?? content.Blob.Type;
+        var format = sourceType is "image/png" or "image/gif" or "image/webp" ? PreviewFormat.Png : PreviewFormat.Jpeg;
+        var spec = services.ThumbnailSizes.Sizes.Snap(width, height, method, format, animated);
+        var result = await services.Previews.GetOrCreateAsync(content.Blob.Sha256, spec, cancellationToken);
+        if (result.Preview is { } preview)
+            return new(preview, null);
+        return new(null!, result.Kind switch
+        {
+            PreviewRefusalKind.NotFound => MatrixError.NotFound("Media not found"),
+            PreviewRefusalKind.Busy => MatrixError.LimitExceeded(result.Refusal ?? "Too many thumbnails are being made", BusyRetry),
+            _ => MatrixError.Unknown(StatusCodes.Status400BadRequest, $"Cannot generate thumbnails for the requested content: {result.Refusal}"),
+        });
     }
 
     /// <summary>
@@ -200,24 +206,38 @@ internal static class MatrixMediaEndpoints
     }
 
     /// <summary>
-    /// The media, waiting for a created id's upload up to <c>timeout_ms</c>; null when the id cannot
-    /// be this server's (another server's name, a malformed id), answered by <see cref="Unfound"/>.
+    /// The media: this server's, waiting for a created id's upload up to <c>timeout_ms</c>; another
+    /// server's from the remote media cache, fetched over federation unless <c>allow_remote=false</c>.
+    /// Quarantined media are not found. Null when the id cannot be this server's or <c>timeout_ms</c>
+    /// is unsound, answered by <see cref="Unfound"/>.
     /// </summary>
     private static async Task<Blossom.Core.Outcome<MatrixContent, MatrixRefusal>?> FindAsync(
-        string serverName, string mediaId, IQueryCollection query, MatrixMediaService media, CancellationToken cancellationToken)
+        string serverName, string mediaId, IQueryCollection query, MatrixServices services, CancellationToken cancellationToken)
     {
-        if (!media.IsLocal(serverName) || !MatrixMediaService.IsValidMediaId(mediaId) || Wait(query) is not { } wait)
+        if (Wait(query) is not { } wait)
             return null;
-        return await media.WaitForAsync(mediaId, wait, cancellationToken);
+        if (!services.Media.IsLocal(serverName))
+            return await services.Remote.GetAsync(serverName, mediaId, allowRemote: Text(query["allow_remote"]) is not ("false" or "0"), cancellationToken);
+        return await FindLocalAsync(mediaId, wait, services, cancellationToken);
     }
 
-    private static MatrixError Unfound(string serverName, string mediaId, IQueryCollection query, MatrixMediaService media) =>
-        !media.IsLocal(serverName) ? MatrixError.NotFound("Remote media is not served here: this server fetches no media over federation")
-        : Wait(query) is null ? MatrixError.InvalidParam("timeout_ms must be a whole number of milliseconds, 0 or more")
+    /// <summary>This server's media, unless quarantined, waiting up to <paramref name="wait"/> for a created id's upload; null for an id this server never makes.</summary>
+    internal static async Task<Blossom.Core.Outcome<MatrixContent, MatrixRefusal>?> FindLocalAsync(
+        string mediaId, TimeSpan wait, MatrixServices services, CancellationToken cancellationToken)
+    {
+        if (!MatrixMediaService.IsValidMediaId(mediaId))
+            return null;
+        if (await services.Quarantine.IsQuarantinedAsync(services.Media.Settings.ServerName.ToLowerInvariant(), mediaId, cancellationToken))
+            return MatrixResult.Refused<MatrixContent>(new(MatrixRefusalKind.NotFound, "Media not found"));
+        return await services.Media.WaitForAsync(mediaId, wait, cancellationToken);
+    }
+
+    internal static MatrixError Unfound(string mediaId, IQueryCollection query) =>
+        Wait(query) is null ? MatrixError.InvalidParam("timeout_ms must be a whole number of milliseconds, 0 or more")
         : MatrixError.NotFound($"No media {mediaId} here");
 
     /// <summary><c>timeout_ms</c>, the spec's default when absent; null when it is not a whole number of milliseconds, or negative.</summary>
-    private static TimeSpan? Wait(IQueryCollection query)
+    internal static TimeSpan? Wait(IQueryCollection query)
     {
         if (Text(query["timeout_ms"]) is not { } text)
             return DefaultWait;
@@ -246,6 +266,9 @@ internal static class MatrixMediaEndpoints
             MatrixRefusalKind.NotYetUploaded => MatrixError.NotYetUploaded(refusal.Reason),
             MatrixRefusalKind.TooLarge => MatrixError.TooLarge(refusal.Reason),
             MatrixRefusalKind.BadRequest => MatrixError.Unknown(StatusCodes.Status400BadRequest, refusal.Reason),
+            MatrixRefusalKind.RemoteFailed => MatrixError.Unknown(StatusCodes.Status502BadGateway, refusal.Reason),
+            MatrixRefusalKind.RemoteTooLarge => new MatrixError(StatusCodes.Status502BadGateway, "M_TOO_LARGE", refusal.Reason),
+            MatrixRefusalKind.RemoteTimeout => MatrixError.Unknown(StatusCodes.Status504GatewayTimeout, refusal.Reason),
             _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "A Matrix refusal without an answer"),
         };
     }

@@ -27,6 +27,7 @@ internal static class MatrixModule
         services.AddSingleton<UrlPreviewService>();
         // What the routes need beside the media service: token checks, thumbnail sizes, their JSON.
         services.AddMatrixAuthorization();
+        services.AddMatrixFederation();
         services.AddSingleton(sp => new MatrixThumbnailSizes(
             sp.GetRequiredService<IOptions<MatrixOptions>>().Value.ToThumbnailSizes(sp.GetRequiredService<IOptions<PreviewOptions>>().Value)));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MatrixJsonContext.Default));
@@ -39,6 +40,8 @@ internal static class MatrixModule
         if (!matrix.Enabled)
             return app;
         app.MapMatrixMediaEndpoints();
+        app.MapMatrixFederationEndpoints();
+        app.MapMatrixAdminEndpoints();
         if (matrix.PreviewUrl.Enabled)
             app.MapMatrixPreviewUrlEndpoints();
         return app;

@@ -61,6 +61,16 @@ public sealed class MatrixOptions : IValidatableObject
     /// <summary>Thumbnail boxes as <c>WIDTHxHEIGHT</c>. Empty (default): <c>Previews:Sizes</c>.</summary>
     public List<string> ThumbnailSizes { get; set; } = [];
 
+    /// <summary>
+    /// The homeserver's Ed25519 signing key, a file in Synapse's <c>signing.key</c> format (<c>ed25519 &lt;id&gt; &lt;base64 seed&gt;</c>),
+    /// which signs this server's federation requests for remote media. Empty (default): remote media are not fetched.
+    /// </summary>
+    public string SigningKeyPath { get; set; } = "";
+
+    /// <summary>Media across Matrix servers: known servers, allow and deny lists, key notaries, the remote media cache.</summary>
+    [ValidateObjectMembers]
+    public MatrixFederationOptions Federation { get; set; } = new();
+
     /// <summary><c>GET preview_url</c>: OpenGraph previews of web pages.</summary>
     [ValidateObjectMembers]
     public MatrixPreviewUrlOptions PreviewUrl { get; set; } = new();
@@ -77,6 +87,8 @@ public sealed class MatrixOptions : IValidatableObject
             if (!Uri.TryCreate(HomeserverUrl, UriKind.Absolute, out var homeserver) || (homeserver.Scheme != Uri.UriSchemeHttp && homeserver.Scheme != Uri.UriSchemeHttps)
                 || homeserver.Query.Length > 0)
                 yield return new($"Matrix:HomeserverUrl '{HomeserverUrl}' must be the homeserver's absolute http(s) URL, such as https://matrix.example.org, when Matrix:Enabled=true: access tokens are checked there.");
+            if (SigningKeyPath.Length > 0 && !File.Exists(SigningKeyPath))
+                yield return new($"Matrix:SigningKeyPath '{SigningKeyPath}' names no file: give the homeserver's signing.key, or leave it empty to fetch no remote media.");
         }
         if (ThumbnailSizes.Count > 0 && PreviewSizes.Parse(ThumbnailSizes, out var problem) is null)
             yield return new($"Matrix:ThumbnailSizes: {problem}; give sizes such as 320x240, or none to use Previews:Sizes.");

@@ -43,6 +43,24 @@ public sealed class MatrixJsSdkInteropTests
         output.Should().Contain("interop: matrix-js-sdk config, uploadContent, create + upload to it, download (waiting), thumbnail, preview_url ok");
     }
 
+    [Fact]
+    public async Task MatrixJsSdk_RemoteMxc_DownloadedAndThumbnailedThroughItsOwnServer()
+    {
+        await using var servers = await FederatedServers.StartAsync();
+        var png = MediaSamples.PngWithAlpha(320, 240);
+        var mxc = await servers.B.Client.UploadAsync(servers.HomeB.Login("@alice:b.test"), png, "image/png");
+        var image = Path.Combine(servers.A.App.DataRoot, "expected.png");
+        await File.WriteAllBytesAsync(image, png);
+        (await NodeScript.EnsureInstalledAsync(ScriptFolder)).ExitCode.Should().Be(0, "npm ci installs the pinned matrix-js-sdk");
+
+        var (exitCode, output) = await NodeScript.RunAsync(ScriptFolder, "node", "remote.mjs", servers.A.App.BaseAddress.ToString().TrimEnd('/'),
+            "@bob:a.test", servers.HomeA.Login("@bob:a.test"), mxc, image);
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("interop: matrix-js-sdk remote mxc download and thumbnail ok");
+        servers.HomeB.FederationMediaRequests.Should().Be(1);
+    }
+
     /// <summary>A web page whose og:image is <paramref name="png"/>, for preview_url.</summary>
     private static async Task<WebApplication> StartOriginAsync(byte[] png)
     {

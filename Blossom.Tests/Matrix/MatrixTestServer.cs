@@ -19,19 +19,22 @@ internal sealed class MatrixTestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<MatrixTestServer> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the server beside <paramref name="homeserver"/> (a new one of <see cref="ServerName"/> when null), as the media repository of its server name.</summary>
+    public static async Task<MatrixTestServer> StartAsync(Dictionary<string, string?>? settings = null, HomeserverStandIn? homeserver = null)
     {
-        var homeserver = await HomeserverStandIn.StartAsync();
+        homeserver ??= await HomeserverStandIn.StartAsync();
         var all = new Dictionary<string, string?>
         {
             ["Blossom:Matrix:Enabled"] = "true",
-            ["Blossom:Matrix:ServerName"] = ServerName,
+            ["Blossom:Matrix:ServerName"] = homeserver.ServerName,
             ["Blossom:Matrix:HomeserverUrl"] = homeserver.Url.ToString(),
         };
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
         var app = new BlossomApplication(all);
-        return new MatrixTestServer(homeserver, app, app.Start());
+        var server = new MatrixTestServer(homeserver, app, app.Start());
+        homeserver.MediaRepository = app.BaseAddress;
+        return server;
     }
 
     public async ValueTask DisposeAsync()
