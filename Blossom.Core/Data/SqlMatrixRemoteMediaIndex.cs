@@ -21,6 +21,20 @@ public sealed class SqlMatrixRemoteMediaIndex(ISqlDatabase database) : IMatrixRe
         }
     }
 
+    public async Task<IReadOnlyList<MatrixRemoteMedia>> FindWithThumbnailsAsync(string serverName, string mediaId, CancellationToken cancellationToken)
+    {
+        var thumbnails = $"{mediaId}/";
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            // substr, not LIKE: '_' is a media id character and LIKE's wildcard.
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                $"{SelectMedia} WHERE server_name = @serverName AND (media_id = @mediaId OR substr(media_id, 1, @length) = @thumbnails) ORDER BY media_id",
+                new { serverName, mediaId, thumbnails, length = thumbnails.Length }, cancellationToken: cancellationToken));
+            return [.. rows.Select(r => r.ToMedia())];
+        }
+    }
+
     public async Task AddAsync(MatrixRemoteMedia media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(media);

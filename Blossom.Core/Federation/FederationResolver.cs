@@ -68,7 +68,7 @@ public sealed partial class FederationResolver
     public FederationResolver(IReadOnlyList<KnownFederationServer> knownServers, HttpMessageInvoker wellKnownClient, ILookupClient dns, TimeProvider time, ILogger<FederationResolver> logger)
     {
         ArgumentNullException.ThrowIfNull(knownServers);
-        _knownServers = knownServers.ToDictionary(s => s.Name, s => s.Url, StringComparer.Ordinal);
+        _knownServers = knownServers.ToDictionary(s => s.Name, s => s.Url, StringComparer.OrdinalIgnoreCase);
         _wellKnownClient = wellKnownClient ?? throw new ArgumentNullException(nameof(wellKnownClient));
         _dns = dns ?? throw new ArgumentNullException(nameof(dns));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -101,7 +101,7 @@ public sealed partial class FederationResolver
     {
         ArgumentNullException.ThrowIfNull(serverName);
         if (_knownServers.TryGetValue(serverName, out var known))
-            return new FederationDestination(known, known.Authority);
+            return new FederationDestination(known, known.Authority, OperatorChosen: true);
         if (!MatrixServerName.TryParse(serverName, out var host, out var port))
             throw new ArgumentException($"'{serverName}' is not a Matrix server name", nameof(serverName));
 

@@ -46,6 +46,8 @@ public sealed class FederationTransport : IDisposable
         var destination = await _resolver.ResolveAsync(serverName, cancellationToken);
         using var request = new HttpRequestMessage(method, new Uri(destination.BaseUrl, pathAndQuery));
         request.Headers.Host = destination.HostHeader;
+        if (destination.OperatorChosen)
+            request.Options.Set(OriginGuard.TrustedByOperator, true);
         prepare?.Invoke(request);
         return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }

@@ -6,6 +6,9 @@ public interface IMatrixRemoteMediaIndex
     /// <summary>The cached media; null when it is not cached.</summary>
     Task<MatrixRemoteMedia?> FindAsync(string serverName, string mediaId, CancellationToken cancellationToken);
 
+    /// <summary>The cached media and the remote's thumbnails of it (cached as <c>mediaId/thumbnail/…</c>).</summary>
+    Task<IReadOnlyList<MatrixRemoteMedia>> FindWithThumbnailsAsync(string serverName, string mediaId, CancellationToken cancellationToken);
+
     /// <summary>Records a fetched media, replacing what was recorded for the same server and id.</summary>
     Task AddAsync(MatrixRemoteMedia media, CancellationToken cancellationToken);
 

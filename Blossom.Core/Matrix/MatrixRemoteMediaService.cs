@@ -11,6 +11,7 @@ using Blossom.Core.Ingest;
 using Blossom.Core.Outbound;
 using Microsoft.AspNetCore.WebUtilities;
 using HeaderUtilities = Microsoft.Net.Http.Headers.HeaderUtilities;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Matrix;
@@ -22,6 +23,9 @@ namespace Blossom.Core.Matrix;
 /// <param name="CacheMaxBytes">The bytes the cache may hold (0: no limit).</param>
 /// <param name="CacheMaxAge">How long media not served stay (null: kept).</param>
 public sealed record MatrixRemoteSettings(long MaxBytes, TimeSpan FetchTimeout, int MaxConcurrentFetches, long CacheMaxBytes, TimeSpan? CacheMaxAge);
+
+/// <summary>A thumbnail asked of a remote server: the box (already snapped to this server's sizes), <c>crop</c> or <c>scale</c>, animated or not.</summary>
+public sealed record RemoteThumbnail(int Width, int Height, string Method, bool Animated);
 
 /// <summary>
 /// Other servers' media for this server's users (the <c>allow_remote</c> of the content repository):
@@ -51,11 +55,17 @@ public sealed partial class MatrixRemoteMediaService(
     /// <summary>How stale a cached media's last-access time may get before a download records it again: one write a minute at most.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a media found too large is answered so without fetching it again.</summary>
+    private static readonly TimeSpan TooLargeMemory = TimeSpan.FromHours(1);
+
     private static readonly SearchValues<char> MediaIdCharacters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
 
     private readonly SemaphoreSlim _fetchSlots = new(settings.MaxConcurrentFetches);
-    private readonly ConcurrentDictionary<(string ServerName, string MediaId), Lazy<Task<Outcome<MatrixContent, MatrixRefusal>>>> _fetching = new();
+    private readonly ConcurrentDictionary<(string ServerName, string CacheId), Lazy<Task<Outcome<MatrixContent, MatrixRefusal>>>> _fetching = new();
+
+    /// <summary>Media found too large lately: not fetched again (up to the limit, to be refused again) for <see cref="TooLargeMemory"/>.</summary>
+    private readonly MemoryCache _tooLarge = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     public MatrixRemoteSettings Settings => settings;
 
@@ -71,6 +81,7 @@ public sealed partial class MatrixRemoteMediaService(
     {
         ArgumentNullException.ThrowIfNull(serverName);
         ArgumentNullException.ThrowIfNull(mediaId);
+        serverName = serverName.ToLowerInvariant();
         if (!MatrixServerName.TryParse(serverName, out _, out _) || !IsValidMediaId(mediaId))
             return Refused(MatrixRefusalKind.NotFound, $"No media {mediaId} on {serverName}");
         if (await quarantine.IsQuarantinedAsync(serverName, mediaId, cancellationToken))
@@ -84,8 +95,41 @@ public sealed partial class MatrixRemoteMediaService(
         if (!federation.CanSign)
             return Refused(MatrixRefusalKind.NotFound, "Remote media are not fetched here: this server has no signing key (Matrix:SigningKeyPath)");
 
-        var key = (serverName.ToLowerInvariant(), mediaId);
-        var fetch = _fetching.GetOrAdd(key, k => new Lazy<Task<Outcome<MatrixContent, MatrixRefusal>>>(() => FetchOnceAsync(k.ServerName, k.MediaId)));
+        if (_tooLarge.TryGetValue((serverName, mediaId), out _))
+            return TooLarge(serverName);
+        return await FetchOnceAsync(serverName, mediaId,
+            $"/_matrix/federation/v1/media/download/{Uri.EscapeDataString(mediaId)}",
+            $"/_matrix/media/v3/download/{Uri.EscapeDataString(serverName)}/{Uri.EscapeDataString(mediaId)}?allow_remote=false", cancellationToken);
+    }
+
+    /// <summary>
+    /// The remote server's own thumbnail of media too large to fetch whole (<see cref="MatrixRefusalKind.RemoteTooLarge"/>),
+    /// fetched with the same parameters over federation and kept in the cache beside it (as
+    /// <c>mediaId/thumbnail/WxH/method</c>), so it is not fetched again; smaller media are thumbnailed here from the cached original.
+    /// </summary>
+    public async Task<Outcome<MatrixContent, MatrixRefusal>> GetThumbnailAsync(string serverName, string mediaId, RemoteThumbnail thumbnail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(serverName);
+        ArgumentNullException.ThrowIfNull(mediaId);
+        ArgumentNullException.ThrowIfNull(thumbnail);
+        serverName = serverName.ToLowerInvariant();
+        if (!MatrixServerName.TryParse(serverName, out _, out _) || !IsValidMediaId(mediaId)
+            || await quarantine.IsQuarantinedAsync(serverName, mediaId, cancellationToken) || !peers.Allows(serverName) || !federation.CanSign)
+            return Refused(MatrixRefusalKind.NotFound, "Media not found");
+        var cacheId = $"{mediaId}/thumbnail/{thumbnail.Width}x{thumbnail.Height}/{thumbnail.Method}{(thumbnail.Animated ? "/animated" : "")}";
+        if (await CachedAsync(serverName, cacheId, cancellationToken) is { } cached)
+            return new(cached, null);
+        var query = $"width={thumbnail.Width}&height={thumbnail.Height}&method={thumbnail.Method}&animated={(thumbnail.Animated ? "true" : "false")}";
+        return await FetchOnceAsync(serverName, cacheId,
+            $"/_matrix/federation/v1/media/thumbnail/{Uri.EscapeDataString(mediaId)}?{query}",
+            $"/_matrix/media/v3/thumbnail/{Uri.EscapeDataString(serverName)}/{Uri.EscapeDataString(mediaId)}?{query}&allow_remote=false", cancellationToken);
+    }
+
+    /// <summary>One fetch per cached id in this process (the waiters share it), within a fetch slot.</summary>
+    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchOnceAsync(string serverName, string cacheId, string federationPath, string legacyPath, CancellationToken cancellationToken)
+    {
+        var fetch = _fetching.GetOrAdd((serverName, cacheId),
+            key => new Lazy<Task<Outcome<MatrixContent, MatrixRefusal>>>(() => FetchDetachedAsync(key.ServerName, key.CacheId, federationPath, legacyPath)));
         return await fetch.Value.WaitAsync(cancellationToken);
     }
 
@@ -106,9 +150,15 @@ public sealed partial class MatrixRemoteMediaService(
         }
     }
 
-    /// <summary>Forgets one cached media; false when it was not cached.</summary>
-    public async Task<bool> PurgeMediaAsync(string serverName, string mediaId, CancellationToken cancellationToken) =>
-        await index.FindAsync(serverName, mediaId, cancellationToken) is { } media && await RemoveAsync(media, cancellationToken);
+    /// <summary>Forgets one cached media and the remote's thumbnails of it; false when none was cached.</summary>
+    public async Task<bool> PurgeMediaAsync(string serverName, string mediaId, CancellationToken cancellationToken)
+    {
+        var removed = false;
+        foreach (var media in await index.FindWithThumbnailsAsync(serverName, mediaId, cancellationToken))
+            removed |= await RemoveAsync(media, cancellationToken);
+        _tooLarge.Remove((serverName, mediaId));
+        return removed;
+    }
 
     /// <summary>Applies the cache's limits: media not served for <see cref="MatrixRemoteSettings.CacheMaxAge"/> go, then the least recently served until the rest fit <see cref="MatrixRemoteSettings.CacheMaxBytes"/>.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
@@ -157,8 +207,8 @@ public sealed partial class MatrixRemoteMediaService(
         return Content(media, blob);
     }
 
-    /// <summary>One fetch of a media, detached from the requests that wait for it (each waits under its own cancellation), within a fetch slot, the time limit and the media's lock.</summary>
-    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchOnceAsync(string serverName, string mediaId)
+    /// <summary>One fetch, detached from the requests that wait for it (each waits under its own cancellation), within a fetch slot, the time limit and the cached id's lock.</summary>
+    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchDetachedAsync(string serverName, string cacheId, string federationPath, string legacyPath)
     {
         try
         {
@@ -169,23 +219,26 @@ public sealed partial class MatrixRemoteMediaService(
                 using var timeout = new CancellationTokenSource(settings.FetchTimeout, time);
                 try
                 {
-                    var section = await fetchLocks.EnterAsync(LockKey(serverName, mediaId), timeout.Token);
+                    var section = await fetchLocks.EnterAsync(LockKey(serverName, cacheId), timeout.Token);
                     await using (section)
                     {
                         // Another node may have fetched it while this one waited for the lock.
-                        if (await CachedAsync(serverName, mediaId, timeout.Token) is { } cached)
+                        if (await CachedAsync(serverName, cacheId, timeout.Token) is { } cached)
                             return new(cached, null);
-                        return await FetchAsync(serverName, mediaId, timeout.Token);
+                        var fetched = await FetchAsync(serverName, cacheId, federationPath, legacyPath, timeout.Token);
+                        if (fetched.Refusal?.Kind == MatrixRefusalKind.RemoteTooLarge)
+                            _tooLarge.Set((serverName, cacheId), true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TooLargeMemory });
+                        return fetched;
                     }
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested)
                 {
-                    LogFetchFailed(serverName, mediaId, "timed out");
+                    LogFetchFailed(serverName, cacheId, "timed out");
                     return Refused(MatrixRefusalKind.RemoteTimeout, $"{serverName} did not deliver the media within {settings.FetchTimeout.TotalSeconds:0} s");
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException or OriginRefusedException or RedirectRefusedException or InvalidDataException)
                 {
-                    LogFetchFailed(serverName, mediaId, e.Message);
+                    LogFetchFailed(serverName, cacheId, e.Message);
                     return Refused(MatrixRefusalKind.RemoteFailed, $"The media could not be fetched from {serverName}: {Ascii(e.Message)}");
                 }
             }
@@ -196,20 +249,19 @@ public sealed partial class MatrixRemoteMediaService(
         }
         finally
         {
-            _fetching.TryRemove((serverName.ToLowerInvariant(), mediaId), out _);
+            _fetching.TryRemove((serverName, cacheId), out _);
         }
     }
 
-    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchAsync(string serverName, string mediaId, CancellationToken cancellationToken)
+    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchAsync(string serverName, string cacheId, string federationPath, string legacyPath, CancellationToken cancellationToken)
     {
-        var path = $"/_matrix/federation/v1/media/download/{Uri.EscapeDataString(mediaId)}";
-        using var response = await federation.GetSignedAsync(serverName, path, cancellationToken);
+        using var response = await federation.GetSignedAsync(serverName, federationPath, cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             var errcode = await FederationJson.ReadErrcodeAsync(response.Content, cancellationToken);
             // The spec's one case for the old route: a server that does not know the federation one.
             if (response.StatusCode == HttpStatusCode.NotFound && errcode == "M_UNRECOGNIZED")
-                return await FetchLegacyAsync(serverName, mediaId, cancellationToken);
+                return await FetchLegacyAsync(serverName, cacheId, legacyPath, cancellationToken);
             return RemoteRefusal(serverName, response.StatusCode, errcode);
         }
         if (response.Content.Headers.ContentType is not { MediaType: "multipart/mixed" } type
@@ -233,29 +285,28 @@ public sealed partial class MatrixRemoteMediaService(
                 using var redirected = await outbound.GetAsync(url, cancellationToken);
                 if (redirected.StatusCode != HttpStatusCode.OK)
                     return Refused(MatrixRefusalKind.RemoteFailed, $"The media's location given by {serverName} answered {(int)redirected.StatusCode}");
-                return await StoreAsync(serverName, mediaId, redirected.Content.Headers.ContentType?.ToString(), redirected.Content.Headers.ContentDisposition,
+                return await StoreAsync(serverName, cacheId, redirected.Content.Headers.ContentType?.ToString(), redirected.Content.Headers.ContentDisposition,
                     redirected.Content.Headers.ContentLength, await redirected.Content.ReadAsStreamAsync(cancellationToken), cancellationToken);
             }
             var disposition = part.ContentDisposition is { } given && ContentDispositionHeaderValue.TryParse(given, out var parsed) ? parsed : null;
-            return await StoreAsync(serverName, mediaId, part.ContentType, disposition, length: null, part.Body, cancellationToken);
+            return await StoreAsync(serverName, cacheId, part.ContentType, disposition, length: null, part.Body, cancellationToken);
         }
     }
 
-    /// <summary>The unauthenticated <c>/_matrix/media/v3/download</c> of a server without the federation route, told not to fetch further itself.</summary>
-    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchLegacyAsync(string serverName, string mediaId, CancellationToken cancellationToken)
+    /// <summary>The unauthenticated <c>/_matrix/media/v3</c> route of a server without the federation one, told not to fetch further itself.</summary>
+    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchLegacyAsync(string serverName, string cacheId, string legacyPath, CancellationToken cancellationToken)
     {
-        var path = $"/_matrix/media/v3/download/{Uri.EscapeDataString(serverName)}/{Uri.EscapeDataString(mediaId)}?allow_remote=false";
-        using var response = await federation.GetAsync(serverName, path, cancellationToken);
+        using var response = await federation.GetAsync(serverName, legacyPath, cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
             return RemoteRefusal(serverName, response.StatusCode, await FederationJson.ReadErrcodeAsync(response.Content, cancellationToken));
         var headers = response.Content.Headers;
-        return await StoreAsync(serverName, mediaId, headers.ContentType?.ToString(), headers.ContentDisposition, headers.ContentLength,
+        return await StoreAsync(serverName, cacheId, headers.ContentType?.ToString(), headers.ContentDisposition, headers.ContentLength,
             await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>The bytes stored as a blob nobody owns, within the remote size limit, and recorded in the cache.</summary>
     private async Task<Outcome<MatrixContent, MatrixRefusal>> StoreAsync(
-        string serverName, string mediaId, string? contentType, ContentDispositionHeaderValue? disposition, long? length, Stream body, CancellationToken cancellationToken)
+        string serverName, string cacheId, string? contentType, ContentDispositionHeaderValue? disposition, long? length, Stream body, CancellationToken cancellationToken)
     {
         await using (body)
         {
@@ -266,18 +317,18 @@ public sealed partial class MatrixRemoteMediaService(
             var stored = await ingest.IngestBlobAsync(request, new IngestLimits(settings.MaxBytes, []), cancellationToken);
             if (stored.Refusal is { } refusal)
             {
-                LogFetchFailed(serverName, mediaId, refusal.Reason);
+                LogFetchFailed(serverName, cacheId, refusal.Reason);
                 return refusal.Kind == IngestRefusalKind.TooLarge
-                    ? Refused(MatrixRefusalKind.RemoteTooLarge, $"The media of {serverName} is larger than this server's limit of {settings.MaxBytes} bytes for remote media")
+                    ? TooLarge(serverName)
                     : Refused(MatrixRefusalKind.RemoteFailed, $"The media of {serverName} could not be stored: {refusal.Reason}");
             }
             var blob = stored.Value.Blob;
             var now = time.GetUtcNow();
             now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
             var fileName = disposition?.FileNameStar ?? HeaderUtilities.RemoveQuotes(disposition?.FileName).Value;
-            var media = new MatrixRemoteMedia(serverName, mediaId, blob.Sha256, type, string.IsNullOrWhiteSpace(fileName) ? null : fileName, blob.Size, now, now);
+            var media = new MatrixRemoteMedia(serverName, cacheId, blob.Sha256, type, string.IsNullOrWhiteSpace(fileName) ? null : fileName, blob.Size, now, now);
             await index.AddAsync(media, CancellationToken.None);
-            LogFetched(serverName, mediaId, blob.Size, blob.Sha256);
+            LogFetched(serverName, cacheId, blob.Size, blob.Sha256);
             return new(Content(media, blob), null);
         }
     }
@@ -311,7 +362,11 @@ public sealed partial class MatrixRemoteMediaService(
         _ => Refused(MatrixRefusalKind.RemoteFailed, $"{serverName} answered {(int)status}{(errcode is null ? "" : " " + errcode)}"),
     };
 
-    public void Dispose() => _fetchSlots.Dispose();
+    public void Dispose()
+    {
+        _fetchSlots.Dispose();
+        _tooLarge.Dispose();
+    }
 
     /// <summary>The cached media as the content repository serves it: a media id of its server, owned by nobody here.</summary>
     private static MatrixContent Content(MatrixRemoteMedia media, BlobRecord blob) =>
@@ -323,6 +378,9 @@ public sealed partial class MatrixRemoteMediaService(
 
     /// <summary>Reasons go into a header-safe error: the remote's words are trimmed to printable ASCII.</summary>
     private static string Ascii(string text) => new([.. text.Where(c => c is >= ' ' and <= '~').Take(200)]);
+
+    private Outcome<MatrixContent, MatrixRefusal> TooLarge(string serverName) =>
+        Refused(MatrixRefusalKind.RemoteTooLarge, $"The media of {serverName} is larger than this server's limit of {settings.MaxBytes} bytes for remote media");
 
     private static Outcome<MatrixContent, MatrixRefusal> Refused(MatrixRefusalKind kind, string reason, TimeSpan? retryAfter = null) =>
         new(default!, new MatrixRefusal(kind, reason, retryAfter));

@@ -25,6 +25,13 @@ public sealed class OriginRefusedException : Exception
 public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<string> allowedPrivateHosts)
 {
     /// <summary>
+    /// Set on a request whose destination the operator named (a federation server of
+    /// <c>Matrix:Federation:KnownServers</c>): its connection may go to a private address. The trust is the
+    /// request's, not the host's, so another name that resolves to the same address is still checked.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> TrustedByOperator = new("Blossom.OriginGuard.TrustedByOperator");
+
+    /// <summary>
     /// An HTTP handler whose every connection goes through <see cref="ConnectAsync"/>; no proxy, no
     /// decompression, no redirects: the handler would try an <c>ftp:</c> or <c>gopher:</c> hop as
     /// HTTP and fail on <c>file:</c> with an unexpected error, so <see cref="OutboundClient"/> follows them.
@@ -46,7 +53,8 @@ public sealed class OriginGuard(bool allowPrivateNetworks, IReadOnlyCollection<s
         var addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var trusted = allowPrivateNetworks || allowedPrivateHosts.Contains(host, StringComparer.OrdinalIgnoreCase);
+        var trusted = allowPrivateNetworks || allowedPrivateHosts.Contains(host, StringComparer.OrdinalIgnoreCase)
+            || (context.InitialRequestMessage.Options.TryGetValue(TrustedByOperator, out var chosen) && chosen);
         if (!trusted && addresses.FirstOrDefault(a => !NetworkAddresses.IsPublic(a)) is { } refused)
             throw new OriginRefusedException($"{host} is on {refused}, which is not a public internet address");
 

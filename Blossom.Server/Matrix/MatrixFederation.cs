@@ -13,7 +13,7 @@ namespace Blossom.Server;
 /// Media across Matrix servers: the signed federation client, other servers' keys, the check of their
 /// requests, the remote media cache and its sweep. Every outbound request goes through the same guard
 /// as mirror and URL previews (<c>Mirror:AllowPrivateNetworks</c>, <c>Mirror:AllowedPrivateHosts</c>);
-/// the hosts of <c>Matrix:Federation:KnownServers</c> are the operator's own choice and may be private.
+/// requests to a server of <c>Matrix:Federation:KnownServers</c> go where the operator said, private or not.
 /// </summary>
 internal static class MatrixFederation
 {
@@ -23,8 +23,7 @@ internal static class MatrixFederation
         {
             var federation = Settings(sp).Federation;
             var mirror = sp.GetRequiredService<IOptions<MirrorOptions>>().Value;
-            var knownHosts = federation.KnownServers.Select(k => new Uri(k.Url).Host.Trim('[', ']'));
-            var guard = new OriginGuard(mirror.AllowPrivateNetworks, [.. mirror.AllowedPrivateHosts, .. knownHosts]);
+            var guard = new OriginGuard(mirror.AllowPrivateNetworks, mirror.AllowedPrivateHosts);
             var resolver = new FederationResolver(
                 [.. federation.KnownServers.Select(k => new KnownFederationServer(k.Name, new Uri(k.Url)))],
                 FederationResolver.CreateWellKnownClient(guard),

@@ -143,12 +143,27 @@ internal static class MatrixMediaEndpoints
             return invalid;
         if (await FindAsync(serverName, mediaId, query, services, cancellationToken) is not { } found)
             return Unfound(mediaId, query);
-        if (found.Refusal is { } refusal)
+        BlobRecord thumbnail;
+        if (found.Refusal is { Kind: MatrixRefusalKind.RemoteTooLarge })
+        {
+            // Too large to fetch whole: the remote server's own thumbnail, kept beside it in the cache.
+            var remote = await services.Remote.GetThumbnailAsync(serverName, mediaId, RemoteThumbnailOf(query, services), cancellationToken);
+            if (remote.Refusal is { } remoteRefusal)
+                return ToMatrixError(remoteRefusal);
+            thumbnail = remote.Value.Blob with { Type = remote.Value.Media.ContentType ?? remote.Value.Blob.Type };
+        }
+        else if (found.Refusal is { } refusal)
+        {
             return ToMatrixError(refusal);
-        var made = await MakeThumbnailAsync(found.Value, query, services, cancellationToken);
-        if (made.Refusal is { } refused)
-            return refused;
-        var served = await services.Responses.ServeAsync(made.Value, made.Value.Type, PreviewOffer.Caching, context, cancellationToken);
+        }
+        else
+        {
+            var made = await MakeThumbnailAsync(found.Value, query, services, cancellationToken);
+            if (made.Refusal is { } refused)
+                return refused;
+            thumbnail = made.Value;
+        }
+        var served = await services.Responses.ServeAsync(thumbnail, thumbnail.Type, PreviewOffer.Caching, context, cancellationToken);
         if (served.Result is BlossomError)
             return MatrixError.NotFound("Media not found");
         context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
@@ -171,6 +186,16 @@ internal static class MatrixMediaEndpoints
         if (!services.PreviewOptions.Value.Enabled)
             return MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server");
         return null;
+    }
+
+    /// <summary>What a thumbnail request asks of a remote server: the box snapped to this server's sizes, so a few variants are kept.</summary>
+    private static RemoteThumbnail RemoteThumbnailOf(IQueryCollection query, MatrixServices services)
+    {
+        TryPixels(query["width"], out var width);
+        TryPixels(query["height"], out var height);
+        var method = Text(query["method"]) == "crop" ? PreviewMethod.Crop : PreviewMethod.Scale;
+        var box = services.ThumbnailSizes.Sizes.Snap(width, height, method, PreviewFormat.Jpeg, animated: false);
+        return new RemoteThumbnail(box.Width, box.Height, method == PreviewMethod.Crop ? "crop" : "scale", Text(query["animated"]) == "true");
     }
 
     /// <summary>The thumbnail of found media for a request <see cref="ReadThumbnailRequest"/> passed, made once and kept as a blob.</summary>

@@ -40,6 +40,18 @@ public abstract class MatrixFederationStoresContract : ContractSuite
     }
 
     [Fact]
+    public async Task FindWithThumbnailsAsync_TheMediaAndTheRemotesThumbnailsOfIt_NotItsNamesakes()
+    {
+        await _remote.AddAsync(Media(Remote, "a_b", BlobA, 10, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Remote, "a_b/thumbnail/96x96/crop", BlobB, 5, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Remote, "axb/thumbnail/96x96/crop", BlobB, 5, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Remote, "a_bc", BlobB, 5, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Other, "a_b/thumbnail/32x32/scale", BlobB, 5, TimeSpan.Zero), CancellationToken.None);
+
+        (await _remote.FindWithThumbnailsAsync(Remote, "a_b", CancellationToken.None)).Select(m => m.MediaId).Should().Equal("a_b", "a_b/thumbnail/96x96/crop");
+    }
+
+    [Fact]
     public async Task TouchAsync_MovesMediaBehindTheOthersInTheLeastRecentList_NeverBack()
     {
         await _remote.AddAsync(Media(Remote, "old", BlobA, 10, TimeSpan.FromDays(3)), CancellationToken.None);

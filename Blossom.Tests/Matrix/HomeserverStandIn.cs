@@ -25,6 +25,7 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
     private WebApplication? _app;
     private int _federationMediaRequests;
     private int _keyRequests;
+    private int _notaryRequests;
     private readonly byte[] _seed = RandomNumberGenerator.GetBytes(32);
 
     private HomeserverStandIn() => SigningKey = MatrixSigningKey.FromSeed("standin", _seed);
@@ -93,6 +94,7 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/_matrix/client/v3/account/whoami", (Func<HttpContext, Task<IResult>>)homeserver.WhoAmI);
         app.MapGet("/_matrix/key/v2/server", homeserver.Keys);
+        app.MapGet("/_matrix/key/v2/query/{serverName}", homeserver.Query);
         app.Map("/_matrix/federation/v1/media/{**rest}", homeserver.MediaAsync);
         app.Map("/_matrix/media/{**rest}", homeserver.MediaAsync);
         await app.StartAsync();
@@ -118,10 +120,32 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>The key document a homeserver publishes: its current key, signed by itself.</summary>
+    /// <summary>Servers whose keys this one vouches for as a notary (<c>GET /_matrix/key/v2/query/{serverName}</c>).</summary>
+    public Dictionary<string, HomeserverStandIn> Vouches { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many notary queries reached this server.</summary>
+    public int NotaryRequests => Volatile.Read(ref _notaryRequests);
+
     private IResult Keys()
     {
         Interlocked.Increment(ref _keyRequests);
+        return Results.Text(KeyDocument().ToJsonString(), "application/json");
+    }
+
+    /// <summary>A notary's answer: the server's own document, countersigned.</summary>
+    private IResult Query(string serverName)
+    {
+        Interlocked.Increment(ref _notaryRequests);
+        if (!Vouches.TryGetValue(serverName, out var vouched))
+            return Results.Json(new Dictionary<string, object> { ["server_keys"] = Array.Empty<object>() });
+        var document = vouched.KeyDocument();
+        SignedJson.Sign(document, ServerName, SigningKey);
+        return Results.Text(new JsonObject { ["server_keys"] = new JsonArray(document) }.ToJsonString(), "application/json");
+    }
+
+    /// <summary>The key document a homeserver publishes: its current key, signed by itself.</summary>
+    private JsonObject KeyDocument()
+    {
         var document = new JsonObject
         {
             ["server_name"] = ServerName,
@@ -130,7 +154,7 @@ internal sealed class HomeserverStandIn : IAsyncDisposable
             ["valid_until_ts"] = (DateTimeOffset.UtcNow + KeyValidity).ToUnixTimeMilliseconds(),
         };
         SignedJson.Sign(document, ServerName, SigningKey);
-        return Results.Text(document.ToJsonString(), "application/json");
+        return document;
     }
 
     /// <summary>The reverse proxy's media routes: to the media repository as they came, answers back as they are.</summary>

@@ -8,6 +8,7 @@ using Blossom.Tests.Infrastructure;
 using Blossom.Tests.Media;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Matrix;
 
@@ -256,6 +257,108 @@ public sealed class MatrixFederationTests
             JsonDocument.Parse(await purge.Content.ReadAsStringAsync()).RootElement.GetProperty("removed").GetInt32().Should().Be(1);
         (await DownloadOnA(first)).Should().Be(HttpStatusCode.OK);
         servers.HomeB.FederationMediaRequests.Should().Be(fetchesBefore + 2);
+    }
+
+    [Fact]
+    public async Task RemoteTooLargeToFetch_ItsThumbnailFetchedFromTheRemote_KeptInTheCache()
+    {
+        var image = MediaSamples.PngWithAlpha(800, 600);
+        await using var servers = await FederatedServers.StartAsync(a: new() { ["Blossom:Matrix:Federation:RemoteMediaMaxBytes"] = (image.Length - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var mxc = await servers.B.Client.UploadAsync(servers.HomeB.Login("@alice:b.test"), image, "image/png");
+        var path = MatrixRequests.PathOf(mxc);
+
+        using var download = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/{path}");
+        download.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        (await download.MatrixErrorAsync()).Errcode.Should().Be("M_TOO_LARGE");
+        for (var i = 0; i < 2; i++)
+        {
+            using var thumbnail = await servers.A.Client.GetAsync($"/_matrix/media/v3/thumbnail/{path}?width=90&height=90&method=scale");
+            thumbnail.StatusCode.Should().Be(HttpStatusCode.OK, await thumbnail.Content.ReadAsStringAsync());
+            using var decoded = NetVips.Image.NewFromBuffer(await thumbnail.Content.ReadAsByteArrayAsync());
+            Math.Max(decoded.Width, decoded.Height).Should().BeLessThanOrEqualTo(96);
+        }
+        servers.HomeB.FederationMediaRequests.Should().Be(2, "the download that proved too large, then one thumbnail, kept");
+    }
+
+    [Fact]
+    public async Task RemoteByIpLiteral_OnTheAddressOfAKnownServer_RefusedByTheOutboundGuard()
+    {
+        await using var servers = await FederatedServers.StartAsync();
+
+        using var response = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/127.0.0.1:{servers.HomeB.Url.Port}/anything");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        (await response.MatrixErrorAsync()).Errcode.Should().Be("M_UNKNOWN");
+        servers.HomeB.FederationMediaRequests.Should().Be(0, "the operator trusted b.test's address for b.test, not for any name");
+    }
+
+    [Fact]
+    public async Task TrustedKeyServer_VouchesForTheOriginsKey_TheOriginIsNotAsked()
+    {
+        await using var notary = await HomeserverStandIn.StartAsync("notary.test");
+        await using var servers = await FederatedServers.StartAsync(b: new()
+        {
+            ["Blossom:Matrix:Federation:TrustedKeyServers:0"] = "notary.test",
+            ["Blossom:Matrix:Federation:KnownServers:1:Name"] = "notary.test",
+            ["Blossom:Matrix:Federation:KnownServers:1:Url"] = notary.Url.ToString(),
+        });
+        notary.Vouches["a.test"] = servers.HomeA;
+        var data = BlossomRequests.RandomBlob(100);
+        var mxc = await servers.B.Client.UploadAsync(servers.HomeB.Login("@alice:b.test"), data);
+
+        using var response = await servers.B.Client.SendAsync(Signed($"/_matrix/federation/v1/media/download/{mxc.Split('/')[^1]}", servers.HomeA.SigningKey));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        (await ReadPartsAsync(response)).Part.Body.Should().Equal(data);
+        notary.NotaryRequests.Should().Be(1);
+        notary.KeyRequests.Should().Be(1, "the notary's own key comes from the notary");
+        servers.HomeA.KeyRequests.Should().Be(0, "the notary vouched for a.test's key");
+    }
+
+    [Fact]
+    public async Task RemoteFetches_BeyondTheConcurrencyLimit_429LimitExceeded()
+    {
+        await using var servers = await FederatedServers.StartAsync(a: new() { ["Blossom:Matrix:Federation:MaxConcurrentRemoteFetches"] = "1" });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var data = BlossomRequests.RandomBlob(100);
+        servers.HomeB.MediaRoutes = async context =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            await HomeserverStandIn.WriteFederationMediaAsync(context, "application/octet-stream", data);
+        };
+
+        var held = servers.A.Client.GetAsync("/_matrix/media/v3/download/b.test/held");
+        await Poll.UntilAsync(() => servers.HomeB.FederationMediaRequests == 1, "the first fetch reaches b.test");
+        using var refused = await servers.A.Client.GetAsync("/_matrix/media/v3/download/b.test/another");
+        release.SetResult();
+        using var first = await held;
+
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await refused.MatrixErrorAsync()).Errcode.Should().Be("M_LIMIT_EXCEEDED");
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await first.Content.ReadAsByteArrayAsync()).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task CacheOverItsByteLimit_TheLeastRecentlyServedLeave()
+    {
+        await using var servers = await FederatedServers.StartAsync(a: new() { ["Blossom:Matrix:Federation:RemoteCacheMaxBytes"] = "5000" });
+        var alice = servers.HomeB.Login("@alice:b.test");
+        var older = await servers.B.Client.UploadAsync(alice, BlossomRequests.RandomBlob(3000));
+        var newer = await servers.B.Client.UploadAsync(alice, BlossomRequests.RandomBlob(3000));
+        foreach (var mxc in new[] { older, newer })
+        {
+            using var fetched = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/{MatrixRequests.PathOf(mxc)}");
+            fetched.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var removed = await servers.A.App.Services.GetRequiredService<Blossom.Core.Matrix.MatrixRemoteMediaService>().SweepAsync(CancellationToken.None);
+
+        removed.Should().Be(1);
+        using var gone = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/{MatrixRequests.PathOf(older)}?allow_remote=false");
+        using var kept = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/{MatrixRequests.PathOf(newer)}?allow_remote=false");
+        gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        kept.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     /// <summary>A federation GET signed as <paramref name="origin"/> (a.test) for <paramref name="destination"/> (b.test) over <paramref name="signedUri"/> (the route itself unless a test signs another).</summary>
