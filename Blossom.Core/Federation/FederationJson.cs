@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Blossom.Core.Federation;
 
-/// <summary>Reads the small JSON answers of other servers (keys, errors) without trusting their size.</summary>
+/// <summary>Reads the small answers of other servers (keys, errors, well-known, metadata) without trusting their size.</summary>
 public static class FederationJson
 {
     /// <summary>The most of a key document or error read: real ones are a few KiB.</summary>
@@ -14,26 +14,31 @@ public static class FederationJson
     public static async Task<JsonObject?> ReadObjectAsync(HttpContent content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        if (content.Headers.ContentLength > MaxBytes)
+        if (content.Headers.ContentLength > MaxBytes
+            || await ReadBoundedAsync(await content.ReadAsStreamAsync(cancellationToken), MaxBytes, cancellationToken) is not { } body)
             return null;
-        var body = await content.ReadAsStreamAsync(cancellationToken);
-        await using (body)
+        try
         {
-            var buffer = new byte[MaxBytes + 1];
+            return JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The whole stream (disposed after), or null when it holds more than <paramref name="maxBytes"/>: what another server sends is read only so far.</summary>
+    public static async Task<byte[]?> ReadBoundedAsync(Stream stream, int maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await using (stream)
+        {
+            var buffer = new byte[maxBytes + 1];
             var length = 0;
             int read;
-            while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
                 length += read;
-            if (length > MaxBytes)
-                return null;
-            try
-            {
-                return JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
+            return length > maxBytes ? null : buffer[..length];
         }
     }
 

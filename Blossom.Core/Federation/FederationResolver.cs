@@ -225,7 +225,7 @@ public sealed partial class FederationResolver
                 return (null, default, $"it answered {(int)response.StatusCode}");
             if (response.Content.Headers.ContentLength > MaxWellKnownBytes)
                 return (null, default, $"its body is over {MaxWellKnownBytes} bytes");
-            var body = await ReadLimitedAsync(await response.Content.ReadAsStreamAsync(timeout.Token), timeout.Token);
+            var body = await FederationJson.ReadBoundedAsync(await response.Content.ReadAsStreamAsync(timeout.Token), MaxWellKnownBytes, timeout.Token);
             if (body is null)
                 return (null, default, $"its body is over {MaxWellKnownBytes} bytes");
             var delegated = ParseServer(body);
@@ -240,20 +240,6 @@ public sealed partial class FederationResolver
         catch (Exception e) when (e is HttpRequestException or RedirectRefusedException or IOException)
         {
             return (null, default, e.Message);
-        }
-    }
-
-    /// <summary>The body, or null when it is longer than <see cref="MaxWellKnownBytes"/>.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        await using (stream)
-        {
-            var buffer = new byte[MaxWellKnownBytes + 1];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-                length += read;
-            return length > MaxWellKnownBytes ? null : buffer[..length];
         }
     }
 

@@ -274,7 +274,7 @@ public sealed partial class MatrixRemoteMediaService(
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 32 };
             // The first part is the media's metadata, an empty object today: read and set aside, within bounds.
             if (await reader.ReadNextSectionAsync(cancellationToken) is not { } metadata
-                || !await DrainAsync(metadata.Body, FederationJson.MaxBytes, cancellationToken))
+                || await FederationJson.ReadBoundedAsync(metadata.Body, FederationJson.MaxBytes, cancellationToken) is null)
                 return Refused(MatrixRefusalKind.RemoteFailed, $"{serverName} answered without the media's metadata part");
             if (await reader.ReadNextSectionAsync(cancellationToken) is not { } part)
                 return Refused(MatrixRefusalKind.RemoteFailed, $"{serverName} answered without the media's part");
@@ -330,27 +330,6 @@ public sealed partial class MatrixRemoteMediaService(
             await index.AddAsync(media, CancellationToken.None);
             LogFetched(serverName, cacheId, blob.Size, blob.Sha256);
             return new(Content(media, blob), null);
-        }
-    }
-
-    private static async Task<bool> DrainAsync(Stream part, int maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            var total = 0;
-            int read;
-            while ((read = await part.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                total += read;
-                if (total > maxBytes)
-                    return false;
-            }
-            return true;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

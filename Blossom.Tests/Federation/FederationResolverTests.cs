@@ -46,7 +46,7 @@ public sealed class FederationResolverTests(FederationNetwork network) : IDispos
 
         var destination = await resolver.ResolveAsync("private.example", CancellationToken.None);
 
-        destination.Should().Be(Destination("http://127.0.0.1:8008", "127.0.0.1:8008"));
+        destination.Should().Be(new FederationDestination(new Uri("http://127.0.0.1:8008"), "127.0.0.1:8008", OperatorChosen: true));
         Fetches("private.example").Should().Be(0);
     }
 

@@ -78,14 +78,16 @@ public sealed class FederationTransportTests(FederationNetwork network) : IDispo
     }
 
     [Fact]
-    public async Task Send_GuardAllowingNothing_LoopbackRefused()
+    public async Task Send_GuardAllowingNothing_KnownServerOnLoopbackReached_ItsAddressByAnotherNameRefused()
     {
         var resolver = Resolver(new KnownFederationServer("private.example", new Uri($"http://127.0.0.1:{network.HttpPort}")));
         using var transport = new FederationTransport(resolver, new OriginGuard(allowPrivateNetworks: false, []));
 
-        var send = () => transport.SendAsync("private.example", HttpMethod.Get, "/_matrix/federation/v1/version", null, CancellationToken.None);
+        using var known = await transport.SendAsync("private.example", HttpMethod.Get, "/_matrix/federation/v1/version", null, CancellationToken.None);
+        var other = () => transport.SendAsync($"127.0.0.1:{network.HttpPort}", HttpMethod.Get, "/_matrix/federation/v1/version", null, CancellationToken.None);
 
-        (await send.Should().ThrowAsync<HttpRequestException>()).WithInnerException<OriginRefusedException>();
+        known.StatusCode.Should().Be(HttpStatusCode.OK, "the operator named that place for that server");
+        (await other.Should().ThrowAsync<HttpRequestException>()).WithInnerException<OriginRefusedException>();
     }
 
     [Fact]
