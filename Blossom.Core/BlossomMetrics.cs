@@ -17,6 +17,7 @@ public sealed class BlossomMetrics
     private readonly Histogram<double> _jobDuration;
     private readonly Counter<long> _ffmpegFailures;
     private readonly Counter<long> _chunkedUploadBytesReread;
+    private readonly Counter<long> _remoteMediaFetches;
 
     public BlossomMetrics(IMeterFactory meters)
     {
@@ -27,6 +28,8 @@ public sealed class BlossomMetrics
         _tasksEnded = meter.CreateCounter<long>("blossom.media.tasks.ended", "{task}", "Media jobs ended, by kind and state (complete or canceled).");
         _jobDuration = meter.CreateHistogram<double>("blossom.media.job.duration", "s", "Time from a media job's start to its end, by kind and state.");
         _ffmpegFailures = meter.CreateCounter<long>("blossom.media.ffmpeg.failures", "{failure}", "ffmpeg runs that exited with an error.");
+        _remoteMediaFetches = meter.CreateCounter<long>("blossom.matrix.remote_fetches", "{fetch}",
+            "Fetches of other Matrix servers' media, by outcome: fetched, not_found, too_large, timeout, failed, limited.");
         _chunkedUploadBytesReread = meter.CreateCounter<long>("blossom.partial_uploads.reread_bytes", "By",
             "Bytes of multi-part upload chunks read again to build their blob: chunks that came out of order or concurrently, or what arrived before a restart.");
         Meter = meter;
@@ -51,6 +54,8 @@ public sealed class BlossomMetrics
     }
 
     public void ChunkedUploadBytesReread(long bytes) => _chunkedUploadBytesReread.Add(bytes);
+
+    public void RemoteMediaFetched(string outcome) => _remoteMediaFetches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Reports the media queue's length whenever the metrics are read.</summary>
     public void ObserveQueueLength(Func<int> length) =>

@@ -42,7 +42,8 @@ internal static partial class CopyDataCommand
                 // The destination as the server would open it: settings checked, schema migrated, store ready.
                 var destination = new DataStores(
                     app.Services.GetRequiredService<IBlobStore>(), app.Services.GetRequiredService<IBlobIndex>(), app.Services.GetRequiredService<IModerationStore>(),
-                    app.Services.GetRequiredService<IMatrixMediaIndex>());
+                    app.Services.GetRequiredService<IMatrixMediaIndex>(), app.Services.GetRequiredService<IMatrixRemoteMediaIndex>(),
+                    app.Services.GetRequiredService<IMatrixQuarantine>());
                 await app.Services.GetRequiredService<ISqlDatabase>().MigrateAsync(CancellationToken.None);
                 await destination.Store.InitializeAsync(CancellationToken.None);
                 // An older source database is brought to this version's schema, as the server's next start would.
@@ -50,7 +51,7 @@ internal static partial class CopyDataCommand
                 var time = app.Services.GetRequiredService<TimeProvider>();
                 var source = new DataStores(
                     new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
-                    new SqlMatrixMediaIndex(sourceDatabase));
+                    new SqlMatrixMediaIndex(sourceDatabase), new SqlMatrixRemoteMediaIndex(sourceDatabase), new SqlMatrixQuarantine(sourceDatabase));
 
                 var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None);
                 if (!result.Complete)

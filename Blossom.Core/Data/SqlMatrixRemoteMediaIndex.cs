@@ -74,6 +74,19 @@ public sealed class SqlMatrixRemoteMediaIndex(ISqlDatabase database) : IMatrixRe
         }
     }
 
+    public async Task<IReadOnlyList<MatrixRemoteMedia>> ListAsync((string ServerName, string MediaId)? after, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                $"{SelectMedia} WHERE @server IS NULL OR server_name > @server OR (server_name = @server AND media_id > @mediaId) " +
+                "ORDER BY server_name, media_id LIMIT @limit",
+                new { server = after?.ServerName, mediaId = after?.MediaId, limit }, cancellationToken: cancellationToken));
+            return [.. rows.Select(r => r.ToMedia())];
+        }
+    }
+
     public async Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken);

@@ -58,7 +58,7 @@ public sealed partial class FederationResolver
     private readonly ConcurrentDictionary<string, WellKnownAnswer> _wellKnown = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _wellKnownFetches = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <param name="knownServers">Names that skip discovery; matched exactly, server names being case-sensitive.</param>
+    /// <param name="knownServers">Names that skip discovery; matched without case, as the host names they are.</param>
     /// <param name="wellKnownClient">
     /// Fetches well-known documents and follows their redirects (<see cref="CreateWellKnownClient"/> in production).
     /// </param>

@@ -21,6 +21,9 @@ public interface IMatrixRemoteMediaIndex
     /// </summary>
     Task<IReadOnlyList<MatrixRemoteMedia>> ListLeastRecentAsync(string? serverName, DateTimeOffset? accessedBefore, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Up to <paramref name="limit"/> cached media in (server, media id) order after the given pair (null: from the start), for copying.</summary>
+    Task<IReadOnlyList<MatrixRemoteMedia>> ListAsync((string ServerName, string MediaId)? after, int limit, CancellationToken cancellationToken);
+
     /// <summary>How many media are cached and how many bytes they take (a blob named by two media counts twice).</summary>
     Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken);
 

@@ -46,6 +46,7 @@ public sealed partial class MatrixRemoteMediaService(
     IBlobLocks fetchLocks,
     MatrixRemoteSettings settings,
     FederationPeers peers,
+    BlossomMetrics metrics,
     TimeProvider time,
     ILogger<MatrixRemoteMediaService> logger) : IDisposable
 {
@@ -207,8 +208,24 @@ public sealed partial class MatrixRemoteMediaService(
         return Content(media, blob);
     }
 
-    /// <summary>One fetch, detached from the requests that wait for it (each waits under its own cancellation), within a fetch slot, the time limit and the cached id's lock.</summary>
+    /// <summary>One fetch, detached from the requests that wait for it (each waits under its own cancellation), counted by its outcome.</summary>
     private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchDetachedAsync(string serverName, string cacheId, string federationPath, string legacyPath)
+    {
+        var fetched = await FetchWithinLimitsAsync(serverName, cacheId, federationPath, legacyPath);
+        metrics.RemoteMediaFetched(fetched.Refusal?.Kind switch
+        {
+            null => "fetched",
+            MatrixRefusalKind.NotFound => "not_found",
+            MatrixRefusalKind.RemoteTooLarge => "too_large",
+            MatrixRefusalKind.RemoteTimeout => "timeout",
+            MatrixRefusalKind.LimitExceeded => "limited",
+            _ => "failed",
+        });
+        return fetched;
+    }
+
+    /// <summary>A fetch within a fetch slot, the time limit and the cached id's lock; one at a time per cached id in this process.</summary>
+    private async Task<Outcome<MatrixContent, MatrixRefusal>> FetchWithinLimitsAsync(string serverName, string cacheId, string federationPath, string legacyPath)
     {
         try
         {

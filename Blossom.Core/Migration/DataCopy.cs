@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Blossom.Core.Migration;
 
-/// <summary>One side of a copy: where blob bytes, the index, the moderation records and the Matrix media ids live.</summary>
-public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationStore Moderation, IMatrixMediaIndex MatrixMedia);
+/// <summary>One side of a copy: where blob bytes, the index, the moderation records, the Matrix media ids, the remote media cache and the quarantine live.</summary>
+public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationStore Moderation, IMatrixMediaIndex MatrixMedia,
+    IMatrixRemoteMediaIndex RemoteMedia, IMatrixQuarantine Quarantine);
 
 /// <summary>What a copy did.</summary>
 /// <param name="Blobs">Index entries taken in, their bytes now in the destination store.</param>
@@ -16,7 +17,9 @@ public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationS
 /// <param name="Blocks">Blocked pubkeys taken in.</param>
 /// <param name="Reports">Reported blobs the destination did not have a report of yet.</param>
 /// <param name="MatrixMedia">Matrix media ids the destination did not know yet.</param>
-public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedBytes, long Unreadable, int Blocks, int Reports, long MatrixMedia = 0)
+/// <param name="RemoteMedia">Cached media of other Matrix servers, whose blobs no user owns.</param>
+/// <param name="Quarantined">Quarantined Matrix media and servers the destination did not have yet.</param>
+public sealed record DataCopyResult(long Blobs, long CopiedBlobs, long CopiedBytes, long Unreadable, int Blocks, int Reports, long MatrixMedia = 0, long RemoteMedia = 0, int Quarantined = 0)
 {
     /// <summary>Whether everything the source had is now in the destination.</summary>
     public bool Complete => Unreadable == 0;
@@ -63,7 +66,32 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
         }
         var matrixMedia = await CopyMatrixMediaAsync(cancellationToken);
         LogMatrixMediaCopied(matrixMedia);
-        return new DataCopyResult(_blobs, _copiedBlobs, _copiedBytes, _unreadable, blocks, reports, matrixMedia);
+        var (remoteMedia, quarantined) = await CopyMatrixFederationAsync(cancellationToken);
+        LogMatrixFederationCopied(remoteMedia, quarantined);
+        return new DataCopyResult(_blobs, _copiedBlobs, _copiedBytes, _unreadable, blocks, reports, matrixMedia, remoteMedia, quarantined);
+    }
+
+    /// <summary>The quarantine, then the remote media cache's rows, so the blobs copied above stay cached media rather than blobs nobody names.</summary>
+    private async Task<(long RemoteMedia, int Quarantined)> CopyMatrixFederationAsync(CancellationToken cancellationToken)
+    {
+        var quarantined = 0;
+        foreach (var entry in await source.Quarantine.ListAsync(cancellationToken))
+        {
+            if (await destination.Quarantine.AddAsync(entry.ServerName, entry.MediaId, entry.Reason, entry.Created, cancellationToken))
+                quarantined++;
+        }
+        long remoteMedia = 0;
+        (string, string)? after = null;
+        while (await source.RemoteMedia.ListAsync(after, PageSize, cancellationToken) is { Count: > 0 } page)
+        {
+            foreach (var media in page)
+            {
+                await destination.RemoteMedia.AddAsync(media, cancellationToken);
+                remoteMedia++;
+            }
+            after = (page[^1].ServerName, page[^1].MediaId);
+        }
+        return (remoteMedia, quarantined);
     }
 
     private async Task<long> CopyMatrixMediaAsync(CancellationToken cancellationToken)
@@ -140,6 +168,9 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "copy-data: {MatrixMedia} new Matrix media id(s) copied")]
     private partial void LogMatrixMediaCopied(long matrixMedia);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "copy-data: {RemoteMedia} cached remote Matrix media and {Quarantined} quarantine(s) copied")]
+    private partial void LogMatrixFederationCopied(long remoteMedia, int quarantined);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "copy-data: {Blobs} blob(s) indexed, {CopiedBlobs} copied ({CopiedBytes} bytes), {Unreadable} unreadable in the source")]
     private partial void LogProgress(long blobs, long copiedBlobs, long copiedBytes, long unreadable);

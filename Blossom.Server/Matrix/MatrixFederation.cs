@@ -63,6 +63,7 @@ internal static class MatrixFederation
             sp.GetRequiredKeyedService<IBlobLocks>(BackendsModule.RemoteMediaLocksKey),
             sp.GetRequiredService<MatrixRemoteSettings>(),
             sp.GetRequiredService<FederationPeers>(),
+            sp.GetRequiredService<Blossom.Core.BlossomMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MatrixRemoteMediaService>>()));
         services.AddHostedService<MatrixFederationStartup>();

@@ -57,11 +57,6 @@ public sealed class MatrixFederationOptions : IValidatableObject
         foreach (var name in AllowedServers.Concat(DeniedServers).Concat(TrustedKeyServers).Where(n => !MatrixServerName.TryParse(n, out _, out _)))
             yield return new($"Matrix:Federation: '{name}' is not a Matrix server name (a host with an optional port).");
     }
-
-    /// <summary>Whether federation talks with <paramref name="serverName"/>: not denied, and allowed when an allow list is set.</summary>
-    public bool Talks(string serverName) =>
-        !DeniedServers.Contains(serverName, StringComparer.OrdinalIgnoreCase)
-        && (AllowedServers.Count == 0 || AllowedServers.Contains(serverName, StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>A server name and the base URL its federation requests go to.</summary>

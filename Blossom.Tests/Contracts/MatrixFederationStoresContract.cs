@@ -83,6 +83,20 @@ public abstract class MatrixFederationStoresContract : ContractSuite
     }
 
     [Fact]
+    public async Task ListAsync_InServerThenMediaIdOrder_AfterAPair()
+    {
+        await _remote.AddAsync(Media(Remote, "b", BlobA, 1, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Remote, "a", BlobA, 1, TimeSpan.Zero), CancellationToken.None);
+        await _remote.AddAsync(Media(Other, "z", BlobA, 1, TimeSpan.Zero), CancellationToken.None);
+
+        var first = await _remote.ListAsync(null, 2, CancellationToken.None);
+        var rest = await _remote.ListAsync((first[^1].ServerName, first[^1].MediaId), 2, CancellationToken.None);
+
+        first.Select(m => (m.ServerName, m.MediaId)).Should().Equal((Other, "z"), (Remote, "a"));
+        rest.Select(m => (m.ServerName, m.MediaId)).Should().Equal((Remote, "b"));
+    }
+
+    [Fact]
     public async Task Quarantine_OneMediaOrAWholeServer_ListedAndLifted()
     {
         (await _quarantine.AddAsync(Remote, "bad", "spam", Now, CancellationToken.None)).Should().BeTrue();

@@ -175,6 +175,9 @@ public sealed class MatrixFederationTests
             cached.StatusCode.Should().Be(HttpStatusCode.NotFound, $"{mediaId} was not cached");
         }
         Directory.EnumerateFiles(servers.A.App.StoragePath, "*", SearchOption.AllDirectories).Where(f => !f.Contains("tmp", StringComparison.OrdinalIgnoreCase)).Should().BeEmpty("no refused fetch left bytes behind");
+        var metrics = await servers.A.Client.GetStringAsync("/metrics");
+        foreach (var (outcome, count) in new[] { ("timeout", 1), ("too_large", 2), ("failed", 2) })
+            metrics.Should().MatchRegex($"blossom_matrix_remote_fetches(_fetch)?_total\\{{[^}}]*outcome=\"{outcome}\"[^}}]*\\}} {count}\\b");
     }
 
     [Fact]
@@ -257,6 +260,7 @@ public sealed class MatrixFederationTests
             JsonDocument.Parse(await purge.Content.ReadAsStringAsync()).RootElement.GetProperty("removed").GetInt32().Should().Be(1);
         (await DownloadOnA(first)).Should().Be(HttpStatusCode.OK);
         servers.HomeB.FederationMediaRequests.Should().Be(fetchesBefore + 2);
+        servers.HomeA.KeyRequests.Should().Be(1, "B keeps A's key until its valid_until_ts");
     }
 
     [Fact]
@@ -359,6 +363,9 @@ public sealed class MatrixFederationTests
         using var kept = await servers.A.Client.GetAsync($"/_matrix/media/v3/download/{MatrixRequests.PathOf(newer)}?allow_remote=false");
         gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
         kept.StatusCode.Should().Be(HttpStatusCode.OK);
+        var service = servers.A.App.Services.GetRequiredService<Blossom.Core.Matrix.MatrixRemoteMediaService>();
+        (await service.PurgeAsync(null, DateTimeOffset.UtcNow - TimeSpan.FromDays(1), CancellationToken.None)).Should().Be(0, "the media left was served just now");
+        (await service.PurgeAsync(null, DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1), CancellationToken.None)).Should().Be(1);
     }
 
     /// <summary>A federation GET signed as <paramref name="origin"/> (a.test) for <paramref name="destination"/> (b.test) over <paramref name="signedUri"/> (the route itself unless a test signs another).</summary>

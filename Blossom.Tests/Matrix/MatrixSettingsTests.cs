@@ -44,6 +44,12 @@ public sealed class MatrixSettingsTests
     [InlineData("Blossom:Matrix:MaxConcurrentTokenChecks", "0", "MaxConcurrentTokenChecks")]
     [InlineData("Blossom:Matrix:TokenCheckQueueLimit", "-1", "TokenCheckQueueLimit")]
     [InlineData("Blossom:Matrix:PreviewUrl:TimeoutSeconds", "0", "TimeoutSeconds")]
+    [InlineData("Blossom:Matrix:SigningKeyPath", "/nonexistent/signing.key", "Matrix:SigningKeyPath '/nonexistent/signing.key' names no file")]
+    [InlineData("Blossom:Matrix:Federation:DeniedServers:0", "https://evil.example", "'https://evil.example' is not a Matrix server name")]
+    [InlineData("Blossom:Matrix:Federation:TrustedKeyServers:0", "matrix.org/keys", "'matrix.org/keys' is not a Matrix server name")]
+    [InlineData("Blossom:Matrix:Federation:RemoteFetchTimeoutSeconds", "0", "RemoteFetchTimeoutSeconds")]
+    [InlineData("Blossom:Matrix:Federation:MaxConcurrentRemoteFetches", "0", "MaxConcurrentRemoteFetches")]
+    [InlineData("Blossom:Matrix:Federation:RemoteCacheMaxAgeDays", "-1", "RemoteCacheMaxAgeDays")]
     public void Start_InvalidMatrixSetting_FailsNamingIt(string key, string value, string named)
     {
         var settings = Enabled();
@@ -53,6 +59,37 @@ public sealed class MatrixSettingsTests
         var start = () => app.Start();
 
         start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(named);
+    }
+
+    [Theory]
+    [InlineData("other.example", "matrix.other.example", "the URL of 'other.example' must be an absolute http(s) base URL")]
+    [InlineData("other.example", "https://matrix.other.example/federation", "the URL of 'other.example' must be an absolute http(s) base URL")]
+    [InlineData("https://other.example", "https://matrix.other.example", "'https://other.example' is not a Matrix server name")]
+    public void Start_KnownServerMalformed_FailsNamingIt(string name, string url, string message)
+    {
+        var settings = Enabled();
+        settings["Blossom:Matrix:Federation:KnownServers:0:Name"] = name;
+        settings["Blossom:Matrix:Federation:KnownServers:0:Url"] = url;
+        using var app = new BlossomApplication(settings);
+
+        var start = () => app.Start();
+
+        start.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public void Start_SigningKeyFileMalformed_FailsNamingTheFile()
+    {
+        var settings = Enabled();
+        using var app = new BlossomApplication(settings);
+        var keyFile = Path.Combine(app.DataRoot, "signing.key");
+        File.WriteAllText(keyFile, "ed25519 a_key not-base64!\n");
+        settings["Blossom:Matrix:SigningKeyPath"] = keyFile;
+        using var withKey = new BlossomApplication(settings);
+
+        var start = () => withKey.Start();
+
+        start.Should().Throw<FormatException>().Which.Message.Should().Contain(keyFile);
     }
 
     [Fact]

@@ -62,6 +62,29 @@ public sealed class DataCopyTests : IDisposable
         (await destination.Index.OwnersAsync(uploaded.Sha256!, CancellationToken.None)).Should().Equal("@alice:example.org");
     }
 
+    [Fact]
+    public async Task RunAsync_RemoteMediaCacheAndQuarantine_Copied_TheCachedBlobStaysNamed()
+    {
+        var source = await StoresAsync("old");
+        var destination = await StoresAsync("new");
+        var data = BlossomRequests.RandomBlob();
+        await PutAsync(source.Store, data);
+        await source.Index.AddAsync(new BlobRecord(BlossomRequests.Sha256(data), data.Length, "image/png", 100), [], CancellationToken.None);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
+        var cached = new MatrixRemoteMedia("remote.example", "abc", BlossomRequests.Sha256(data), "image/png", "cat.png", data.Length, at, at);
+        await source.RemoteMedia.AddAsync(cached, CancellationToken.None);
+        await source.Quarantine.AddAsync("spam.example", null, "spam", at, CancellationToken.None);
+        await source.Quarantine.AddAsync("remote.example", "bad", null, at, CancellationToken.None);
+
+        var first = await new DataCopy(source, destination, NullLogger<DataCopy>.Instance).RunAsync(CancellationToken.None);
+        var second = await new DataCopy(source, destination, NullLogger<DataCopy>.Instance).RunAsync(CancellationToken.None);
+
+        (first.RemoteMedia, first.Quarantined, second.Quarantined).Should().Be((1L, 2, 0));
+        (await destination.RemoteMedia.FindAsync("remote.example", "abc", CancellationToken.None)).Should().Be(cached);
+        (await destination.Store.LengthAsync(cached.Sha256, CancellationToken.None)).Should().Be(data.Length);
+        (await destination.Quarantine.ListAsync(CancellationToken.None)).Should().Equal(await source.Quarantine.ListAsync(CancellationToken.None));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -75,7 +98,7 @@ public sealed class DataCopyTests : IDisposable
         var database = new SqliteDatabase($"Data Source={Path.Combine(_root, name, "blossom.db")}");
         await database.MigrateAsync(CancellationToken.None);
         return new DataStores(store, new SqliteBlobIndex(database, TimeProvider.System), new SqliteModerationStore(database, TimeProvider.System),
-            new SqlMatrixMediaIndex(database));
+            new SqlMatrixMediaIndex(database), new SqlMatrixRemoteMediaIndex(database), new SqlMatrixQuarantine(database));
     }
 
     private static async Task PutAsync(IBlobStore store, byte[] data)
