@@ -1,14 +1,13 @@
 // The landing page: shows /info and uploads one file, signed by a NIP-07 extension (window.nostr).
 // A file larger than one chunk goes in chunks (BUD-14 PATCH /<sha256>) when the server offers it, so it
 // passes proxies that cap request bodies, and a failed chunk is sent again instead of the whole file.
-"use strict";
+import { $, humanSize, humanDuration, hasSigner, signToken, failure, loadInfo as readInfo, rememberTask, showMenu } from "./common.js";
 
 /** Bytes per chunk: well under the 100 MB many proxies allow, few enough requests for a large file. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
 /** How often a chunk is sent again after a network error, 429 or 5xx before the upload gives up. */
 const CHUNK_ATTEMPTS = 5;
 
-const $ = (id) => document.getElementById(id);
 const els = {
   limits: $("limits"), signer: $("signer"), form: $("upload-form"), drop: $("drop"), dropText: $("drop-text"),
   file: $("file"), modeUpload: $("mode-upload"), modeMedia: $("mode-media"), mediaNote: $("media-note"),
@@ -19,28 +18,9 @@ let info = null;
 let chosen = null;
 let busy = false;
 
-function humanSize(bytes) {
-  if (!Number.isFinite(bytes)) return "—";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes, unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
-  return `${unit === 0 ? value : value.toFixed(value < 10 && value % 1 !== 0 ? 1 : 0)} ${units[unit]}`;
-}
-
-function humanDuration(seconds) {
-  if (!seconds) return "no limit";
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}
-
 function setStatus(text, isError = false) {
   els.status.textContent = text;
   els.status.classList.toggle("error", isError);
-}
-
-function hasSigner() {
-  return typeof window.nostr === "object" && window.nostr !== null && typeof window.nostr.signEvent === "function";
 }
 
 function refreshControls() {
@@ -104,9 +84,7 @@ function showInfo(data) {
 
 async function loadInfo() {
   try {
-    const response = await fetch("/info", { headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    info = await response.json();
+    info = await readInfo();
     showInfo(info);
   } catch (error) {
     els.limits.textContent = `Could not read /info: ${error.message}`;
@@ -132,29 +110,10 @@ function toHex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function base64url(text) {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 async function authorization(verb, file, sha256, lifetimeSeconds = 300) {
   if (!hasSigner()) return null;
-  const now = Math.floor(Date.now() / 1000);
   await window.nostr.getPublicKey();
-  const signed = await window.nostr.signEvent({
-    kind: 24242,
-    created_at: now,
-    content: `Upload ${file.name}`,
-    tags: [["t", verb], ["expiration", String(now + lifetimeSeconds)], ["x", sha256]],
-  });
-  return `Nostr ${base64url(JSON.stringify(signed))}`;
-}
-
-function failure(xhrOrResponse, status) {
-  const reason = xhrOrResponse.getResponseHeader ? xhrOrResponse.getResponseHeader("X-Reason") : xhrOrResponse.headers.get("X-Reason");
-  return new Error(reason ? `${reason} (HTTP ${status})` : `The server answered HTTP ${status}`);
+  return signToken(verb, `Upload ${file.name}`, { hashes: [sha256], lifetimeSeconds });
 }
 
 function put(path, file, sha256, auth) {
@@ -342,6 +301,7 @@ async function upload(event) {
     const answer = chunked ? await uploadInChunks(file, sha256, auth) : await put(media ? "/media" : "/upload", file, sha256, auth);
     if (media && !answer.sha256) {
       setStatus("Uploaded; optimizing…");
+      rememberTask(answer.id, file.name);
       const task = await followTask(answer);
       showBlob(task.blob, "Optimized");
       showVideo(task.blob, task.streaming);
@@ -375,4 +335,5 @@ els.drop.addEventListener("drop", (event) => {
 });
 // Extensions may inject window.nostr a moment after the page loads.
 setTimeout(refreshControls, 500);
+showMenu();
 loadInfo();

@@ -3,10 +3,8 @@
 // chunks, one of which fails once on the way and is sent again; or (scenario "video") also optimizes
 // the given video file and plays the result in the page.
 // Usage: node landing.mjs <server url> <screenshot path or "-"> [media|chunked|video <video file>]
-import { deflateSync } from "node:zlib";
 import { randomBytes, createHash } from "node:crypto";
-import { chromium } from "playwright-core";
-import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
+import { check, keyPair, launchBrowser, pageSigningWith, randomPng } from "./harness.mjs";
 
 const [server, screenshot = "-", scenario = "media", videoFile] = process.argv.slice(2);
 if (!server) {
@@ -14,74 +12,11 @@ if (!server) {
   process.exit(2);
 }
 
-// A fixed key: the fake extension signs whatever the page asks, like nos2x after "always allow".
-const secretKey = Uint8Array.from(createHash("sha256").update("blossom landing page test").digest());
-const pubkey = getPublicKey(secretKey);
+const user = keyPair("blossom landing page test");
 
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** A 96×96 RGB gradient PNG with a random tint and a random tEXt chunk: a new hash on every run. */
-function randomPng(size = 96) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // truecolor
-  const [r, g, b] = randomBytes(3);
-  const pixels = Buffer.alloc(size * (1 + size * 3)); // each row: filter byte 0, then RGB
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const at = y * (1 + size * 3) + 1 + x * 3;
-      pixels[at] = (r + x * 2) & 0xff;
-      pixels[at + 1] = (g + y * 2) & 0xff;
-      pixels[at + 2] = (b + x + y) & 0xff;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("tEXt", Buffer.from(`Comment\0${randomBytes(16).toString("hex")}`, "latin1")),
-    chunk("IDAT", deflateSync(pixels)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(60_000);
-  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
-
-  await page.exposeFunction("__nip07GetPublicKey", () => pubkey);
-  await page.exposeFunction("__nip07SignEvent", (draft) => finalizeEvent(draft, secretKey));
-  await page.addInitScript(() => {
-    window.nostr = {
-      getPublicKey: () => window.__nip07GetPublicKey(),
-      signEvent: (draft) => window.__nip07SignEvent(draft),
-    };
-  });
+  const page = await pageSigningWith(browser, user);
 
   await page.goto(server);
   const info = await (await fetch(`${server}/info`)).json();

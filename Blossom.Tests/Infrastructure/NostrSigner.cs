@@ -14,8 +14,14 @@ internal sealed unsafe partial class NostrSigner
     private readonly byte[] _keypair = new byte[96];
 
     public NostrSigner()
+        : this(RandomNumberGenerator.GetBytes(32))
     {
-        var secret = RandomNumberGenerator.GetBytes(32);
+    }
+
+    /// <summary>The key of a given secret, for a test that hands the same key to a script.</summary>
+    public NostrSigner(byte[] secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
         fixed (byte* keypair = _keypair)
         fixed (byte* seckey = secret)
         {
