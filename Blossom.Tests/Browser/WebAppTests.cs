@@ -41,6 +41,21 @@ public sealed class WebAppTests
         }
     }
 
+    [Fact]
+    public async Task WebApp_AdminWithMatrixOn_ShowsTheQuarantineAndLiftsIt()
+    {
+        var operatorSecret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using var server = await Matrix.MatrixTestServer.StartAsync(new() { ["Blossom:Admin:Pubkeys:0"] = new NostrSigner(operatorSecret).Pubkey });
+        var install = await NodeScript.EnsureInstalledAsync(ScriptFolder);
+        install.ExitCode.Should().Be(0, "npm ci installs the pinned playwright-core and nostr-tools: {0}", install.Output);
+
+        var (exitCode, output) = await NodeScript.RunAsync(
+            ScriptFolder, "node", "webapp.mjs", server.App.BaseAddress.ToString().TrimEnd('/'), "-", Convert.ToHexStringLower(operatorSecret), "matrix");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("web app: matrix quarantine ok");
+    }
+
     [Theory]
     [InlineData("/")]
     [InlineData("/blobs.html")]

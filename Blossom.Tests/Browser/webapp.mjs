@@ -4,15 +4,16 @@
 // deletes one blob and then two at once. Another key reports one of them; the operator (the secret key
 // given, whose pubkey the server has in Admin:Pubkeys) sees the report with the preview and the reporter, blocks
 // and unblocks the user, and deletes the reported blob. A user who is not an operator is refused.
-// Usage: node webapp.mjs <server url> <screenshot folder or "-"> <operator secret key, hex>
+// Scenario "matrix" instead shows the operator the Matrix quarantine and lifts one from the page.
+// Usage: node webapp.mjs <server url> <screenshot folder or "-"> <operator secret key, hex> [blobs|matrix]
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { finalizeEvent } from "nostr-tools/pure";
-import { check, keyPair, launchBrowser, pageSigningWith, randomPng, uploadBlob } from "./harness.mjs";
+import { check, keyPair, launchBrowser, pageSigningWith, randomPng, token, uploadBlob } from "./harness.mjs";
 
-const [server, screenshots = "-", operatorSecret] = process.argv.slice(2);
+const [server, screenshots = "-", operatorSecret, scenario = "blobs"] = process.argv.slice(2);
 if (!server || !/^[0-9a-f]{64}$/.test(operatorSecret || "")) {
-  console.error("usage: node webapp.mjs <server url> <screenshot folder or -> <operator secret key, hex>");
+  console.error("usage: node webapp.mjs <server url> <screenshot folder or -> <operator secret key, hex> [blobs|matrix]");
   process.exit(2);
 }
 
@@ -37,14 +38,14 @@ async function previewsLoaded(page, scope) {
   }, scope);
 }
 
-// 21 small text blobs, then three pictures: more than a page of 20, the pictures newest.
-for (let i = 0; i < 21; i++) await uploadBlob(server, user, Buffer.from(`note ${i} ${randomBytes(8).toString("hex")}\n`), "text/plain");
-const pictures = [];
-for (let i = 0; i < 3; i++) pictures.push(await uploadBlob(server, user, randomPng(), "image/png"));
-const [reported, deletedAlone] = pictures;
+/** "My blobs" for a user, then "Admin" for the operator, on blobs uploaded here. */
+async function myBlobsAndAdmin(browser) {
+  // 21 small text blobs, then three pictures: more than a page of 20, the pictures newest.
+  for (let i = 0; i < 21; i++) await uploadBlob(server, user, Buffer.from(`note ${i} ${randomBytes(8).toString("hex")}\n`), "text/plain");
+  const pictures = [];
+  for (let i = 0; i < 3; i++) pictures.push(await uploadBlob(server, user, randomPng(), "image/png"));
+  const [reported, deletedAlone] = pictures;
 
-const browser = await launchBrowser();
-try {
   const page = await pageSigningWith(browser, user);
   page.on("dialog", (dialog) => dialog.accept());
 
@@ -142,6 +143,32 @@ try {
   check(await status(reported.url) === 404, "admin: the reported blob should be gone from the server");
   check(await admin.locator(`#all-blobs tr[data-sha256="${reported.sha256}"]`).count() === 0, "admin: the deleted blob leaves the list of all blobs");
   console.log("web app: admin ok");
+}
+
+/** The Matrix quarantine in "Admin": a server quarantined through the API is shown, and lifted from the page. */
+async function matrixQuarantine(browser) {
+  const quarantined = await fetch(`${server}/admin/matrix/quarantine/spam.example`, {
+    method: "PUT", body: JSON.stringify({ reason: "sends spam" }),
+    headers: { "Content-Type": "application/json", Authorization: token(operator, "admin") },
+  });
+  check(quarantined.ok, `PUT /admin/matrix/quarantine/spam.example answered ${quarantined.status}`);
+  const admin = await pageSigningWith(browser, operator);
+  await admin.goto(`${server}/admin.html`);
+  await admin.locator("#sign-in").click();
+  const row = admin.locator("#quarantine tbody tr", { hasText: "every media of spam.example" });
+  await row.waitFor();
+  check((await row.innerText()).includes("sends spam"), `matrix: the quarantine should show its reason: ${await row.innerText()}`);
+  check((await admin.locator("#remote-cache").innerText()).includes("cached here: 0"), "matrix: the remote media cache's totals are shown");
+  await row.locator("button", { hasText: "Lift" }).click();
+  await admin.locator("#quarantine-empty").waitFor();
+  const left = await (await fetch(`${server}/admin/matrix/quarantine`, { headers: { Authorization: token(operator, "admin") } })).json();
+  check(left.length === 0, `matrix: the quarantine should be lifted on the server, still holds ${JSON.stringify(left)}`);
+  console.log("web app: matrix quarantine ok");
+}
+
+const browser = await launchBrowser();
+try {
+  await (scenario === "matrix" ? matrixQuarantine(browser) : myBlobsAndAdmin(browser));
 } finally {
   await browser.close();
 }
