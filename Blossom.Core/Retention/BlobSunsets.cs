@@ -28,8 +28,11 @@ public sealed class BlobSunsets(RetentionPolicy policy, BlobService blobs, BlobF
     }
 
     /// <summary>The sunset of one blob, null when it is not to go.</summary>
-    public async Task<long?> OfAsync(BlobRecord record, CancellationToken cancellationToken) =>
-        (await OfAsync([record], cancellationToken)).TryGetValue(record?.Sha256 ?? "", out var sunset) ? sunset : null;
+    public async Task<long?> OfAsync(BlobRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return (await OfAsync([record], cancellationToken)).TryGetValue(record.Sha256, out var sunset) ? sunset : null;
+    }
 
     /// <summary>Notes a fetch of the blob, when a rule counts idle days (a GET: HEAD reads no bytes).</summary>
     public void Fetched(string sha256)
