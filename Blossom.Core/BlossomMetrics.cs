@@ -18,6 +18,9 @@ public sealed class BlossomMetrics
     private readonly Counter<long> _ffmpegFailures;
     private readonly Counter<long> _chunkedUploadBytesReread;
     private readonly Counter<long> _remoteMediaFetches;
+    private readonly Counter<long> _retentionOwnerships;
+    private readonly Counter<long> _retentionBlobs;
+    private readonly Counter<long> _retentionBytes;
 
     public BlossomMetrics(IMeterFactory meters)
     {
@@ -32,6 +35,10 @@ public sealed class BlossomMetrics
             "Fetches of other Matrix servers' media, by outcome: fetched, not_found, too_large, timeout, failed, limited.");
         _chunkedUploadBytesReread = meter.CreateCounter<long>("blossom.partial_uploads.reread_bytes", "By",
             "Bytes of multi-part upload chunks read again to build their blob: chunks that came out of order or concurrently, or what arrived before a restart.");
+        _retentionOwnerships = meter.CreateCounter<long>("blossom.retention.ownerships", "{ownership}",
+            "Ownerships the storage rules expired, by rule and dry_run (true: only counted, nothing removed).");
+        _retentionBlobs = meter.CreateCounter<long>("blossom.retention.blobs", "{blob}", "Blobs the storage rules removed with their last ownership, by rule and dry_run.");
+        _retentionBytes = meter.CreateCounter<long>("blossom.retention.bytes", "By", "Bytes of the blobs the storage rules removed, by rule and dry_run.");
         Meter = meter;
     }
 
@@ -56,6 +63,15 @@ public sealed class BlossomMetrics
     public void ChunkedUploadBytesReread(long bytes) => _chunkedUploadBytesReread.Add(bytes);
 
     public void RemoteMediaFetched(string outcome) => _remoteMediaFetches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>What one retention sweep did (or, in a dry run, would have done) under one rule.</summary>
+    public void RetentionSwept(string rule, bool dryRun, long ownerships, long blobs, long bytes)
+    {
+        var tags = new TagList { { "rule", rule }, { "dry_run", dryRun ? "true" : "false" } };
+        _retentionOwnerships.Add(ownerships, tags);
+        _retentionBlobs.Add(blobs, tags);
+        _retentionBytes.Add(bytes, tags);
+    }
 
     /// <summary>Reports the media queue's length whenever the metrics are read.</summary>
     public void ObserveQueueLength(Func<int> length) =>

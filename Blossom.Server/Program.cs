@@ -17,6 +17,7 @@ builder.AddBlossomMedia();
 builder.AddBlossomPreviews();
 builder.AddBlossomMirror();
 builder.AddBlossomModeration();
+builder.AddBlossomRetention();
 builder.AddBlossomMatrix();
 
 var app = builder.Build();
@@ -30,6 +31,7 @@ app.MapBlossomPreviews();
 app.MapBlossomChunkedUploads();
 app.MapBlossomMirror();
 app.MapBlossomModeration();
+app.MapBlossomRetention();
 app.MapBlossomMedia();
 app.MapBlossomMatrix();
 

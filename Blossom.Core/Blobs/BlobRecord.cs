@@ -9,5 +9,6 @@ namespace Blossom.Core.Blobs;
 /// <param name="Height">Pixels down.</param>
 /// <param name="Blurhash">A blurhash placeholder, for images where it was cheap to compute.</param>
 /// <param name="OriginalSha256">For optimized media and previews, the hash of the blob it was made from.</param>
+/// <param name="Accessed">Unix seconds of the latest fetch written to the index, when storage rules count idle days.</param>
 public sealed record BlobRecord(string Sha256, long Size, string Type, long Uploaded,
-    long? Width = null, long? Height = null, string? Blurhash = null, string? OriginalSha256 = null);
+    long? Width = null, long? Height = null, string? Blurhash = null, string? OriginalSha256 = null, long? Accessed = null);

@@ -233,6 +233,9 @@ public sealed partial class BlobService(
 
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => index.OwnersAsync(sha256, cancellationToken);
 
+    /// <summary>The owners of several blobs in one query, each with when it became one.</summary>
+    public Task<ILookup<string, BlobOwner>> OwnersOfAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) => index.OwnersOfAsync(hashes, cancellationToken);
+
     public Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken) => index.ListAsync(query, cancellationToken);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Blobs: what follows the {Event} of {Sha256} failed")]

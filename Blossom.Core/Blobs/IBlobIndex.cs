@@ -48,6 +48,12 @@ public interface IBlobIndex
     /// </summary>
     Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken);
 
+    /// <summary>The owners of each of <paramref name="hashes"/>, oldest ownership first; a blob nobody owns has none.</summary>
+    Task<ILookup<string, BlobOwner>> OwnersOfAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken);
+
+    /// <summary>Records when blobs were fetched (a time earlier than the one recorded changes nothing); unknown blobs are passed over.</summary>
+    Task SetAccessedAsync(IReadOnlyCollection<BlobFetch> fetches, CancellationToken cancellationToken);
+
     /// <summary>The pubkeys owning a blob.</summary>
     Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken);
 
@@ -67,6 +73,9 @@ public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<BlobOwner> Owners)
 /// <param name="Pubkey">The owner.</param>
 /// <param name="Added">Unix seconds of the owner's latest upload of the blob: deletes it signed before are refused.</param>
 public sealed record BlobOwner(string Pubkey, long Added);
+
+/// <summary>A fetch of a blob, at unix seconds <paramref name="At"/>.</summary>
+public sealed record BlobFetch(string Sha256, long At);
 
 /// <param name="UsedBytes">The sum of the sizes of the pubkey's blobs and of its other chunked uploads' lengths.</param>
 /// <param name="OwnsBlob">Whether the pubkey already owns the blob asked about.</param>

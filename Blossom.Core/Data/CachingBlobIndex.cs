@@ -5,7 +5,7 @@ namespace Blossom.Core.Data;
 
 /// <summary>
 /// Keeps found blob records in memory: a blob's record only changes when it is written, given
-/// metadata or removed, all through this index, which drops the cached record then. GET, the hot
+/// metadata, fetched or removed, all through this index, which drops the cached record then. GET, the hot
 /// path, then costs no database round trip. Absent blobs are not cached: they may arrive any time.
 /// </summary>
 public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobIndex, IDisposable
@@ -62,6 +62,17 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => inner.ListAllAsync(cursor, limit, cancellationToken);
 
     public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => inner.UsageAsync(pubkey, sha256, cancellationToken);
+
+    public Task<ILookup<string, BlobOwner>> OwnersOfAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) => inner.OwnersOfAsync(hashes, cancellationToken);
+
+    /// <summary>Drops the fetched blobs' records: at most once per blob per flush of the fetches, so the next read sees the time.</summary>
+    public async Task SetAccessedAsync(IReadOnlyCollection<BlobFetch> fetches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        await inner.SetAccessedAsync(fetches, cancellationToken);
+        foreach (var fetch in fetches)
+            _records.Remove(fetch.Sha256);
+    }
 
     public Task<IReadOnlyList<string>> OwnersAsync(string sha256, CancellationToken cancellationToken) => inner.OwnersAsync(sha256, cancellationToken);
 

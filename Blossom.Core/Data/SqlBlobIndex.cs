@@ -24,7 +24,7 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     /// <summary>A blob's record from the <c>blobs</c> table aliased <c>b</c>.</summary>
     protected const string Columns =
-        "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256";
+        "b.sha256 AS Sha256, b.size AS Size, b.type AS Type, b.uploaded AS Uploaded, b.width AS Width, b.height AS Height, b.blurhash AS Blurhash, b.original_sha256 AS OriginalSha256, b.accessed AS Accessed";
 
     public async Task<BlobRecord?> FindAsync(string sha256, CancellationToken cancellationToken)
     {
@@ -185,11 +185,42 @@ public abstract class SqlBlobIndex : IBlobIndex
             var blobs = (await connection.QueryAsync<BlobRecord>(new CommandDefinition(
                 $"SELECT {Columns} FROM blobs b {after} ORDER BY b.uploaded DESC, b.sha256 DESC LIMIT @limit",
                 new { cursor, limit }, cancellationToken: cancellationToken))).AsList();
-            var owners = (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
-                $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {_dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
-                new { hashes = blobs.Select(b => b.Sha256).ToArray() }, cancellationToken: cancellationToken)))
-                .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
+            var owners = await OwnersOfAsync(connection, [.. blobs.Select(b => b.Sha256)], cancellationToken);
             return [.. blobs.Select(b => new OwnedBlob(b, [.. owners[b.Sha256]]))];
+        }
+    }
+
+    public async Task<ILookup<string, BlobOwner>> OwnersOfAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await OwnersOfAsync(connection, hashes, cancellationToken);
+        }
+    }
+
+    private async Task<ILookup<string, BlobOwner>> OwnersOfAsync(DbConnection connection, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<(string Sha256, string Pubkey, long Added)>(new CommandDefinition(
+            $"SELECT sha256, pubkey, added FROM owners WHERE sha256 {_dialect.AnyOf("@hashes")} ORDER BY added, pubkey",
+            new { hashes = hashes.ToArray() }, cancellationToken: cancellationToken)))
+            .ToLookup(o => o.Sha256, o => new BlobOwner(o.Pubkey, o.Added), StringComparer.Ordinal);
+
+    public async Task SetAccessedAsync(IReadOnlyCollection<BlobFetch> fetches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            // One transaction for the batch: one durable commit however many blobs were fetched. In
+            // hash order, as every writer of blob rows, so two nodes' batches cannot deadlock.
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (transaction)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"UPDATE blobs SET accessed = {_dialect.Greatest}(COALESCE(accessed, 0), @At) WHERE sha256 = @Sha256",
+                    fetches.OrderBy(f => f.Sha256, StringComparer.Ordinal), transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
+using Blossom.Core.Retention;
 using Microsoft.Extensions.Options;
 
 namespace Blossom.Server;
@@ -9,15 +10,16 @@ namespace Blossom.Server;
 /// Descriptors as the upload, mirror and media answers give them: URLs from the address the request
 /// came to (or <c>PublicUrl</c>), and NIP-94 <c>thumb</c> and <c>image</c> tags for the previews that
 /// exist already (describing never makes one, nor queues one: new blobs are queued for eager previews
-/// when committed, see <see cref="PreviewLifecycle"/>).
+/// when committed, see <see cref="PreviewLifecycle"/>), and the blob's sunset when the storage rules are to remove it.
 /// </summary>
-internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService previews, IOptions<PreviewOptions> options)
+internal sealed class BlobDescriptions(PublicBaseUrl baseUrl, PreviewService previews, BlobSunsets sunsets, IOptions<PreviewOptions> options)
 {
     public async Task<BlobDescriptor> DescribeAsync(BlobRecord blob, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var prefix = baseUrl.For(request);
-        return await WithPreviewsAsync(BlobDescriptor.From(blob, prefix), blob, prefix, cancellationToken);
+        var descriptor = BlobDescriptor.From(blob, prefix) with { Sunset = await sunsets.OfAsync(blob, cancellationToken) };
+        return await WithPreviewsAsync(descriptor, blob, prefix, cancellationToken);
     }
 
     /// <summary>The task object; a complete task's <c>blob</c> also with its preview tags.</summary>

@@ -6,14 +6,19 @@ using Microsoft.AspNetCore.StaticFiles;
 
 namespace Blossom.Server;
 
-/// <summary>The BUD-02 blob descriptor, with its NIP-94 tags (BUD-08).</summary>
+/// <summary>
+/// The BUD-02 blob descriptor, with its NIP-94 tags (BUD-08) and, for a blob the storage rules are to
+/// remove, <c>sunset</c>: the time of BUD-01's <c>Sunset</c> header in unix seconds, as <c>uploaded</c>
+/// gives its time, so a client reads both the same way.
+/// </summary>
 public sealed record BlobDescriptor(
     string Url,
     string Sha256,
     long Size,
     string Type,
     long Uploaded,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyList<string>>? Nip94 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Sunset = null)
 {
     public static BlobDescriptor From(BlobRecord blob, string baseUrl)
     {
@@ -39,6 +44,7 @@ public sealed record BlobDescriptor(
     /// <summary>Equal when every field is, the NIP-94 tags compared value by value.</summary>
     public bool Equals(BlobDescriptor? other) =>
         other is not null && Url == other.Url && Sha256 == other.Sha256 && Size == other.Size && Type == other.Type && Uploaded == other.Uploaded
+        && Sunset == other.Sunset
         && (ReferenceEquals(Nip94, other.Nip94)
             || (Nip94 is not null && other.Nip94 is not null && Nip94.Count == other.Nip94.Count
                 && Nip94.Zip(other.Nip94).All(pair => pair.First.SequenceEqual(pair.Second))));

@@ -2,6 +2,7 @@
 using System.Globalization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
+using Blossom.Core.Retention;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,7 @@ internal static class ManagementEndpoints
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<BlobDescriptor>>, BlossomError>> ListBlobsAsync(
-        string pubkey, HttpRequest request, BlobService blobs, IOptions<ListOptions> options, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
+        string pubkey, HttpRequest request, BlobService blobs, BlobSunsets sunsets, IOptions<ListOptions> options, PublicBaseUrl baseUrl, CancellationToken cancellationToken)
     {
         if (!BlobHash.IsValid(pubkey))
             return BlossomError.BadRequest("pubkey must be 64-character lowercase hex");
@@ -50,7 +51,9 @@ internal static class ManagementEndpoints
             return BlossomError.BadRequest("cursor is not a blob in this list");
 
         var prefix = baseUrl.For(request);
-        return TypedResults.Ok<IReadOnlyList<BlobDescriptor>>([.. page.Select(b => BlobDescriptor.From(b, prefix))]);
+        // One query for the page's owners, and only when the storage rules announce removals.
+        var sunsetOf = await sunsets.OfAsync(page, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<BlobDescriptor>>([.. page.Select(b => BlobDescriptor.From(b, prefix) with { Sunset = sunsetOf.TryGetValue(b.Sha256, out var sunset) ? sunset : null })]);
     }
 
     internal static async Task<Results<NoContent, BlossomError>> DeleteBlobAsync(

@@ -3,6 +3,7 @@ using System.Globalization;
 using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Core.Ingest;
+using Blossom.Core.Retention;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -10,6 +11,9 @@ namespace Blossom.Server;
 
 internal static class RetrievalEndpoints
 {
+    /// <summary>RFC 8594's header, which the framework's header names do not list.</summary>
+    public const string SunsetHeader = "Sunset";
+
     public static RouteGroupBuilder MapRetrievalEndpoints(this IEndpointRouteBuilder app)
     {
         // Reads need no token; an upload token, when sent, identifies the uploader of a chunked upload (BUD-14 resume).
@@ -34,12 +38,15 @@ internal static class RetrievalEndpoints
     /// headers and the file for the proxy in front to send (HEAD and 304 are answered from here as usual,
     /// a Range is the proxy's to serve from the file).
     /// A blob still being uploaded in chunks is not found, with what is held of it for its uploader.
+    /// A blob the storage rules are to remove says when (<c>Sunset</c>, BUD-01).
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, AccelRedirectHttpResult, BlossomError>> GetBlobAsync(
-        string blob, BlobService blobs, BlobResponses responses, BlobRedirects redirects, ChunkedUploads uploads, HttpContext context, CancellationToken cancellationToken)
+        string blob, BlobService blobs, BlobResponses responses, BlobRedirects redirects, ChunkedUploads uploads, BlobSunsets sunsets, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
         var record = await blobs.FindAsync(sha256, cancellationToken);
+        if (record is not null)
+            await AnnounceSunsetAsync(record, sunsets, context, cancellationToken);
         // 307, not 302: a client must repeat the same method (HEAD stays HEAD).
         if (record is not null && await redirects.ForAsync(record) is { } location)
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
@@ -63,5 +70,17 @@ internal static class RetrievalEndpoints
             { Result: FileStreamHttpResult stream } => stream,
             { Result: var error } => (BlossomError)error,
         };
+    }
+
+    /// <summary>
+    /// BUD-01's <c>Sunset</c> (RFC 8594, an HTTP date) when the storage rules are to remove the blob. A GET
+    /// is a fetch, which idle rules count from, so its own answer already counts it; a HEAD reads nothing.
+    /// </summary>
+    private static async Task AnnounceSunsetAsync(BlobRecord record, BlobSunsets sunsets, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (HttpMethods.IsGet(context.Request.Method))
+            sunsets.Fetched(record.Sha256);
+        if (await sunsets.OfAsync(record, cancellationToken) is { } sunset)
+            context.Response.Headers[SunsetHeader] = DateTimeOffset.FromUnixTimeSeconds(sunset).ToString("R", CultureInfo.InvariantCulture);
     }
 }

@@ -18,4 +18,5 @@ namespace Blossom.Server;
 [JsonSerializable(typeof(IReadOnlyList<AdminQuarantined>))]
 [JsonSerializable(typeof(AdminRemoteCache))]
 [JsonSerializable(typeof(AdminPurged))]
+[JsonSerializable(typeof(Blossom.Core.Retention.RetentionReport))]
 internal sealed partial class BlossomJsonContext : JsonSerializerContext;

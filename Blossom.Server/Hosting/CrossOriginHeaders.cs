@@ -19,7 +19,7 @@ internal static class CrossOriginHeaders
             var headers = ((HttpResponse)state).Headers;
             headers.AccessControlAllowOrigin = "*";
             // "*" exposes every header to browsers that know it; the names are for those that do not.
-            headers.AccessControlExposeHeaders = $"*, {BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied, Allow, {ResumeHeaders}";
+            headers.AccessControlExposeHeaders = $"*, {BlossomError.ReasonHeader}, Content-Length, Content-Range, Accept-Ranges, ETag, Location, Retry-After, Preference-Applied, Allow, {RetrievalEndpoints.SunsetHeader}, {ResumeHeaders}";
             return Task.CompletedTask;
         }, context.Response);
 

@@ -14,9 +14,7 @@ internal static class AdminEndpoints
 
     public static RouteGroupBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        // Tokens carry this server's own verb t=admin and a pubkey listed in Admin:Pubkeys.
-        var group = app.MapGroup("/admin").WithTags("Admin")
-            .RequireNostrAuthorization(AdminHandler.Policy, [AuthorizationVerb.Admin], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash);
+        var group = app.MapAdminGroup();
         group.MapGet("/blobs", ListBlobsAsync).WithName("AdminListBlobs").WithSummary("All blobs, newest first, with their owners; ?cursor=<sha256>&limit=N.");
         group.MapGet("/blobs/{sha256}", GetBlobAsync).WithName("AdminGetBlob").WithSummary("One blob, its owners and its reports.");
         group.MapDelete("/blobs/{sha256}", DeleteBlobAsync).WithName("AdminDeleteBlob").WithSummary("Removes a blob for all its owners.");
@@ -26,6 +24,14 @@ internal static class AdminEndpoints
         group.MapDelete("/blocked/{pubkey}", UnblockAsync).WithName("AdminUnblock").WithSummary("Lifts a block.");
         return group;
     }
+
+    /// <summary>
+    /// The <c>/admin</c> group every operator route is mapped in, whichever feature it belongs to: tokens carry
+    /// this server's own verb t=admin and a pubkey listed in Admin:Pubkeys.
+    /// </summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/admin").WithTags("Admin")
+            .RequireNostrAuthorization(AdminHandler.Policy, [AuthorizationVerb.Admin], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash);
 
     internal static async Task<Results<Ok<IReadOnlyList<AdminBlob>>, BlossomError>> ListBlobsAsync(
         string? cursor, int? limit, HttpRequest request, BlobService blobs, PublicBaseUrl baseUrl, CancellationToken cancellationToken)

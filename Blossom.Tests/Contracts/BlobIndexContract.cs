@@ -279,6 +279,38 @@ public abstract class BlobIndexContract : ContractSuite
     }
 
     [Fact]
+    public async Task SetAccessedAsync_KeepsTheLatestFetchOfEachBlob()
+    {
+        await _index.AddAsync(Blob(1, uploaded: 100), [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(2, uploaded: 100), [Alice], CancellationToken.None);
+        (await _index.FindAsync(Hash(1), CancellationToken.None))!.Accessed.Should().BeNull("nothing was fetched yet");
+
+        await _index.SetAccessedAsync([new BlobFetch(Hash(1), 500), new BlobFetch(Hash(2), 300), new BlobFetch(Hash(7), 900)], CancellationToken.None);
+        await _index.SetAccessedAsync([new BlobFetch(Hash(1), 400)], CancellationToken.None);
+
+        (await _index.FindAsync(Hash(1), CancellationToken.None))!.Accessed.Should().Be(500, "an earlier fetch written late does not move the time back");
+        (await _index.FindAsync(Hash(2), CancellationToken.None))!.Accessed.Should().Be(300);
+        (await _index.ListAllAsync(null, 10, CancellationToken.None)).Select(b => b.Blob.Accessed).Should().BeEquivalentTo([500L, 300L]);
+        (await _index.FindAsync(Hash(7), CancellationToken.None)).Should().BeNull("a fetch of an unknown blob is passed over");
+    }
+
+    [Fact]
+    public async Task OwnersOfAsync_EachBlobsOwnersWithTheirTimes()
+    {
+        Clock.UnixSeconds = 1000;
+        await _index.AddAsync(Blob(1, uploaded: 100), [Alice], CancellationToken.None);
+        Clock.UnixSeconds = 2000;
+        await _index.AddAsync(Blob(1, uploaded: 100), [Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(2, uploaded: 100), [], CancellationToken.None);
+
+        var owners = await _index.OwnersOfAsync([Hash(1), Hash(2), Hash(3)], CancellationToken.None);
+
+        owners[Hash(1)].Should().Equal(new BlobOwner(Alice, 1000), new BlobOwner(Bob, 2000));
+        owners[Hash(2)].Should().BeEmpty();
+        owners[Hash(3)].Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task CheckReachableAsync_MigratedDatabase_Completes() =>
         await _index.CheckReachableAsync(CancellationToken.None);
 

@@ -27,6 +27,8 @@ public sealed class SettingsValidationTests
     [InlineData("Blossom:Previews:TimeoutSeconds", "0", "TimeoutSeconds")]
     [InlineData("Blossom:Media:Video:HlsHeights:1", "100", "Media:Video:HlsHeights")]
     [InlineData("Blossom:Media:Video:HlsSegmentSeconds", "0", "HlsSegmentSeconds")]
+    [InlineData("Blossom:Retention:Rules:0:Name", "neither", "Retention:Rules:0 ('neither') must either Keep")]
+    [InlineData("Blossom:Retention:SweepIntervalMinutes", "0", "SweepIntervalMinutes")]
     public void Start_InvalidSetting_FailsNamingIt(string key, string value, string named)
     {
         using var app = new BlossomApplication(new Dictionary<string, string?> { [key] = value });

@@ -15,8 +15,8 @@ public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider ti
         // The no-op update of a known blob returns its stored record and locks its row, where an
         // insert that does nothing would leave the row free for a removal on another node.
         connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
-            "INSERT INTO blobs AS b (sha256, size, type, uploaded, width, height, blurhash, original_sha256) " +
-            "VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256) " +
+            "INSERT INTO blobs AS b (sha256, size, type, uploaded, width, height, blurhash, original_sha256, accessed) " +
+            "VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256, @Accessed) " +
             $"ON CONFLICT (sha256) DO UPDATE SET sha256 = b.sha256 RETURNING {Columns}",
             blob, transaction, cancellationToken: cancellationToken));
 }

@@ -11,7 +11,7 @@ public sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time) 
     {
         // The transaction is BEGIN IMMEDIATE: nothing changes the blob between the insert and the read.
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO blobs (sha256, size, type, uploaded, width, height, blurhash, original_sha256) VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256) ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO blobs (sha256, size, type, uploaded, width, height, blurhash, original_sha256, accessed) VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256, @Accessed) ON CONFLICT (sha256) DO NOTHING",
             blob, transaction, cancellationToken: cancellationToken));
         return await connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM blobs b WHERE b.sha256 = @Sha256", blob, transaction, cancellationToken: cancellationToken));
