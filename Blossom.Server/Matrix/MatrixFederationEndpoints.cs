@@ -40,13 +40,14 @@ internal static class MatrixFederationEndpoints
         string mediaId, HttpContext context, [AsParameters] MatrixMediaEndpoints.MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (MatrixMediaEndpoints.ReadThumbnailRequest(query, services) is { } invalid)
+        var request = MatrixMediaEndpoints.ReadThumbnailRequest(query, services);
+        if (request.Refusal is { } invalid)
             return invalid;
         if (await FindAsync(mediaId, query, services, cancellationToken) is not { } found)
             return MatrixMediaEndpoints.Unfound(mediaId, query);
         if (found.Refusal is { } refusal)
             return MatrixMediaEndpoints.ToMatrixError(refusal);
-        var made = await MatrixMediaEndpoints.MakeThumbnailAsync(found.Value, query, services, cancellationToken);
+        var made = await MatrixMediaEndpoints.MakeThumbnailAsync(found.Value, request.Value, services, cancellationToken);
         if (made.Refusal is { } refused)
             return refused;
         return FederationMediaResult.Bytes(services.Blobs, made.Value.Sha256, made.Value.Type, MatrixContentDisposition.For(made.Value.Type, null));

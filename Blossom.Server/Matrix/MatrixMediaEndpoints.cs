@@ -139,7 +139,8 @@ internal static class MatrixMediaEndpoints
         string serverName, string mediaId, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
-        if (ReadThumbnailRequest(query, services) is { } invalid)
+        var request = ReadThumbnailRequest(query, services);
+        if (request.Refusal is { } invalid)
             return invalid;
         if (await FindAsync(serverName, mediaId, query, services, cancellationToken) is not { } found)
             return Unfound(mediaId, query);
@@ -147,7 +148,7 @@ internal static class MatrixMediaEndpoints
         if (found.Refusal is { Kind: MatrixRefusalKind.RemoteTooLarge })
         {
             // Too large to fetch whole: the remote server's own thumbnail, kept beside it in the cache.
-            var remote = await services.Remote.GetThumbnailAsync(serverName, mediaId, RemoteThumbnailOf(query, services), cancellationToken);
+            var remote = await services.Remote.GetThumbnailAsync(serverName, mediaId, RemoteThumbnailOf(request.Value, services), cancellationToken);
             if (remote.Refusal is { } remoteRefusal)
                 return ToMatrixError(remoteRefusal);
             thumbnail = remote.Value.Blob with { Type = remote.Value.Media.ContentType ?? remote.Value.Blob.Type };
@@ -158,7 +159,7 @@ internal static class MatrixMediaEndpoints
         }
         else
         {
-            var made = await MakeThumbnailAsync(found.Value, query, services, cancellationToken);
+            var made = await MakeThumbnailAsync(found.Value, request.Value, services, cancellationToken);
             if (made.Refusal is { } refused)
                 return refused;
             thumbnail = made.Value;
@@ -174,41 +175,46 @@ internal static class MatrixMediaEndpoints
         };
     }
 
-    /// <summary>A thumbnail request's parameters checked before any lookup: null when they are sound, else the error.</summary>
-    internal static MatrixError? ReadThumbnailRequest(IQueryCollection query, MatrixServices services)
+    /// <summary>A thumbnail request's parameters, checked before any lookup: <c>width</c> and <c>height</c> required, <c>method</c> and <c>animated</c> as the spec spells them.</summary>
+    internal static Blossom.Core.Outcome<MatrixThumbnailRequest, MatrixError> ReadThumbnailRequest(IQueryCollection query, MatrixServices services)
     {
-        if (!TryPixels(query["width"], out _) || !TryPixels(query["height"], out _))
-            return MatrixError.InvalidParam("width and height must be positive whole numbers of pixels");
-        if (Text(query["method"]) is not (null or "scale" or "crop"))
-            return MatrixError.InvalidParam("method must be crop or scale");
-        if (Text(query["animated"]) is not (null or "false" or "true"))
-            return MatrixError.InvalidParam("animated must be true or false");
+        if (!TryPixels(query["width"], out var width) || !TryPixels(query["height"], out var height))
+            return new(null!, MatrixError.InvalidParam("width and height must be positive whole numbers of pixels"));
+        PreviewMethod? method = Text(query["method"]) switch
+        {
+            null or "scale" => PreviewMethod.Scale,
+            "crop" => PreviewMethod.Crop,
+            _ => null,
+        };
+        if (method is null)
+            return new(null!, MatrixError.InvalidParam("method must be crop or scale"));
+        bool? animated = Text(query["animated"]) switch
+        {
+            null or "false" => false,
+            "true" => true,
+            _ => null,
+        };
+        if (animated is null)
+            return new(null!, MatrixError.InvalidParam("animated must be true or false"));
         if (!services.PreviewOptions.Value.Enabled)
-            return MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server");
-        return null;
+            return new(null!, MatrixError.Unknown(StatusCodes.Status400BadRequest, "Thumbnails are turned off on this server"));
+        return new(new MatrixThumbnailRequest(width, height, method.Value, animated.Value), null);
     }
 
     /// <summary>What a thumbnail request asks of a remote server: the box snapped to this server's sizes, so a few variants are kept.</summary>
-    private static RemoteThumbnail RemoteThumbnailOf(IQueryCollection query, MatrixServices services)
+    private static RemoteThumbnail RemoteThumbnailOf(MatrixThumbnailRequest request, MatrixServices services)
     {
-        TryPixels(query["width"], out var width);
-        TryPixels(query["height"], out var height);
-        var method = Text(query["method"]) == "crop" ? PreviewMethod.Crop : PreviewMethod.Scale;
-        var box = services.ThumbnailSizes.Sizes.Snap(width, height, method, PreviewFormat.Jpeg, animated: false);
-        return new RemoteThumbnail(box.Width, box.Height, method == PreviewMethod.Crop ? "crop" : "scale", Text(query["animated"]) == "true");
+        var box = services.ThumbnailSizes.Sizes.Snap(request.Width, request.Height, request.Method, PreviewFormat.Jpeg, animated: false);
+        return new RemoteThumbnail(box.Width, box.Height, request.Method == PreviewMethod.Crop ? "crop" : "scale", request.Animated);
     }
 
-    /// <summary>The thumbnail of found media for a request <see cref="ReadThumbnailRequest"/> passed, made once and kept as a blob.</summary>
+    /// <summary>The thumbnail of found media, made once by the preview engine and kept as a blob: JPEG, or PNG for sources that may be transparent.</summary>
     internal static async Task<Blossom.Core.Outcome<BlobRecord, MatrixError>> MakeThumbnailAsync(
-        MatrixContent content, IQueryCollection query, MatrixServices services, CancellationToken cancellationToken)
+        MatrixContent content, MatrixThumbnailRequest request, MatrixServices services, CancellationToken cancellationToken)
     {
-        TryPixels(query["width"], out var width);
-        TryPixels(query["height"], out var height);
-        var method = Text(query["method"]) == "crop" ? PreviewMethod.Crop : PreviewMethod.Scale;
-        var animated = Text(query["animated"]) == "true";
         var sourceType = content.Media.ContentType ?? content.Blob.Type;
         var format = sourceType is "image/png" or "image/gif" or "image/webp" ? PreviewFormat.Png : PreviewFormat.Jpeg;
-        var spec = services.ThumbnailSizes.Sizes.Snap(width, height, method, format, animated);
+        var spec = services.ThumbnailSizes.Sizes.Snap(request.Width, request.Height, request.Method, format, request.Animated);
         var result = await services.Previews.GetOrCreateAsync(content.Blob.Sha256, spec, cancellationToken);
         if (result.Preview is { } preview)
             return new(preview, null);
