@@ -37,11 +37,17 @@ internal static class NodeScript
     }
 
     /// <summary>Runs <paramref name="fileName"/> in <paramref name="folder"/>, killed after 3 minutes; returns its exit code and stdout + stderr.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string folder, string fileName, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string folder, string fileName, params string[] arguments) =>
+        RunAsync(folder, new Dictionary<string, string>(), fileName, arguments);
+
+    /// <summary>The same with <paramref name="environment"/> added to the process's environment.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string folder, IReadOnlyDictionary<string, string> environment, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
