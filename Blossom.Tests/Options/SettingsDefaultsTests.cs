@@ -78,6 +78,38 @@ public sealed partial class SettingsDefaultsTests
         Setting.All().Select(s => s.Key).Except(documented).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Readme_ProductionConfiguration_StartsAndActsAsItsCommentsSay()
+    {
+        var member = new NostrSigner();
+        var stranger = new NostrSigner();
+        var operatorKey = new NostrSigner();
+        var readme = File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), "README.md"));
+        var section = readme[readme.IndexOf("### A production configuration", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
+        var block = section[start..section.IndexOf("\n```", start, StringComparison.Ordinal)];
+        var settings = new Dictionary<string, string?>();
+        foreach (var line in block.Split('\n'))
+        {
+            var assignment = line.Split(" #")[0].Trim();
+            var (key, value) = (assignment[..assignment.IndexOf('=', StringComparison.Ordinal)], assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            settings[key.Replace("__", ":", StringComparison.Ordinal)] = value.Replace("<member pubkey>", member.Pubkey, StringComparison.Ordinal)
+                .Replace("<operator pubkey>", operatorKey.Pubkey, StringComparison.Ordinal);
+        }
+        using var app = new BlossomApplication(settings);
+        var client = app.Start();
+
+        var stored = await client.UploadAsync(member, BlossomRequests.RandomBlob(100));
+        var strangers = BlossomRequests.RandomBlob(100);
+        using var refused = await client.SendAsync(BlossomRequests.Upload(strangers, stranger.Token(Blossom.Core.Auth.AuthorizationVerb.Upload, [BlossomRequests.Sha256(strangers)])));
+        using var admin = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/retention").WithToken(operatorKey.Token(Blossom.Core.Auth.AuthorizationVerb.Admin)));
+
+        settings.Should().ContainKey("Blossom:Retention:Rules:1:MaxIdleDays");
+        stored.Url.Should().StartWith("https://blossom.example.com/");
+        refused.StatusCode.Should().Be(System.Net.HttpStatusCode.Forbidden);
+        admin.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+    }
+
     /// <summary>Every leaf under <c>Blossom</c>, keyed as README names it (<c>Storage:S3:Region</c>).</summary>
     private static List<KeyValuePair<string, JsonElement>> AppSettingsValues()
     {
