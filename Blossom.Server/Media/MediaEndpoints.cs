@@ -40,21 +40,21 @@ internal static partial class MediaEndpoints
             : submit.AcceptUploaderAuthorization(submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
         submit.MapPut("", PutMediaAsync)
             .WithName("OptimizeMedia")
-            .WithSummary("Stores the original and optimizes it: 202 and a task, or the result's descriptor when asked to wait.");
+            .WithSummary("Optimizes an image, video or audio file and stores the result: 202 and a task to follow, or the result's descriptor when asked to wait (Prefer: wait=N).");
         submit.MapMethods("", [HttpMethods.Head], CheckMediaAsync)
             .WithName("CheckMedia")
             .WithSummary("Says from X-SHA-256, X-Content-Type and X-Content-Length whether PUT /media would be accepted.");
 
         group.MapGet("/{id}", GetTaskAsync)
             .WithName("GetMediaTask")
-            .WithSummary("The task; ?wait=N (seconds) holds the request until its status changes (it ends) or N seconds pass.");
+            .WithSummary("A media task's status and progress; ?wait=N holds the answer until the task ends or N seconds pass.");
 
         // Only the task's owner cancels, so a token is always needed, whatever Upload:RequireAuth says.
         group.MapGroup("/{id}")
             .RequireNostrAuthorization(AuthorizationVerb.Delete, [AuthorizationVerb.Media, AuthorizationVerb.Delete], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash)
             .MapDelete("", CancelTaskAsync)
             .WithName("CancelMediaTask")
-            .WithSummary("Cancels the caller's task; its ffmpeg process ends at once.");
+            .WithSummary("Cancels your media task; its work stops at once.");
         return group;
     }
 

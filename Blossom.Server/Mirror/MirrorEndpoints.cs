@@ -27,7 +27,7 @@ internal static class MirrorEndpoints
             : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash);
         group.MapPut("", MirrorAsync)
             .WithName("Mirror")
-            .WithSummary("Downloads {\"url\"} and stores it when its hash is in the token's x tags.");
+            .WithSummary("Fetches the blob at {\"url\"} and stores it, when its sha256 is one the token's x tags name.");
         return group;
     }
 
