@@ -8,7 +8,7 @@ namespace Blossom.Server;
 /// <summary>
 /// The API description: the OpenAPI document at <c>/openapi/v1.json</c>, and a browsable reference
 /// of it at <c>/docs</c> (Scalar, whose script the server serves itself, so the page works without
-/// reaching a CDN). Routes behind Nostr tokens carry the <c>Nostr</c> security scheme, read from
+/// reaching a CDN, and with its calls to Scalar's own services turned off). Routes behind Nostr tokens carry the <c>Nostr</c> security scheme, read from
 /// the metadata their groups put on them, so the document cannot forget a route the server guards.
 /// </summary>
 internal static class ApiDocs
@@ -46,7 +46,8 @@ internal static class ApiDocs
     public static WebApplication MapBlossomApiDocs(this WebApplication app)
     {
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Blossom server API"));
+        // Nothing from elsewhere: no CDN fonts, no telemetry, no AI chat or MCP services of Scalar's.
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Blossom server API").DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp());
         return app;
     }
 

@@ -24,6 +24,8 @@ public sealed partial class ApiDocsTests : IDisposable
         page.StatusCode.Should().Be(HttpStatusCode.OK);
         page.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
         var html = await page.Content.ReadAsStringAsync();
+        AbsoluteUrls().Matches(html).Select(m => m.Value).Where(u => !u.StartsWith(_client.BaseAddress!.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal))
+            .Should().BeEmpty("the page loads nothing from other hosts");
         var scripts = ScriptSources().Matches(html).Select(m => m.Groups[1].Value).ToList();
         scripts.Should().NotBeEmpty();
         foreach (var source in scripts)
@@ -60,4 +62,7 @@ public sealed partial class ApiDocsTests : IDisposable
 
     [GeneratedRegex("<script[^>]*\\bsrc=\"([^\"]+)\"", RegexOptions.IgnoreCase)]
     private static partial Regex ScriptSources();
+
+    [GeneratedRegex("https?://[^\"'\\s)<>]+")]
+    private static partial Regex AbsoluteUrls();
 }
