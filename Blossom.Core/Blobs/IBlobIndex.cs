@@ -62,6 +62,9 @@ public interface IBlobIndex
 
     /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
+
+    /// <summary>How many blobs the index holds and their bytes; a scan of the table, for callers that cache it.</summary>
+    Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A blob and who owns it, for the operator and for moving a server's data.</summary>

@@ -78,5 +78,7 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => inner.CheckReachableAsync(cancellationToken);
 
+    public Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken) => inner.TotalsAsync(cancellationToken);
+
     public void Dispose() => _records.Dispose();
 }

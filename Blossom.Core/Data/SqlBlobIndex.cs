@@ -247,6 +247,16 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => _database.CheckReachableAsync(cancellationToken);
 
+    public async Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs", cancellationToken: cancellationToken));
+        }
+    }
+
     /// <summary>Inside <paramref name="transaction"/>, stores the blob's record unless it is known; returns the stored record.</summary>
     protected abstract Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken);
 }

@@ -78,6 +78,17 @@ public sealed class SqlChunkedUploadIndex(ISqlDatabase database) : IChunkedUploa
         }
     }
 
+    public async Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT (SELECT COUNT(*) FROM partial_uploads), (SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM partial_upload_chunks)",
+                cancellationToken: cancellationToken));
+        }
+    }
+
     public async Task<bool> ExistsAsync(string id, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken);

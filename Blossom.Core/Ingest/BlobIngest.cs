@@ -13,16 +13,14 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
 {
     /// <summary>
     /// The rules an upload can be judged by before its body: type and announced size. The preflights
-    /// use them alone; null when the upload may proceed.
+    /// use them alone; null when the upload may proceed. A null <paramref name="type"/> is one the
+    /// body will show, judged once it is read.
     /// </summary>
-    public static IngestRefusal? Check(IngestLimits limits, string type, long? length)
+    public static IngestRefusal? Check(IngestLimits limits, string? type, long? length)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        ArgumentNullException.ThrowIfNull(type);
-        if (MediaTypes.IsMultipart(type))
-            return new(IngestRefusalKind.TypeNotAllowed, "Send the file's raw bytes as the request body, not multipart form data");
-        if (!MediaTypes.IsAllowed(type, limits.AllowedTypes))
-            return new(IngestRefusalKind.TypeNotAllowed, $"This server does not accept {type}; allowed: {string.Join(", ", limits.AllowedTypes)}");
+        if (type is not null && CheckType(limits, type) is { } refused)
+            return refused;
         if (length > limits.MaxSizeBytes)
             return TooLarge(limits);
         return null;
@@ -34,20 +32,21 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
         ArgumentNullException.ThrowIfNull(request);
         string[] owners = request.Owner is null ? [] : [request.Owner];
         return IngestAsync(request, limits, blobs.Store,
-            (pending, received, token) => blobs.CommitAsync(pending, received, request.Type, owners, token), cancellationToken);
+            (pending, received, type, token) => blobs.CommitAsync(pending, received, type, owners, token), cancellationToken);
     }
 
     /// <summary>
     /// Receives the body into <paramref name="store"/> and hands it to <paramref name="commit"/>
     /// once every rule passed. The owner's quota room is held from before the body until the commit
-    /// returned, so concurrent writes cannot share it.
+    /// returned, so concurrent writes cannot share it. A type to be taken from the content is read
+    /// from the first bytes as they stream into the store, and judged before the commit.
     /// </summary>
     public async Task<Outcome<T, IngestRefusal>> IngestAsync<T>(IngestRequest request, IngestLimits limits, IBlobStore store, IngestCommit<T> commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(commit);
-        if (Check(limits, request.Type, request.Length) is { } refused)
+        if (Check(limits, request.TypeFromContent ? null : request.Type, request.Length) is { } refused)
             return Refused<T>(refused);
         var announced = request.Announced is { } given && BlobHash.IsValid(given.Value) ? given.Value : null;
         var quota = await quotas.ReserveAsync(request.Owner, request.OwnsBody ? announced : null, request.Length, cancellationToken);
@@ -64,15 +63,19 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
             await using (pending)
             {
                 ReceivedBlob received;
+                string type;
                 try
                 {
-                    var body = await request.Body(cancellationToken);
+                    var body = new HeadRecordingStream(await request.Body(cancellationToken), ContentSignatures.HeadLength);
                     received = await pending.ReceiveAsync(body, limits.MaxSizeBytes, cancellationToken);
+                    type = request.TypeFromContent ? ContentSignatures.Detect(body.Head) ?? request.Type : request.Type;
                 }
                 catch (BlobTooLargeException)
                 {
                     return Refused<T>(TooLarge(limits));
                 }
+                if (request.TypeFromContent && CheckType(limits, type) is { } refusedType)
+                    return Refused<T>(refusedType);
                 if (announced is not null && announced != received.Sha256)
                     return Refused<T>(new(IngestRefusalKind.HashMismatch, $"{request.Announced!.Name} does not match the body, whose sha256 is {received.Sha256}", received.Sha256));
                 // Without an announced hash the authorization could only be checked now that the hash is known.
@@ -80,9 +83,18 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
                     return Refused<T>(new(IngestRefusalKind.HashNotAuthorized, "Authorization event x tags do not include the blob hash", received.Sha256));
                 if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken))
                     return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
-                return new(await commit(pending, received, cancellationToken), null);
+                return new(await commit(pending, received, type, cancellationToken), null);
             }
         }
+    }
+
+    private static IngestRefusal? CheckType(IngestLimits limits, string type)
+    {
+        if (MediaTypes.IsMultipart(type))
+            return new(IngestRefusalKind.TypeNotAllowed, "Send the file's raw bytes as the request body, not multipart form data");
+        if (!MediaTypes.IsAllowed(type, limits.AllowedTypes))
+            return new(IngestRefusalKind.TypeNotAllowed, $"This server does not accept {type}; allowed: {string.Join(", ", limits.AllowedTypes)}");
+        return limits.TypeRule?.Invoke(type) is { } reason ? new(IngestRefusalKind.TypeNotAllowed, reason) : null;
     }
 
     private static Outcome<T, IngestRefusal> Refused<T>(IngestRefusal refusal) => new(default!, refusal);

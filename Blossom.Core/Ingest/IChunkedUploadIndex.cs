@@ -63,4 +63,7 @@ public interface IChunkedUploadIndex
     /// that long too) and answers their ids, so their bytes can go; each id goes to one caller only.
     /// </summary>
     Task<IReadOnlyList<string>> RemoveIdleAsync(DateTimeOffset idleSince, CancellationToken cancellationToken);
+
+    /// <summary>How many uploads are under way, and the bytes of their recorded chunks.</summary>
+    Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken);
 }

@@ -17,7 +17,7 @@ internal static class UploadBody
         HttpContext context, AnnouncedHash? announced, BlobIngest ingest, IOptions<UploadOptions> uploadOptions, BlobDescriptions descriptions, CancellationToken cancellationToken)
     {
         var options = uploadOptions.Value;
-        var upload = RequestBlob.Describe(context, MediaTypes.Normalize(context.Request.ContentType), announced: announced);
+        var upload = RequestBlob.Describe(context, RequestBlob.DeclaredType(context.Request), announced: announced);
         var result = await ingest.IngestBlobAsync(upload, options.Limits(options.MaxSizeBytes), cancellationToken);
         if (result.Refusal is { } refusal)
             return refusal.ToBlossomError();

@@ -13,7 +13,7 @@ internal static class UploadEndpoints
         var group = app.MapUploadGroup(options).WithTags("BUD-02 upload");
         group.MapPut("", PutUploadAsync)
             .WithName("Upload")
-            .WithSummary("Stores the request body as a blob, byte for byte, and answers its descriptor.");
+            .WithSummary("Stores the request body as a blob, byte for byte, and answers its descriptor; without Content-Type the type is read from the content.");
         return group;
     }
 

@@ -29,7 +29,7 @@ internal static class UploadPolicy
         return new IngestLimits(maxSizeBytes, options.AllowedTypes);
     }
 
-    /// <summary>Refuses by type (415) and announced size (413); null when the upload may proceed.</summary>
-    public static BlossomError? Check(IngestLimits limits, string mediaType, long? length) =>
+    /// <summary>Refuses by type (415; a null type waits for the body) and announced size (413); null when the upload may proceed.</summary>
+    public static BlossomError? Check(IngestLimits limits, string? mediaType, long? length) =>
         BlobIngest.Check(limits, mediaType, length)?.ToBlossomError();
 }

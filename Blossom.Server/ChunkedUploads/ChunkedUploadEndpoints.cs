@@ -23,13 +23,13 @@ internal static class ChunkedUploadEndpoints
             .WithIpRateLimit(IpRateLimit.Chunks)
             .MapPatch(BlobAddressRoute.Pattern, PatchBlobAsync)
             .WithName("ChunkedUpload")
-            .WithSummary("Stores one chunk of a blob at Upload-Offset, less what the uploader's upload holds already; 204 until the chunks cover Upload-Length, then 201/200 with the descriptor, or 409 when the bytes' hash is not the path's.");
+            .WithSummary("Stores one chunk of a blob at Upload-Offset: 204 until the chunks cover Upload-Length, then 201 or 200 with the descriptor; 409 when the whole blob's hash is not the path's.");
         // No token: a client asks before it has one. (A browser's CORS preflight never reaches this
         // route: the cross-origin middleware answers it, with the same methods allowed.)
         app.MapGroup("").WithTags("BUD-14 multi-part upload").WithIpRateLimit(IpRateLimit.Unlimited)
             .MapMethods(BlobAddressRoute.Pattern, [HttpMethods.Options], AllowedMethodsOf)
             .WithName("BlobMethods")
-            .WithSummary("204 with Allow listing what a blob's address answers, PATCH included (multi-part uploads).");
+            .WithSummary("The methods a blob's address answers (Allow), PATCH included for chunked uploads.");
         return app;
     }
 

@@ -21,8 +21,10 @@ internal static class HostingModule
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddBlossomRateLimits();
         services.AddBlossomForwardedHeaders();
-        services.AddOpenApi();
+        services.AddBlossomAccessLog();
+        services.AddBlossomApiDocs();
         services.AddBlossomMetrics();
+        services.AddHostedService<StorageGauges>();
         services.AddSingleton<StorageSpace>();
         services.AddHealthChecks()
             .AddCheck<BlobIndexHealthCheck>("database")
@@ -31,10 +33,11 @@ internal static class HostingModule
         return builder;
     }
 
-    /// <summary>The pipeline before authentication: proxy headers → CORS → errors → landing page → per-IP limits.</summary>
+    /// <summary>The pipeline before authentication: proxy headers → access log → CORS → errors → landing page → per-IP limits.</summary>
     public static WebApplication UseBlossomHosting(this WebApplication app)
     {
         app.UseBlossomForwardedHeaders();
+        app.UseHttpLogging();
         app.UseCrossOriginHeaders();
         app.UseBlossomErrorResponses();
         app.UseDefaultFiles();
@@ -43,11 +46,11 @@ internal static class HostingModule
         return app;
     }
 
-    /// <summary>Health checks, the OpenAPI document and the Prometheus scrape.</summary>
+    /// <summary>Health checks, the OpenAPI document with its reference at <c>/docs</c>, and the Prometheus scrape.</summary>
     public static WebApplication MapBlossomHosting(this WebApplication app)
     {
         app.MapBlossomHealthChecks();
-        app.MapOpenApi();
+        app.MapBlossomApiDocs();
         app.MapBlossomMetrics();
         return app;
     }

@@ -5,6 +5,7 @@ using Blossom.Core;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using IPNetwork = System.Net.IPNetwork;
 
@@ -17,9 +18,26 @@ internal static class Operations
     private static readonly IPNetwork[] LocalNetworks =
         [.. new[] { "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" }.Select(n => IPNetwork.Parse(n))];
 
-    /// <summary><c>Logs:Format=Json</c>: the framework's JSON console, with scopes, so every line carries its request id.</summary>
+    /// <summary>
+    /// Log levels that differ from the framework's: the access log at Information, and the
+    /// HttpClient's own lines at Warning, which would otherwise print four lines for each Matrix
+    /// token check and each outbound fetch. Set below every configuration source, so
+    /// <c>Logging:LogLevel</c> in appsettings or the environment still changes them.
+    /// </summary>
+    private static readonly Dictionary<string, string?> LogLevelDefaults = new(StringComparer.Ordinal)
+    {
+        [$"Logging:LogLevel:{AccessLog.Category}"] = nameof(LogLevel.Information),
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = nameof(LogLevel.Warning),
+    };
+
+    /// <summary>
+    /// The default log levels (<see cref="LogLevelDefaults"/>) and, with <c>Logs:Format=Json</c>, the
+    /// framework's JSON console, with scopes, so every line carries its request id.
+    /// </summary>
     public static WebApplicationBuilder AddBlossomLogging(this WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LogLevelDefaults });
         if (builder.Configuration.GetSection(LogsOptions.Section).Get<LogsOptions>()?.Format == LogFormat.Json)
         {
             builder.Logging.ClearProviders();

@@ -16,7 +16,7 @@ internal static class MatrixFederationEndpoints
             .WithIpRateLimit(IpRateLimit.Reads);
         group.MapGet("/download/{mediaId}", DownloadAsync)
             .WithName("MatrixFederationDownload")
-            .WithSummary("This server's media for another server: multipart/mixed, its metadata then its bytes (or their Location when blob GETs redirect to the bucket).");
+            .WithSummary("This server's media for another Matrix server: multipart/mixed, its metadata, then its bytes or a Location to fetch them from.");
         group.MapGet("/thumbnail/{mediaId}", ThumbnailAsync)
             .WithName("MatrixFederationThumbnail")
             .WithSummary("A thumbnail of this server's media for another server, multipart/mixed; width, height, method, animated as on the client route.");

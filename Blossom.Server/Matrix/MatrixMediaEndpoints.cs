@@ -26,7 +26,7 @@ internal static class MatrixMediaEndpoints
         var legacyWrites = legacy.MapGroup("").RequireMatrixUser(allowsQueryToken: true);
         legacyWrites.MapPost("/upload", UploadAsync)
             .WithName("MatrixUpload")
-            .WithSummary("Stores the body as a blob owned by the Matrix user and answers its new mxc:// URI.");
+            .WithSummary("Uploads media and answers its new mxc:// URI.");
         legacyWrites.MapPut("/upload" + MediaRoute, UploadToAsync)
             .WithName("MatrixUploadTo")
             .WithSummary("The bytes of an mxc:// URI made by POST /_matrix/media/v1/create (MSC2246), by its creator, once.");
@@ -54,7 +54,7 @@ internal static class MatrixMediaEndpoints
             .WithSummary("The media's bytes under another file name.");
         group.MapGet("/thumbnail" + MediaRoute, ThumbnailAsync)
             .WithName(prefix + "Thumbnail")
-            .WithSummary("A thumbnail from the preview engine, snapped to the allowed sizes (width, height, method=crop|scale, animated).");
+            .WithSummary("A thumbnail of the media in the nearest size this server makes (width, height, method=crop|scale, animated).");
     }
 
     /// <summary>What the media handlers use, bound as one parameter.</summary>

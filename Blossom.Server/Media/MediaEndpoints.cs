@@ -40,21 +40,21 @@ internal static partial class MediaEndpoints
             : submit.AcceptUploaderAuthorization(submitVerbs, XTagRule.Required, NostrAuthorizationMetadata.HashFromHeader);
         submit.MapPut("", PutMediaAsync)
             .WithName("OptimizeMedia")
-            .WithSummary("Stores the original and optimizes it: 202 and a task, or the result's descriptor when asked to wait.");
+            .WithSummary("Optimizes an image, video or audio file and stores the result: 202 and a task to follow, or the result's descriptor when asked to wait (Prefer: wait=N).");
         submit.MapMethods("", [HttpMethods.Head], CheckMediaAsync)
             .WithName("CheckMedia")
             .WithSummary("Says from X-SHA-256, X-Content-Type and X-Content-Length whether PUT /media would be accepted.");
 
         group.MapGet("/{id}", GetTaskAsync)
             .WithName("GetMediaTask")
-            .WithSummary("The task; ?wait=N (seconds) holds the request until its status changes (it ends) or N seconds pass.");
+            .WithSummary("A media task's status and progress; ?wait=N holds the answer until the task ends or N seconds pass.");
 
         // Only the task's owner cancels, so a token is always needed, whatever Upload:RequireAuth says.
         group.MapGroup("/{id}")
             .RequireNostrAuthorization(AuthorizationVerb.Delete, [AuthorizationVerb.Media, AuthorizationVerb.Delete], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash)
             .MapDelete("", CancelTaskAsync)
             .WithName("CancelMediaTask")
-            .WithSummary("Cancels the caller's task; its ffmpeg process ends at once.");
+            .WithSummary("Cancels your media task; its work stops at once.");
         return group;
     }
 
@@ -64,10 +64,10 @@ internal static partial class MediaEndpoints
         var (pipeline, ingest, mediaOptions, uploadOptions, descriptions) = services;
         var media = mediaOptions.Value;
         var request = context.Request;
-        var mediaType = MediaTypes.Normalize(request.ContentType);
+        var mediaType = RequestBlob.DeclaredType(request);
         var owner = context.GetAuthorizationEvent()?.Pubkey;
-        var limits = uploadOptions.Value.Limits(media.MaxSizeBytes);
-        if (Refusal(limits, mediaType, request.ContentLength) is { } refusal)
+        var limits = MediaLimits(uploadOptions.Value, media);
+        if (UploadPolicy.Check(limits, mediaType, request.ContentLength) is { } refusal)
             return refusal;
         if (await Busy(pipeline, owner, cancellationToken) is { } busy)
             return busy;
@@ -76,7 +76,7 @@ internal static partial class MediaEndpoints
         // it counts against the owner's quota until the task is created; the result counts once committed.
         var original = RequestBlob.Describe(context, mediaType, ownsBody: false);
         var submitted = await ingest.IngestAsync(original, limits, pipeline.Originals,
-            (pending, received, token) => pipeline.SubmitAsync(pending, received, mediaType, owner, token), cancellationToken);
+            (pending, received, type, token) => pipeline.SubmitAsync(pending, received, type, owner, token), cancellationToken);
         if (submitted.Refusal is { } ingestRefusal)
             return ingestRefusal.ToBlossomError();
         var (admission, task) = submitted.Value;
@@ -112,7 +112,7 @@ internal static partial class MediaEndpoints
         var (announced, error) = BlobRequest.ReadAnnouncement(context.Request);
         if (announced is not { } media)
             return error!;
-        return Refusal(uploadOptions.Value.Limits(mediaOptions.Value.MaxSizeBytes), media.Type, media.Length)
+        return UploadPolicy.Check(MediaLimits(uploadOptions.Value, mediaOptions.Value), media.Type, media.Length)
             ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken)
             ?? (Results<Ok, BlossomError>)TypedResults.Ok();
     }
@@ -165,11 +165,14 @@ internal static partial class MediaEndpoints
     private static partial void LogHoldFailed(ILogger logger, Exception exception, string id);
 
     /// <summary>Refuses by type and announced size: server policy first, then what the optimizer takes.</summary>
-    private static BlossomError? Refusal(IngestLimits limits, string mediaType, long? length) =>
-        UploadPolicy.Check(limits, mediaType, length)
-        ?? (MediaKinds.Of(mediaType) is null
-            ? BlossomError.UnsupportedType($"The media optimizer takes images, video and audio, not {mediaType}; store other files with PUT /upload")
-            : null);
+    /// <summary><c>Upload:AllowedTypes</c>, <c>Media:MaxSizeBytes</c>, and only what the optimizer takes.</summary>
+    private static IngestLimits MediaLimits(UploadOptions upload, MediaOptions media) =>
+        upload.Limits(media.MaxSizeBytes) with
+        {
+            TypeRule = type => MediaKinds.Of(type) is null
+                ? $"The media optimizer takes images, video and audio, not {type}; store other files with PUT /upload"
+                : null,
+        };
 
     private static async Task<BlossomError?> Busy(MediaTasks pipeline, string? owner, CancellationToken cancellationToken) =>
         AdmissionError(await pipeline.AdmitAsync(owner, cancellationToken));

@@ -27,7 +27,7 @@ internal static class MirrorEndpoints
             : group.AcceptUploaderAuthorization(AuthorizationVerb.Upload, XTagRule.Required, NostrAuthorizationMetadata.NoHash);
         group.MapPut("", MirrorAsync)
             .WithName("Mirror")
-            .WithSummary("Downloads {\"url\"} and stores it when its hash is in the token's x tags.");
+            .WithSummary("Fetches the blob at {\"url\"} and stores it, when its sha256 is one the token's x tags name.");
         return group;
     }
 
@@ -62,7 +62,7 @@ internal static class MirrorEndpoints
 
             var mirrored = new IngestRequest(
                 token => new ValueTask<Stream>(response.Content.ReadAsStreamAsync(token)), TypeOf(response, url), response.Content.Headers.ContentLength,
-                authorization?.Pubkey, Announced: null, authorization?.BlobHashes);
+                authorization?.Pubkey, Announced: null, authorization?.BlobHashes, TypeFromContent: response.Content.Headers.ContentType is null);
             var result = await ingest.IngestBlobAsync(mirrored, options.Limits(options.MaxSizeBytes), deadline.Token);
             if (result.Refusal is { } refusal)
             {
@@ -124,7 +124,10 @@ internal static class MirrorEndpoints
         }
     }
 
-    /// <summary>The origin's Content-Type; without a useful one, the URL's extension; else octet-stream (BUD-04).</summary>
+    /// <summary>
+    /// The origin's Content-Type; without a useful one, the URL's extension; else octet-stream (BUD-04).
+    /// When the origin sent no type at all, the content's signature comes first and this is its fallback.
+    /// </summary>
     private static string TypeOf(HttpResponseMessage response, Uri url)
     {
         var declared = MediaTypes.Normalize(response.Content.Headers.ContentType?.ToString());

@@ -18,7 +18,7 @@ internal static class PreviewEndpoints
         var group = app.MapGroup("").WithTags("Blob previews").WithIpRateLimit(IpRateLimit.Reads);
         group.MapMethods(BlobRoute.Pattern + PreviewOffer.Suffix, [HttpMethods.Get, HttpMethods.Head], GetPreviewAsync)
             .WithName("GetPreview")
-            .WithSummary("A small picture of an image or video blob (?w=&h=&method=scale|crop&format=webp|jpeg|png&animated=1), made on first request.");
+            .WithSummary("A small picture of an image or video blob (?w=&h=&method=scale|crop&format=webp|jpeg|png&animated=1).");
         return group;
     }
 

@@ -139,6 +139,17 @@ public abstract class BlobIndexContract : ContractSuite
     }
 
     [Fact]
+    public async Task TotalsAsync_EveryBlobOnceWhateverItsOwners()
+    {
+        (await _index.TotalsAsync(CancellationToken.None)).Should().Be((0L, 0L));
+        await _index.AddAsync(Blob(1, 100) with { Size = 3_000_000_000 }, [Alice], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100) with { Size = 5 }, [Alice, Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(3, 100) with { Size = 7 }, [], CancellationToken.None);
+
+        (await _index.TotalsAsync(CancellationToken.None)).Should().Be((3L, 3_000_000_012L));
+    }
+
+    [Fact]
     public async Task UsageAsync_SumsThePubkeysBlobsAndTellsWhetherItOwnsOne()
     {
         await _index.AddAsync(Blob(1, 100) with { Size = 3_000_000_000 }, [Alice], CancellationToken.None);

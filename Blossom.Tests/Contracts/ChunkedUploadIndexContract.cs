@@ -97,6 +97,18 @@ public abstract class ChunkedUploadIndexContract : ContractSuite
     }
 
     [Fact]
+    public async Task TotalsAsync_UploadsUnderWayAndTheirChunksBytes()
+    {
+        (await _index.TotalsAsync(None)).Should().Be((0L, 0L));
+        await _index.StartAsync(Upload(1, Alice), None);
+        await _index.StartAsync(Upload(1, Bob), None);
+        await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 100, "a"), new StoredChunk(500, 500, "b")], T0, None);
+        await _index.AddChunksAsync(Id(1, Bob), [new StoredChunk(0, 50, "a")], T0, None);
+
+        (await _index.TotalsAsync(None)).Should().Be((2L, 650L));
+    }
+
+    [Fact]
     public async Task AddChunksAsync_OtherUploadersChunks_NotSeen()
     {
         await _index.StartAsync(Upload(1, Alice), None);

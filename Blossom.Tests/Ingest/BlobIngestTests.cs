@@ -40,7 +40,7 @@ public sealed class BlobIngestTests : IDisposable
     public async Task Ingest_CallersCommitStep_IsWhatStores()
     {
         var result = await Ingest.IngestAsync(Request(), Limits, Blobs.Store,
-            async (pending, received, token) => (await pending.CommitAsync(token), received.Sha256), CancellationToken.None);
+            async (pending, received, _, token) => (await pending.CommitAsync(token), received.Sha256), CancellationToken.None);
 
         result.Value.Should().Be((true, BodySha256));
         (await Blobs.FindAsync(BodySha256, CancellationToken.None)).Should().BeNull("the caller's step stored the bytes without indexing them");

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Blossom.Core.Auth;
 using Blossom.Tests.Infrastructure;
 
 namespace Blossom.Tests.Operations;
@@ -36,5 +38,37 @@ public sealed class MetricsTests
         text.Should().MatchRegex(@"blossom_blobs_created(_blob)?_total\{[^}]*\} 2");
         text.Should().MatchRegex(@"blossom_media_tasks_ended(_task)?_total\{[^}]*kind=""image""[^}]*state=""complete""[^}]*\} 1");
         text.Should().Contain("blossom_media_queue_length");
+    }
+
+    [Fact]
+    public async Task Metrics_GaugesOfStoredBlobsFreeDiskAndPartialUploads()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        await client.UploadAsync(_alice, BlossomRequests.RandomBlob(1000));
+        await client.UploadAsync(_alice, BlossomRequests.RandomBlob(2345));
+        var partial = BlossomRequests.RandomBlob(10_000);
+        var hash = BlossomRequests.Sha256(partial);
+        using var chunk = new HttpRequestMessage(HttpMethod.Patch, $"/{hash}") { Content = new ByteArrayContent(partial, 0, 4000) };
+        chunk.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        chunk.Headers.Add("Upload-Type", "application/octet-stream");
+        chunk.Headers.Add("Upload-Length", "10000");
+        chunk.Headers.Add("Upload-Offset", "0");
+        using var held = await client.SendAsync(chunk.WithToken(_alice.Token(AuthorizationVerb.Upload, [hash])));
+        held.IsSuccessStatusCode.Should().BeTrue(held.Reason());
+
+        // The totals are counted at most every 15 seconds; poll until a count sees both uploads.
+        var text = await Poll.ForAsync(async () =>
+        {
+            var scrape = await client.GetStringAsync("/metrics");
+            return Regex.IsMatch(scrape, @"\nblossom_blobs_stored(_blob)?(\{[^}]*\})? 2( \d+)?\n") ? scrape : null;
+        }, "the two blobs show in /metrics", TimeSpan.FromSeconds(60));
+
+        text.Should().MatchRegex(@"\nblossom_blobs_stored_bytes(_bytes)?(\{[^}]*\})? 3345( \d+)?\n");
+        text.Should().MatchRegex(@"\nblossom_partial_uploads_held(_upload)?(\{[^}]*\})? 1( \d+)?\n");
+        text.Should().MatchRegex(@"\nblossom_partial_uploads_held_bytes(_bytes)?(\{[^}]*\})? 4000( \d+)?\n");
+        var free = Regex.Match(text, @"\nblossom_storage_free_bytes(_bytes)?(\{[^}]*\})? (\d+)( \d+)?\n");
+        free.Success.Should().BeTrue("the free disk of the storage path is a gauge");
+        long.Parse(free.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(0);
     }
 }

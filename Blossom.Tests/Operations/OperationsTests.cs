@@ -4,6 +4,8 @@ using System.Text.Json;
 using Blossom.Core.Auth;
 using Blossom.Server;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Operations;
 
@@ -13,13 +15,62 @@ public sealed class OperationsTests
     private readonly NostrSigner _alice = new();
 
     [Fact]
-    public async Task Readyz_WithDatabaseStorageAndFfmpeg_200()
+    public async Task Readyz_WithDatabaseStorageAndFfmpeg_200WithEachCheckInJson()
     {
         using var app = new BlossomApplication();
         var client = app.Start();
 
-        (await client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var ready = await client.GetAsync("/readyz");
+
+        ready.StatusCode.Should().Be(HttpStatusCode.OK);
+        ready.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        var report = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        report.GetProperty("status").GetString().Should().Be("Healthy");
+        report.GetProperty("durationMs").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+        var checks = report.GetProperty("checks").EnumerateArray().ToList();
+        checks.Select(c => c.GetProperty("name").GetString()).Should().BeEquivalentTo(["database", "storage", "ffmpeg"]);
+        checks.Should().AllSatisfy(c =>
+        {
+            c.GetProperty("status").GetString().Should().Be("Healthy");
+            c.GetProperty("durationMs").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+            c.TryGetProperty("description", out _).Should().BeTrue();
+        });
         (await client.GetStringAsync("/healthz")).Should().Be("Healthy");
+    }
+
+    [Fact]
+    public async Task AccessLog_OneLinePerRequest_WithoutTheQueryString()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var blob = await client.UploadAsync(_alice, BlossomRequests.RandomBlob(1234));
+
+        using var response = await client.GetAsync($"/{blob.Sha256}?access_token=secret-token");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var line = await Poll.ForAsync(() => Task.FromResult(app.Logs.Entries.SingleOrDefault(e =>
+            e.Category.StartsWith("Microsoft.AspNetCore.HttpLogging", StringComparison.Ordinal) && e.Value("Method") == "GET" && e.Value("Path") == $"/{blob.Sha256}")),
+            "the request's access log line", TimeSpan.FromSeconds(10));
+        line.Level.Should().Be(LogLevel.Information);
+        line.Value("StatusCode").Should().Be("200");
+        line.Value("ResponseLength").Should().Be("1234");
+        line.State.Should().ContainKey("Duration");
+        line.Message.Should().NotContain("secret-token").And.NotContain("access_token");
+    }
+
+    [Fact]
+    public async Task HttpClientLines_OfTheHomeserverClient_NotLoggedAtInformation()
+    {
+        using var app = new BlossomApplication();
+        var client = app.Start();
+        var clients = app.Services.GetRequiredService<IHttpClientFactory>();
+
+        // The client Matrix token checks use, sending a request as a check does.
+        using var checkClient = clients.CreateClient(HomeserverTokens.HttpClientName);
+        using var response = await checkClient.GetAsync(new Uri(client.BaseAddress!, "/healthz"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        app.Logs.Entries.Should().NotContain(e => e.Category.StartsWith("System.Net.Http.HttpClient", StringComparison.Ordinal) && e.Level < LogLevel.Warning);
     }
 
     [Fact]
