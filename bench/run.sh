@@ -101,7 +101,7 @@ done
 # Kestrel has no kernel sendfile: every byte is read into user space and written to the socket. So
 # the figure is measured twice: from the server itself, and through the same nginx with a second
 # server on the same data that answers blob GETs with X-Accel-Redirect (Storage:AccelRedirectPrefix),
-# nginx sending the file with sendfile, set up as README's snippet says.
+# nginx sending the file with sendfile, set up as docs/reverse-proxy.md's snippet says.
 main_server=$server main_base=$base
 bench_start_server Blossom__Storage__AccelRedirectPrefix=/_blobs
 accel_server=$server accel_port=${base##*:}

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Blossom.Tests.Infrastructure;
 
 /// <summary>
-/// A real nginx in front of a test server, configured as the README tells operators for
+/// A real nginx in front of a test server, configured as docs/reverse-proxy.md tells operators for
 /// <c>Storage:AccelRedirectPrefix</c>: everything proxied to the server, and an <c>internal</c>
 /// location that serves the store's files when the server answers with <c>X-Accel-Redirect</c>.
 /// Its config, pid, logs and temp files live in a folder of its own; it runs in the foreground
