@@ -88,6 +88,16 @@ public sealed class SqlChunkedUploadIndex(ISqlDatabase database) : IChunkedUploa
         }
     }
 
+    public async Task<(long Count, long DeclaredBytes)> TotalsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT CAST(COUNT(*) AS bigint), CAST(COALESCE(SUM(length), 0) AS bigint) FROM partial_uploads", cancellationToken: cancellationToken));
+        }
+    }
+
     public async Task<IReadOnlyList<StoredChunk>> ChunksAsync(string id, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken);

@@ -63,4 +63,7 @@ public interface IChunkedUploadIndex
     /// that long too) and answers their ids, so their bytes can go; each id goes to one caller only.
     /// </summary>
     Task<IReadOnlyList<string>> RemoveIdleAsync(DateTimeOffset idleSince, CancellationToken cancellationToken);
+
+    /// <summary>How many chunked uploads are under way, and the bytes they declared: what they hold of the quota and will take once complete.</summary>
+    Task<(long Count, long DeclaredBytes)> TotalsAsync(CancellationToken cancellationToken);
 }

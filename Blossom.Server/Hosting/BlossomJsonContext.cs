@@ -18,5 +18,8 @@ namespace Blossom.Server;
 [JsonSerializable(typeof(IReadOnlyList<AdminQuarantined>))]
 [JsonSerializable(typeof(AdminRemoteCache))]
 [JsonSerializable(typeof(AdminPurged))]
+[JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Blobs.OwnerUsage>))]
+[JsonSerializable(typeof(AdminStorage))]
+[JsonSerializable(typeof(AdminMediaJobs))]
 [JsonSerializable(typeof(Blossom.Core.Retention.RetentionReport))]
 internal sealed partial class BlossomJsonContext : JsonSerializerContext;
