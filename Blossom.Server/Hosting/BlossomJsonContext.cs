@@ -15,6 +15,7 @@ namespace Blossom.Server;
 [JsonSerializable(typeof(IReadOnlyList<AdminBlob>))]
 [JsonSerializable(typeof(IReadOnlyList<AdminReport>))]
 [JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Moderation.BlockedPubkey>))]
+[JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Moderation.BlockedBlob>))]
 [JsonSerializable(typeof(IReadOnlyList<AdminQuarantined>))]
 [JsonSerializable(typeof(AdminRemoteCache))]
 [JsonSerializable(typeof(AdminPurged))]
