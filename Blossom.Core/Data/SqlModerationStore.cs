@@ -85,6 +85,18 @@ public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider tim
         }
     }
 
+    public async Task ImportBlockedBlobAsync(BlockedBlob block, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_blobs (sha256, reason, blocked) VALUES (@Sha256, @Reason, @Blocked) ON CONFLICT (sha256) DO NOTHING",
+                block, cancellationToken: cancellationToken));
+        }
+    }
+
     public async Task<bool> UnblockBlobAsync(string sha256, CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken);

@@ -26,6 +26,9 @@ public interface IModerationStore
     /// <summary>Blocks the blob <paramref name="sha256"/>, or gives an existing block the new reason (keeping when it began).</summary>
     Task BlockBlobAsync(string sha256, string reason, CancellationToken cancellationToken);
 
+    /// <summary>Takes in a blob's block as another store listed it, keeping when it began; a blob this store already blocks keeps its own block.</summary>
+    Task ImportBlockedBlobAsync(BlockedBlob block, CancellationToken cancellationToken);
+
     /// <summary>False when the blob was not blocked.</summary>
     Task<bool> UnblockBlobAsync(string sha256, CancellationToken cancellationToken);
 
