@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         group.MapDelete("/blocked/{pubkey}", UnblockAsync).WithName("AdminUnblock").WithSummary("Lifts a block.");
         group.MapGet("/blocked-blobs", ListBlockedBlobsAsync).WithName("AdminListBlockedBlobs").WithSummary("Blocked blobs, most recently blocked first.");
         group.MapPut("/blocked-blobs/{sha256}", BlockBlobAsync).WithName("AdminBlockBlob")
-            .WithSummary("Blocks a blob: removed for all its owners, and any later upload, mirror or chunked upload of it is refused 403; body {\"reason\"} optional.");
+            .WithSummary("Blocks a blob: removed for all its owners, and any later upload, mirror or chunked upload of it is refused 403 and a media result of it is not stored; body {\"reason\"} optional.");
         group.MapDelete("/blocked-blobs/{sha256}", UnblockBlobAsync).WithName("AdminUnblockBlob").WithSummary("Lifts a blob's block.");
         return group;
     }

@@ -4,8 +4,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Blossom.Core.Auth;
+using Blossom.Core.Media;
 using Blossom.Core.Moderation;
+using Blossom.Tests.Media;
 using Blossom.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blossom.Tests.Policy;
 
@@ -116,6 +119,25 @@ public sealed class BlobBlockTests : IDisposable
     }
 
     [Fact]
+    public async Task Blocked_AsAMediaResult_TaskEndsCanceledSayingSo_NothingStored()
+    {
+        var result = MediaSamples.PngWithAlpha(8, 8);
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Admin:Pubkeys:0"] = _operator.Pubkey })
+        {
+            ReplaceServices = services => services.AddSingleton<IMediaOptimizer>(new FixedResultOptimizer(result)),
+        };
+        var client = app.Start();
+        var resultHash = BlossomRequests.Sha256(result);
+        (await client.SendAsync(Admin(HttpMethod.Put, $"/admin/blocked-blobs/{resultHash}"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var task = await client.WaitForEndAsync((await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(64, 64), "image/png")).Id);
+
+        task.Status.Should().Be("canceled");
+        task.Message.Should().Be(BlockedReason);
+        (await client.GetAsync($"/{resultHash}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task BlockBlob_NotAHash_400_UnblockUnknown_404()
     {
         (await _client.SendAsync(Admin(HttpMethod.Put, "/admin/blocked-blobs/nothex"))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
@@ -141,4 +163,15 @@ public sealed class BlobBlockTests : IDisposable
     }
 
     private HttpRequestMessage Admin(HttpMethod method, string path) => new HttpRequestMessage(method, path).WithToken(_operator.Token(AuthorizationVerb.Admin));
+
+    /// <summary>Stands in for the optimizer with a result known beforehand, so the test can block it before it is made.</summary>
+    private sealed class FixedResultOptimizer(byte[] result) : IMediaOptimizer
+    {
+        public async Task<OptimizedMedia> OptimizeAsync(string inputPath, MediaKind kind, string outputFolder, IProgress<int> progress, CancellationToken cancellationToken)
+        {
+            var path = Path.Combine(outputFolder, $"{Guid.NewGuid():N}.png");
+            await File.WriteAllBytesAsync(path, result, cancellationToken);
+            return new OptimizedMedia(path, "image/png");
+        }
+    }
 }
