@@ -121,7 +121,7 @@ internal static partial class CopyDataCommand
         return null;
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "copy-data: done. {Blobs} blob(s) indexed, {CopiedBlobs} copied ({CopiedBytes} bytes, the rest were there already), {Blocks} blocked pubkey(s), {Reports} new report(s). Media tasks are not copied.")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "copy-data: done. {Blobs} blob(s) indexed, {CopiedBlobs} copied ({CopiedBytes} bytes, the rest were there already), {Blocks} block(s) of pubkeys and blobs, {Reports} new report(s). Media tasks are not copied.")]
     private static partial void LogDone(ILogger logger, long blobs, long copiedBlobs, long copiedBytes, int blocks, int reports);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "copy-data: {Unreadable} blob(s) could not be read from the source (see the warnings above); everything else was copied")]

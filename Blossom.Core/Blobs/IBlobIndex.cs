@@ -37,6 +37,16 @@ public interface IBlobIndex
     /// </summary>
     Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What each owner's blobs add up to, by owner id after <paramref name="cursor"/> when given: the
+    /// totals the quota keeps, so a page reads <paramref name="limit"/> rows however many blobs there are.
+    /// Owners who hold no blob any more are left out.
+    /// </summary>
+    Task<IReadOnlyList<OwnerUsage>> OwnerUsagesAsync(string? cursor, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many blobs are stored and their bytes, each blob counted once however many owners it has: a scan of the table, for callers that cache it or call it seldom.</summary>
+    Task<BlobTotals> TotalsAsync(CancellationToken cancellationToken);
+
     /// <summary>All blobs, newest first, after the blob <paramref name="cursor"/> when given, each with its owners.</summary>
     Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken);
 
@@ -62,9 +72,6 @@ public interface IBlobIndex
 
     /// <summary>Answers a trivial query, proving the database is reachable.</summary>
     Task CheckReachableAsync(CancellationToken cancellationToken);
-
-    /// <summary>How many blobs the index holds and their bytes; a scan of the table, for callers that cache it.</summary>
-    Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A blob and who owns it, for the operator and for moving a server's data.</summary>
@@ -76,6 +83,15 @@ public sealed record OwnedBlob(BlobRecord Blob, IReadOnlyList<BlobOwner> Owners)
 /// <param name="Pubkey">The owner.</param>
 /// <param name="Added">Unix seconds of the owner's latest upload of the blob: deletes it signed before are refused.</param>
 public sealed record BlobOwner(string Pubkey, long Added);
+
+/// <summary>What one owner's blobs take.</summary>
+/// <param name="Owner">A pubkey, or a Matrix user id for media uploaded through Matrix.</param>
+/// <param name="Bytes">The sum of the sizes of the owner's blobs, as its quota counts them.</param>
+/// <param name="Blobs">How many blobs the owner holds.</param>
+public sealed record OwnerUsage(string Owner, long Bytes, long Blobs);
+
+/// <summary>All stored blobs: how many, and their bytes.</summary>
+public sealed record BlobTotals(long Count, long Bytes);
 
 /// <summary>A fetch of a blob, at unix seconds <paramref name="At"/>.</summary>
 public sealed record BlobFetch(string Sha256, long At);

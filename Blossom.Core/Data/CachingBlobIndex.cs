@@ -61,6 +61,10 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
 
     public Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken) => inner.ListAllAsync(cursor, limit, cancellationToken);
 
+    public Task<IReadOnlyList<OwnerUsage>> OwnerUsagesAsync(string? cursor, int limit, CancellationToken cancellationToken) => inner.OwnerUsagesAsync(cursor, limit, cancellationToken);
+
+    public Task<BlobTotals> TotalsAsync(CancellationToken cancellationToken) => inner.TotalsAsync(cancellationToken);
+
     public Task<StorageUsage> UsageAsync(string pubkey, string? sha256, CancellationToken cancellationToken) => inner.UsageAsync(pubkey, sha256, cancellationToken);
 
     public Task<ILookup<string, BlobOwner>> OwnersOfAsync(IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) => inner.OwnersOfAsync(hashes, cancellationToken);
@@ -78,7 +82,6 @@ public sealed class CachingBlobIndex(IBlobIndex inner, int capacity) : IBlobInde
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => inner.CheckReachableAsync(cancellationToken);
 
-    public Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken) => inner.TotalsAsync(cancellationToken);
 
     public void Dispose() => _records.Dispose();
 }

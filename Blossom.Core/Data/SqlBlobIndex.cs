@@ -176,6 +176,35 @@ public abstract class SqlBlobIndex : IBlobIndex
         }
     }
 
+    public async Task<IReadOnlyList<OwnerUsage>> OwnerUsagesAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            // owner_usage is walked by its key, and each owner's blobs are counted on the owners_by_pubkey_uploaded
+            // index: a page costs its own rows, not the whole table. A total that fell to nothing stays as a
+            // row of 0 bytes when its owner's last blob went, and is no owner any more.
+            // A tuple, as SQLite names no column type for the count that a record's constructor could match.
+            return [.. (await connection.QueryAsync<(string Owner, long Bytes, long Blobs)>(new CommandDefinition(
+                "SELECT u.pubkey, u.bytes, CAST((SELECT COUNT(*) FROM owners o WHERE o.pubkey = u.pubkey) AS bigint) " +
+                "FROM owner_usage u WHERE (@cursor IS NULL OR u.pubkey > @cursor) AND EXISTS (SELECT 1 FROM owners o WHERE o.pubkey = u.pubkey) " +
+                "ORDER BY u.pubkey LIMIT @limit",
+                new { cursor, limit }, cancellationToken: cancellationToken))).Select(u => new OwnerUsage(u.Owner, u.Bytes, u.Blobs))];
+        }
+    }
+
+    public async Task<BlobTotals> TotalsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            // SUM of bigint is numeric in PostgreSQL: cast.
+            var (count, bytes) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+                "SELECT CAST(COUNT(*) AS bigint), CAST(COALESCE(SUM(size), 0) AS bigint) FROM blobs", cancellationToken: cancellationToken));
+            return new BlobTotals(count, bytes);
+        }
+    }
+
     public async Task<IReadOnlyList<OwnedBlob>> ListAllAsync(string? cursor, int limit, CancellationToken cancellationToken)
     {
         var connection = await _database.OpenAsync(cancellationToken);
@@ -246,16 +275,6 @@ public abstract class SqlBlobIndex : IBlobIndex
     }
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => _database.CheckReachableAsync(cancellationToken);
-
-    public async Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _database.OpenAsync(cancellationToken);
-        await using (connection)
-        {
-            return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-                "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM blobs", cancellationToken: cancellationToken));
-        }
-    }
 
     /// <summary>Inside <paramref name="transaction"/>, stores the blob's record unless it is known; returns the stored record.</summary>
     protected abstract Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken);

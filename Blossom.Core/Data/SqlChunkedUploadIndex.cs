@@ -78,14 +78,18 @@ public sealed class SqlChunkedUploadIndex(ISqlDatabase database) : IChunkedUploa
         }
     }
 
-    public async Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken)
+    public async Task<ChunkedUploadTotals> TotalsAsync(CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken);
         await using (connection)
         {
-            return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-                "SELECT (SELECT COUNT(*) FROM partial_uploads), (SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM partial_upload_chunks)",
+            // SUM of bigint is numeric in PostgreSQL: cast.
+            var (count, held, declared) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
+                "SELECT (SELECT CAST(COUNT(*) AS bigint) FROM partial_uploads), " +
+                "(SELECT CAST(COALESCE(SUM(length), 0) AS bigint) FROM partial_upload_chunks), " +
+                "(SELECT CAST(COALESCE(SUM(length), 0) AS bigint) FROM partial_uploads)",
                 cancellationToken: cancellationToken));
+            return new ChunkedUploadTotals(count, held, declared);
         }
     }
 

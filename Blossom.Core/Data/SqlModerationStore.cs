@@ -64,6 +64,61 @@ public abstract class SqlModerationStore(ISqlDatabase database, TimeProvider tim
         }
     }
 
+    public async Task<BlockedBlob?> FindBlockedBlobAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleOrDefaultAsync<BlockedBlob>(new CommandDefinition(
+                $"{SelectBlockedBlobs} WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task BlockBlobAsync(string sha256, string reason, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_blobs (sha256, reason, blocked) VALUES (@sha256, @reason, @now) ON CONFLICT (sha256) DO UPDATE SET reason = excluded.reason",
+                new { sha256, reason, now = time.GetUtcNow().ToUnixTimeSeconds() }, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task ImportBlockedBlobAsync(BlockedBlob block, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO blocked_blobs (sha256, reason, blocked) VALUES (@Sha256, @Reason, @Blocked) ON CONFLICT (sha256) DO NOTHING",
+                block, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task<bool> UnblockBlobAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM blocked_blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)) > 0;
+        }
+    }
+
+    public async Task<IReadOnlyList<BlockedBlob>> BlockedBlobsAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return (await connection.QueryAsync<BlockedBlob>(new CommandDefinition(
+                $"{SelectBlockedBlobs} ORDER BY blocked DESC, sha256", cancellationToken: cancellationToken))).AsList();
+        }
+    }
+
+    private const string SelectBlockedBlobs = "SELECT sha256 AS Sha256, reason AS Reason, blocked AS Blocked FROM blocked_blobs";
+
     public async Task<IReadOnlyList<string>> AddReportAsync(ReportEvent report, IReadOnlyCollection<ReportedBlob> blobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);

@@ -7,9 +7,10 @@ namespace Blossom.Core.Ingest;
 /// rules, the owner's quota, the body streamed through the hash into a store's temporary space, the
 /// checks of its hash against what the client announced and authorized, then the commit. A refusal
 /// is a value (<see cref="IngestRefusal"/>) that each surface turns into its own error answer; a
-/// refused body is discarded.
+/// refused body is discarded. A blob the operator blocked is refused before its body when its hash
+/// was announced, and after it otherwise.
 /// </summary>
-public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
+public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas, BlobBlocks blocks)
 {
     /// <summary>
     /// The rules an upload can be judged by before its body: type and announced size. The preflights
@@ -49,6 +50,8 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
         if (Check(limits, request.TypeFromContent ? null : request.Type, request.Length) is { } refused)
             return Refused<T>(refused);
         var announced = request.Announced is { } given && BlobHash.IsValid(given.Value) ? given.Value : null;
+        if (announced is not null && await blocks.CheckAsync(announced, cancellationToken) is { } blocked)
+            return Refused<T>(blocked);
         var quota = await quotas.ReserveAsync(request.Owner, request.OwnsBody ? announced : null, request.Length, cancellationToken);
         await using (quota)
         {
@@ -81,6 +84,8 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas)
                 // Without an announced hash the authorization could only be checked now that the hash is known.
                 if (request.AuthorizedSha256 is { } authorized && !authorized.Contains(received.Sha256))
                     return Refused<T>(new(IngestRefusalKind.HashNotAuthorized, "Authorization event x tags do not include the blob hash", received.Sha256));
+                if (announced is null && await blocks.CheckAsync(received.Sha256, cancellationToken) is { } blockedBody)
+                    return Refused<T>(blockedBody);
                 if (!await quota.ResizeAsync(request.OwnsBody ? received.Sha256 : null, received.Size, cancellationToken))
                     return Refused<T>(QuotaExceeded(quota, quotas.QuotaBytes));
                 return new(await commit(pending, received, type, cancellationToken), null);

@@ -62,7 +62,7 @@ public sealed record ChunkedUploadSweep(int Completed, int Discarded);
 /// become its owners. The state lives in <see cref="IChunkedUploadIndex"/> and the bytes in
 /// <see cref="IChunkedUploadStore"/>, so chunks of one upload may reach different nodes.
 /// </summary>
-public sealed class ChunkedUploads(IChunkedUploadIndex index, IChunkedUploadStore store, BlobService blobs, IQuotaReservations quotas, TimeProvider time, ChunkedUploadSettings settings)
+public sealed class ChunkedUploads(IChunkedUploadIndex index, IChunkedUploadStore store, BlobService blobs, IQuotaReservations quotas, BlobBlocks blocks, TimeProvider time, ChunkedUploadSettings settings)
 {
     private readonly StripedBlobLocks _starts = new();
     private readonly ChunksInFlight _inFlight = new();
@@ -86,6 +86,9 @@ public sealed class ChunkedUploads(IChunkedUploadIndex index, IChunkedUploadStor
         if (request.Offset > request.Length - request.ChunkLength)
             return Refused(new(IngestRefusalKind.OutsideUpload,
                 $"The chunk's bytes {request.Offset}-{(decimal)request.Offset + request.ChunkLength - 1} lie outside the upload's {request.Length} bytes"));
+        // Every chunk of a blocked blob is refused, so an upload begun before the block cannot complete.
+        if (await blocks.CheckAsync(request.Sha256, cancellationToken) is { } blocked)
+            return Refused(blocked);
         // A chunk resent after the upload completed lands here, as does one of a blob another uploader stored.
         if (await JoinStoredAsync(request.Sha256, request.Owner, cancellationToken) is { } joined)
             return joined;

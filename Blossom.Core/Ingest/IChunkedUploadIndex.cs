@@ -64,6 +64,9 @@ public interface IChunkedUploadIndex
     /// </summary>
     Task<IReadOnlyList<string>> RemoveIdleAsync(DateTimeOffset idleSince, CancellationToken cancellationToken);
 
-    /// <summary>How many uploads are under way, and the bytes of their recorded chunks.</summary>
-    Task<(long Count, long Bytes)> TotalsAsync(CancellationToken cancellationToken);
+    /// <summary>How many chunked uploads are under way, the bytes their chunks hold, and the bytes they declared (what they hold of the quota, and will take once complete).</summary>
+    Task<ChunkedUploadTotals> TotalsAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The chunked uploads under way: how many, the bytes their chunks hold, the bytes they declared.</summary>
+public sealed record ChunkedUploadTotals(long Count, long HeldBytes, long DeclaredBytes);

@@ -12,6 +12,9 @@ public enum IngestRefusalKind
     /// <summary>The operator blocked the uploader.</summary>
     PubkeyBlocked,
 
+    /// <summary>The operator blocked the blob itself: whoever sends it, by whatever route.</summary>
+    BlobBlocked,
+
     /// <summary>There is no body to store, nor a length saying one follows.</summary>
     BodyRequired,
 

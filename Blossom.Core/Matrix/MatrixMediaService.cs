@@ -192,7 +192,7 @@ public sealed class MatrixMediaService(
     private static MatrixRefusalKind KindOf(IngestRefusalKind kind) => kind switch
     {
         IngestRefusalKind.TooLarge => MatrixRefusalKind.TooLarge,
-        IngestRefusalKind.TypeNotAllowed or IngestRefusalKind.QuotaExceeded or IngestRefusalKind.PubkeyBlocked or IngestRefusalKind.PubkeyNotAllowed => MatrixRefusalKind.Forbidden,
+        IngestRefusalKind.TypeNotAllowed or IngestRefusalKind.QuotaExceeded or IngestRefusalKind.PubkeyBlocked or IngestRefusalKind.PubkeyNotAllowed or IngestRefusalKind.BlobBlocked => MatrixRefusalKind.Forbidden,
         _ => MatrixRefusalKind.BadRequest,
     };
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Blossom.Core.Blobs;
+using Blossom.Core.Ingest;
 using Blossom.Core.Previews;
 
 namespace Blossom.Core.Media;
@@ -22,6 +23,7 @@ public sealed class MediaJobRunner
 
     private readonly MediaLedger _ledger;
     private readonly BlobService _blobs;
+    private readonly BlobBlocks _blocks;
     private readonly IMediaOptimizer _optimizer;
     private readonly MediaTaskSettings _settings;
     private readonly TimeProvider _time;
@@ -29,10 +31,10 @@ public sealed class MediaJobRunner
     private readonly PreviewService? _previews;
     private readonly string _outputFolder;
 
-    public MediaJobRunner(MediaLedger ledger, BlobService blobs, IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time, PreviewService? previews = null)
+    public MediaJobRunner(MediaLedger ledger, BlobService blobs, BlobBlocks blocks, IMediaOptimizer optimizer, MediaTaskSettings settings, TimeProvider time, PreviewService? previews = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        (_ledger, _blobs, _optimizer, _settings, _time, _previews) = (ledger, blobs, optimizer, settings, time, previews);
+        (_ledger, _blobs, _blocks, _optimizer, _settings, _time, _previews) = (ledger, blobs, blocks, optimizer, settings, time, previews);
         _outputFolder = Path.GetFullPath(Path.Combine(settings.WorkPath, "output"));
     }
 
@@ -176,6 +178,9 @@ public sealed class MediaJobRunner
         await using (pending)
         {
             var received = await pending.ReceiveFileAsync(optimized.Path, cancellationToken);
+            // A result the operator blocked is not stored: its tasks end canceled, saying why.
+            if (await _blocks.CheckAsync(received.Sha256, cancellationToken) is { } blocked)
+                return await EndAsync(claim, MediaTaskStatus.Canceled, blocked.Reason, null);
             var derived = new DerivedBlob(job.OriginalSha256, DerivedBlobKind.Optimized,
                 optimized.Metadata ?? await _blobs.InspectAsync(optimized.Path, optimized.MediaType, cancellationToken));
             var streaming = optimized.Streaming is { } ladder ? await HlsPackage.PrepareAsync(_blobs.Store, ladder, cancellationToken) : null;

@@ -14,7 +14,7 @@ public sealed record DataStores(IBlobStore Store, IBlobIndex Index, IModerationS
 /// <param name="CopiedBlobs">Blobs whose bytes were copied (the others were there already).</param>
 /// <param name="CopiedBytes">The bytes those took.</param>
 /// <param name="Unreadable">Index entries skipped: the source store lacks their bytes, or has other bytes under their hash.</param>
-/// <param name="Blocks">Blocked pubkeys taken in.</param>
+/// <param name="Blocks">Blocks taken in: of pubkeys and of blobs.</param>
 /// <param name="Reports">Reported blobs the destination did not have a report of yet.</param>
 /// <param name="MatrixMedia">Matrix media ids the destination did not know yet.</param>
 /// <param name="RemoteMedia">Cached media of other Matrix servers, whose blobs no user owns.</param>
@@ -115,6 +115,9 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
         var blocked = await source.Moderation.BlockedAsync(cancellationToken);
         foreach (var block in blocked)
             await destination.Moderation.ImportBlockAsync(block, cancellationToken);
+        var blockedBlobs = await source.Moderation.BlockedBlobsAsync(cancellationToken);
+        foreach (var block in blockedBlobs)
+            await destination.Moderation.ImportBlockedBlobAsync(block, cancellationToken);
         // Reports are few next to blobs (one per reporter and blob): one read takes them all.
         var reported = 0;
         foreach (var report in (await source.Moderation.ReportsAsync(null, int.MaxValue, cancellationToken)).GroupBy(r => r.EventId, StringComparer.Ordinal))
@@ -125,7 +128,7 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
                 [.. report.Select(r => new ReportedBlob(r.Sha256, r.Kind))], cancellationToken);
             reported += added.Count;
         }
-        return (blocked.Count, reported);
+        return (blocked.Count + blockedBlobs.Count, reported);
     }
 
     private async ValueTask CopyBlobAsync(OwnedBlob entry, CancellationToken cancellationToken)
@@ -163,7 +166,7 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
         Interlocked.Increment(ref _blobs);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "copy-data: {Blocks} blocked pubkey(s) and {Reports} new report(s) copied")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "copy-data: {Blocks} block(s) of pubkeys and blobs and {Reports} new report(s) copied")]
     private partial void LogModerationCopied(int blocks, int reports);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "copy-data: {MatrixMedia} new Matrix media id(s) copied")]

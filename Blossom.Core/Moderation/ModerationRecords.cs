@@ -23,3 +23,6 @@ public sealed record ReportedBlob(string Sha256, string Kind);
 
 /// <summary>A pubkey the operator blocked from writing.</summary>
 public sealed record BlockedPubkey(string Pubkey, string Reason, long Blocked);
+
+/// <summary>A blob the operator blocked: removed for all its owners and refused whenever it arrives again.</summary>
+public sealed record BlockedBlob(string Sha256, string Reason, long Blocked);

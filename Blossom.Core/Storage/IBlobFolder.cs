@@ -8,4 +8,7 @@ public interface IBlobFolder
 {
     /// <summary>Where a blob's file lies below the store's folder, as a URL path (<c>ab/cd/abcd…</c>): what a proxy serving that folder asks for.</summary>
     string RelativeUrlOf(string sha256);
+
+    /// <summary>The bytes free to this process on the volume the folder is on: what blobs can still grow into.</summary>
+    long FreeBytes();
 }

@@ -26,6 +26,7 @@ internal static class BlobsModule
         services.AddSingleton<BlobService>();
         services.AddHostedService<OrphanSweepService>();
         services.AddSingleton<BlobIngest>();
+        services.AddSingleton<BlobBlocks>();
         services.AddSingleton(sp => new UploaderPolicy(sp.GetRequiredService<Blossom.Core.Moderation.IModerationStore>(), sp.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedPubkeys));
         services.AddSingleton<PublicBaseUrl>();
         services.AddSingleton<BlobDescriptions>();

@@ -10,7 +10,7 @@ internal static class IngestErrors
         ArgumentNullException.ThrowIfNull(refusal);
         return refusal.Kind switch
         {
-            IngestRefusalKind.PubkeyNotAllowed or IngestRefusalKind.PubkeyBlocked => BlossomError.Forbidden(refusal.Reason),
+            IngestRefusalKind.PubkeyNotAllowed or IngestRefusalKind.PubkeyBlocked or IngestRefusalKind.BlobBlocked => BlossomError.Forbidden(refusal.Reason),
             IngestRefusalKind.BodyRequired => BlossomError.LengthRequired(refusal.Reason),
             IngestRefusalKind.InvalidHash => BlossomError.BadRequest(refusal.Reason),
             IngestRefusalKind.TypeNotAllowed => BlossomError.UnsupportedType(refusal.Reason),

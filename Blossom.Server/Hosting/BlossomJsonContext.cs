@@ -15,8 +15,12 @@ namespace Blossom.Server;
 [JsonSerializable(typeof(IReadOnlyList<AdminBlob>))]
 [JsonSerializable(typeof(IReadOnlyList<AdminReport>))]
 [JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Moderation.BlockedPubkey>))]
+[JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Moderation.BlockedBlob>))]
 [JsonSerializable(typeof(IReadOnlyList<AdminQuarantined>))]
 [JsonSerializable(typeof(AdminRemoteCache))]
 [JsonSerializable(typeof(AdminPurged))]
+[JsonSerializable(typeof(IReadOnlyList<Blossom.Core.Blobs.OwnerUsage>))]
+[JsonSerializable(typeof(AdminStorage))]
+[JsonSerializable(typeof(AdminMediaJobs))]
 [JsonSerializable(typeof(Blossom.Core.Retention.RetentionReport))]
 internal sealed partial class BlossomJsonContext : JsonSerializerContext;

@@ -30,7 +30,7 @@ internal sealed partial class StorageGauges(
         meter.CreateObservableGauge("blossom.blobs.stored", () => Observe(c => c.Blobs.Count), "{blob}", "Blobs in the index, counted at most 15 seconds before.");
         meter.CreateObservableGauge("blossom.blobs.stored_bytes", () => Observe(c => c.Blobs.Bytes), "By", "Bytes of the blobs in the index, counted at most 15 seconds before.");
         meter.CreateObservableGauge("blossom.partial_uploads.held", () => Observe(c => c.PartialUploads.Count), "{upload}", "Chunked uploads under way.");
-        meter.CreateObservableGauge("blossom.partial_uploads.held_bytes", () => Observe(c => c.PartialUploads.Bytes), "By", "Bytes of the chunks that uploads under way hold.");
+        meter.CreateObservableGauge("blossom.partial_uploads.held_bytes", () => Observe(c => c.PartialUploads.HeldBytes), "By", "Bytes of the chunks that uploads under way hold.");
         if (storage.Value.Kind == StorageKind.FileSystem)
         {
             var folder = Path.GetFullPath(storage.Value.Path);
@@ -77,7 +77,7 @@ internal sealed partial class StorageGauges(
         }
     }
 
-    private sealed record Counted(DateTimeOffset At, (long Count, long Bytes) Blobs, (long Count, long Bytes) PartialUploads);
+    private sealed record Counted(DateTimeOffset At, BlobTotals Blobs, ChunkedUploadTotals PartialUploads);
 
     [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Metrics: counting the stored blobs failed")]
     private static partial void LogCountFailed(ILogger logger, Exception exception);

@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Changes;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,7 @@ internal static class MediaModule
             sp.GetRequiredKeyedService<IBlobStore>(MediaLedger.OriginalsFolder)));
         services.AddSingleton<MediaTasks>();
         services.AddSingleton(sp => new MediaJobRunner(
-            sp.GetRequiredService<MediaLedger>(), sp.GetRequiredService<BlobService>(), sp.GetRequiredService<IMediaOptimizer>(),
+            sp.GetRequiredService<MediaLedger>(), sp.GetRequiredService<BlobService>(), sp.GetRequiredService<BlobBlocks>(), sp.GetRequiredService<IMediaOptimizer>(),
             sp.GetRequiredService<MediaTaskSettings>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PreviewOptions>>().Value.Enabled ? sp.GetRequiredService<PreviewService>() : null));
         services.AddHostedService<MediaStartup>();

@@ -22,6 +22,10 @@ internal static class AdminEndpoints
         group.MapGet("/blocked", ListBlockedAsync).WithName("AdminListBlocked").WithSummary("Blocked pubkeys.");
         group.MapPut("/blocked/{pubkey}", BlockAsync).WithName("AdminBlock").WithSummary("Blocks a pubkey from uploading, mirroring and media; body {\"reason\"} optional.");
         group.MapDelete("/blocked/{pubkey}", UnblockAsync).WithName("AdminUnblock").WithSummary("Lifts a block.");
+        group.MapGet("/blocked-blobs", ListBlockedBlobsAsync).WithName("AdminListBlockedBlobs").WithSummary("Blocked blobs, most recently blocked first.");
+        group.MapPut("/blocked-blobs/{sha256}", BlockBlobAsync).WithName("AdminBlockBlob")
+            .WithSummary("Blocks a blob: removed for all its owners, and any later upload, mirror or chunked upload of it is refused 403 and a media result of it is not stored; body {\"reason\"} optional.");
+        group.MapDelete("/blocked-blobs/{sha256}", UnblockBlobAsync).WithName("AdminUnblockBlob").WithSummary("Lifts a blob's block.");
         return group;
     }
 
@@ -70,20 +74,8 @@ internal static class AdminEndpoints
     {
         if (!BlobHash.IsValid(pubkey))
             return BlossomError.BadRequest("pubkey must be 64-character lowercase hex");
-        var reason = "";
-        if (request.ContentLength > 0)
-        {
-            try
-            {
-                using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-                reason = body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String
-                    ? r.GetString()! : "";
-            }
-            catch (JsonException)
-            {
-                return BlossomError.BadRequest("The body, when given, must be {\"reason\": \"…\"}");
-            }
-        }
+        if (await ReadReasonAsync(request, cancellationToken) is not { } reason)
+            return BlossomError.BadRequest(ReasonBodyShape);
         await moderation.BlockAsync(pubkey, reason, cancellationToken);
         return TypedResults.NoContent();
     }
@@ -92,6 +84,49 @@ internal static class AdminEndpoints
         BlobHash.IsValid(pubkey) && await moderation.UnblockAsync(pubkey, cancellationToken)
             ? TypedResults.NoContent()
             : BlossomError.NotFound("That pubkey is not blocked");
+
+    internal static async Task<Ok<IReadOnlyList<BlockedBlob>>> ListBlockedBlobsAsync(IModerationStore moderation, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await moderation.BlockedBlobsAsync(cancellationToken));
+
+    /// <summary>
+    /// The block is written before the blob goes, so an upload racing the removal is refused rather
+    /// than storing the blob again after it.
+    /// </summary>
+    internal static async Task<Results<NoContent, BlossomError>> BlockBlobAsync(
+        string sha256, HttpRequest request, IModerationStore moderation, BlobService blobs, CancellationToken cancellationToken)
+    {
+        if (!BlobHash.IsValid(sha256))
+            return BlossomError.BadRequest("sha256 must be 64-character lowercase hex");
+        if (await ReadReasonAsync(request, cancellationToken) is not { } reason)
+            return BlossomError.BadRequest(ReasonBodyShape);
+        await moderation.BlockBlobAsync(sha256, reason, cancellationToken);
+        await blobs.RemoveAsync(sha256, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    internal static async Task<Results<NoContent, BlossomError>> UnblockBlobAsync(string sha256, IModerationStore moderation, CancellationToken cancellationToken) =>
+        BlobHash.IsValid(sha256) && await moderation.UnblockBlobAsync(sha256, cancellationToken)
+            ? TypedResults.NoContent()
+            : BlossomError.NotFound("That blob is not blocked");
+
+    private const string ReasonBodyShape = "The body, when given, must be {\"reason\": \"…\"}";
+
+    /// <summary>A block's optional <c>{"reason"}</c> body: empty without one, null when the body is not JSON.</summary>
+    private static async Task<string?> ReadReasonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not > 0)
+            return "";
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            return body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String
+                ? r.GetString()! : "";
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>A blob as the operator sees it.</summary>

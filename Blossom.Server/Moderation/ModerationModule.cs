@@ -13,6 +13,7 @@ internal static class ModerationModule
     {
         app.MapReportEndpoints();
         app.MapAdminEndpoints();
+        app.MapAdminStatusEndpoints();
         return app;
     }
 }

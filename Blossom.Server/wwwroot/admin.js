@@ -1,12 +1,13 @@
 // "Admin": views over the operator API (/admin, tokens with t=admin from a key in Admin:Pubkeys): reports
-// with the reported blob and its reporters, blocking and unblocking pubkeys, every blob with its owners,
-// deletion of any blob, and the Matrix quarantine when this server is a Matrix media repository.
+// with the reported blob and its reporters, blocking and unblocking pubkeys and blobs, every blob with its
+// owners, deletion of any blob, storage totals, usage per owner, the media queue, and the Matrix quarantine
+// when this server is a Matrix media repository.
 import {
   $, h, humanSize, humanDate, shortHex, hasSigner, signIn, signedInPubkey, sessionToken, failure,
   loadInfo, statusLine, blobCells, previewCell, rememberAdmin, showMenu,
 } from "./common.js";
 
-/** Blobs per page of "All blobs". */
+/** Blobs per page of "All blobs", owners per page of "Usage per owner". */
 const PAGE_SIZE = 20;
 
 const els = {
@@ -14,6 +15,9 @@ const els = {
   reports: $("reports"), blockForm: $("block-form"), blockPubkey: $("block-pubkey"), blockReason: $("block-reason"),
   blocked: document.querySelector("#blocked tbody"), blockedEmpty: $("blocked-empty"),
   allBlobs: document.querySelector("#all-blobs tbody"), more: $("more"),
+  storage: document.querySelector("#storage tbody"), usage: document.querySelector("#usage tbody"), moreUsage: $("more-usage"),
+  mediaSummary: $("media-summary"), mediaTasks: document.querySelector("#media-tasks tbody"),
+  blockedBlobs: document.querySelector("#blocked-blobs tbody"), blockedBlobsEmpty: $("blocked-blobs-empty"),
   matrixSection: $("matrix-section"), remoteCache: $("remote-cache"), quarantine: document.querySelector("#quarantine tbody"), quarantineEmpty: $("quarantine-empty"),
 };
 const setStatus = statusLine(els.status);
@@ -21,6 +25,7 @@ const adminToken = sessionToken("admin", "Administer this server");
 const infoReady = loadInfo();
 let info = null;
 let cursor = null;
+let usageCursor = null;
 
 /** Calls the operator API; answers the parsed JSON (null for 204), throws the server's reason otherwise. */
 async function api(method, path, body) {
@@ -60,6 +65,15 @@ function deleteButton(sha256) {
     } }, "Delete blob");
 }
 
+function blockBlobButton(sha256) {
+  return h("button", { type: "button", className: "danger", "aria-label": `Block blob ${shortHex(sha256)}: remove it for all its owners and refuse it from now on`,
+    onclick: () => {
+      if (!window.confirm(`Block blob ${shortHex(sha256)}? It is removed for all its owners and refused from now on.`)) return;
+      act(`Blocking blob ${shortHex(sha256)}`, () => api("PUT", `/admin/blocked-blobs/${sha256}`, { reason: "blocked from the admin page" }),
+        drawReports, drawAllBlobs, drawBlockedBlobs, drawStorage, drawUsage);
+    } }, "Block blob");
+}
+
 /** One reported blob: its preview and facts, its owners (each blockable), its reporters and why. */
 async function reportCard(sha256) {
   let detail = null;
@@ -82,7 +96,7 @@ async function reportCard(sha256) {
       h("ul", { className: "reporters", "aria-label": "Reports" }, ...reports.map((report) => h("li", {},
         pubkeyCode(report.reporter), ` reported it as `, h("strong", {}, report.type || "unspecified"), ` on ${humanDate(report.received)}`,
         report.content ? h("q", {}, report.content) : null))),
-      h("p", {}, deleteButton(sha256))));
+      h("p", {}, deleteButton(sha256), " ", blockBlobButton(sha256))));
 }
 
 async function drawReports() {
@@ -109,7 +123,7 @@ async function loadBlobsPage() {
   els.allBlobs.append(...page.map(({ blob, owners }) => h("tr", { "data-sha256": blob.sha256 },
     ...blobCells(info, blob),
     h("td", {}, ...(owners.length ? owners.flatMap((owner) => [pubkeyCode(owner), " "]) : ["none"])),
-    h("td", { className: "actions" }, deleteButton(blob.sha256)))));
+    h("td", { className: "actions" }, deleteButton(blob.sha256), " ", blockBlobButton(blob.sha256)))));
   if (page.length) cursor = page[page.length - 1].blob.sha256;
   els.more.hidden = page.length < PAGE_SIZE;
 }
@@ -118,6 +132,58 @@ async function drawAllBlobs() {
   cursor = null;
   els.allBlobs.replaceChildren();
   await loadBlobsPage();
+}
+
+async function drawBlockedBlobs() {
+  const blocked = await api("GET", "/admin/blocked-blobs");
+  els.blockedBlobs.replaceChildren(...blocked.map((entry) => h("tr", { "data-sha256": entry.sha256 },
+    h("td", {}, h("code", { title: entry.sha256 }, shortHex(entry.sha256))),
+    h("td", {}, entry.reason || "—"),
+    h("td", {}, humanDate(entry.blocked)),
+    h("td", {}, h("button", { type: "button", className: "secondary", "aria-label": `Unblock blob ${shortHex(entry.sha256)}`,
+      onclick: () => act(`Unblocking blob ${shortHex(entry.sha256)}`, () => api("DELETE", `/admin/blocked-blobs/${entry.sha256}`), drawBlockedBlobs) }, "Unblock")))));
+  els.blockedBlobsEmpty.hidden = blocked.length > 0;
+}
+
+async function drawStorage() {
+  const storage = await api("GET", "/admin/storage");
+  const rows = [
+    ["Blobs", String(storage.blobs)],
+    ["Stored", humanSize(storage.storedBytes)],
+    ["Free disk", storage.freeBytes === null ? "not known (S3)" : humanSize(storage.freeBytes)],
+    ["Chunked uploads under way", `${storage.partialUploads} (${humanSize(storage.partialUploadBytes)} declared)`],
+  ];
+  if (storage.matrixRemoteMedia) rows.push(["Matrix media cached from other servers", `${storage.matrixRemoteMedia.media} (${humanSize(storage.matrixRemoteMedia.bytes)})`]);
+  els.storage.replaceChildren(...rows.map(([name, value]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, value))));
+}
+
+async function loadUsagePage() {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (usageCursor) query.set("cursor", usageCursor);
+  const page = await api("GET", `/admin/usage?${query}`);
+  els.usage.append(...page.map((entry) => h("tr", { "data-owner": entry.owner },
+    h("td", {}, /^[0-9a-f]{64}$/.test(entry.owner) ? pubkeyCode(entry.owner) : entry.owner),
+    h("td", {}, humanSize(entry.bytes)),
+    h("td", {}, String(entry.blobs)))));
+  if (page.length) usageCursor = page[page.length - 1].owner;
+  els.moreUsage.hidden = page.length < PAGE_SIZE;
+}
+
+async function drawUsage() {
+  usageCursor = null;
+  els.usage.replaceChildren();
+  await loadUsagePage();
+}
+
+async function drawMedia() {
+  const queue = await api("GET", "/admin/media");
+  els.mediaSummary.textContent = `${queue.waiting} job(s) waiting for a worker (room for ${queue.capacity}), ${queue.tasks.length} task(s) running.`;
+  els.mediaTasks.replaceChildren(...queue.tasks.map((task) => h("tr", { "data-task": task.id },
+    h("td", {}, h("code", {}, task.id)),
+    h("td", {}, task.owner ? pubkeyCode(task.owner) : "anonymous"),
+    h("td", {}, h("code", { title: task.originalSha256 }, shortHex(task.originalSha256)), ` ${task.originalType}`),
+    h("td", {}, h("progress", { max: 100, value: task.progress, "aria-label": `Progress of task ${task.id}` }), ` ${task.progress}% ${task.message}`),
+    h("td", {}, humanDate(task.created)))));
 }
 
 async function drawQuarantine() {
@@ -160,7 +226,7 @@ async function start() {
     els.views.hidden = false;
     const matrix = Boolean(info.matrix && info.matrix.enabled);
     els.matrixSection.hidden = !matrix;
-    await Promise.all([drawReports(), drawBlocked(), drawAllBlobs(), matrix ? drawQuarantine() : null]);
+    await Promise.all([drawStorage(), drawReports(), drawBlocked(), drawBlockedBlobs(), drawUsage(), drawMedia(), drawAllBlobs(), matrix ? drawQuarantine() : null]);
     setStatus("Ready.");
   } catch (error) {
     els.signInButton.disabled = false;
@@ -170,6 +236,7 @@ async function start() {
 
 els.signInButton.addEventListener("click", start);
 els.more.addEventListener("click", () => act("Loading more blobs", loadBlobsPage));
+els.moreUsage.addEventListener("click", () => act("Loading more owners", loadUsagePage));
 els.blockForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const pubkey = els.blockPubkey.value.trim().toLowerCase();

@@ -3,7 +3,8 @@
 // page, so it has a media task to show); the user signs in, pages through the list, sees previews,
 // deletes one blob and then two at once. Another key reports one of them; the operator (the secret key
 // given, whose pubkey the server has in Admin:Pubkeys) sees the report with the preview and the reporter, blocks
-// and unblocks the user, and deletes the reported blob. A user who is not an operator is refused.
+// and unblocks the user, deletes the reported blob, sees storage totals, usage and the media queue, and blocks
+// and unblocks another blob. A user who is not an operator is refused.
 // Scenario "matrix" instead shows the operator the Matrix quarantine and lifts one from the page.
 // Usage: node webapp.mjs <server url> <screenshot folder or "-"> <operator secret key, hex> [blobs|matrix]
 import { randomBytes } from "node:crypto";
@@ -142,6 +143,29 @@ async function myBlobsAndAdmin(browser) {
   await card.locator("text=This blob is no longer stored.").waitFor();
   check(await status(reported.url) === 404, "admin: the reported blob should be gone from the server");
   check(await admin.locator(`#all-blobs tr[data-sha256="${reported.sha256}"]`).count() === 0, "admin: the deleted blob leaves the list of all blobs");
+
+  // Storage totals, usage per owner and the media queue are shown.
+  const storageText = await admin.locator("#storage").innerText();
+  check(/Blobs\s+\d+/.test(storageText) && /Free disk\s+[\d.]+ [KMGT]?i?B/.test(storageText), `admin: storage totals and free disk should show: ${storageText}`);
+  const usageRow = admin.locator(`#usage tr[data-owner="${user.pubkey}"]`);
+  await usageRow.waitFor();
+  check(/B\s+\d+$/.test((await usageRow.innerText()).trim()), `admin: the user's usage should show bytes and a blob count: ${await usageRow.innerText()}`);
+  const mediaSummary = await admin.locator("#media-summary").innerText();
+  check(/\d+ job\(s\) waiting for a worker/.test(mediaSummary), `admin: the media queue should be summed up: ${mediaSummary}`);
+
+  // Block a blob from "All blobs": gone for its owner and refused when uploaded again; unblock it.
+  const target = pictures[2];
+  const targetBytes = Buffer.from(await (await fetch(target.url)).arrayBuffer());
+  await admin.locator(`#all-blobs tr[data-sha256="${target.sha256}"] button`, { hasText: "Block blob" }).click();
+  const blockedBlobRow = admin.locator(`#blocked-blobs tr[data-sha256="${target.sha256}"]`);
+  await blockedBlobRow.waitFor();
+  check(await status(target.url) === 404, "admin: the blocked blob should be gone from the server");
+  const blobRefused = await uploadBlob(server, user, targetBytes, "image/png").then(() => null, (error) => error.message);
+  check(blobRefused && blobRefused.includes("403"), `admin: an upload of the blocked blob should be refused, got: ${blobRefused}`);
+  await blockedBlobRow.locator("button", { hasText: "Unblock" }).click();
+  await blockedBlobRow.waitFor({ state: "detached" });
+  await admin.locator("#blocked-blobs-empty").waitFor();
+  check((await uploadBlob(server, user, targetBytes, "image/png")).sha256 === target.sha256, "admin: the unblocked blob can be uploaded again");
   console.log("web app: admin ok");
 }
 

@@ -141,12 +141,12 @@ public abstract class BlobIndexContract : ContractSuite
     [Fact]
     public async Task TotalsAsync_EveryBlobOnceWhateverItsOwners()
     {
-        (await _index.TotalsAsync(CancellationToken.None)).Should().Be((0L, 0L));
+        (await _index.TotalsAsync(CancellationToken.None)).Should().Be(new BlobTotals(0, 0));
         await _index.AddAsync(Blob(1, 100) with { Size = 3_000_000_000 }, [Alice], CancellationToken.None);
         await _index.AddAsync(Blob(2, 100) with { Size = 5 }, [Alice, Bob], CancellationToken.None);
         await _index.AddAsync(Blob(3, 100) with { Size = 7 }, [], CancellationToken.None);
 
-        (await _index.TotalsAsync(CancellationToken.None)).Should().Be((3L, 3_000_000_012L));
+        (await _index.TotalsAsync(CancellationToken.None)).Should().Be(new BlobTotals(3, 3_000_000_012));
     }
 
     [Fact]
@@ -326,6 +326,22 @@ public abstract class BlobIndexContract : ContractSuite
         await _index.CheckReachableAsync(CancellationToken.None);
 
     /// <summary>A distinct valid hash per number.</summary>
+    [Fact]
+    public async Task OwnerUsagesAsync_EachOwnersBytesAndBlobs_ByOwnerIdPastTheCursor_WithoutFormerOwners()
+    {
+        const string Carol = "cc00000000000000000000000000000000000000000000000000000000000000";
+        await _index.AddAsync(Blob(1, 100), [Alice, Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(2, 100), [Bob], CancellationToken.None);
+        await _index.AddAsync(Blob(3, 100), [Carol], CancellationToken.None);
+        await _index.RemoveOwnerAsync(Hash(3), Carol, long.MaxValue, CancellationToken.None);
+
+        var all = await _index.OwnerUsagesAsync(null, 10, CancellationToken.None);
+        var afterAlice = await _index.OwnerUsagesAsync(Alice, 10, CancellationToken.None);
+
+        all.Should().Equal(new OwnerUsage(Alice, 11, 1), new OwnerUsage(Bob, 11 + 12, 2));
+        afterAlice.Should().Equal(new OwnerUsage(Bob, 23, 2));
+    }
+
     private static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
 
     private static BlobRecord Blob(int n, long uploaded) => new(Hash(n), 10 + n, "application/octet-stream", uploaded);

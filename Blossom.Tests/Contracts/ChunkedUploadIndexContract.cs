@@ -97,15 +97,15 @@ public abstract class ChunkedUploadIndexContract : ContractSuite
     }
 
     [Fact]
-    public async Task TotalsAsync_UploadsUnderWayAndTheirChunksBytes()
+    public async Task TotalsAsync_UploadsUnderWayTheirChunksBytesAndTheirDeclaredLengths()
     {
-        (await _index.TotalsAsync(None)).Should().Be((0L, 0L));
+        (await _index.TotalsAsync(None)).Should().Be(new ChunkedUploadTotals(0, 0, 0));
         await _index.StartAsync(Upload(1, Alice), None);
         await _index.StartAsync(Upload(1, Bob), None);
         await _index.AddChunksAsync(Id(1, Alice), [new StoredChunk(0, 100, "a"), new StoredChunk(500, 500, "b")], T0, None);
         await _index.AddChunksAsync(Id(1, Bob), [new StoredChunk(0, 50, "a")], T0, None);
 
-        (await _index.TotalsAsync(None)).Should().Be((2L, 650L));
+        (await _index.TotalsAsync(None)).Should().Be(new ChunkedUploadTotals(2, 650, 2000), "each upload declared 1000 bytes");
     }
 
     [Fact]

@@ -37,6 +37,24 @@ public abstract class ModerationStoreContract : ContractSuite
     }
 
     [Fact]
+    public async Task BlockBlobAsync_ThenUnblock_FoundAndListedNewestFirstWhileBlocked()
+    {
+        Clock.UnixSeconds = 100;
+        await _moderation.BlockBlobAsync(BlobA, "illegal", CancellationToken.None);
+        Clock.UnixSeconds = 200;
+        await _moderation.BlockBlobAsync(BlobB, "", CancellationToken.None);
+        Clock.UnixSeconds = 300;
+        await _moderation.BlockBlobAsync(BlobA, "malware", CancellationToken.None);
+
+        (await _moderation.FindBlockedBlobAsync(BlobA, CancellationToken.None)).Should().Be(new BlockedBlob(BlobA, "malware", 100));
+        (await _moderation.BlockedBlobsAsync(CancellationToken.None)).Should().Equal(new BlockedBlob(BlobB, "", 200), new BlockedBlob(BlobA, "malware", 100));
+
+        (await _moderation.UnblockBlobAsync(BlobA, CancellationToken.None)).Should().BeTrue();
+        (await _moderation.UnblockBlobAsync(BlobA, CancellationToken.None)).Should().BeFalse();
+        (await _moderation.FindBlockedBlobAsync(BlobA, CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
     public async Task ImportBlockAsync_KeepsItsTime_AnExistingBlockStays()
     {
         Clock.UnixSeconds = 300;

@@ -24,7 +24,7 @@ public sealed class EndpointAuthorizationTests : IDisposable
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Intersect(WriteMethods).Select(m => (Method: m, e.RoutePattern.RawText!)))
             .ToList();
 
-        writes.Should().Contain([("PUT", "/upload/"), ("PUT", "/{blob:blobaddress}"), ("PATCH", "/{blob:blobaddress}"), ("DELETE", "/{blob:blob}"), ("PUT", "/media/"), ("DELETE", "/media/{id}/"), ("PUT", "/mirror/"), ("DELETE", "/admin/blobs/{sha256}")]);
+        writes.Should().Contain([("PUT", "/upload/"), ("PUT", "/{blob:blobaddress}"), ("PATCH", "/{blob:blobaddress}"), ("DELETE", "/{blob:blob}"), ("PUT", "/media/"), ("DELETE", "/media/{id}/"), ("PUT", "/mirror/"), ("DELETE", "/admin/blobs/{sha256}"), ("PUT", "/admin/blocked-blobs/{sha256}"), ("DELETE", "/admin/blocked-blobs/{sha256}")]);
         foreach (var (method, pattern) in writes)
         {
             // A report needs no token: its body is itself a signed event, checked like one (400 when not).

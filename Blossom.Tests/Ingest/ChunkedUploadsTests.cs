@@ -469,7 +469,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var services = app.Services;
         var secondStore = new FileSystemChunkedUploadStore((FileSystemBlobStore)Blobs(app).Store, services.GetRequiredService<BlossomMetrics>());
         var second = new ChunkedUploads(services.GetRequiredService<IChunkedUploadIndex>(), secondStore, Blobs(app),
-            services.GetRequiredService<IQuotaReservations>(), TimeProvider.System, Uploads(app).Settings);
+            services.GetRequiredService<IQuotaReservations>(), services.GetRequiredService<BlobBlocks>(), TimeProvider.System, Uploads(app).Settings);
         var data = BlossomRequests.RandomBlob(3000);
 
         Succeeded(await Send(app, data, 0, 1000));
@@ -501,7 +501,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var services = app.Services;
         var uploads = new ChunkedUploads(services.GetRequiredService<IChunkedUploadIndex>(), services.GetRequiredService<IChunkedUploadStore>(), Blobs(app),
-            services.GetRequiredService<IQuotaReservations>(), clock, Uploads(app).Settings);
+            services.GetRequiredService<IQuotaReservations>(), services.GetRequiredService<BlobBlocks>(), clock, Uploads(app).Settings);
         return (uploads, clock);
     }
 

@@ -1,5 +1,6 @@
 using Blossom.Core.Blobs;
 using Blossom.Core.Changes;
+using Blossom.Core.Ingest;
 using Blossom.Core.Media;
 using Blossom.Core.Storage.FileSystem;
 using Blossom.Tests.Infrastructure;
@@ -26,7 +27,7 @@ public sealed class MediaPipelineTests
         var ledger = new MediaLedger(app.Services.GetRequiredService<IMediaTaskStore>(), queue, new InProcessChangeNotifier(),
             new FileSystemBlobStore(Path.Combine(work, "originals")));
         var pipeline = new MediaTasks(ledger, app.Services.GetRequiredService<BlobService>(), settings, time);
-        await new MediaJobRunner(ledger, app.Services.GetRequiredService<BlobService>(), app.Services.GetRequiredService<IMediaOptimizer>(), settings, time)
+        await new MediaJobRunner(ledger, app.Services.GetRequiredService<BlobService>(), app.Services.GetRequiredService<BlobBlocks>(), app.Services.GetRequiredService<IMediaOptimizer>(), settings, time)
             .InitializeAsync(CancellationToken.None);
         var owner = new NostrSigner().Pubkey;
         var original = MediaSamples.PngWithAlpha(16, 16);

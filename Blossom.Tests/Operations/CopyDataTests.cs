@@ -39,6 +39,8 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
         BlobDescriptor[] alicesList, bobsList;
         AdminReport[] reports;
         BlockedPubkey[] blocked;
+        BlockedBlob[] blockedBlobs;
+        var unwanted = BlossomRequests.RandomBlob();
         using (var old = new BlossomApplication(Settings(), Directory.CreateDirectory(SourceRoot).FullName))
         {
             var client = old.Start();
@@ -49,6 +51,7 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
             using var block = Admin(HttpMethod.Put, $"/admin/blocked/{_carol.Pubkey}");
             block.Content = new StringContent("{\"reason\":\"spam\"}", Encoding.UTF8, "application/json");
             (await client.SendAsync(block)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+            (await client.SendAsync(Admin(HttpMethod.Put, $"/admin/blocked-blobs/{BlossomRequests.Sha256(unwanted)}"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
             var report = _bob.Sign(1984, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), [["x", BlossomRequests.Sha256(alicesBlob), "spam"]], "Spam");
             (await client.PutAsync("/report", new StringContent(JsonSerializer.Serialize(report), Encoding.UTF8, "application/json"))).StatusCode.Should().Be(HttpStatusCode.OK);
 
@@ -56,6 +59,7 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
             bobsList = (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_bob.Pubkey}"))!;
             reports = (await (await client.SendAsync(Admin(HttpMethod.Get, "/admin/reports"))).Content.ReadFromJsonAsync<AdminReport[]>())!;
             blocked = (await (await client.SendAsync(Admin(HttpMethod.Get, "/admin/blocked"))).Content.ReadFromJsonAsync<BlockedPubkey[]>())!;
+            blockedBlobs = (await (await client.SendAsync(Admin(HttpMethod.Get, "/admin/blocked-blobs"))).Content.ReadFromJsonAsync<BlockedBlob[]>())!;
         }
         SqliteConnection.ClearAllPools();
         bobsList.Should().Contain(d => d.Nip94!.Any(t => t[0] == "dim"), "the picture's metadata is part of what must move");
@@ -77,7 +81,7 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
         });
         again.ExitCode.Should().Be(0, again.Output);
         Logged(again.Output, typeof(Blossom.Server.CopyDataCommand).FullName!, Done).Should().Contain(new Dictionary<string, string> { ["Blobs"] = "3", ["CopiedBlobs"] = "0", ["CopiedBytes"] = "0" });
-        Logged(again.Output, typeof(Blossom.Core.Migration.DataCopy).FullName!, ModerationCopied).Should().Contain(new Dictionary<string, string> { ["Blocks"] = "1", ["Reports"] = "0" });
+        Logged(again.Output, typeof(Blossom.Core.Migration.DataCopy).FullName!, ModerationCopied).Should().Contain(new Dictionary<string, string> { ["Blocks"] = "2", ["Reports"] = "0" });
         (await s3.KeysAsync(bucket)).Should().BeEquivalentTo([BlossomRequests.Sha256(alicesBlob), BlossomRequests.Sha256(bobsPicture), sharedByAlice.Sha256]);
 
         var settings = Settings();
@@ -92,6 +96,9 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
         // As JSON: the signed event is a JsonElement, which compares by reference.
         JsonSerializer.Serialize(await (await mover.SendAsync(Admin(HttpMethod.Get, "/admin/reports"))).Content.ReadFromJsonAsync<AdminReport[]>()).Should().Be(JsonSerializer.Serialize(reports));
         (await (await mover.SendAsync(Admin(HttpMethod.Get, "/admin/blocked"))).Content.ReadFromJsonAsync<BlockedPubkey[]>()).Should().Equal(blocked);
+        (await (await mover.SendAsync(Admin(HttpMethod.Get, "/admin/blocked-blobs"))).Content.ReadFromJsonAsync<BlockedBlob[]>()).Should().Equal(blockedBlobs).And.ContainSingle();
+        using var unwantedAgain = await mover.SendAsync(BlossomRequests.Upload(unwanted, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(unwanted)])));
+        unwantedAgain.StatusCode.Should().Be(HttpStatusCode.Forbidden);
 
         var carols = BlossomRequests.RandomBlob();
         using var refused = await mover.SendAsync(BlossomRequests.Upload(carols, _carol.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(carols)])));
@@ -143,7 +150,7 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
     /// <summary>The command's closing summary (its counts; it also says media tasks are not copied).</summary>
     private const int Done = 10;
 
-    /// <summary>What the copy says of blocked pubkeys and reports.</summary>
+    /// <summary>What the copy says of blocks and reports.</summary>
     private const int ModerationCopied = 1;
 
     /// <summary>

@@ -137,6 +137,9 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
 
     public string RelativeUrlOf(string sha256) => string.Join('/', Shards(sha256));
 
+    // On Unix DriveInfo asks statvfs about the path itself, so the folder need not be a mount point.
+    public long FreeBytes() => new DriveInfo(_root).AvailableFreeSpace;
+
     private string PathOf(string sha256) => Path.Combine([_root, .. Shards(sha256)]);
 
     private static string[] Shards(string sha256)
