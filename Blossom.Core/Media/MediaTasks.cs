@@ -125,6 +125,10 @@ public sealed class MediaTasks(MediaLedger ledger, BlobService blobs, MediaTaskS
 
     public Task<MediaTask?> FindAsync(string id, CancellationToken cancellationToken) => ledger.Tasks.FindAsync(id, cancellationToken);
 
+    /// <summary>The owner's tasks still running, oldest first: few, as the running tasks are bounded by the queue.</summary>
+    public async Task<IReadOnlyList<MediaTask>> RunningForOwnerAsync(string owner, CancellationToken cancellationToken) =>
+        [.. (await ledger.Tasks.RunningAsync(cancellationToken)).Where(t => string.Equals(t.Owner, owner, StringComparison.Ordinal)).OrderBy(t => t.Created)];
+
     /// <summary>
     /// Cancels a task for its owner. The job stops (its ffmpeg process ends) only when no other
     /// request shares it. A task that already ended canceled stays so; a complete one cannot be.

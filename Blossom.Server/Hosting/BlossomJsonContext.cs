@@ -8,6 +8,7 @@ namespace Blossom.Server;
 [JsonSerializable(typeof(IReadOnlyList<BlobDescriptor>))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(MediaTaskResponse))]
+[JsonSerializable(typeof(IReadOnlyList<MediaTaskResponse>))]
 [JsonSerializable(typeof(CompletedMediaTaskResponse))]
 [JsonSerializable(typeof(ServerInfo))]
 [JsonSerializable(typeof(ReportReceipt))]

@@ -45,6 +45,13 @@ internal static partial class MediaEndpoints
             .WithName("CheckMedia")
             .WithSummary("Says from X-SHA-256, X-Content-Type and X-Content-Length whether PUT /media would be accepted.");
 
+        // A user's own tasks: a t=media token (or t=list, as a client listing the user's things already holds) names whose.
+        group.MapGroup("")
+            .RequireNostrAuthorization(AuthorizationVerb.Media, [AuthorizationVerb.Media, AuthorizationVerb.List], XTagRule.NotApplicable, NostrAuthorizationMetadata.NoHash)
+            .MapGet("", ListTasksAsync)
+            .WithName("ListMediaTasks")
+            .WithSummary("Your media tasks still running, with their progress, oldest first.");
+
         group.MapGet("/{id}", GetTaskAsync)
             .WithName("GetMediaTask")
             .WithSummary("A media task's status and progress; ?wait=N holds the answer until the task ends or N seconds pass.");
@@ -115,6 +122,16 @@ internal static partial class MediaEndpoints
         return UploadPolicy.Check(MediaLimits(uploadOptions.Value, mediaOptions.Value), media.Type, media.Length)
             ?? await Busy(pipeline, context.GetAuthorizationEvent()?.Pubkey, cancellationToken)
             ?? (Results<Ok, BlossomError>)TypedResults.Ok();
+    }
+
+    internal static async Task<Ok<IReadOnlyList<MediaTaskResponse>>> ListTasksAsync(
+        HttpContext context, MediaTasks pipeline, BlobDescriptions descriptions, CancellationToken cancellationToken)
+    {
+        var running = await pipeline.RunningForOwnerAsync(context.GetAuthorizationEvent()!.Pubkey, cancellationToken);
+        var answers = new List<MediaTaskResponse>(running.Count);
+        foreach (var task in running)
+            answers.Add(await descriptions.DescribeAsync(task, context.Request, cancellationToken));
+        return TypedResults.Ok<IReadOnlyList<MediaTaskResponse>>(answers);
     }
 
     internal static async Task<Results<Ok<MediaTaskResponse>, BlossomError>> GetTaskAsync(

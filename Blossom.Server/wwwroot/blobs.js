@@ -139,6 +139,18 @@ function showTasks() {
   for (const entry of tasks) followTask(entry);
 }
 
+/** Once signed in: the user's tasks still running on the server (GET /media), started from any client, beside those this browser remembers. */
+async function showRunningTasks() {
+  const response = await fetch("/media", { headers: { Authorization: await listToken(), Accept: "application/json" } });
+  if (!response.ok) return;
+  const shown = new Set([...els.tasks.querySelectorAll("[data-task]")].map((item) => item.dataset.task));
+  for (const task of await response.json()) {
+    if (shown.has(task.id)) continue;
+    els.tasksSection.hidden = false;
+    followTask({ id: task.id, name: "a file sent from elsewhere" });
+  }
+}
+
 /** Whether the signed-in pubkey administers this server: /admin answers it, or 403. */
 async function checkAdmin() {
   try {
@@ -164,6 +176,7 @@ async function start() {
     els.who.replaceChildren("Signed in as ", h("code", { title: pubkey }, shortHex(pubkey)));
     els.blobsSection.hidden = false;
     await loadPage();
+    await showRunningTasks();
     await checkAdmin();
   } catch (error) {
     els.signInButton.disabled = false;

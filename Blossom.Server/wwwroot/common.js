@@ -139,7 +139,8 @@ export async function copyText(text) {
   }
 }
 
-// The server lists no one's media tasks, so the pages remember those they started (in this browser).
+// The pages remember the tasks they started (in this browser), to follow them to their end; My blobs
+// also shows the user's tasks still running on the server (GET /media), wherever they were started.
 const TASKS_KEY = "blossom.tasks";
 
 /** The media tasks started from this browser: [{ id, name, started }], oldest first. */

@@ -121,6 +121,40 @@ public sealed class AdminStatusTests
         drained.Tasks.Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task MyMediaTasks_EachOwnerSeesOnlyTheirRunningTasks_NoneWithoutAToken()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Media:Workers"] = "1" })
+        {
+            ReplaceServices = services => services.AddSingleton<IMediaOptimizer>(sp =>
+                new HeldOptimizer(new MediaOptimizer(sp.GetRequiredService<MediaRecipe>()), started, release.Task)),
+        };
+        var client = app.Start();
+        var alices = await client.SubmitAsync(_alice, MediaSamples.PngWithAlpha(64, 64), "image/png");
+        await started.Task.WaitAsync(MediaRequests.Deadline);
+        var bobs = await client.SubmitAsync(_bob, MediaSamples.PngWithAlpha(32, 32), "image/png");
+
+        async Task<List<string>> ListAsync(NostrSigner who)
+        {
+            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/media").WithToken(who.Token(AuthorizationVerb.Media)));
+            response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+            return [.. (await response.Content.ReadFromJsonAsync<List<System.Text.Json.JsonElement>>())!.Select(t => t.GetProperty("id").GetString()!)];
+        }
+        var alicesList = await ListAsync(_alice);
+        var bobsList = await ListAsync(_bob);
+        using var anonymous = await client.GetAsync("/media");
+        release.SetResult();
+        await client.WaitForEndAsync(alices.Id);
+        await client.WaitForEndAsync(bobs.Id);
+
+        alicesList.Should().Equal(alices.Id);
+        bobsList.Should().Equal(bobs.Id);
+        anonymous.StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized);
+        (await ListAsync(_alice)).Should().BeEmpty("ended tasks are not running");
+    }
+
     private HttpRequestMessage Admin(string path, HttpMethod? method = null) =>
         new HttpRequestMessage(method ?? HttpMethod.Get, path).WithToken(_operator.Token(AuthorizationVerb.Admin));
 
