@@ -29,7 +29,9 @@ public sealed class ContainerImageTests(BlossomImage image) : IClassFixture<Blos
     {
         await using var server = await ServerContainer.StartAsync(image.Name, NewVolume());
 
-        (await server.Client.GetStringAsync(new Uri("/readyz", UriKind.Relative))).Should().Be("Healthy", "the database, the store and ffmpeg work in the container");
+        var ready = System.Text.Json.JsonDocument.Parse(await server.Client.GetStringAsync(new Uri("/readyz", UriKind.Relative))).RootElement;
+        ready.GetProperty("status").GetString().Should().Be("Healthy", "the database, the store and ffmpeg work in the container");
+        ready.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Should().Contain(["database", "storage", "ffmpeg"]);
         // The image's HEALTHCHECK, as the engine runs it: curl inside the container.
         await Podman.RunAsync("healthcheck", "run", server.Name);
         var status = await Podman.RunAsync("exec", server.Name, "cat", "/proc/1/status");
