@@ -41,8 +41,11 @@ public sealed class QuotaReservations(IBlobIndex index, long quotaBytes) : IQuot
         await stripe.WaitAsync(cancellationToken);
         try
         {
-            var usage = await index.UsageAsync(pubkey, sha256, cancellationToken);
+            // Reservations first, then the index: a write releases its room (without the stripe) only
+            // after its blob is in the index, so read in this order it is counted in one or both. Read
+            // the other way round it could commit and release in between, counted in neither.
             var othersReserved = Reserved(pubkey) - heldBytes;
+            var usage = await index.UsageAsync(pubkey, sha256, cancellationToken);
             var used = usage.UsedBytes + othersReserved;
             if (usage.OwnsBlob)
                 wanted = 0;

@@ -7,8 +7,8 @@ namespace Blossom.Tests.Contracts;
 /// <summary>What every <see cref="IQuotaReservations"/> promises, run against each implementation.</summary>
 public abstract class QuotaReservationsContract : ContractSuite
 {
-    private const long Quota = 3000;
-    private const string Alice = "aa00000000000000000000000000000000000000000000000000000000000000";
+    protected const long Quota = 3000;
+    protected const string Alice = "aa00000000000000000000000000000000000000000000000000000000000000";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     protected IBlobIndex Index { get; private set; } = null!;
@@ -110,15 +110,34 @@ public abstract class QuotaReservationsContract : ContractSuite
         two.UsedBytes.Should().Be(2000);
     }
 
-    private static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
+    protected static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
 
-    private static BlobRecord Blob(int n, long size) => new(Hash(n), size, "application/octet-stream", 100);
+    protected static BlobRecord Blob(int n, long size) => new(Hash(n), size, "application/octet-stream", 100);
 }
 
 /// <summary>With SQLite the server is one process, and reservations are in its memory.</summary>
 public sealed class SqliteQuotaReservationsContract : QuotaReservationsContract
 {
     protected override Task<ContractDatabase> OpenDatabaseAsync() => ContractDatabase.SqliteAsync();
+
+    [Fact]
+    public async Task Resize_AWriteLandsAndLetsGoWhileAnotherReadsTheIndex_ItsBytesStillCount()
+    {
+        // A write lets go of its room without the pubkey's stripe, so it may land and let go just
+        // after another write's check has read the index: that check must still count it.
+        Func<Task>? landing = null;
+        var quotas = Database.Quotas(BlobIndexAfterUsage.Create(Index, () => Interlocked.Exchange(ref landing, null)?.Invoke() ?? Task.CompletedTask), Quota);
+        var one = await quotas.ReserveAsync(Alice, null, 2000, CancellationToken.None);
+        await using var two = await quotas.ReserveAsync(Alice, null, null, CancellationToken.None);
+        landing = async () =>
+        {
+            await Index.AddAsync(Blob(1, 2000), [Alice], CancellationToken.None);
+            await one.DisposeAsync();
+        };
+
+        (await two.ResizeAsync(Hash(2), 2000, CancellationToken.None)).Should().BeFalse();
+        two.UsedBytes.Should().Be(2000);
+    }
 }
 
 [Collection(PostgresTestGroup.Name)]

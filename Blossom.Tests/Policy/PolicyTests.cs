@@ -56,16 +56,21 @@ public sealed class PolicyTests
         using var app = new BlossomApplication(new Dictionary<string, string?> { ["Blossom:Upload:QuotaBytesPerPubkey"] = quota.ToString(CultureInfo.InvariantCulture) });
         var client = app.Start();
         var blobs = Enumerable.Range(0, 20).Select(_ => BlossomRequests.RandomBlob(100 * 1024)).ToList();
-        // Every body is held half-sent until each request is either that far or answered, so all
-        // twenty are in flight together, as they were when the quota was checked only around the body.
-        var inFlight = new HalfwayBarrier(blobs.Count);
+        // Each request expects 100-continue, so its body is asked for only once the server has
+        // decided on its quota; every body is then held until each request is either asked for or
+        // answered, so all twenty decisions come before any blob lands. The wait for the server's
+        // 100 Continue is not cut short, or a slow decision would let a body go out before it.
+        using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(5) };
+        using var expectingClient = new HttpClient(handler) { BaseAddress = client.BaseAddress };
+        var decided = new DecisionBarrier(blobs.Count);
 
         var responses = await Task.WhenAll(blobs.Select(async data =>
         {
-            var arrival = inFlight.NewArrival();
-            using var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new HeldContent(data, arrival, inFlight.AllArrived) };
+            var arrival = decided.NewArrival();
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new HeldContent(data, arrival, decided.AllArrived) };
+            request.Headers.ExpectContinue = true;
             request.Headers.Add("X-SHA-256", BlossomRequests.Sha256(data));
-            using var response = await client.SendAsync(request.WithToken(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)])));
+            using var response = await expectingClient.SendAsync(request.WithToken(_alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)])));
             arrival.Arrive();
             return (response.StatusCode, Reason: response.Reason());
         }));
@@ -286,7 +291,7 @@ public sealed class PolicyTests
         (await client.GetFromJsonAsync<JsonElement>($"/list/{pubkey}")).GetArrayLength();
 
     /// <summary>Opens once each of <c>count</c> participants arrived (each counted once, however often it calls).</summary>
-    private sealed class HalfwayBarrier(int count)
+    private sealed class DecisionBarrier(int count)
     {
         private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _arrived;
@@ -301,7 +306,7 @@ public sealed class PolicyTests
                 _all.TrySetResult();
         }
 
-        public sealed class Arrival(HalfwayBarrier barrier)
+        public sealed class Arrival(DecisionBarrier barrier)
         {
             private int _done;
 
@@ -313,19 +318,16 @@ public sealed class PolicyTests
         }
     }
 
-    /// <summary>A body that sends its first half, arrives, and sends the rest once <paramref name="release"/> completes.</summary>
-    private sealed class HeldContent(byte[] data, HalfwayBarrier.Arrival arrival, Task release) : HttpContent
+    /// <summary>A body that arrives when it is asked for, and is sent once <paramref name="release"/> completes.</summary>
+    private sealed class HeldContent(byte[] data, DecisionBarrier.Arrival arrival, Task release) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            var half = data.Length / 2;
-            await stream.WriteAsync(data.AsMemory(0, half), cancellationToken);
-            await stream.FlushAsync(cancellationToken);
             arrival.Arrive();
             await release.WaitAsync(cancellationToken);
-            await stream.WriteAsync(data.AsMemory(half), cancellationToken);
+            await stream.WriteAsync(data, cancellationToken);
         }
 
         protected override bool TryComputeLength(out long length)
