@@ -21,7 +21,6 @@ internal static class HostingModule
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BlossomJsonContext.Default));
         services.AddBlossomRateLimits();
         services.AddBlossomForwardedHeaders();
-        services.AddBlossomAccessLog();
         services.AddBlossomApiDocs();
         services.AddBlossomMetrics();
         services.AddHostedService<StorageGauges>();
@@ -37,7 +36,7 @@ internal static class HostingModule
     public static WebApplication UseBlossomHosting(this WebApplication app)
     {
         app.UseBlossomForwardedHeaders();
-        app.UseHttpLogging();
+        app.UseBlossomAccessLog();
         app.UseCrossOriginHeaders();
         app.UseBlossomErrorResponses();
         app.UseDefaultFiles();

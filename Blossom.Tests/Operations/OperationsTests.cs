@@ -49,7 +49,7 @@ public sealed class OperationsTests
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var line = await Poll.ForAsync(() => Task.FromResult(app.Logs.Entries.SingleOrDefault(e =>
-            e.Category.StartsWith("Microsoft.AspNetCore.HttpLogging", StringComparison.Ordinal) && e.Value("Method") == "GET" && e.Value("Path") == $"/{blob.Sha256}")),
+            e.Category == AccessLog.Category && e.Value("Method") == "GET" && e.Value("Path") == $"/{blob.Sha256}")),
             "the request's access log line", TimeSpan.FromSeconds(10));
         line.Level.Should().Be(LogLevel.Information);
         line.Value("StatusCode").Should().Be("200");
