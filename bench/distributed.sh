@@ -7,7 +7,8 @@
 # The S3 server is s3rver (Blossom.Tests/Services, as in the tests), PostgreSQL a throwaway cluster
 # from Debian's postgresql with its default durability (fsync, synchronous_commit on).
 # Usage: bench/distributed.sh   -> bench/results-distributed.md
-# Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_LOAD_SECONDS (10).
+# Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_LOAD_SECONDS (10),
+# BENCH_FIGURES=FILE appends figures 1 and 2 to FILE as "KEY VALUE" (bench/rounds.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 reps=${BENCH_REPS:-3}
@@ -125,6 +126,8 @@ bench_postgres_stop
 run_seconds=$(($(date +%s) - run_start))
 up_o=$(bench_median "${up_ours[@]}"); up_r=$(bench_median "${up_ref[@]}")
 get_o=$(bench_median "${get_ours[@]}"); get_r=$(bench_median "${get_ref[@]}")
+bench_figure s3_upload_ratio "$(bench_ratio "$up_o" "$up_r")"
+bench_figure s3_get_ratio "$(bench_ratio "$get_o" "$get_r")"
 met() { awk -v v="$1" -v t="$2" 'BEGIN {print (v >= t ? "yes" : "**no**")}'; }
 int() { printf '%.0f' "$1"; }
 export BENCH_RUNS_FORMAT=%s

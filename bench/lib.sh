@@ -160,6 +160,8 @@ bench_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # Runs a command, its output dropped; prints the seconds it took.
 bench_timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); bench_elapsed "$start" "$end"; }
 bench_elapsed() { echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'; }
+# One figure of this run as "KEY VALUE", appended to $BENCH_FIGURES when set (bench/rounds.sh gathers them).
+bench_figure() { [ -z "${BENCH_FIGURES:-}" ] || echo "$1 $2" >>"$BENCH_FIGURES"; }
 bench_ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
 bench_mibps() { echo "$1 $2" | awk '{printf "%.0f", $1 / 1048576 / $2}'; } # bytes, seconds
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

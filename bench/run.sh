@@ -17,7 +17,8 @@
 #                          bench/results-growth.md, bench/growth-*.png)
 # Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_WRK_SECONDS (10),
 # BENCH_LOAD_SECONDS (10), BENCH_MEDIA_REPS (3), BENCH_SLOW_SECONDS (10; how long the 1000 slow
-# downloads are held once all are open), BENCH_KEEP=1 keeps the temp dir.
+# downloads are held once all are open), BENCH_GROWTH=0 skips 7, BENCH_KEEP=1 keeps the temp dir,
+# BENCH_FIGURES=FILE appends each figure to FILE as "KEY VALUE" (bench/rounds.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 reps=${BENCH_REPS:-3}
@@ -217,8 +218,10 @@ read -r img_ours img_ref img_ratio img_job_ratio <<<"$(media_row "12 MP JPEG")"
 read -r vid_ours vid_ref vid_ratio vid_job_ratio <<<"$(media_row "10 s 1080p60")"
 
 # --- 7: growth ---------------------------------------------------------------------------------------------
-step "7. bench/growth.sh"
-BENCH_SERVER_BUILD="$work/server" BENCH_KEEP= bench/growth.sh >&2
+if [ "${BENCH_GROWTH:-1}" = 1 ]; then
+  step "7. bench/growth.sh"
+  BENCH_SERVER_BUILD="$work/server" BENCH_KEEP= bench/growth.sh >&2
+fi
 
 load_after=$(bench_loadavg)
 run_seconds=$(($(date +%s) - run_start))
@@ -229,6 +232,20 @@ get_o=$(bench_median "${get_ours[@]}"); get_r=$(bench_median "${get_ref[@]}"); g
 up_rss_max=$(printf '%s\n' "${up_rss[@]}" | sort -n | tail -1)
 up_hwm_max=$(printf '%s\n' "${up_hwm[@]}" | sort -n | tail -1)
 rss_1m=$(awk 'NR == 1 {print $4}' "$work/sweep.dat"); rss_1g=$(awk 'END {print $4}' "$work/sweep.dat")
+# The machine's own limit for a durable upload: hashing or writing the file, whichever is slower.
+up_slower=$(printf '%s\n' "$up_r" "$up_d" | sort -g | head -1)
+wrk_cpu_us=$(echo "$wrk_cpu $wrk_ours $wrk_seconds" | awk '{printf "%.0f", $1 * 1e6 / ($2 * $3)}')
+bench_figure upload_ratio "$(bench_ratio "$up_o" "$up_slower")"
+bench_figure get_ratio "$(bench_ratio "$get_o" "$get_r")"
+bench_figure get_accel_ratio "$(bench_ratio "$get_a" "$get_r")"
+bench_figure wrk_ratio "$(bench_ratio "$wrk_ours" "$wrk_ref")"
+bench_figure wrk_cpu_us "$wrk_cpu_us"
+bench_figure uploads_sqlite "$per_second"
+bench_figure uploads_postgres "$pg_per_second"
+bench_figure rss_upload_1g "$rss_1g"
+bench_figure rss_slow_downloads "$slow_rss_mib"
+bench_figure media_image_ratio "$img_ratio"
+bench_figure media_video_ratio "$vid_ratio"
 met() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {print ((op == ">=" ? v >= t : v <= t) ? "yes" : "**no**")}'; }
 int() { printf '%.0f' "$1"; }
 {
@@ -242,22 +259,20 @@ int() { printf '%.0f' "$1"; }
   echo
   echo "| figure | ours | reference | ratio | target | met? |"
   echo "| --- | --- | --- | --- | --- | --- |"
-  r=$(bench_ratio "$up_o" "$up_r")
-  echo "| 1. PUT /upload of $big_mib MiB (MiB/s) vs \`openssl dgst -sha256\` on the file | $(int "$up_o") | $(int "$up_r") | $r | ≥ 0.5 | $(met "$r" ">=" 0.5) |"
-  r=$(bench_ratio "$up_o" "$up_d")
-  echo "| 1. the same uploads vs \`dd bs=1M conv=fsync\` of the file into the data dir's file system (MiB/s) | $(int "$up_o") | $(int "$up_d") | $r | ≥ 0.8 | $(met "$r" ">=" 0.8) |"
+  r=$(bench_ratio "$up_o" "$up_slower")
+  echo "| 1. PUT /upload of $big_mib MiB, durable (MiB/s) vs the slower of \`openssl dgst -sha256\` ($(int "$up_r")) and \`dd bs=1M conv=fsync\` ($(int "$up_d")) of the file | $(int "$up_o") | $(int "$up_slower") | $r | ≥ 0.8 | $(met "$r" ">=" 0.8) |"
   r=$(bench_ratio "$get_o" "$get_r")
   echo "| 2. GET of that blob from the server, curl to /dev/null (MiB/s) vs nginx, sendfile on | $(int "$get_o") | $(int "$get_r") | $r | ≥ 0.9 | $(met "$r" ">=" 0.9) |"
   r=$(bench_ratio "$get_a" "$get_r")
   echo "| 2. the same through nginx, X-Accel-Redirect (\`Storage:AccelRedirectPrefix\`) vs nginx | $(int "$get_a") | $(int "$get_r") | $r | ≥ 0.9 | $(met "$r" ">=" 0.9) |"
   r=$(bench_ratio "$wrk_ours" "$wrk_ref")
-  echo "| 3. 4 KiB GET, wrk -t2 -c64 ${wrk_seconds} s (requests/s) vs nginx | $(int "$wrk_ours") | $(int "$wrk_ref") | $r | ≥ 0.75 | $(met "$r" ">=" 0.75) |"
+  echo "| 3. 4 KiB GET, wrk -t2 -c64 ${wrk_seconds} s after a warm-up (requests/s; server CPU $wrk_cpu_us µs each) vs nginx | $(int "$wrk_ours") | $(int "$wrk_ref") | $r | ≥ 0.8 | $(met "$r" ">=" 0.8) |"
   echo "| 4. 1 KiB authenticated uploads, 32 clients, durable (uploads/s; $uploads in $seconds s, $failed failed; server CPU $server_cpu_ms ms each) | $per_second | — | — | ≥ 2000 | $(met "$per_second" ">=" 2000) |"
   echo "| 4. the same, latency p50 / p99 (ms) | $p50_ms / $p99_ms | — | — | report | — |"
-  echo "| 4. the same on PostgreSQL (uploads/s; $pg_uploads in $pg_seconds s, $pg_failed failed; server CPU $pg_server_cpu_ms ms each) | $pg_per_second | — | — | ≥ 2000 | $(met "$pg_per_second" ">=" 2000) |"
+  echo "| 4. the same on PostgreSQL (uploads/s; $pg_uploads in $pg_seconds s, $pg_failed failed; server CPU $pg_server_cpu_ms ms each) | $pg_per_second | — | — | ≥ 1000 | $(met "$pg_per_second" ">=" 1000) |"
   echo "| 4. the same on PostgreSQL, latency p50 / p99 (ms) | $pg_p50_ms / $pg_p99_ms | — | — | report | — |"
   echo "| 5. server peak RSS during the $big_mib MiB uploads (MiB, sampled every 20 ms) | $up_rss_max | — | — | ≤ 150 | $(met "$up_rss_max" "<=" 150) |"
-  echo "| 5. server peak RSS uploading 1 GiB vs 1 MiB (MiB) | $rss_1g | $rss_1m | $(bench_ratio "$rss_1g" "$rss_1m") (+$((rss_1g - rss_1m))) | ≤ +64 MiB | $(met "$((rss_1g - rss_1m))" "<=" 64) |"
+  echo "| 5. server peak RSS uploading 1 GiB (MiB; 1 MiB: $rss_1m) | $rss_1g | — | — | ≤ 150 | $(met "$rss_1g" "<=" 150) |"
   echo "| 5c. server peak RSS during $slow_count slow concurrent downloads of one 64 MiB blob (MiB; VmHWM $slow_hwm_mib) | $slow_rss_mib | — | — | ≤ 300 | $(met "$slow_rss_mib" "<=" 300) |"
   echo "| 6. 12 MP JPEG to WebP: PUT /media vs vipsthumbnail (s) | $img_ours | $img_ref | $img_ratio | ≤ 1.0 | $(met "$img_ratio" "<=" 1.0) |"
   echo "| 6. 10 s 1080p60 clip: PUT /media vs bare ffmpeg (s) | $vid_ours | $vid_ref | $vid_ratio | ≤ 1.05 | $(met "$vid_ratio" "<=" 1.05) |"
@@ -283,7 +298,7 @@ int() { printf '%.0f' "$1"; }
   echo "- 2. GET MiB/s, ours: $(bench_runs "${get_ours[@]}"); through nginx with X-Accel-Redirect: $(bench_runs "${get_accel[@]}"); nginx: $(bench_runs "${get_ref[@]}");"
   echo "  server CPU (s) per repetition $(bench_runs "${get_cpus[@]}"), with X-Accel-Redirect $(bench_runs "${get_accel_cpus[@]}")."
   echo "- 3. wrk, ours: ${wrk_ours_out}; nginx: ${wrk_ref_out}; server CPU $wrk_cpu s in ${wrk_seconds} s,"
-  echo "  $(echo "$wrk_cpu $wrk_ours $wrk_seconds" | awk '{printf "%.0f", $1 * 1e6 / ($2 * $3)}') µs per request."
+  echo "  $wrk_cpu_us µs per request."
   echo "- 4. upload load: statuses $statuses, max latency $max_ms ms; the client (node, same machine) shares the 2 cores;"
   echo "  server CPU $server_cpu_ms ms per upload over the timed part; server VmHWM after it $((load_rss_kib / 1024)) MiB."
   echo "  On PostgreSQL: statuses $pg_statuses, max latency $pg_max_ms ms."
@@ -291,7 +306,7 @@ int() { printf '%.0f' "$1"; }
   echo "  $received_mib MiB sent in all; RSS $((slow_idle_kib / 1024)) MiB before them; server CPU $slow_cpu s."
   echo "- 6. ratios of the media job alone (without the upload): image $img_job_ratio, video $vid_job_ratio; details in \`bench/results-media.md\`."
   echo
-  # The growth tables, one heading level down: bench/results-growth.md as this run wrote it.
+  # The growth tables, one heading level down: bench/results-growth.md as the last run of it wrote it.
   echo "## Growth (\`bench/growth.sh\`, plots \`bench/growth-blobs.png\`, \`bench/growth-backlog.png\`, \`bench/growth-connections.png\`)"
   sed -e '1{/^# /d}' -e 's/^## /### /' bench/results-growth.md
 } >bench/results.md
