@@ -6,7 +6,7 @@ using Microsoft.Net.Http.Headers;
 namespace Blossom.Server;
 
 /// <summary>
-/// The one place a stored blob's bytes become an answer: file, bytes or stream, with ranges, conditional
+/// The one place a stored blob's bytes become an answer: whole file, bytes or stream, with ranges, conditional
 /// requests, caching, the hash as ETag and the inert headers. Blob GET, previews and Matrix downloads and
 /// thumbnails all answer through it.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class BlobResponses(BlobService blobs, HotBlobs hot)
     /// surface that serves blobs from here (Blossom's GET, previews, Matrix downloads and thumbnails). The record is the
     /// index's answer of this request: held bytes of a small blob are served only for a blob it found.
     /// </summary>
-    public async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> ServeAsync(
+    public async Task<Results<FileContentHttpResult, FileStreamHttpResult, WholeFileHttpResult, BlossomError>> ServeAsync(
         BlobRecord record, string type, string caching, HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -55,6 +55,8 @@ internal sealed class BlobResponses(BlobService blobs, HotBlobs hot)
 
         var length = content.Length;
         ApplyBlobHeaders(context, type, caching, length);
+        if (length > SmallBlobBytes && start == 0 && content.Stream is FileStream whole && WholeFileHttpResult.Serves(context.Request))
+            return new WholeFileHttpResult(whole, length, type, entityTag, lastModified);
         if (length > SmallBlobBytes)
         {
             var stream = start == 0 && content.Stream.CanSeek ? content.Stream : new SeekableBlobStream(blobs, sha256, length, content, start);

@@ -40,7 +40,7 @@ internal static class RetrievalEndpoints
     /// A blob still being uploaded in chunks is not found, with what is held of it for its uploader.
     /// A blob the storage rules are to remove says when (<c>Sunset</c>, BUD-01).
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, AccelRedirectHttpResult, BlossomError>> GetBlobAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, WholeFileHttpResult, RedirectHttpResult, AccelRedirectHttpResult, BlossomError>> GetBlobAsync(
         string blob, BlobService blobs, BlobResponses responses, BlobRedirects redirects, ChunkedUploads uploads, BlobSunsets sunsets, HttpContext context, CancellationToken cancellationToken)
     {
         var sha256 = BlobRoute.HashOf(blob);
@@ -68,6 +68,7 @@ internal static class RetrievalEndpoints
         {
             { Result: FileContentHttpResult bytes } => bytes,
             { Result: FileStreamHttpResult stream } => stream,
+            { Result: WholeFileHttpResult whole } => whole,
             { Result: var error } => (BlossomError)error,
         };
     }

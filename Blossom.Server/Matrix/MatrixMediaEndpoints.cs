@@ -102,7 +102,7 @@ internal static class MatrixMediaEndpoints
     /// name. <c>allow_redirect=true</c> is answered 307 to the blob's own URL (or the bucket's, when
     /// blob GETs redirect there).
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, RedirectHttpResult, MatrixError>> DownloadAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, WholeFileHttpResult, RedirectHttpResult, MatrixError>> DownloadAsync(
         string serverName, string mediaId, string? fileName, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
@@ -126,6 +126,7 @@ internal static class MatrixMediaEndpoints
         return served.Result switch
         {
             FileContentHttpResult bytes => bytes,
+            WholeFileHttpResult file => file,
             _ => (FileStreamHttpResult)served.Result,
         };
     }
@@ -135,7 +136,7 @@ internal static class MatrixMediaEndpoints
     /// are snapped to the allowed sizes, made once and kept as a blob of its own. JPEG, or PNG for
     /// sources that may be transparent; WebP when <c>animated=true</c>.
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, MatrixError>> ThumbnailAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, WholeFileHttpResult, MatrixError>> ThumbnailAsync(
         string serverName, string mediaId, HttpContext context, [AsParameters] MatrixServices services, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
@@ -171,6 +172,7 @@ internal static class MatrixMediaEndpoints
         return served.Result switch
         {
             FileContentHttpResult bytes => bytes,
+            WholeFileHttpResult file => file,
             _ => (FileStreamHttpResult)served.Result,
         };
     }

@@ -26,7 +26,7 @@ internal static class PreviewEndpoints
     /// The preview's bytes: the request is snapped to an allowed box, the preview found or made once
     /// (a blob of its own), and served with its hash as ETag, so If-None-Match answers 304.
     /// </summary>
-    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, BlossomError>> GetPreviewAsync(
+    internal static async Task<Results<FileContentHttpResult, FileStreamHttpResult, WholeFileHttpResult, BlossomError>> GetPreviewAsync(
         string blob, HttpContext context, PreviewService previews, BlobResponses responses, IOptions<PreviewOptions> options, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled)
@@ -42,6 +42,7 @@ internal static class PreviewEndpoints
         {
             { Result: FileContentHttpResult bytes } => bytes,
             { Result: FileStreamHttpResult stream } => stream,
+            { Result: WholeFileHttpResult whole } => whole,
             { Result: var error } => (BlossomError)error,
         };
     }
@@ -77,6 +78,7 @@ internal sealed class PreviewLinkFilter(IOptions<PreviewOptions> options, Public
         {
             FileStreamHttpResult stream => (stream.ContentType, stream.FileLength),
             FileContentHttpResult bytes => (bytes.ContentType, bytes.FileLength),
+            WholeFileHttpResult file => (file.ContentType, (long?)file.FileLength),
             AccelRedirectHttpResult file => (file.ContentType, file.FileLength),
             _ => (null, null),
         };

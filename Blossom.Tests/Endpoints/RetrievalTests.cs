@@ -160,6 +160,30 @@ public sealed class RetrievalTests : IDisposable
         (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
     }
 
+    // A whole large blob is sent from its file straight into the connection's output; ranges and
+    // every conditional header stay with the framework's rules.
+    [Fact]
+    public async Task Get_LargeBlobWhole_ExactBytesAndHeaders_ConditionalsStillAnswered()
+    {
+        var data = BlossomRequests.RandomBlob(300_000);
+        var blob = await _client.UploadAsync(_alice, data, "video/mp4");
+
+        using var whole = await _client.GetAsync($"/{blob.Sha256}.mp4");
+        using var modifiedSince = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}") { Headers = { IfModifiedSince = DateTimeOffset.UtcNow } });
+        using var otherTag = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/{blob.Sha256}") { Headers = { IfMatch = { new EntityTagHeaderValue("\"other\"") } } });
+
+        whole.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await whole.Content.ReadAsByteArrayAsync()).Should().Equal(data);
+        whole.Content.Headers.ContentLength.Should().Be(300_000);
+        whole.Content.Headers.ContentType!.MediaType.Should().Be("video/mp4");
+        whole.Content.Headers.LastModified.Should().NotBeNull();
+        whole.Headers.ETag!.Tag.Should().Be($"\"{blob.Sha256}\"");
+        whole.Headers.AcceptRanges.Should().Equal("bytes");
+        whole.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        modifiedSince.StatusCode.Should().Be(HttpStatusCode.NotModified);
+        otherTag.StatusCode.Should().Be(HttpStatusCode.PreconditionFailed);
+    }
+
     // Small blobs' bytes are held in memory after a GET: a deleted blob must not be served from there.
     [Fact]
     public async Task Get_SmallBlobServedThenDeleted_404()
