@@ -8,7 +8,8 @@
 # from Debian's postgresql with its default durability (fsync, synchronous_commit on).
 # Usage: bench/distributed.sh   -> bench/results-distributed.md
 # Knobs: BENCH_REPS (alternating repetitions of 1 and 2, median; default 3), BENCH_LOAD_SECONDS (10),
-# BENCH_FIGURES=FILE appends figures 1 and 2 to FILE as "KEY VALUE" (bench/rounds.sh).
+# BENCH_FIGURES=FILE appends figures 1 and 2 to FILE as "KEY VALUE" (bench/rounds.sh),
+#   BENCH_BIG_ONLY=1 (1 and 2 only: their figures on stdout, results-distributed.md left as it is).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 reps=${BENCH_REPS:-3}
@@ -98,6 +99,15 @@ for i in $(seq "$reps"); do
   fi
   get_ours+=("$(bench_mibps $((big_mib * MiB)) "$ours_s")"); get_ref+=("$(bench_mibps $((big_mib * MiB)) "$ref_s")")
 done
+
+if [ "${BENCH_BIG_ONLY:-}" = 1 ]; then
+  bench_stop_server
+  bench_postgres_stop
+  echo "load average before ${load_before}, after $(bench_loadavg)"
+  echo "1. upload MiB/s, ours: ${up_ours[*]}; curl to the bucket: ${up_ref[*]}"
+  echo "2. GET MiB/s, ours: ${get_ours[*]}; curl from the bucket: ${get_ref[*]}"
+  exit 0
+fi
 
 # --- 3: 1 KiB uploads, 32 clients: PostgreSQL + S3 on one node, then two nodes, then SQLite + files ----------
 load() { # label base-urls

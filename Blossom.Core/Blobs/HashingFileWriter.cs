@@ -22,8 +22,10 @@ public static partial class HashingFileWriter
     /// Copies <paramref name="source"/> into <paramref name="handle"/> from offset 0, flushed to disk
     /// when <paramref name="flushToDisk"/> (the file itself becomes the blob).
     /// Throws <see cref="BlobTooLargeException"/> as soon as more than <paramref name="maxLength"/> bytes arrive.
+    /// <paramref name="written"/>, when given, hears how many bytes the file holds each time more are
+    /// in it, so a reader of the file (an upload to a bucket) can follow the write instead of waiting for its end.
     /// </summary>
-    public static async Task<ReceivedBlob> WriteAsync(SafeFileHandle handle, Stream source, long maxLength, bool flushToDisk, CancellationToken cancellationToken)
+    public static async Task<ReceivedBlob> WriteAsync(SafeFileHandle handle, Stream source, long maxLength, bool flushToDisk, Action<long>? written, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -52,6 +54,8 @@ public static partial class HashingFileWriter
                         RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
                         if (flushToDisk)
                             Writeback.After(handle, offset, read);
+                        // Writes run one after another, so these calls do too.
+                        written?.Invoke(offset + read);
                     },
                     cancellationToken);
             }

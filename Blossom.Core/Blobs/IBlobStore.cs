@@ -9,7 +9,12 @@ public interface IBlobStore : IBlobReader
     /// <summary>Prepares the store for use and removes what interrupted writes left behind.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts a write. With <paramref name="expectedSha256"/> (an announced hash) only bytes of that
+    /// hash can be committed, so a store may send them towards the blob's final place while they
+    /// arrive; null when the hash is known only once the bytes are in.
+    /// </summary>
+    Task<IPendingBlob> BeginWriteAsync(string? expectedSha256, CancellationToken cancellationToken);
 
     /// <summary>The blob's length in bytes, or null when the store does not have it.</summary>
     Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken);

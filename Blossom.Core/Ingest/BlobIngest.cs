@@ -62,7 +62,7 @@ public sealed class BlobIngest(BlobService blobs, IQuotaReservations quotas, Blo
             if (request.Announced is { } invalid && announced is null)
                 return Refused<T>(new(IngestRefusalKind.InvalidHash, $"{invalid.Name} must be a 64-character hex sha256"));
 
-            var pending = await store.BeginWriteAsync(cancellationToken);
+            var pending = await store.BeginWriteAsync(announced, cancellationToken);
             await using (pending)
             {
                 ReceivedBlob received;

@@ -131,7 +131,7 @@ public sealed class HlsPackage : IAsyncDisposable
 
     private async Task<ReceivedBlob> ReceiveAsync(IBlobStore store, Stream content, string type, CancellationToken cancellationToken)
     {
-        var pending = await store.BeginWriteAsync(cancellationToken);
+        var pending = await store.BeginWriteAsync(expectedSha256: null, cancellationToken);
         try
         {
             var received = await pending.ReceiveAsync(content, long.MaxValue, cancellationToken);

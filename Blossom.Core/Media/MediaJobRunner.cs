@@ -174,7 +174,7 @@ public sealed class MediaJobRunner
     {
         var job = claim.Job;
         // Copying, hashing and inspecting the result are the slow parts: they happen before the lock is taken.
-        var pending = await _blobs.Store.BeginWriteAsync(cancellationToken);
+        var pending = await _blobs.Store.BeginWriteAsync(expectedSha256: null, cancellationToken);
         await using (pending)
         {
             var received = await pending.ReceiveFileAsync(optimized.Path, cancellationToken);

@@ -145,7 +145,7 @@ public sealed partial class DataCopy(DataStores source, DataStores destination, 
             }
             await using (content)
             {
-                var pending = await destination.Store.BeginWriteAsync(cancellationToken);
+                var pending = await destination.Store.BeginWriteAsync(sha256, cancellationToken);
                 await using (pending)
                 {
                     var received = await pending.ReceiveAsync(content.Stream, long.MaxValue, cancellationToken);

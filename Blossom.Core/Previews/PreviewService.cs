@@ -228,7 +228,7 @@ public sealed partial class PreviewService(
     {
         try
         {
-            var pending = await blobs.Store.BeginWriteAsync(cancellationToken);
+            var pending = await blobs.Store.BeginWriteAsync(expectedSha256: null, cancellationToken);
             await using (pending)
             {
                 var received = await pending.ReceiveFileAsync(rendered.Path, cancellationToken);

@@ -23,7 +23,7 @@ public sealed class SeekableBlobStreamTests : IAsyncLifetime
     {
         _store = new FileSystemBlobStore(_root);
         await _store.InitializeAsync(CancellationToken.None);
-        var pending = await _store.BeginWriteAsync(CancellationToken.None);
+        var pending = await _store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             _sha256 = (await pending.ReceiveAsync(new MemoryStream(_data), long.MaxValue, CancellationToken.None)).Sha256;

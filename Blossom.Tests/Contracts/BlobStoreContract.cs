@@ -174,7 +174,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
     public async Task Pending_ReceivedNotCommitted_NotVisible()
     {
         var data = BlossomRequests.RandomBlob(BlobBytes);
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             var received = await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
@@ -192,7 +192,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
     public async Task Pending_DisposedWithoutCommit_LeavesNothing()
     {
         var data = BlossomRequests.RandomBlob(BlobBytes);
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
             await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
 
@@ -204,13 +204,48 @@ public abstract class BlobStoreContract : IAsyncLifetime
     public async Task Receive_MoreThanMaxLength_TooLargeAndNothingStored()
     {
         var data = BlossomRequests.RandomBlob(BlobBytes);
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             var receive = () => pending.ReceiveAsync(new MemoryStream(data), data.Length - 1, CancellationToken.None);
             (await receive.Should().ThrowAsync<BlobTooLargeException>()).Which.MaxLength.Should().Be(data.Length - 1);
         }
 
+        (await EnumerateAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Commit_ExpectedHashAnnounced_ReadBackExactly()
+    {
+        var data = BlossomRequests.RandomBlob(BlobBytes);
+        var sha256 = BlossomRequests.Sha256(data);
+        var pending = await Store.BeginWriteAsync(sha256, CancellationToken.None);
+        await using (pending)
+        {
+            (await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None)).Sha256.Should().Be(sha256);
+            (await pending.CommitAsync(CancellationToken.None)).Should().BeTrue();
+        }
+
+        await using var content = await Store.OpenReadAsync(sha256, 0, null, CancellationToken.None);
+        (await ReadAllAsync(content!.Stream)).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Commit_BytesOfAnotherHashThanExpected_ThrowsAndStoresNothing()
+    {
+        var data = BlossomRequests.RandomBlob(BlobBytes);
+        var expected = BlossomRequests.Sha256(BlossomRequests.RandomBlob(10));
+        var pending = await Store.BeginWriteAsync(expected, CancellationToken.None);
+        await using (pending)
+        {
+            await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
+
+            var commit = () => pending.CommitAsync(CancellationToken.None);
+            await commit.Should().ThrowAsync<InvalidOperationException>();
+        }
+
+        (await Store.LengthAsync(expected, CancellationToken.None)).Should().BeNull();
+        (await Store.LengthAsync(BlossomRequests.Sha256(data), CancellationToken.None)).Should().BeNull();
         (await EnumerateAsync()).Should().BeEmpty();
     }
 
@@ -231,7 +266,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
 
     private async Task<(ReceivedBlob Received, bool Created)> PutAsync(byte[] data)
     {
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             var received = await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);

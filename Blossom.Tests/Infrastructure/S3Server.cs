@@ -9,7 +9,8 @@ namespace Blossom.Tests.Infrastructure;
 
 /// <summary>
 /// s3rver, an S3-compatible server on a local folder, run by node on a free loopback port for the
-/// tests of one collection and stopped after them. Each test makes a bucket of its own.
+/// tests of one collection and stopped after them. Each test makes a bucket of its own. It runs
+/// through <c>Services/s3rver.js</c>, which adds the abort of a multipart upload that s3rver lacks.
 /// </summary>
 public sealed class S3Server : IAsyncLifetime, IDisposable
 {
@@ -36,8 +37,8 @@ public sealed class S3Server : IAsyncLifetime, IDisposable
             throw new InvalidOperationException($"npm ci in Blossom.Tests/Services failed (exit {exitCode}); the S3 tests need node and npm (Debian: apt-get install nodejs npm):\n{output}");
 
         var start = new ProcessStartInfo("node") { WorkingDirectory = ServiceFolder, RedirectStandardOutput = true, RedirectStandardError = true };
-        // Port 0: the server picks a free one and says which; -s keeps its per-request log quiet.
-        foreach (var argument in (string[])["node_modules/s3rver/bin/s3rver.js", "-d", _data, "-a", "127.0.0.1", "-p", "0", "--no-vhost-buckets", "-s"])
+        // Port 0: the server picks a free one and says which.
+        foreach (var argument in (string[])["s3rver.js", "-d", _data, "-a", "127.0.0.1", "-p", "0"])
             start.ArgumentList.Add(argument);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -96,6 +97,19 @@ public sealed class S3Server : IAsyncLifetime, IDisposable
     {
         var page = await Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
         return [.. (page.S3Objects ?? []).Select(o => o.Key)];
+    }
+
+    /// <summary>
+    /// The multipart uploads of <paramref name="bucket"/> neither completed nor aborted, with the parts
+    /// each has received in full: s3rver lists them to no client, so they are read where its file
+    /// store keeps them (a part's MD5 file is written once the part is).
+    /// </summary>
+    public IReadOnlyList<(string Id, int Parts)> MultipartUploads(string bucket)
+    {
+        var folder = Path.Combine(_data, bucket, "._S3rver_uploads");
+        return Directory.Exists(folder)
+            ? [.. Directory.EnumerateDirectories(folder).Select(upload => (new DirectoryInfo(upload).Name, Directory.EnumerateFiles(upload, "*.md5").Count()))]
+            : [];
     }
 
     /// <summary>An object's bytes as the bucket holds them.</summary>

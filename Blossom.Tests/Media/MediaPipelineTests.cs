@@ -51,7 +51,7 @@ public sealed class MediaPipelineTests
 
     private static async Task<MediaTask> SubmitAsync(MediaTasks pipeline, byte[] original, string owner)
     {
-        var pending = await pipeline.Originals.BeginWriteAsync(CancellationToken.None);
+        var pending = await pipeline.Originals.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             using var body = new MemoryStream(original);

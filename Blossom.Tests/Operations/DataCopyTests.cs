@@ -103,7 +103,7 @@ public sealed class DataCopyTests : IDisposable
 
     private static async Task PutAsync(IBlobStore store, byte[] data)
     {
-        await using var pending = await store.BeginWriteAsync(CancellationToken.None);
+        await using var pending = await store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await pending.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
         await pending.CommitAsync(CancellationToken.None);
     }

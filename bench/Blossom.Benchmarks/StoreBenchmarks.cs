@@ -71,7 +71,7 @@ public class StoreBenchmarks
     [Benchmark(Description = "FileSystemBlobStore receive + commit + delete")]
     public async Task<ReceivedBlob> StoreReceiveCommitDelete()
     {
-        var pending = await _store.BeginWriteAsync(CancellationToken.None);
+        var pending = await _store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
         {
             using var source = new MemoryStream(_buffer, writable: false);

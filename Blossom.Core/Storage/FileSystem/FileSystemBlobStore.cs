@@ -47,18 +47,19 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
         return Task.CompletedTask;
     }
 
-    public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
+    /// <summary>The bytes go to a temp file either way: a rename is all a commit costs here, so knowing the hash early gains nothing.</summary>
+    public Task<IPendingBlob> BeginWriteAsync(string? expectedSha256, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
-        return Task.FromResult<IPendingBlob>(new PendingFile(this, path, handle));
+        return Task.FromResult<IPendingBlob>(new PendingFile(this, path, handle, expectedSha256));
     }
 
     /// <summary>
     /// Takes a finished file under <see cref="TempPath"/> whose bytes are <paramref name="received"/> (written,
     /// hashed and flushed by its maker) as a pending blob: committing renames it, disposing without a commit deletes it.
     /// </summary>
-    internal IPendingBlob Adopt(string path, ReceivedBlob received) => new PendingFile(this, path, null, received);
+    internal IPendingBlob Adopt(string path, ReceivedBlob received) => new PendingFile(this, path, null, null, received);
 
     public Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken)
     {
@@ -156,7 +157,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, ReceivedBlob? received = null) : IPendingBlob
+    private sealed class PendingFile(FileSystemBlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, string? expectedSha256, ReceivedBlob? received = null) : IPendingBlob
     {
         private ReceivedBlob? _received = received;
         private bool _moved;
@@ -165,13 +166,14 @@ public sealed class FileSystemBlobStore : IBlobStore, IBlobFolder
         {
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
-            _received = await HashingFileWriter.WriteAsync(handle!, source, maxLength, flushToDisk: true, cancellationToken);
+            _received = await HashingFileWriter.WriteAsync(handle!, source, maxLength, flushToDisk: true, written: null, cancellationToken);
             return _received;
         }
 
         public async Task<bool> CommitAsync(CancellationToken cancellationToken)
         {
             var received = _received ?? throw new InvalidOperationException("Nothing was received.");
+            received.ThrowUnlessHashIs(expectedSha256);
             handle?.Dispose();
             var target = store.PathOf(received.Sha256);
             if (File.Exists(target))

@@ -11,29 +11,41 @@ namespace Blossom.Core.Storage.S3;
 
 /// <summary>
 /// Blobs as objects <c>&lt;Prefix&gt;&lt;sha256&gt;</c> in an S3-compatible bucket. An upload is
-/// received and hashed into a local temp file first, then sent as one PUT, or as a multipart
-/// upload when larger than a part: either way S3 shows the object only once it is complete, so a
-/// crash leaves no torn blob, only a temp file or an unfinished multipart upload, both removed at
-/// start-up.
+/// received and hashed into a local temp file (which the inspection after the commit reads). When
+/// its hash was announced, the parts go up to the blob's key while the body still arrives and the
+/// multipart upload is completed only once the hash checks out; otherwise the file goes up on
+/// commit, as one PUT or a multipart upload. Either way S3 shows the object only once it is
+/// complete, so a crash leaves no torn blob, only a temp file or an unfinished multipart upload,
+/// both removed at start-up.
 /// </summary>
 public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
 {
     /// <summary>Parts sent at once: enough to fill a link that one TCP stream does not, few enough not to crowd other requests.</summary>
-    private const int PartsInFlight = 4;
+    internal const int PartsInFlight = 4;
 
     /// <summary>S3 allows at most this many parts in one upload.</summary>
     private const int MaxParts = 10_000;
 
     /// <summary>
-    /// Multipart uploads started longer ago were left by a process that died: another node may be
-    /// uploading right now, and its upload is a copy from a local file that takes minutes, not hours.
+    /// Ranges all whole-blob reads may hold fetched ahead (<see cref="ReadAheadObjectStream.RangeBytes"/>
+    /// each, 96 MiB in all): three readers at full pace; past that, reads stream range by range.
     /// </summary>
-    private static readonly TimeSpan StaleUploadAge = TimeSpan.FromHours(1);
+    private const int ReadAheadRanges = 12;
+
+    /// <summary>
+    /// Multipart uploads started longer ago were left by a process that died: another node may be
+    /// uploading right now, and an upload streams for as long as its client takes to send the body.
+    /// </summary>
+    /// <summary>The SHA-256 of no bytes.</summary>
+    private const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    private static readonly TimeSpan StaleUploadAge = TimeSpan.FromDays(1);
 
     private readonly S3StoreSettings _settings;
     private readonly string _temp;
     private readonly ILogger _logger;
     private readonly AmazonS3Client _client;
+    private readonly SemaphoreSlim _readAhead = new(ReadAheadRanges);
 
     // Blobs whose upload is committed but not yet disposed: its temp file holds their bytes, so the
     // inspection that follows a commit reads it instead of downloading the object it just sent.
@@ -92,11 +104,13 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         await AbortStaleUploadsAsync(_settings.Prefix, key => BlobHash.IsValid(key[_settings.Prefix.Length..]), cancellationToken);
     }
 
-    public Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken)
+    /// <summary>With <paramref name="expectedSha256"/>, the blob's key is known before its bytes, so they go up to it while they arrive.</summary>
+    public Task<IPendingBlob> BeginWriteAsync(string? expectedSha256, CancellationToken cancellationToken)
     {
+        var key = expectedSha256 is null ? null : KeyOf(expectedSha256);
         var path = NewTempPath();
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.None);
-        return Task.FromResult<IPendingBlob>(new PendingUpload(this, path, handle));
+        return Task.FromResult<IPendingBlob>(new PendingUpload(this, path, handle, expectedSha256, key is null ? null : new GrowingFileUpload(this, key, path)));
     }
 
     public async Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken)
@@ -112,16 +126,25 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         }
     }
 
-    /// <summary>One GET, ranged unless the whole blob is asked for: a range never costs the whole object.</summary>
+    /// <summary>
+    /// One ranged GET: a range never costs the whole object. A whole blob is asked for as its first
+    /// <see cref="ReadAheadObjectStream.RangeBytes"/>, all of a small one; a larger one is read on as
+    /// ranges fetched ahead, on several connections.
+    /// </summary>
     public async Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (length is { } wanted)
             ArgumentOutOfRangeException.ThrowIfNegative(wanted, nameof(length));
-        if (length is 0)
+        var whole = offset == 0 && length is null;
+        // An empty blob, which its hash alone tells, has no first range to ask for: S3 refuses one,
+        // and s3rver answers it with a byte it never sends.
+        if (length is 0 || (whole && sha256 == EmptySha256))
             return await LengthAsync(sha256, cancellationToken) is { } total ? new BlobContent(Stream.Null, total) : null;
         var request = new GetObjectRequest { BucketName = _settings.Bucket, Key = KeyOf(sha256) };
-        if (offset > 0 || length is not null)
+        if (whole)
+            request.ByteRange = new ByteRange(0, ReadAheadObjectStream.RangeBytes - 1);
+        else
             request.ByteRange = length is { } count ? new ByteRange(offset, offset + count - 1) : new ByteRange($"bytes={offset}-");
         GetObjectResponse response;
         try
@@ -137,8 +160,15 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             // An offset at or past the end: clipped, as an HTTP range is, that is no bytes.
             return await LengthAsync(sha256, cancellationToken) is { } total ? new BlobContent(Stream.Null, total) : null;
         }
+        var objectLength = TotalLength(response);
+        if (whole && objectLength > ReadAheadObjectStream.RangeBytes)
+        {
+            // Bounded, as below: the rest comes from the ranges read ahead.
+            var first = new RangeStream(response.ResponseStream, ReadAheadObjectStream.RangeBytes);
+            return new BlobContent(new ReadAheadObjectStream(this, request.Key, _readAhead, first, ReadAheadObjectStream.RangeBytes, objectLength), objectLength);
+        }
         // Bounded too: some S3-compatible servers answer a range that ends at byte 0 with the whole rest.
-        return new BlobContent(length is { } bound ? new RangeStream(response.ResponseStream, bound) : response.ResponseStream, TotalLength(response));
+        return new BlobContent(length is { } bound ? new RangeStream(response.ResponseStream, bound) : response.ResponseStream, objectLength);
     }
 
     /// <summary>
@@ -231,7 +261,11 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             ResponseHeaderOverrides = new ResponseHeaderOverrides { ContentType = contentType },
         });
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _readAhead.Dispose();
+    }
 
     /// <summary>The client and bucket, for what keeps other objects beside the blobs (under <see cref="S3StoreSettings.Prefix"/>).</summary>
     internal AmazonS3Client Client => _client;
@@ -318,7 +352,7 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
     }
 
     /// <summary>Gives up an unfinished multipart upload, so its parts stop taking space.</summary>
-    private async Task AbortAsync(string key, string uploadId)
+    internal async Task AbortAsync(string key, string uploadId)
     {
         try
         {
@@ -437,8 +471,11 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
         }
     }
 
-    /// <summary>An upload: bytes into a local temp file with their hash, then into the bucket on commit.</summary>
-    private sealed class PendingUpload(S3BlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IPendingBlob
+    /// <summary>
+    /// An upload: bytes into a local temp file with their hash, and into the bucket as they arrive
+    /// (<paramref name="streamed"/>, when the hash was announced) or on commit.
+    /// </summary>
+    private sealed class PendingUpload(S3BlobStore store, string tempPath, Microsoft.Win32.SafeHandles.SafeFileHandle handle, string? expectedSha256, GrowingFileUpload? streamed) : IPendingBlob
     {
         private ReceivedBlob? _received;
         private SharedTemp? _shared;
@@ -448,31 +485,38 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
             if (_received is not null)
                 throw new InvalidOperationException("A pending blob receives its bytes once.");
             // Not flushed: the temp file is read back at once and the bucket keeps the durable copy.
-            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: false, cancellationToken);
+            _received = await HashingFileWriter.WriteAsync(handle, source, maxLength, flushToDisk: false, streamed is null ? null : streamed.Written, cancellationToken);
             return _received;
         }
 
         public async Task<bool> CommitAsync(CancellationToken cancellationToken)
         {
             var received = _received ?? throw new InvalidOperationException("Nothing was received.");
+            received.ThrowUnlessHashIs(expectedSha256);
             handle.Dispose();
-            // Commits of one hash are serialized by the caller, so a look first is enough to tell a new blob.
+            // Commits of one hash are serialized by the caller, so a look first is enough to tell a new
+            // blob; a streamed upload of one already there is aborted on dispose.
             if (await store.LengthAsync(received.Sha256, cancellationToken) is not null)
                 return false;
-            await store.UploadAsync(tempPath, received, cancellationToken);
+            if (streamed is { Started: true })
+                await streamed.CompleteAsync(received.Size, cancellationToken);
+            else
+                await store.UploadAsync(tempPath, received, cancellationToken);
             _shared = store.Share(received.Sha256, tempPath);
             return true;
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
+            // First: its parts read the temp file.
+            if (streamed is not null)
+                await streamed.DisposeAsync();
             handle.Dispose();
             if (_shared is { } shared)
                 store.Release(shared);
             else
                 File.Delete(tempPath);
             _shared = null;
-            return ValueTask.CompletedTask;
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class S3ChunkedUploadStore(S3BlobStore blobs) : IChunkedUploadStor
         var source = new ChunkRangesStream(blobs, FolderOf(id), ranges);
         await using (source)
         {
-            var pending = await blobs.BeginWriteAsync(cancellationToken);
+            var pending = await blobs.BeginWriteAsync(expectedSha256: null, cancellationToken);
             try
             {
                 var received = await pending.ReceiveAsync(source, length, cancellationToken);
