@@ -34,7 +34,8 @@ public sealed class CopyDataTests(PostgresServer postgres, S3Server s3) : IClass
     {
         var alicesBlob = BlossomRequests.RandomBlob();
         var bobsPicture = MediaSamples.PngWithAlpha(320, 240);
-        var shared = BlossomRequests.RandomBlob();
+        // Small blobs are rows of the source database, larger ones files: both kinds are carried over.
+        var shared = BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes);
         BlobDescriptor sharedByAlice;
         BlobDescriptor[] alicesList, bobsList;
         AdminReport[] reports;
