@@ -4,6 +4,7 @@ using Blossom.Core.Data.Sqlite;
 using Blossom.Core.Matrix;
 using Blossom.Core.Migration;
 using Blossom.Core.Moderation;
+using Blossom.Core.Storage;
 using Blossom.Core.Storage.FileSystem;
 using Microsoft.Data.Sqlite;
 
@@ -50,7 +51,7 @@ internal static partial class CopyDataCommand
                 await sourceDatabase.MigrateAsync(CancellationToken.None);
                 var time = app.Services.GetRequiredService<TimeProvider>();
                 var source = new DataStores(
-                    new FileSystemBlobStore(arguments.StoragePath), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
+                    SourceStore(arguments.StoragePath, sourceDatabase, time), new SqliteBlobIndex(sourceDatabase, time), new SqliteModerationStore(sourceDatabase, time),
                     new SqlMatrixMediaIndex(sourceDatabase), new SqlMatrixRemoteMediaIndex(sourceDatabase), new SqlMatrixQuarantine(sourceDatabase));
 
                 var result = await new DataCopy(source, destination, app.Services.GetRequiredService<ILogger<DataCopy>>()).RunAsync(CancellationToken.None);
@@ -73,6 +74,13 @@ internal static partial class CopyDataCommand
             }
         }
     }
+
+    /// <summary>
+    /// The source's blobs: files in the folder and small blobs as rows of its database, read only (no threshold
+    /// applies to reads); its temp folder is where copies for the media tools would go, never used here.
+    /// </summary>
+    private static SmallBlobStore SourceStore(string storagePath, SqliteDatabase database, TimeProvider time) =>
+        new(new FileSystemBlobStore(storagePath), new SqlSmallBlobTable(database, time), maxBytes: 0, Path.Combine(storagePath, ".tmp"));
 
     private sealed record Arguments(string StoragePath, string SqliteConnectionString, string[] Settings);
 

@@ -3,6 +3,7 @@ using Blossom.Core.Ingest;
 using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Previews;
+using Blossom.Core.Storage;
 
 namespace Blossom.Server;
 
@@ -17,6 +18,7 @@ internal static class SqlStores
         services.AddSingleton<IMatrixMediaIndex, SqlMatrixMediaIndex>();
         services.AddSingleton<IMatrixRemoteMediaIndex, SqlMatrixRemoteMediaIndex>();
         services.AddSingleton<IMatrixQuarantine, SqlMatrixQuarantine>();
+        services.AddSingleton<ISmallBlobTable, SqlSmallBlobTable>();
         return services;
     }
 }

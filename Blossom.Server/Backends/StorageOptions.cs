@@ -39,6 +39,17 @@ public sealed class StorageOptions : IValidatableObject
     /// </summary>
     public string AccelRedirectPrefix { get; set; } = "";
 
+    /// <summary>
+    /// Blobs up to this many bytes are kept as rows of the database instead of files or objects. Default 16 KiB:
+    /// a small blob as a file costs an inode, a file fsync, a rename and a folder fsync, as a row its share of one
+    /// commit per batch of uploads. 16 KiB covers the typical small payloads (JSON, icons, thumbnails) while each
+    /// upload in progress holds at most that much in memory and each row stays a few database pages. 0: off.
+    /// </summary>
+    public int SmallBlobMaxBytes { get; set; } = 16 * 1024;
+
+    /// <summary>The largest <see cref="SmallBlobMaxBytes"/>: each upload in progress holds up to that much in memory.</summary>
+    public const int MaxSmallBlobMaxBytes = 1024 * 1024;
+
     private const int MaxPresignedSeconds = 7 * 24 * 3600;
     private const long MaxPartSizeBytes = 5L * 1024 * 1024 * 1024;
 
@@ -50,6 +61,8 @@ public sealed class StorageOptions : IValidatableObject
             yield return new($"Storage:AccelRedirectPrefix '{accel}' must be empty or an absolute path such as /_blobs (ASCII, no spaces, no ? or #).");
         if (accel.Length > 0 && Kind != StorageKind.FileSystem)
             yield return new("Storage:AccelRedirectPrefix needs Storage:Kind=FileSystem: the proxy in front serves the blob files from Storage:Path.");
+        if (SmallBlobMaxBytes is < 0 or > MaxSmallBlobMaxBytes)
+            yield return new($"Storage:SmallBlobMaxBytes must be between 0 (off) and {MaxSmallBlobMaxBytes} (1 MiB): each upload in progress holds up to that much in memory.");
         if (Kind != StorageKind.S3)
             yield break;
         if (!IsHttpUrl(S3.Endpoint))

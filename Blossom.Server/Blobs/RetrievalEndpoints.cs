@@ -48,14 +48,14 @@ internal static class RetrievalEndpoints
         if (record is not null)
             await AnnounceSunsetAsync(record, sunsets, context, cancellationToken);
         // 307, not 302: a client must repeat the same method (HEAD stays HEAD).
-        if (record is not null && await redirects.ForAsync(record) is { } location)
+        if (record is not null && await redirects.ForAsync(record, cancellationToken) is { } location)
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         if (record is null)
         {
             await ChunkedUploadHeaders.DescribeAsync(context, sha256, uploads, cancellationToken);
             return BlossomError.NotFound("Blob not found");
         }
-        if (redirects.InternalRedirectFor(sha256) is { } file && BlobResponses.SendsBytes(context.Request, BlobResponses.EntityTagOf(sha256)))
+        if (BlobResponses.SendsBytes(context.Request, BlobResponses.EntityTagOf(sha256)) && await redirects.InternalRedirectForAsync(sha256, cancellationToken) is { } file)
         {
             // The file is looked at here: the proxy's own 404 for a file gone missing would carry no reason.
             if (await blobs.LengthAsync(sha256, cancellationToken) is not { } size)

@@ -30,7 +30,7 @@ internal static class MatrixFederationEndpoints
         if (found.Refusal is { } refusal)
             return MatrixMediaEndpoints.ToMatrixError(refusal);
         var (media, blob) = found.Value;
-        if (await services.Redirects.ForAsync(blob) is { } location)
+        if (await services.Redirects.ForAsync(blob, cancellationToken) is { } location)
             return FederationMediaResult.Redirect(location);
         var type = media.ContentType ?? blob.Type;
         return FederationMediaResult.Bytes(services.Blobs, blob.Sha256, type, MatrixContentDisposition.For(type, media.FileName));

@@ -113,7 +113,7 @@ internal static class MatrixMediaEndpoints
         var (media, blob) = found.Value;
         if (IsTrue(query["allow_redirect"]))
         {
-            var location = await services.Redirects.ForAsync(blob) ?? new Uri($"{services.BaseUrl.For(context.Request)}/{blob.Sha256}");
+            var location = await services.Redirects.ForAsync(blob, cancellationToken) ?? new Uri($"{services.BaseUrl.For(context.Request)}/{blob.Sha256}");
             return TypedResults.Redirect(location.AbsoluteUri, permanent: false, preserveMethod: true);
         }
         var type = media.ContentType ?? blob.Type;

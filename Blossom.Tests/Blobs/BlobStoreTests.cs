@@ -4,6 +4,7 @@ using Blossom.Core.Auth;
 using Blossom.Core.Blobs;
 using Blossom.Server;
 using Blossom.Tests.Infrastructure;
+using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace Blossom.Tests.Blobs;
@@ -72,12 +73,15 @@ public sealed class BlobStoreTests
         var root = Directory.CreateTempSubdirectory("blossom-sweep-").FullName;
         try
         {
-            var data = BlossomRequests.RandomBlob(10_000);
-            BlobDescriptor blob;
+            var data = BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes);
+            var small = BlossomRequests.RandomBlob(1000);
+            BlobDescriptor blob, smallBlob;
             string storage;
             using (var first = new BlossomApplication(dataRoot: root))
             {
-                blob = await first.Start().UploadAsync(new NostrSigner(), data, "application/octet-stream");
+                var client = first.Start();
+                blob = await client.UploadAsync(new NostrSigner(), data, "application/octet-stream");
+                smallBlob = await client.UploadAsync(new NostrSigner(), small, "application/octet-stream");
                 storage = first.StoragePath;
             }
             // What a crash between a blob's bytes and its index row leaves: files nobody can get or delete.
@@ -87,15 +91,27 @@ public sealed class BlobStoreTests
             // Within the grace period: it may be an upload whose row is being written right now.
             var recent = PlantBlob(storage, BlossomRequests.RandomBlob(5000));
             File.SetLastWriteTimeUtc(BlobPath(storage, blob.Sha256), longAgo);
+            // The same for small blobs, whose bytes are rows of the database: an old one without an index row, an old indexed one.
+            var orphanRow = BlossomRequests.Sha256(BlossomRequests.RandomBlob(10));
+            await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "blossom.db")}"))
+            {
+                await database.OpenAsync();
+                var stored = new DateTimeOffset(longAgo).ToUnixTimeSeconds();
+                await database.ExecuteAsync("INSERT INTO small_blobs (sha256, bytes, stored) VALUES (@orphanRow, x'00', @stored)", new { orphanRow, stored });
+                await database.ExecuteAsync("UPDATE small_blobs SET stored = @stored", new { stored });
+            }
 
             using var second = new BlossomApplication(dataRoot: root);
-            var client = second.Start();
+            var client2 = second.Start();
 
             await Poll.UntilAsync(() => second.Logs.Entries.Any(e => e.Category == typeof(OrphanSweepService).FullName
-                && e.Level == LogLevel.Information && e.Value("Count") == "1"), "the start-up sweep logs what it removed", TimeSpan.FromSeconds(30));
+                && e.Level == LogLevel.Information && e.Value("Count") == "2"), "the start-up sweep logs what it removed", TimeSpan.FromSeconds(30));
             File.Exists(orphan).Should().BeFalse();
             File.Exists(recent).Should().BeTrue();
-            (await client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+            await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "blossom.db")}"))
+                (await database.QueryAsync<string>("SELECT sha256 FROM small_blobs")).Should().Equal(smallBlob.Sha256);
+            (await client2.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+            (await client2.GetByteArrayAsync($"/{smallBlob.Sha256}")).Should().Equal(small);
         }
         finally
         {

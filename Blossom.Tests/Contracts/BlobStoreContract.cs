@@ -14,7 +14,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
 
     private IBlobStore? _store;
 
-    private IBlobStore Store => _store ?? throw new InvalidOperationException("The store is made in InitializeAsync.");
+    protected IBlobStore Store => _store ?? throw new InvalidOperationException("The store is made in InitializeAsync.");
 
     /// <summary>A new store with nothing in it; the contract initializes it.</summary>
     protected abstract Task<IBlobStore> CreateStoreAsync();
@@ -264,7 +264,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
         stored.Should().OnlyContain(b => b.LastModified > before.AddMinutes(-1) && b.LastModified < DateTimeOffset.UtcNow.AddMinutes(1));
     }
 
-    private async Task<(ReceivedBlob Received, bool Created)> PutAsync(byte[] data)
+    protected async Task<(ReceivedBlob Received, bool Created)> PutAsync(byte[] data)
     {
         var pending = await Store.BeginWriteAsync(expectedSha256: null, CancellationToken.None);
         await using (pending)
@@ -274,14 +274,14 @@ public abstract class BlobStoreContract : IAsyncLifetime
         }
     }
 
-    private async Task<List<StoredBlob>> EnumerateAsync() => await Store.EnumerateAsync(CancellationToken.None).ToListAsync();
+    protected async Task<List<StoredBlob>> EnumerateAsync() => await Store.EnumerateAsync(CancellationToken.None).ToListAsync();
 
-    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    protected static async Task<byte[]> ReadAllAsync(Stream stream)
     {
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
     }
 
-    private static string AbsentHash() => BlossomRequests.Sha256(BlossomRequests.RandomBlob(16));
+    protected static string AbsentHash() => BlossomRequests.Sha256(BlossomRequests.RandomBlob(16));
 }

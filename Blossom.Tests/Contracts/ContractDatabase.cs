@@ -7,6 +7,7 @@ using Blossom.Core.Matrix;
 using Blossom.Core.Media;
 using Blossom.Core.Moderation;
 using Blossom.Core.Previews;
+using Blossom.Core.Storage;
 using Blossom.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -29,6 +30,8 @@ public abstract class ContractDatabase : IAsyncDisposable
     public IMatrixRemoteMediaIndex MatrixRemoteMedia() => new SqlMatrixRemoteMediaIndex(SqlDatabase);
 
     public IMatrixQuarantine MatrixQuarantine() => new SqlMatrixQuarantine(SqlDatabase);
+
+    public ISmallBlobTable SmallBlobs(TimeProvider time) => new SqlSmallBlobTable(SqlDatabase, time);
 
     protected abstract ISqlDatabase SqlDatabase { get; }
 

@@ -23,7 +23,7 @@ public sealed class RetrievalAccelRedirectTests : IDisposable
     [Fact]
     public async Task Get_AccelRedirectPrefixSet_BlobHeadersAndItsFileNoBody()
     {
-        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(5000), "text/html");
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes), "text/html");
 
         using var response = await _client.GetAsync($"/{blob.Sha256}.html");
 
@@ -37,6 +37,20 @@ public sealed class RetrievalAccelRedirectTests : IDisposable
         response.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
         response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("*");
         (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Get_SmallBlobKeptInTheDatabase_BytesFromHereNoRedirect()
+    {
+        // No file for the proxy to send: a small blob is a row of the database (Storage:SmallBlobMaxBytes).
+        var data = BlossomRequests.RandomBlob(5000);
+        var blob = await _client.UploadAsync(_alice, data, "text/plain");
+
+        using var response = await _client.GetAsync($"/{blob.Sha256}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.Contains("X-Accel-Redirect").Should().BeFalse();
+        (await response.Content.ReadAsByteArrayAsync()).Should().Equal(data);
     }
 
     [Fact]
@@ -59,7 +73,7 @@ public sealed class RetrievalAccelRedirectTests : IDisposable
     [Fact]
     public async Task Get_FileGoneFromStore_404WithReason()
     {
-        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(100));
+        var blob = await _client.UploadAsync(_alice, BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes));
         File.Delete(Path.Combine(_app.StoragePath, blob.Sha256[..2], blob.Sha256[2..4], blob.Sha256));
 
         using var response = await _client.GetAsync($"/{blob.Sha256}");

@@ -9,7 +9,8 @@ namespace Blossom.Tests.Endpoints;
 
 /// <summary>
 /// An acknowledged upload survives the server's death: concurrent uploads share their fsyncs and
-/// commits, and none may be answered before its own bytes, name and row are durable.
+/// commits, and none may be answered before its own bytes, name and row are durable (a small blob's
+/// bytes being a row of the database, committed before its index row).
 /// </summary>
 /// <remarks>
 /// A kill keeps the page cache, so this shows the ordering (no answer before the row, no row before
@@ -38,6 +39,7 @@ public sealed class UploadDurabilityTests : IDisposable
     public async Task ServerKilledDuringConcurrentUploads_EveryAcknowledgedUploadIsServedAndListedAfterRestart()
     {
         var acknowledged = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        var sent = 0;
         using (var first = await ServerProcess.StartAsync(_dataRoot, LoadSettings))
         {
             using var stop = new CancellationTokenSource();
@@ -45,7 +47,8 @@ public sealed class UploadDurabilityTests : IDisposable
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var data = BlossomRequests.RandomBlob();
+                    // Every other one small, a row of the database, the rest files: both kinds of commit race the kill.
+                    var data = BlossomRequests.RandomBlob(Interlocked.Increment(ref sent) % 2 == 0 ? 1024 : BlossomRequests.StoredAsFileBytes);
                     using var request = BlossomRequests.Upload(data, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)]));
                     try
                     {
@@ -60,7 +63,7 @@ public sealed class UploadDurabilityTests : IDisposable
                     }
                 }
             })).ToArray();
-            await Poll.UntilAsync(() => acknowledged.Count >= 200, "200 uploads acknowledged");
+            await Poll.UntilAsync(() => acknowledged.Values.Count(d => d.Length == 1024) >= 100 && acknowledged.Count >= 200, "200 uploads acknowledged, 100 of them small");
 
             first.Kill();
             await stop.CancelAsync();

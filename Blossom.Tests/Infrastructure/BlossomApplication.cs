@@ -88,6 +88,9 @@ internal static class BlossomRequests
 {
     public static byte[] RandomBlob(int length = 1024) => RandomNumberGenerator.GetBytes(length);
 
+    /// <summary>A size above <c>Storage:SmallBlobMaxBytes</c>' default: such a blob is a file (or an object), not a row of the database.</summary>
+    public const int StoredAsFileBytes = 20_000;
+
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     public static HttpRequestMessage Upload(byte[] data, NostrEvent? token, string contentType = "application/octet-stream", bool sendHash = true)

@@ -467,7 +467,7 @@ public sealed class ChunkedUploadsTests : IDisposable
         var app = Start();
         // A second node: its own chunk store (and spines) over the same folder and database.
         var services = app.Services;
-        var secondStore = new FileSystemChunkedUploadStore((FileSystemBlobStore)Blobs(app).Store, services.GetRequiredService<BlossomMetrics>());
+        var secondStore = new FileSystemChunkedUploadStore(services.GetRequiredService<FileSystemBlobStore>(), services.GetRequiredService<BlossomMetrics>());
         var second = new ChunkedUploads(services.GetRequiredService<IChunkedUploadIndex>(), secondStore, Blobs(app),
             services.GetRequiredService<IQuotaReservations>(), services.GetRequiredService<BlobBlocks>(), TimeProvider.System, Uploads(app).Settings);
         var data = BlossomRequests.RandomBlob(3000);

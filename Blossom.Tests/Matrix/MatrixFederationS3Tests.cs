@@ -20,7 +20,7 @@ public sealed class MatrixFederationS3Tests(S3Server s3)
         onBucket["Blossom:Storage:S3:Redirect"] = "Presigned";
         // The bucket is on loopback here; on the internet it is a public address.
         await using var servers = await FederatedServers.StartAsync(a: new() { ["Blossom:Mirror:AllowPrivateNetworks"] = "true" }, b: onBucket);
-        var data = BlossomRequests.RandomBlob(5000);
+        var data = BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes);
         var mxc = await servers.B.Client.UploadAsync(servers.HomeB.Login("@alice:b.test"), data, "application/pdf");
         var route = $"/_matrix/federation/v1/media/download/{mxc.Split('/')[^1]}";
         using var signed = new HttpRequestMessage(HttpMethod.Get, route);

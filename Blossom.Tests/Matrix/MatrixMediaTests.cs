@@ -119,7 +119,7 @@ public sealed class MatrixMediaTests : IAsyncLifetime
     [Fact]
     public async Task Upload_SameBytesTwice_TwoMediaIdsOneBlob()
     {
-        var data = BlossomRequests.RandomBlob(2048);
+        var data = BlossomRequests.RandomBlob(BlossomRequests.StoredAsFileBytes);
 
         var first = await Client.UploadAsync(_alice, data);
         var second = await Client.UploadAsync(_bob, data);

@@ -40,8 +40,10 @@ public sealed class StorageFullTests
         await AssertDegradedAsync(client);
     }
 
-    [Fact]
-    public async Task Upload_DatabaseDiskFull_507WithReason_BlobFileRemovedAgain()
+    [Theory]
+    [InlineData(1000)] // a small blob: its bytes are a row of the full database too
+    [InlineData(BlossomRequests.StoredAsFileBytes)] // a file, removed again when its row cannot be written
+    public async Task Upload_DatabaseDiskFull_507WithReason_BlobFileRemovedAgain(int size)
     {
         using var disk = TmpfsMount.Create("2m");
         using var app = new BlossomApplication(new Dictionary<string, string?>
@@ -49,11 +51,11 @@ public sealed class StorageFullTests
             ["Blossom:Database:ConnectionString"] = $"Data Source={Path.Combine(disk.Path, "blossom.db")}",
         });
         var client = app.Start();
-        var first = BlossomRequests.RandomBlob(1000);
+        var first = BlossomRequests.RandomBlob(size);
         await client.UploadAsync(_alice, first);
         disk.Fill();
 
-        var data = BlossomRequests.RandomBlob(1000);
+        var data = BlossomRequests.RandomBlob(size);
         using var response = await client.SendAsync(BlossomRequests.Upload(data, _alice.Token(AuthorizationVerb.Upload, [BlossomRequests.Sha256(data)])));
 
         response.StatusCode.Should().Be(HttpStatusCode.InsufficientStorage);
@@ -62,14 +64,14 @@ public sealed class StorageFullTests
         await AssertDegradedAsync(client);
     }
 
-    /// <summary>Every stored blob still downloads, and the folder holds exactly the blobs the index lists.</summary>
+    /// <summary>Every stored blob still downloads, and the folder holds exactly the blobs the index lists larger than the small ones the database holds.</summary>
     private async Task AssertReadsServedAndIndexMatchesFilesAsync(HttpClient client, string storagePath, IReadOnlyList<byte[]> stored)
     {
         foreach (var data in stored)
             (await client.GetByteArrayAsync($"/{BlossomRequests.Sha256(data)}")).Should().Equal(data);
         var listed = (await client.GetFromJsonAsync<BlobDescriptor[]>($"/list/{_alice.Pubkey}"))!;
         var files = Directory.EnumerateFiles(storagePath, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(n => BlobHash.IsValid(n!));
-        files.Should().BeEquivalentTo(listed.Select(b => b.Sha256));
+        files.Should().BeEquivalentTo(listed.Where(b => b.Size > new StorageOptions().SmallBlobMaxBytes).Select(b => b.Sha256));
         listed.Select(b => b.Sha256).Should().BeEquivalentTo(stored.Select(BlossomRequests.Sha256));
         Directory.EnumerateFiles(Path.Combine(storagePath, ".tmp")).Should().BeEmpty();
     }

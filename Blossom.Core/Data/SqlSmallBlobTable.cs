@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using Blossom.Core.Blobs;
+using Blossom.Core.Storage;
+using Dapper;
+
+namespace Blossom.Core.Data;
+
+/// <summary>
+/// Small blobs' bytes in <c>small_blobs</c> (SQLite BLOB, PostgreSQL bytea), the same statements on both
+/// databases. Concurrent adds share one transaction and so one durable commit, as the index's rows do.
+/// </summary>
+public sealed class SqlSmallBlobTable : ISmallBlobTable
+{
+    // Rows listed per query by a sweep: no read holds the table for the whole walk.
+    private const int Page = 1000;
+
+    private readonly ISqlDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly GroupCommit<(string Sha256, byte[] Bytes), bool> _adds;
+
+    public SqlSmallBlobTable(ISqlDatabase database, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        (_database, _time) = (database, time);
+        _adds = new(AddBatchAsync);
+    }
+
+    public Task<bool> AddAsync(string sha256, byte[] bytes) => _adds.RunAsync((sha256, bytes));
+
+    /// <summary>
+    /// One transaction for the batch, rows in hash order (as every writer of blob rows) so two nodes' batches
+    /// cannot deadlock; a row already there is kept, its bytes being the same under the same hash.
+    /// </summary>
+    private async Task<IReadOnlyList<bool>> AddBatchAsync(IReadOnlyList<(string Sha256, byte[] Bytes)> blobs)
+    {
+        var stored = _time.GetUtcNow().ToUnixTimeSeconds();
+        var connection = await _database.OpenAsync(CancellationToken.None);
+        await using (connection)
+        {
+            var transaction = await connection.BeginTransactionAsync();
+            await using (transaction)
+            {
+                var added = new bool[blobs.Count];
+                foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Sha256, StringComparer.Ordinal))
+                {
+                    added[i] = await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO small_blobs (sha256, bytes, stored) VALUES (@Sha256, @Bytes, @stored) ON CONFLICT (sha256) DO NOTHING",
+                        new { blobs[i].Sha256, blobs[i].Bytes, stored }, transaction)) == 1;
+                }
+                await transaction.CommitAsync();
+                return added;
+            }
+        }
+    }
+
+    public async Task<byte[]?> FindAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
+                "SELECT bytes FROM small_blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task<long?> LengthAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                "SELECT CAST(length(bytes) AS bigint) FROM small_blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken));
+        }
+    }
+
+    public async IAsyncEnumerable<StoredBlob> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = "";
+        while (true)
+        {
+            List<(string Sha256, long Stored)> page;
+            var connection = await _database.OpenAsync(cancellationToken);
+            await using (connection)
+            {
+                page = (await connection.QueryAsync<(string, long)>(new CommandDefinition(
+                    "SELECT sha256, stored FROM small_blobs WHERE sha256 > @after ORDER BY sha256 LIMIT @Page",
+                    new { after, Page }, cancellationToken: cancellationToken))).AsList();
+            }
+            foreach (var (sha256, stored) in page)
+                yield return new StoredBlob(sha256, DateTimeOffset.FromUnixTimeSeconds(stored));
+            if (page.Count < Page)
+                yield break;
+            after = page[^1].Sha256;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken);
+        await using (connection)
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM small_blobs WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken)) > 0;
+        }
+    }
+}
