@@ -37,8 +37,8 @@ public sealed class SmallBlobStore : IBlobStore
 
     public Task InitializeAsync(CancellationToken cancellationToken) => _inner.InitializeAsync(cancellationToken);
 
-    public async Task<IPendingBlob> BeginWriteAsync(CancellationToken cancellationToken) =>
-        _maxBytes == 0 ? await _inner.BeginWriteAsync(cancellationToken) : new PendingBlob(this);
+    public async Task<IPendingBlob> BeginWriteAsync(string? expectedSha256, CancellationToken cancellationToken) =>
+        _maxBytes == 0 ? await _inner.BeginWriteAsync(expectedSha256, cancellationToken) : new PendingBlob(this, expectedSha256);
 
     public async Task<BlobContent?> OpenReadAsync(string sha256, long offset, long? length, CancellationToken cancellationToken)
     {
@@ -98,7 +98,7 @@ public sealed class SmallBlobStore : IBlobStore
     }
 
     /// <summary>A write that is small until more than the threshold arrived, and then the inner store's.</summary>
-    private sealed class PendingBlob(SmallBlobStore store) : IPendingBlob
+    private sealed class PendingBlob(SmallBlobStore store, string? expectedSha256) : IPendingBlob
     {
         private byte[]? _buffer;
         private ReceivedBlob? _small;
@@ -120,7 +120,7 @@ public sealed class SmallBlobStore : IBlobStore
                 _small = new ReceivedBlob(Convert.ToHexStringLower(SHA256.HashData(_buffer.AsSpan(0, read))), read);
                 return _small;
             }
-            _large = await store._inner.BeginWriteAsync(cancellationToken);
+            _large = await store._inner.BeginWriteAsync(expectedSha256, cancellationToken);
             return await _large.ReceiveAsync(new PrefixedStream(_buffer.AsMemory(0, read), source), maxLength, cancellationToken);
         }
 
@@ -129,6 +129,7 @@ public sealed class SmallBlobStore : IBlobStore
             if (_large is not null)
                 return _large.CommitAsync(cancellationToken);
             var received = _small ?? throw new InvalidOperationException("Nothing was received.");
+            received.ThrowUnlessHashIs(expectedSha256);
             // A copy of its own: the pooled buffer goes back on dispose, while the row may still be in a batch.
             return store._table.AddAsync(received.Sha256, _buffer.AsSpan(0, (int)received.Size).ToArray());
         }

@@ -70,7 +70,7 @@ public abstract class SmallBlobStoreContract : BlobStoreContract
     public async Task Receive_BodyGrowsPastThresholdInSmallReads_InnerStoreHasItWhole()
     {
         var data = BlossomRequests.RandomBlob(3 * Threshold + 17);
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(null, CancellationToken.None);
         ReceivedBlob received;
         await using (pending)
         {
@@ -88,7 +88,7 @@ public abstract class SmallBlobStoreContract : BlobStoreContract
     public async Task Receive_SmallBodyOverMaxLength_TooLargeAndNothingStored()
     {
         var data = BlossomRequests.RandomBlob(1000);
-        var pending = await Store.BeginWriteAsync(CancellationToken.None);
+        var pending = await Store.BeginWriteAsync(null, CancellationToken.None);
         await using (pending)
         {
             var receive = () => pending.ReceiveAsync(new MemoryStream(data), 999, CancellationToken.None);
@@ -157,7 +157,7 @@ public abstract class SmallBlobStoreContract : BlobStoreContract
     {
         // A blob stored as a file (before the threshold was raised, or by a chunked upload) and then again as a row.
         var data = BlossomRequests.RandomBlob(500);
-        var inner = await Inner.BeginWriteAsync(CancellationToken.None);
+        var inner = await Inner.BeginWriteAsync(null, CancellationToken.None);
         await using (inner)
         {
             await inner.ReceiveAsync(new MemoryStream(data), long.MaxValue, CancellationToken.None);
