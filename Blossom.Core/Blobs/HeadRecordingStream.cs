@@ -5,27 +5,13 @@ namespace Blossom.Core.Blobs;
 /// as they pass, so the ingest learns a blob's signature (<see cref="ContentSignatures"/>) while
 /// hashing it, without reading the stored blob again.
 /// </summary>
-public sealed class HeadRecordingStream(Stream source, int headLength) : Stream
+public sealed class HeadRecordingStream(Stream source, int headLength) : ReadOnlyStream
 {
     private readonly byte[] _head = new byte[headLength];
     private int _recorded;
 
     /// <summary>The leading bytes read so far, at most the head's length.</summary>
     public ReadOnlySpan<byte> Head => _head.AsSpan(0, _recorded);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -34,25 +20,12 @@ public sealed class HeadRecordingStream(Stream source, int headLength) : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = source.Read(buffer, offset, count);
         Record(buffer.AsSpan(offset, read));
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private void Record(ReadOnlySpan<byte> read)
     {

@@ -1,3 +1,5 @@
+using Blossom.Core.Blobs;
+
 namespace Blossom.Server;
 
 /// <summary>
@@ -7,22 +9,8 @@ namespace Blossom.Server;
 /// the middle of a read, and Kestrel's draining of the body then fails and logs an error for what
 /// is only a client that went away.
 /// </summary>
-internal sealed class RequestBodyStream(Stream body) : Stream
+internal sealed class RequestBodyStream(Stream body) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         body.ReadAsync(buffer, CancellationToken.None);
 
@@ -31,14 +19,4 @@ internal sealed class RequestBodyStream(Stream body) : Stream
 
     // Kestrel refuses synchronous reads of a body; so does this.
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -172,40 +172,20 @@ public abstract class SmallBlobStoreContract : BlobStoreContract
     }
 
     /// <summary>A body that arrives a few bytes per read, as a slow client's would.</summary>
-    private sealed class TricklingStream(byte[] data, int step) : Stream
+    private sealed class TricklingStream(byte[] data, int step) : ReadOnlyStream
     {
         private int _position;
 
-        public override bool CanRead => true;
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
+        public override int Read(Span<byte> buffer)
         {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = Math.Min(Math.Min(count, step), data.Length - _position);
-            data.AsSpan(_position, read).CopyTo(buffer.AsSpan(offset));
+            var read = Math.Min(Math.Min(buffer.Length, step), data.Length - _position);
+            data.AsSpan(_position, read).CopyTo(buffer);
             _position += read;
             return read;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
     }
 }

@@ -1,16 +1,15 @@
+using Blossom.Core.Blobs;
+
 namespace Blossom.Tests.Infrastructure;
 
 /// <summary>
 /// Deterministic bytes produced on demand, so a test never holds a large blob either: byte <c>i</c>
 /// of the blob is <c>i * 31 % 251</c>. <paramref name="start"/>: the stream is the blob's bytes from there.
 /// </summary>
-internal sealed class PatternStream(long length, long start = 0) : Stream
+internal sealed class PatternStream(long length, long start = 0) : ReadOnlyStream
 {
     private long _position;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => length;
     public override long Position { get => _position; set => throw new NotSupportedException(); }
 
@@ -26,9 +25,4 @@ internal sealed class PatternStream(long length, long start = 0) : Stream
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

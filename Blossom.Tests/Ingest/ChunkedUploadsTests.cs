@@ -572,7 +572,7 @@ public sealed class ChunkedUploadsTests : IDisposable
     }
 
     /// <summary>A body that stops after <c>pauseAt</c> bytes until released, as a slow client's chunk does.</summary>
-    private sealed class PausingStream(byte[] data, int pauseAt) : Stream
+    private sealed class PausingStream(byte[] data, int pauseAt) : ReadOnlyStream
     {
         private readonly TaskCompletionSource _paused = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -597,25 +597,5 @@ public sealed class ChunkedUploadsTests : IDisposable
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -326,18 +326,12 @@ public sealed class S3BlobStoreTests(S3Server s3) : IDisposable
     }
 
     /// <summary>A request body whose client sends the first <paramref name="holdAt"/> bytes, then waits to be released (or gives up).</summary>
-    private sealed class HeldBody(byte[] data, int holdAt) : Stream
+    private sealed class HeldBody(byte[] data, int holdAt) : ReadOnlyStream
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _position;
 
         public void Release() => _released.TrySetResult();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -350,13 +344,6 @@ public sealed class S3BlobStoreTests(S3Server s3) : IDisposable
             return count;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using Blossom.Core.Blobs;
 using System.Buffers;
 
 namespace Blossom.Core.Storage.S3;
@@ -10,7 +11,7 @@ namespace Blossom.Core.Storage.S3;
 /// memory: a range that found no room in the budget is read streaming once the reader reaches it,
 /// as a single GET would. Bytes come out in order, and a failed range fails the read.
 /// </summary>
-internal sealed class ReadAheadObjectStream : Stream
+internal sealed class ReadAheadObjectStream : ReadOnlyStream
 {
     /// <summary>8 MiB: few requests per blob, and a reader's ranges ahead cost 32 MiB at most.</summary>
     public const int RangeBytes = 8 * 1024 * 1024;
@@ -46,12 +47,6 @@ internal sealed class ReadAheadObjectStream : Stream
         _next = firstLength;
         FetchAhead();
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -99,16 +94,8 @@ internal sealed class ReadAheadObjectStream : Stream
         return 0;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     // Blocking on a remote read is what an asynchronous copy avoids; every reader here reads asynchronously.
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -129,17 +129,11 @@ public sealed class S3ChunkedUploadStore(S3BlobStore blobs) : IChunkedUploadStor
     private readonly record struct ChunkRange(string Part, long From, long Count);
 
     /// <summary>The finished blob's bytes: the ranges, each one ranged GET after the other, so memory stays one buffer whatever the size.</summary>
-    private sealed class ChunkRangesStream(S3BlobStore blobs, string folder, List<ChunkRange> ranges) : Stream
+    private sealed class ChunkRangesStream(S3BlobStore blobs, string folder, List<ChunkRange> ranges) : ReadOnlyStream
     {
         private int _next;
         private Stream? _current;
         private long _remaining;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -170,16 +164,8 @@ public sealed class S3ChunkedUploadStore(S3BlobStore blobs) : IChunkedUploadStor
             }
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         // Every read is a network read: only the asynchronous ones are offered.
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override async ValueTask DisposeAsync()
         {
