@@ -80,9 +80,12 @@ public abstract class BlobStoreContract : IAsyncLifetime
     [InlineData(1_500_000L, null)]
     [InlineData(BlobBytes - 1L, null)]
     [InlineData(BlobBytes - 10L, 1000L)]
-    public async Task OpenRead_Range_ThoseBytesAndWholeLength(long offset, long? length)
+    public Task OpenRead_Range_ThoseBytesAndWholeLength(long offset, long? length) => RangeIsThoseBytesAsync(BlobBytes, offset, length);
+
+    /// <summary>A blob of <paramref name="size"/> bytes, read from <paramref name="offset"/>: those bytes, and the whole length.</summary>
+    protected async Task RangeIsThoseBytesAsync(int size, long offset, long? length)
     {
-        var data = BlossomRequests.RandomBlob(BlobBytes);
+        var data = BlossomRequests.RandomBlob(size);
         var (received, _) = await PutAsync(data);
 
         await using var content = await Store.OpenReadAsync(received.Sha256, offset, length, CancellationToken.None);
