@@ -1,6 +1,7 @@
 using System.Net;
 using Blossom.Core.Blobs;
 using Blossom.Core.Data.Postgres;
+using Blossom.Core.Storage;
 using Blossom.Core.Storage.S3;
 using Blossom.Server;
 using Blossom.Tests.Infrastructure;
@@ -27,7 +28,9 @@ public sealed class DistributedBackendTests
 
         var blob = await firstClient.UploadAsync(_alice, data);
 
-        first.Services.GetRequiredService<IBlobStore>().Should().BeOfType<S3BlobStore>();
+        // Blobs past the small-blob threshold live in the bucket; the small ones are rows of the same database.
+        first.Services.GetRequiredService<IBlobStore>().Should().BeOfType<SmallBlobStore>();
+        (await first.Services.GetRequiredService<S3BlobStore>().LengthAsync(blob.Sha256, CancellationToken.None)).Should().Be(data.Length);
         first.Services.GetRequiredService<IBlobIndex>().Should().BeOfType<PostgresBlobIndex>();
         File.Exists(Path.Combine(first.DataRoot, "blossom.db")).Should().BeFalse();
         (await firstClient.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
