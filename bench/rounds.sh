@@ -36,7 +36,8 @@ media_video_ratio <= 1.05 6. 1080p clip via PUT /media over bare ffmpeg'
   echo "# Bench: round three targets over $runs runs"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(( ($(date +%s) - start) / 60 )) min;"
-  echo "\`bench/rounds.sh $runs\`: \`bench/run.sh\` (without growth) and \`bench/distributed.sh\`, $runs times each, alternating."
+  echo "\`bench/rounds.sh $runs\`: \`bench/run.sh\` (without growth) and \`bench/distributed.sh\`, $runs times each, alternating;"
+  echo "knobs: $(env | grep '^BENCH_' | sort | paste -sd' ' | sed 's/^$/the defaults/')."
   echo "Load average (1, 5, 15 min) before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg). Each figure is one"
   echo "run's ratio (ours over the reference measured in that run) or count; the range is over the runs."
   echo "Durability, the outbound guard, auth and CORS are on in every run; rate limits are off (one client address)."
@@ -55,6 +56,6 @@ media_video_ratio <= 1.05 6. 1080p clip via PUT /media over bare ffmpeg'
   echo
   echo "## The last run of \`bench/run.sh\`"
   echo
-  sed -e '1d' -e 's/^## /### /' "$figures/last-run.md"
+  sed -e '1,2d' -e 's/^## /### /' "$figures/last-run.md"
 } >bench/results.md
 cat bench/results.md
