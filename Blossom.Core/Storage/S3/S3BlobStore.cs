@@ -36,10 +36,10 @@ public sealed partial class S3BlobStore : IBlobStore, IBlobBucket, IDisposable
     /// Multipart uploads started longer ago were left by a process that died: another node may be
     /// uploading right now, and an upload streams for as long as its client takes to send the body.
     /// </summary>
+    private static readonly TimeSpan StaleUploadAge = TimeSpan.FromDays(1);
+
     /// <summary>The SHA-256 of no bytes.</summary>
     private const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-    private static readonly TimeSpan StaleUploadAge = TimeSpan.FromDays(1);
 
     private readonly S3StoreSettings _settings;
     private readonly string _temp;
