@@ -70,7 +70,7 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
             var (width, height) = header.Upright;
             var affordable = (long)width * height <= maxPixels
                 && header.DecodeBytes(frames: 1, BlurhashSide, BlurhashSide) <= BlurhashDecodeBytes;
-            return new BlobMetadata(width, height, affordable ? BlurhashOf(path) : null);
+            return new BlobMetadata(width, height, affordable ? BlurhashOf(path, header) : null);
         }
         catch (VipsException)
         {
@@ -78,9 +78,9 @@ public sealed class BlobInspector(bool probeVideo, long maxPixels) : IBlobInspec
         }
     }
 
-    private static string BlurhashOf(string path)
+    private static string BlurhashOf(string path, ImageHeader header)
     {
-        using var small = VipsImage.Thumbnail(path, BlurhashSide, height: BlurhashSide, outputProfile: "srgb");
+        using var small = VipsImage.Thumbnail(path, BlurhashSide, height: BlurhashSide, outputProfile: header.ThumbnailOutputProfile);
         using var flat = small.HasAlpha() ? small.Flatten(background: [255, 255, 255]) : small.Copy();
         using var rgb = flat.Bands >= 3 ? flat.ExtractBand(0, 3) : flat.Colourspace(Enums.Interpretation.Srgb).ExtractBand(0, 3);
         using var bytes = rgb.Cast(Enums.BandFormat.Uchar);

@@ -16,7 +16,8 @@ namespace Blossom.Core.Media;
 /// <param name="SampleBytes">Bytes per sample: 1 for 8-bit, 2 for 16-bit.</param>
 /// <param name="Interlaced">A progressive JPEG, or an interlaced PNG or GIF.</param>
 /// <param name="Orientation">The EXIF orientation, 1 (upright) when none.</param>
-public sealed record ImageHeader(string Loader, int Width, int Height, int Pages, int Bands, int SampleBytes, bool Interlaced, int Orientation)
+/// <param name="PlainSrgb">8-bit sRGB (or sRGB with alpha) without an embedded colour profile.</param>
+public sealed record ImageHeader(string Loader, int Width, int Height, int Pages, int Bands, int SampleBytes, bool Interlaced, int Orientation, bool PlainSrgb)
 {
     /// <summary>The largest factor JPEG and WebP decoders shrink by while they decode.</summary>
     private const int MaxLoadShrink = 8;
@@ -34,8 +35,17 @@ public sealed record ImageHeader(string Loader, int Width, int Height, int Pages
             header.Bands,
             SampleBytesOf(header.Format),
             IntField(header, "interlaced") is > 0,
-            IntField(header, "orientation") ?? 1);
+            IntField(header, "orientation") ?? 1,
+            header.Interpretation == Enums.Interpretation.Srgb && header.Format == Enums.BandFormat.Uchar && !header.Contains("icc-profile-data"));
     }
+
+    /// <summary>
+    /// The profile a thumbnail of this image is exported with so that it shows as meant without
+    /// a profile of its own: sRGB, except for an image that is plain sRGB already. There the
+    /// transform would change no pixel, yet libvips computes it per pixel (a power function each):
+    /// two fifths of the time of a 12 MP JPEG's thumbnail.
+    /// </summary>
+    public string? ThumbnailOutputProfile => PlainSrgb ? null : "srgb";
 
     public bool IsJpeg => Loader.StartsWith("VipsForeignLoadJpeg", StringComparison.Ordinal);
 

@@ -59,7 +59,7 @@ public sealed class ImageOptimizer(ImageRecipe recipe)
         try
         {
             using var thumbnail = VipsImage.Thumbnail(header.Animated ? inputPath + "[n=-1]" : inputPath, recipe.MaxWidth, height: recipe.MaxHeight,
-                size: Enums.Size.Down, outputProfile: "srgb");
+                size: Enums.Size.Down, outputProfile: header.ThumbnailOutputProfile);
             using var image = !webp && thumbnail.HasAlpha() ? thumbnail.Flatten(background: [255, 255, 255]) : thumbnail.Copy();
             // Decoding happens here, in the save: progress and cancellation hook into it.
             image.SetProgress(progress, cancellationToken);

@@ -168,7 +168,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
             using var thumbnail = animated && spec.Method == PreviewMethod.Crop
                 ? CropFrames(sourcePath, header, spec)
                 : VipsImage.Thumbnail(animated ? sourcePath + "[n=-1]" : sourcePath, spec.Width, height: spec.Height,
-                    size: Enums.Size.Down, crop: spec.Method == PreviewMethod.Crop ? Enums.Interesting.Centre : Enums.Interesting.None, outputProfile: "srgb");
+                    size: Enums.Size.Down, crop: spec.Method == PreviewMethod.Crop ? Enums.Interesting.Centre : Enums.Interesting.None, outputProfile: header.ThumbnailOutputProfile);
             using var image = format == PreviewFormat.Jpeg && thumbnail.HasAlpha() ? thumbnail.Flatten(background: [255, 255, 255]) : thumbnail.Copy();
             // Decoding happens here, in the save: cancellation (the time limit among it) hooks into it.
             image.SetProgress(new Progress<int>(), cancellationToken);
@@ -213,7 +213,7 @@ public sealed class ThumbnailEngine(PreviewLimits limits, int quality)
     private static VipsImage CropFrames(string sourcePath, ImageHeader header, PreviewSpec spec)
     {
         var (coverWidth, coverHeight) = Covering((header.Width, header.Height), spec);
-        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", coverWidth, height: coverHeight, size: Enums.Size.Down, outputProfile: "srgb");
+        using var scaled = VipsImage.Thumbnail(sourcePath + "[n=-1]", coverWidth, height: coverHeight, size: Enums.Size.Down, outputProfile: header.ThumbnailOutputProfile);
         var pageHeight = scaled.PageHeight;
         var (width, height) = (Math.Min(spec.Width, scaled.Width), Math.Min(spec.Height, pageHeight));
         var (left, top) = ((scaled.Width - width) / 2, (pageHeight - height) / 2);

@@ -52,6 +52,31 @@ public sealed class MediaImageTests : IDisposable
     }
 
     [Theory]
+    [InlineData("p3")]
+    [InlineData(null)]
+    public async Task Colours_ShowAsMeantWithoutAProfile_AWideGamutImageIsConvertedToSrgb(string? profile)
+    {
+        byte[] srgb = [40, 200, 60];
+        var original = MediaSamples.FlatJpeg(srgb, profile);
+        using (var source = NetVips.Image.NewFromBuffer(original))
+        {
+            source.Contains("icc-profile-data").Should().Be(profile is not null);
+            if (profile is not null)
+                Distance(source.Getpoint(10, 10), srgb).Should().BeGreaterThan(20, "the sample stores the colour in another colour space");
+        }
+
+        var task = await _client.SubmitAsync(_alice, original, "image/jpeg");
+        var done = await _client.WaitForEndAsync(task.Id);
+
+        done.Status.Should().Be("complete", done.Message);
+        using var image = await _client.DownloadImageAsync(done.Blob!);
+        image.Contains("icc-profile-data").Should().BeFalse("the result carries no metadata, so it must be sRGB already");
+        Distance(image.Getpoint(image.Width / 2, image.Height / 2), srgb).Should().BeLessThanOrEqualTo(4, "the colour is the one the original showed");
+    }
+
+    private static double Distance(double[] pixel, byte[] srgb) => pixel.Take(3).Zip(srgb, (p, s) => Math.Abs(p - s)).Max();
+
+    [Theory]
     [InlineData("image/gif")]
     [InlineData("image/webp")]
     public async Task Animation_StaysAnimated(string type)

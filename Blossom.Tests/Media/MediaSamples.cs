@@ -44,6 +44,20 @@ internal static class MediaSamples
         return rgba.PngsaveBuffer();
     }
 
+    /// <summary>
+    /// A JPEG of one flat sRGB colour; with <paramref name="profile"/> (a libvips built-in such as
+    /// <c>p3</c>), the same colour stored in that colour space, its profile embedded.
+    /// </summary>
+    public static byte[] FlatJpeg(byte[] srgb, string? profile, int width = 2400, int height = 1600)
+    {
+        using var black = VipsImage.Black(width, height, bands: 3);
+        using var flat = (black + srgb.Select(b => (double)b).ToArray()).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        if (profile is null)
+            return flat.JpegsaveBuffer(q: 95, keep: Enums.ForeignKeep.None);
+        using var stored = flat.IccTransform(profile, inputProfile: "srgb", embedded: false);
+        return stored.JpegsaveBuffer(q: 95, keep: Enums.ForeignKeep.Icc);
+    }
+
     /// <summary>A 16-bit RGB PNG, Adam7-interlaced: a decoder holds all of it, 6 bytes per pixel.</summary>
     public static byte[] InterlacedPng16(int width, int height)
     {

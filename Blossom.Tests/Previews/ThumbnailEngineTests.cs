@@ -40,6 +40,19 @@ public sealed class ThumbnailEngineTests : IDisposable
         (image.Width, image.Height, image.Bands).Should().Be((320, 240, bands));
     }
 
+    [Theory]
+    [InlineData("p3")]
+    [InlineData(null)]
+    public async Task RenderAsync_ImageInAnotherColourSpace_PreviewIsItsSrgbColour(string? profile)
+    {
+        byte[] srgb = [40, 200, 60];
+        var preview = await RenderAsync(MediaSamples.FlatJpeg(srgb, profile), "image/jpeg", Spec(320, 240, format: PreviewFormat.Png));
+
+        using var image = VipsImage.NewFromFile(preview.Path);
+        image.Contains("icc-profile-data").Should().BeFalse();
+        image.Getpoint(160, 100).Take(3).Zip(srgb, (p, s) => Math.Abs(p - s)).Max().Should().BeLessThanOrEqualTo(4);
+    }
+
     [Fact]
     public async Task RenderAsync_AnimatedGif_FirstFrameUnlessAnimationAsked()
     {
