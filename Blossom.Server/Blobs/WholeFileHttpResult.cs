@@ -16,6 +16,15 @@ internal sealed class WholeFileHttpResult(FileStream file, long fileLength, stri
     // response buffer (64 KiB) once the client falls behind.
     private const long FlushBytes = 32 * 1024;
 
+    // A client that keeps up gets pieces this large, one read and one flush each: 4 KiB blocks
+    // cost a 512 MiB download a read per block and a flush per 32 KiB, twice the CPU and half the
+    // speed. A piece this large comes from the shared array pool, not the pipe's block pool.
+    private const int FastPieceBytes = 256 * 1024;
+
+    // Pieces are for a client that has taken this much, more than the kernel's socket buffers
+    // (a few MiB) hold for a slow reader: a thousand slow downloads keep to small blocks.
+    private const long KeepingUpBytes = 8 * 1024 * 1024;
+
     public string ContentType => contentType;
 
     public long FileLength => fileLength;
@@ -45,12 +54,15 @@ internal sealed class WholeFileHttpResult(FileStream file, long fileLength, stri
             var writer = response.BodyWriter;
             var aborted = httpContext.RequestAborted;
             long unflushed = 0;
+            var flushWaited = false;
             for (long sent = 0; sent < fileLength;)
             {
-                // A block of the output pipe's pool, filled by a synchronous read: blocks are reused
-                // across answers (no garbage per piece sent), and a read from the page cache costs
-                // less than the thread-pool hop an asynchronous one takes on Linux.
-                var block = writer.GetMemory();
+                // A block of the output pipe's pool (or a piece, see above), filled by a synchronous
+                // read: blocks are reused across answers (no garbage per block sent), and a read from
+                // the page cache costs less than the thread-pool hop an asynchronous one takes on Linux.
+                // A flush that had to wait means the client fell behind: back to blocks until one does not.
+                var keepingUp = sent >= KeepingUpBytes && !flushWaited;
+                var block = keepingUp ? writer.GetMemory(FastPieceBytes) : writer.GetMemory();
                 var read = RandomAccess.Read(file.SafeFileHandle, block.Span[..(int)Math.Min(block.Length, fileLength - sent)], sent);
                 if (read == 0)
                 {
@@ -62,10 +74,12 @@ internal sealed class WholeFileHttpResult(FileStream file, long fileLength, stri
                 sent += read;
                 unflushed += read;
                 // Flushed in steps, not per block: each flush wakes the socket's sender for a send of its own.
-                if (unflushed < FlushBytes && sent < fileLength)
+                if (!keepingUp && unflushed < FlushBytes && sent < fileLength)
                     continue;
+                var flush = writer.FlushAsync(aborted);
+                flushWaited = !flush.IsCompletedSuccessfully;
                 unflushed = 0;
-                if ((await writer.FlushAsync(aborted)).IsCompleted)
+                if ((await flush).IsCompleted)
                     return;
             }
         }

@@ -184,6 +184,28 @@ public sealed class RetrievalTests : IDisposable
         otherTag.StatusCode.Should().Be(HttpStatusCode.PreconditionFailed);
     }
 
+    // A download that keeps up is sent in large pieces, one that falls behind in small blocks; a
+    // client that stalls and then reads on switches between them. Every byte arrives either way.
+    [Fact]
+    public async Task Get_LargeBlobWhole_FastAndStallingReadersGetExactBytes()
+    {
+        var data = BlossomRequests.RandomBlob(24 * 1024 * 1024);
+        var blob = await _client.UploadAsync(_alice, data, "application/octet-stream");
+
+        using var stalling = await _client.GetAsync($"/{blob.Sha256}", HttpCompletionOption.ResponseHeadersRead);
+        await using var stallingBody = await stalling.Content.ReadAsStreamAsync();
+        var received = new MemoryStream();
+        var start = new byte[1024 * 1024];
+        await stallingBody.ReadExactlyAsync(start);
+        received.Write(start);
+
+        // While the first reader stalls, with most of the blob still to come, a second takes it all.
+        (await _client.GetByteArrayAsync($"/{blob.Sha256}")).Should().Equal(data);
+
+        await stallingBody.CopyToAsync(received);
+        received.ToArray().Should().Equal(data);
+    }
+
     // Small blobs' bytes are held in memory after a GET: a deleted blob must not be served from there.
     [Fact]
     public async Task Get_SmallBlobServedThenDeleted_404()
