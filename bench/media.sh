@@ -56,9 +56,9 @@ put_media() {
 # server (ImageHeader.ThumbnailOutputProfile), it exports to sRGB only an image that is not plain 8-bit
 # sRGB without a profile already: there the transform changes no pixel, yet costs time in both.
 ref_image() {
-  local export=(--export-profile srgb)
-  if ! vipsheader -a "$1" | grep -q '^icc-profile-data:' && vipsheader -a "$1" | grep -q '^interpretation: srgb$' \
-    && vipsheader -a "$1" | grep -q '^format: uchar$'; then
+  local export=(--export-profile srgb) fields
+  fields=$(vipsheader -a "$1")
+  if ! grep -q '^icc-profile-data:' <<<"$fields" && grep -q '^interpretation: srgb$' <<<"$fields" && grep -q '^format: uchar$' <<<"$fields"; then
     export=()
   fi
   bench_timed vipsthumbnail "$1" --size "${img_width}x${img_height}>" "${export[@]}" -o "$2[Q=$img_quality,$no_metadata]"

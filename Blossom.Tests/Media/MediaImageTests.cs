@@ -62,7 +62,7 @@ public sealed class MediaImageTests : IDisposable
         {
             source.Contains("icc-profile-data").Should().Be(profile is not null);
             if (profile is not null)
-                Distance(source.Getpoint(10, 10), srgb).Should().BeGreaterThan(20, "the sample stores the colour in another colour space");
+                MediaSamples.ColourDistance(source.Getpoint(10, 10), srgb).Should().BeGreaterThan(20, "the sample stores the colour in another colour space");
         }
 
         var task = await _client.SubmitAsync(_alice, original, "image/jpeg");
@@ -71,10 +71,8 @@ public sealed class MediaImageTests : IDisposable
         done.Status.Should().Be("complete", done.Message);
         using var image = await _client.DownloadImageAsync(done.Blob!);
         image.Contains("icc-profile-data").Should().BeFalse("the result carries no metadata, so it must be sRGB already");
-        Distance(image.Getpoint(image.Width / 2, image.Height / 2), srgb).Should().BeLessThanOrEqualTo(4, "the colour is the one the original showed");
+        MediaSamples.ColourDistance(image.Getpoint(image.Width / 2, image.Height / 2), srgb).Should().BeLessThanOrEqualTo(4, "the colour is the one the original showed");
     }
-
-    private static double Distance(double[] pixel, byte[] srgb) => pixel.Take(3).Zip(srgb, (p, s) => Math.Abs(p - s)).Max();
 
     [Theory]
     [InlineData("image/gif")]

@@ -58,6 +58,9 @@ internal static class MediaSamples
         return stored.JpegsaveBuffer(q: 95, keep: Enums.ForeignKeep.Icc);
     }
 
+    /// <summary>How far a pixel's first three bands are from an sRGB colour: the largest difference, in levels.</summary>
+    public static double ColourDistance(double[] pixel, byte[] srgb) => pixel.Take(3).Zip(srgb, (p, s) => Math.Abs(p - s)).Max();
+
     /// <summary>A 16-bit RGB PNG, Adam7-interlaced: a decoder holds all of it, 6 bytes per pixel.</summary>
     public static byte[] InterlacedPng16(int width, int height)
     {
