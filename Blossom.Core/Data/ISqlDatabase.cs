@@ -18,6 +18,9 @@ public interface ISqlDatabase
     /// </summary>
     bool SharedByNodes { get; }
 
+    /// <summary>The one batch of durable rows that uploads share on this database.</summary>
+    SqlGroupCommit Commits { get; }
+
     /// <summary>An open connection, which the caller disposes.</summary>
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

@@ -13,13 +13,14 @@ public abstract class SqlBlobIndex : IBlobIndex
     private readonly ISqlDatabase _database;
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
-    private readonly GroupCommit<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners), BlobRecord> _adds;
+    private readonly SqlGroupCommit.Part<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners), BlobRecord> _adds;
 
     protected SqlBlobIndex(ISqlDatabase database, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(database);
         (_database, _dialect, _time) = (database, database.Dialect, time);
-        _adds = new(blobs => StoreAsync(blobs, CancellationToken.None));
+        _adds = database.Commits.Join<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners), BlobRecord>(
+            SqlBatchedRows.BlobIndex, (connection, transaction, blobs) => StoreAsync(connection, transaction, blobs, CancellationToken.None));
     }
 
     /// <summary>A blob's record from the <c>blobs</c> table aliased <c>b</c>.</summary>
@@ -43,43 +44,63 @@ public abstract class SqlBlobIndex : IBlobIndex
         // An owner's repeated upload renews `added`: delete requests signed before it no longer apply.
         var added = _time.GetUtcNow().ToUnixTimeSeconds();
         // Concurrent uploads share one transaction and so one durable commit (one WAL sync); the
-        // wait is not cancelled, as the caller must know whether its row is in (see GroupCommit).
+        // wait is not cancelled, as the caller must know whether its row is in (see SqlGroupCommit).
         return _adds.RunAsync((blob, [.. owners.Select(owner => new BlobOwner(owner, added))]));
     }
 
     public async Task ImportAsync(OwnedBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        await StoreAsync([(blob.Blob, blob.Owners)], cancellationToken);
-    }
-
-    /// <summary>
-    /// In one transaction, each blob's record unless it is known, and each owner at the later of its
-    /// two times; returns the stored records in order. Rows are written in one global order (blobs by
-    /// hash, then owners by pubkey, whose triggers lock the pubkeys' usage totals), so two batches on
-    /// two nodes cannot each hold a row the other waits for.
-    /// </summary>
-    private async Task<IReadOnlyList<BlobRecord>> StoreAsync(IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
-    {
         var connection = await _database.OpenAsync(cancellationToken);
         await using (connection)
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (transaction)
             {
-                var stored = new BlobRecord[blobs.Count];
-                foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Blob.Sha256, StringComparer.Ordinal))
-                    stored[i] = await InsertBlobAsync(connection, transaction, blobs[i].Blob, cancellationToken);
-                var owners = blobs
-                    .SelectMany((blob, i) => blob.Owners.Select(owner => new { owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added }))
-                    .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)",
-                    owners, transaction, cancellationToken: cancellationToken));
+                await StoreAsync(connection, transaction, [(blob.Blob, blob.Owners)], cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                return stored;
             }
         }
+    }
+
+    /// <summary>
+    /// Inside <paramref name="transaction"/>, each blob's record unless it is known, and each owner at the
+    /// later of its two times; returns the stored records in order. Rows are written in one global order
+    /// (blobs by hash, then owners by pubkey, whose triggers lock the pubkeys' usage totals), so two
+    /// batches on two nodes cannot each hold a row the other waits for.
+    /// </summary>
+    private async Task<IReadOnlyList<BlobRecord>> StoreAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<(BlobRecord Blob, IReadOnlyCollection<BlobOwner> Owners)> blobs, CancellationToken cancellationToken)
+    {
+        // A hash twice in one batch is written once, with its first record; an owner twice, at its later time.
+        List<BlobRecord> distinct = [.. blobs.Select(b => b.Blob).DistinctBy(b => b.Sha256, StringComparer.Ordinal).OrderBy(b => b.Sha256, StringComparer.Ordinal)];
+        var byHash = (await InsertBlobsAsync(connection, transaction, distinct, cancellationToken)).ToDictionary(b => b.Sha256, StringComparer.Ordinal);
+        var stored = blobs.Select(b => byHash[b.Blob.Sha256]).ToArray();
+        List<(string Pubkey, string Sha256, long Uploaded, long Added)> owners = [.. blobs
+            .SelectMany((blob, i) => blob.Owners.Select(owner => (owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added)))
+            .GroupBy(owner => (owner.Pubkey, owner.Sha256))
+            .Select(same => same.MaxBy(owner => owner.Added))
+            .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal)];
+        var upsert = $"ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)";
+        if (_dialect.RowsAsArrays)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO owners AS o (pubkey, sha256, uploaded, added) " +
+                "SELECT * FROM unnest(@Pubkeys, @Hashes, @Uploaded, @Added) AS t (pubkey, sha256, uploaded, added) ORDER BY t.pubkey COLLATE \"C\", t.sha256 COLLATE \"C\" " + upsert,
+                new
+                {
+                    Pubkeys = owners.Select(o => o.Pubkey).ToArray(), Hashes = owners.Select(o => o.Sha256).ToArray(),
+                    Uploaded = owners.Select(o => o.Uploaded).ToArray(), Added = owners.Select(o => o.Added).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken));
+        }
+        else
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) {upsert}",
+                owners.Select(o => new { o.Pubkey, o.Sha256, o.Uploaded, o.Added }), transaction, cancellationToken: cancellationToken));
+        }
+        return stored;
     }
 
     public async Task<IReadOnlyList<BlobRecord>?> ListAsync(BlobListQuery query, CancellationToken cancellationToken)
@@ -276,6 +297,9 @@ public abstract class SqlBlobIndex : IBlobIndex
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => _database.CheckReachableAsync(cancellationToken);
 
-    /// <summary>Inside <paramref name="transaction"/>, stores the blob's record unless it is known; returns the stored record.</summary>
-    protected abstract Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inside <paramref name="transaction"/>, stores each blob's record unless it is known, in the given order
+    /// (by hash, no hash twice); returns the stored records, in any order.
+    /// </summary>
+    protected abstract Task<IReadOnlyList<BlobRecord>> InsertBlobsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<BlobRecord> blobs, CancellationToken cancellationToken);
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Blossom.Core.Blobs;
 using Blossom.Core.Storage;
@@ -7,7 +8,7 @@ namespace Blossom.Core.Data;
 
 /// <summary>
 /// Small blobs' bytes in <c>small_blobs</c> (SQLite BLOB, PostgreSQL bytea), the same statements on both
-/// databases. Concurrent adds share one transaction and so one durable commit, as the index's rows do.
+/// databases. Concurrent adds share one transaction and so one durable commit with the index's rows (<see cref="SqlGroupCommit"/>).
 /// </summary>
 public sealed class SqlSmallBlobTable : ISmallBlobTable
 {
@@ -16,41 +17,44 @@ public sealed class SqlSmallBlobTable : ISmallBlobTable
 
     private readonly ISqlDatabase _database;
     private readonly TimeProvider _time;
-    private readonly GroupCommit<(string Sha256, byte[] Bytes), bool> _adds;
+    private readonly SqlGroupCommit.Part<(string Sha256, byte[] Bytes), bool> _adds;
 
     public SqlSmallBlobTable(ISqlDatabase database, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(database);
         (_database, _time) = (database, time);
-        _adds = new(AddBatchAsync);
+        _adds = database.Commits.Join<(string Sha256, byte[] Bytes), bool>(SqlBatchedRows.SmallBlobs, AddBatchAsync);
     }
 
     public Task<bool> AddAsync(string sha256, byte[] bytes) => _adds.RunAsync((sha256, bytes));
 
     /// <summary>
-    /// One transaction for the batch, rows in hash order (as every writer of blob rows) so two nodes' batches
-    /// cannot deadlock; a row already there is kept, its bytes being the same under the same hash.
+    /// The batch's rows in hash order (as every writer of blob rows) so two nodes' batches cannot deadlock;
+    /// a row already there is kept, its bytes being the same under the same hash.
     /// </summary>
-    private async Task<IReadOnlyList<bool>> AddBatchAsync(IReadOnlyList<(string Sha256, byte[] Bytes)> blobs)
+    private async Task<IReadOnlyList<bool>> AddBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(string Sha256, byte[] Bytes)> blobs)
     {
         var stored = _time.GetUtcNow().ToUnixTimeSeconds();
-        var connection = await _database.OpenAsync(CancellationToken.None);
-        await using (connection)
+        var added = new bool[blobs.Count];
+        if (_database.Dialect.RowsAsArrays)
         {
-            var transaction = await connection.BeginTransactionAsync();
-            await using (transaction)
-            {
-                var added = new bool[blobs.Count];
-                foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Sha256, StringComparer.Ordinal))
-                {
-                    added[i] = await connection.ExecuteAsync(new CommandDefinition(
-                        "INSERT INTO small_blobs (sha256, bytes, stored) VALUES (@Sha256, @Bytes, @stored) ON CONFLICT (sha256) DO NOTHING",
-                        new { blobs[i].Sha256, blobs[i].Bytes, stored }, transaction)) == 1;
-                }
-                await transaction.CommitAsync();
-                return added;
-            }
+            // One statement for the batch; a hash twice in it is added by its first item alone.
+            var inserted = (await connection.QueryAsync<string>(new CommandDefinition(
+                "INSERT INTO small_blobs (sha256, bytes, stored) " +
+                "SELECT t.sha256, t.bytes, @stored FROM unnest(@Hashes, @Bytes) AS t (sha256, bytes) ORDER BY t.sha256 COLLATE \"C\" " +
+                "ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+                new { Hashes = blobs.Select(b => b.Sha256).ToArray(), Bytes = blobs.Select(b => b.Bytes).ToArray(), stored }, transaction))).ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < blobs.Count; i++)
+                added[i] = inserted.Remove(blobs[i].Sha256);
+            return added;
         }
+        foreach (var i in Enumerable.Range(0, blobs.Count).OrderBy(i => blobs[i].Sha256, StringComparer.Ordinal))
+        {
+            added[i] = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO small_blobs (sha256, bytes, stored) VALUES (@Sha256, @Bytes, @stored) ON CONFLICT (sha256) DO NOTHING",
+                new { blobs[i].Sha256, blobs[i].Bytes, stored }, transaction)) == 1;
+        }
+        return added;
     }
 
     public async Task<byte[]?> FindAsync(string sha256, CancellationToken cancellationToken)

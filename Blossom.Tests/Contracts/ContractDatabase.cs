@@ -33,7 +33,8 @@ public abstract class ContractDatabase : IAsyncDisposable
 
     public ISmallBlobTable SmallBlobs(TimeProvider time) => new SqlSmallBlobTable(SqlDatabase, time);
 
-    protected abstract ISqlDatabase SqlDatabase { get; }
+    /// <summary>The database itself, for what the stores share on it (their batches).</summary>
+    public abstract ISqlDatabase SqlDatabase { get; }
 
     /// <summary>The blob sections of one node on this database; each call is another node.</summary>
     public abstract IBlobLocks BlobLocks();
@@ -76,7 +77,7 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(Database);
 
-        protected override ISqlDatabase SqlDatabase => Database;
+        public override ISqlDatabase SqlDatabase => Database;
 
         // SQLite serves one process: its sections and reservations are that process's memory.
         public override IBlobLocks BlobLocks() => new StripedBlobLocks();
@@ -108,7 +109,7 @@ public abstract class ContractDatabase : IAsyncDisposable
 
         public override IMatrixMediaIndex MatrixMedia() => new SqlMatrixMediaIndex(database);
 
-        protected override ISqlDatabase SqlDatabase => database;
+        public override ISqlDatabase SqlDatabase => database;
 
         public override IBlobLocks BlobLocks() => Node(new PostgresBlobLocks(connectionString));
 

@@ -11,12 +11,20 @@ namespace Blossom.Core.Data.Postgres;
 /// </summary>
 public sealed class PostgresBlobIndex(PostgresDatabase database, TimeProvider time) : SqlBlobIndex(database, time)
 {
-    protected override Task<BlobRecord> InsertBlobAsync(DbConnection connection, DbTransaction transaction, BlobRecord blob, CancellationToken cancellationToken) =>
-        // The no-op update of a known blob returns its stored record and locks its row, where an
-        // insert that does nothing would leave the row free for a removal on another node.
-        connection.QuerySingleAsync<BlobRecord>(new CommandDefinition(
+    protected override async Task<IReadOnlyList<BlobRecord>> InsertBlobsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<BlobRecord> blobs, CancellationToken cancellationToken) =>
+        // One statement for the batch (a round trip each would be most of its time). The no-op update of a
+        // known blob returns its stored record and locks its row, where an insert that does nothing would
+        // leave the row free for a removal on another node.
+        (await connection.QueryAsync<BlobRecord>(new CommandDefinition(
             "INSERT INTO blobs AS b (sha256, size, type, uploaded, width, height, blurhash, original_sha256, accessed) " +
-            "VALUES (@Sha256, @Size, @Type, @Uploaded, @Width, @Height, @Blurhash, @OriginalSha256, @Accessed) " +
+            "SELECT * FROM unnest(@Hashes, @Sizes, @Types, @Uploaded, @Widths, @Heights, @Blurhashes, @Originals, @Accessed) " +
+            "AS t (sha256, size, type, uploaded, width, height, blurhash, original_sha256, accessed) ORDER BY t.sha256 COLLATE \"C\" " +
             $"ON CONFLICT (sha256) DO UPDATE SET sha256 = b.sha256 RETURNING {Columns}",
-            blob, transaction, cancellationToken: cancellationToken));
+            new
+            {
+                Hashes = blobs.Select(b => b.Sha256).ToArray(), Sizes = blobs.Select(b => b.Size).ToArray(), Types = blobs.Select(b => b.Type).ToArray(),
+                Uploaded = blobs.Select(b => b.Uploaded).ToArray(), Widths = blobs.Select(b => b.Width).ToArray(), Heights = blobs.Select(b => b.Height).ToArray(),
+                Blurhashes = blobs.Select(b => b.Blurhash).ToArray(), Originals = blobs.Select(b => b.OriginalSha256).ToArray(), Accessed = blobs.Select(b => b.Accessed).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken))).AsList();
 }

@@ -21,12 +21,15 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable, IDisposab
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "blossom";
         DataSource = builder.Build();
+        Commits = new(this);
     }
 
     /// <summary>The pool, for what needs more than a connection (LISTEN, advisory locks held across calls).</summary>
     public NpgsqlDataSource DataSource { get; }
 
     public SqlDialect Dialect => SqlDialect.Postgres;
+
+    public SqlGroupCommit Commits { get; }
 
     /// <summary>Every node of the server uses it at once.</summary>
     public bool SharedByNodes => true;
