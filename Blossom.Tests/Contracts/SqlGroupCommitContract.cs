@@ -20,10 +20,9 @@ public abstract class SqlGroupCommitContract : ContractSuite
     {
         var table = Database.SmallBlobs(Clock);
         var index = Database.BlobIndex(Clock);
-        // Parts of the test's own: one holds the first batch open; in the second, one before the stores' rows
-        // and one after them tell which transaction they ran in, and the later one looks inside it.
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = await HoldABatchAsync();
+        // Parts of the test's own in the next batch, one before the stores' rows and one after them, tell
+        // which transaction they ran in, and the later one looks inside it.
         var transactions = new List<DbTransaction>();
         var before = Database.SqlDatabase.Commits.Join<string, long>(SqlBatchedRows.SmallBlobs, (_, transaction, items) =>
         {
@@ -32,19 +31,10 @@ public abstract class SqlGroupCommitContract : ContractSuite
         });
         var probe = Database.SqlDatabase.Commits.Join<string, long>(SqlBatchedRows.BlobIndex, async (connection, transaction, items) =>
         {
-            if (items.Contains("hold"))
-            {
-                holding.SetResult();
-                await release.Task;
-                return [.. items.Select(_ => 0L)];
-            }
             transactions.Add(transaction);
             var smallRows = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM small_blobs", transaction: transaction);
             return [.. items.Select(_ => smallRows)];
         });
-        var first = probe.RunAsync("hold");
-        await holding.Task;
-
         var opened = before.RunAsync("open");
         var small = BlossomRequests.RandomBlob(100);
         var smallHash = BlossomRequests.Sha256(small);
@@ -57,8 +47,7 @@ public abstract class SqlGroupCommitContract : ContractSuite
             index.AddAsync(new BlobRecord(Hash(3), 30, "text/plain", 100), [Alice], CancellationToken.None),
         };
         var inside = probe.RunAsync("look");
-        release.SetResult();
-        await first;
+        await held.ReleaseAsync();
 
         // Everything queued meanwhile was one transaction, the small blob's row in it before the probe looked.
         await opened;
@@ -80,6 +69,25 @@ public abstract class SqlGroupCommitContract : ContractSuite
     {
         var table = Database.SmallBlobs(Clock);
         var index = Database.BlobIndex(Clock);
+        var held = await HoldABatchAsync();
+
+        var small = BlossomRequests.RandomBlob(100);
+        var add = table.AddAsync(BlossomRequests.Sha256(small), small);
+        // A type is NOT NULL in both schemas: this row fails the batch, and only its own caller.
+        var refused = index.AddAsync(new BlobRecord(Hash(4), 40, null!, 100), [Alice], CancellationToken.None);
+        var accepted = index.AddAsync(new BlobRecord(Hash(5), 50, "text/plain", 100), [Bob], CancellationToken.None);
+        await held.ReleaseAsync();
+
+        await refused.Invoking(r => r).Should().ThrowAsync<DbException>();
+        (await add).Should().BeTrue();
+        (await accepted).Should().Be(new BlobRecord(Hash(5), 50, "text/plain", 100));
+        (await index.FindAsync(Hash(4), CancellationToken.None)).Should().BeNull();
+        (await index.OwnersAsync(Hash(5), CancellationToken.None)).Should().Equal(Bob);
+    }
+
+    /// <summary>A batch of a part of the test's own, held open until released: what is queued meanwhile makes the next batch.</summary>
+    private async Task<HeldBatch> HoldABatchAsync()
+    {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = Database.SqlDatabase.Commits.Join<int, int>(SqlBatchedRows.BlobIndex, async (_, _, items) =>
@@ -88,22 +96,18 @@ public abstract class SqlGroupCommitContract : ContractSuite
             await release.Task;
             return [.. items];
         });
-        var first = gate.RunAsync(0);
+        var batch = gate.RunAsync(0);
         await holding.Task;
+        return new HeldBatch(release, batch);
+    }
 
-        var small = BlossomRequests.RandomBlob(100);
-        var add = table.AddAsync(BlossomRequests.Sha256(small), small);
-        // A type is NOT NULL in both schemas: this row fails the batch, and only its own caller.
-        var refused = index.AddAsync(new BlobRecord(Hash(4), 40, null!, 100), [Alice], CancellationToken.None);
-        var accepted = index.AddAsync(new BlobRecord(Hash(5), 50, "text/plain", 100), [Bob], CancellationToken.None);
-        release.SetResult();
-        await first;
-
-        await refused.Invoking(r => r).Should().ThrowAsync<DbException>();
-        (await add).Should().BeTrue();
-        (await accepted).Should().Be(new BlobRecord(Hash(5), 50, "text/plain", 100));
-        (await index.FindAsync(Hash(4), CancellationToken.None)).Should().BeNull();
-        (await index.OwnersAsync(Hash(5), CancellationToken.None)).Should().Equal(Bob);
+    private sealed record HeldBatch(TaskCompletionSource Release, Task Batch)
+    {
+        public async Task ReleaseAsync()
+        {
+            Release.SetResult();
+            await Batch;
+        }
     }
 
     private static string Hash(int n) => n.ToString("x2", System.Globalization.CultureInfo.InvariantCulture).PadLeft(64, '0');
