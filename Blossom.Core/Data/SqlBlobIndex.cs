@@ -76,11 +76,12 @@ public abstract class SqlBlobIndex : IBlobIndex
         List<BlobRecord> distinct = [.. blobs.Select(b => b.Blob).DistinctBy(b => b.Sha256, StringComparer.Ordinal).OrderBy(b => b.Sha256, StringComparer.Ordinal)];
         var byHash = (await InsertBlobsAsync(connection, transaction, distinct, cancellationToken)).ToDictionary(b => b.Sha256, StringComparer.Ordinal);
         var stored = blobs.Select(b => byHash[b.Blob.Sha256]).ToArray();
-        List<(string Pubkey, string Sha256, long Uploaded, long Added)> owners = [.. blobs
-            .SelectMany((blob, i) => blob.Owners.Select(owner => (owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added)))
+        var owners = blobs
+            .SelectMany((blob, i) => blob.Owners.Select(owner => new { owner.Pubkey, stored[i].Sha256, stored[i].Uploaded, owner.Added }))
             .GroupBy(owner => (owner.Pubkey, owner.Sha256))
-            .Select(same => same.MaxBy(owner => owner.Added))
-            .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal)];
+            .Select(same => same.MaxBy(owner => owner.Added)!)
+            .OrderBy(owner => owner.Pubkey, StringComparer.Ordinal).ThenBy(owner => owner.Sha256, StringComparer.Ordinal)
+            .ToList();
         var upsert = $"ON CONFLICT (pubkey, sha256) DO UPDATE SET added = {_dialect.Greatest}(o.added, excluded.added)";
         if (_dialect.RowsAsArrays)
         {
@@ -98,7 +99,7 @@ public abstract class SqlBlobIndex : IBlobIndex
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO owners AS o (pubkey, sha256, uploaded, added) VALUES (@Pubkey, @Sha256, @Uploaded, @Added) {upsert}",
-                owners.Select(o => new { o.Pubkey, o.Sha256, o.Uploaded, o.Added }), transaction, cancellationToken: cancellationToken));
+                owners, transaction, cancellationToken: cancellationToken));
         }
         return stored;
     }

@@ -38,12 +38,11 @@ public sealed class SqlGroupCommit
             var transaction = await connection.BeginTransactionAsync();
             await using (transaction)
             {
-                foreach (var part in writes.Select(w => w.Part).Distinct().OrderBy(p => p.Rows))
+                foreach (var part in writes.Select((write, i) => (write, i)).GroupBy(w => w.write.Part).OrderBy(part => part.Key.Rows))
                 {
-                    int[] mine = [.. Enumerable.Range(0, writes.Count).Where(i => writes[i].Part == part)];
-                    var written = await part.WriteAsync(connection, transaction, [.. mine.Select(i => writes[i].Item)]);
-                    for (var k = 0; k < mine.Length; k++)
-                        results[mine[k]] = written[k];
+                    var written = await part.Key.WriteAsync(connection, transaction, [.. part.Select(w => w.write.Item)]);
+                    foreach (var ((_, i), result) in part.Zip(written))
+                        results[i] = result;
                 }
                 await transaction.CommitAsync();
             }
